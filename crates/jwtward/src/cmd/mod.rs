@@ -1,0 +1,3 @@
+pub mod crack;
+pub mod scan;
+pub mod token;

@@ -1,0 +1,58 @@
+//! The `jwtward` command line: one binary, one subcommand per way of finding a bypass.
+
+mod cmd;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "jwtward",
+    version,
+    about = "Find and prove JWT authentication bypass in FastAPI applications",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read Python source and report JWT authentication bypass.
+    Scan(cmd::scan::Args),
+    /// Audit a captured token offline.
+    #[command(subcommand)]
+    Token(cmd::token::TokenCommand),
+    /// Recover the HMAC key of an HS256/384/512 token.
+    Crack(cmd::crack::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // clap: help and version are successes; everything else is a usage error (2).
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(2),
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Scan(args) => cmd::scan::run(args),
+        Command::Token(c) => cmd::token::run(c),
+        Command::Crack(args) => cmd::crack::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            anstream::eprintln!("jwtward: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! The human reporter: rustc/ruff-style code frames, colour only on a terminal.
+
+use crate::finding::{Finding, Location, Report};
+use crate::rule::Severity;
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use std::fmt::Write as _;
+
+/// Gives the text of a file named in a finding, when it can be read.
+pub trait SourceProvider {
+    fn source(&self, file: &str) -> Option<String>;
+}
+
+/// Reads sources from disk.
+pub struct DiskSources;
+
+impl SourceProvider for DiskSources {
+    fn source(&self, file: &str) -> Option<String> {
+        std::fs::read_to_string(file).ok()
+    }
+}
+
+/// No sources: findings render without code frames.
+pub struct NoSources;
+
+impl SourceProvider for NoSources {
+    fn source(&self, _file: &str) -> Option<String> {
+        None
+    }
+}
+
+fn level_for(sev: Severity) -> Level<'static> {
+    let base = match sev {
+        Severity::Critical | Severity::High => Level::ERROR,
+        Severity::Medium => Level::WARNING,
+        Severity::Low => Level::NOTE,
+        Severity::Info => Level::INFO,
+    };
+    base.with_name(sev.as_str())
+}
+
+/// Byte offset of a 1-based character column within `line`.
+fn byte_col(line: &str, col: u32) -> usize {
+    line.char_indices()
+        .nth(col.saturating_sub(1) as usize)
+        .map(|(i, _)| i)
+        .unwrap_or(line.len())
+}
+
+/// The excerpt of `source` that holds `loc`, with the span inside it as a byte range.
+fn excerpt(source: &str, loc: &Location) -> Option<(String, usize, std::ops::Range<usize>)> {
+    const MAX_LINES: u32 = 8;
+    let first = loc.line.max(1);
+    let last = loc.end_line.max(first).min(first + MAX_LINES - 1);
+    let lines: Vec<&str> = source
+        .lines()
+        .skip((first - 1) as usize)
+        .take((last - first + 1) as usize)
+        .collect();
+    if lines.is_empty() {
+        return None;
+    }
+    let text = lines.join("\n");
+    let start = byte_col(lines[0], loc.column);
+    let end = if loc.end_line == first {
+        byte_col(lines[0], loc.end_column).max(start)
+    } else if loc.end_line <= last {
+        let before: usize = lines[..lines.len() - 1].iter().map(|l| l.len() + 1).sum();
+        before + byte_col(lines[lines.len() - 1], loc.end_column)
+    } else {
+        text.len()
+    };
+    let end = end.max(start + usize::from(start < text.len()));
+    let len = text.len();
+    Some((text, first as usize, start..end.min(len)))
+}
+
+/// Renders one finding.
+pub fn render_finding(f: &Finding, sources: &dyn SourceProvider, renderer: &Renderer) -> String {
+    let mut title = f.message.clone();
+    if let (Some(m), Some(p)) = (&f.method, &f.path) {
+        title = format!("{title} [{m} {p}]");
+    }
+    let level = level_for(f.severity);
+    let mut group = Group::with_title(level.primary_title(title).id(f.rule.as_str()));
+
+    let src = f.location.as_ref().and_then(|l| sources.source(&l.file));
+    let frame = match (&f.location, &src) {
+        (Some(loc), Some(src)) => excerpt(src, loc),
+        _ => None,
+    };
+    if let (Some(loc), Some((text, line_start, span))) = (&f.location, frame.as_ref()) {
+        group = group.element(
+            Snippet::source(text.as_str())
+                .line_start(*line_start)
+                .path(loc.file.as_str())
+                .annotation(AnnotationKind::Primary.span(span.clone())),
+        );
+    } else if let Some(loc) = &f.location {
+        group = group.element(
+            annotate_snippets::Origin::path(loc.file.as_str())
+                .line(loc.line as usize)
+                .char_column(loc.column as usize),
+        );
+    }
+    if let Some(url) = &f.url {
+        group = group.element(Level::NOTE.message(format!("url: {url}")));
+    }
+    let mut groups: Vec<Group> = vec![group];
+    if !f.trace.is_empty() {
+        let mut t = String::new();
+        for (i, step) in f.trace.iter().enumerate() {
+            let arrow = if i == 0 { "  " } else { "-> " };
+            let at = match (&step.file, step.line) {
+                (Some(file), Some(line)) => format!("  ({file}:{line})"),
+                (None, Some(line)) => format!("  (line {line})"),
+                _ => String::new(),
+            };
+            let _ = writeln!(t, "{arrow}{}{at}", step.note);
+        }
+        groups.push(Group::with_title(
+            Level::NOTE.secondary_title(format!("trace:\n{}", t.trim_end())),
+        ));
+    }
+    if let Some(ev) = &f.evidence {
+        let mut t = format!("{} -> {}", ev.request, ev.status);
+        if !ev.body_excerpt.is_empty() {
+            let _ = write!(t, " {}", ev.body_excerpt);
+        }
+        for (name, b) in &ev.baselines {
+            let _ = write!(t, "\nbaseline {name}: {b}");
+        }
+        groups.push(Group::with_title(
+            Level::NOTE.secondary_title(format!("evidence: {t}")),
+        ));
+    }
+    if let Some(curl) = &f.curl {
+        groups.push(Group::with_title(
+            Level::NOTE.secondary_title(format!("reproduce: {curl}")),
+        ));
+    }
+    groups.push(Group::with_title(
+        Level::HELP.secondary_title(f.remediation.as_str()),
+    ));
+    renderer.render(&groups)
+}
+
+/// The closing summary line.
+pub fn summary_line(report: &Report) -> String {
+    let s = &report.summary;
+    let mut out = if s.findings == 0 {
+        "No findings".to_string()
+    } else {
+        let parts: Vec<String> = Severity::ALL
+            .iter()
+            .filter_map(|sev| {
+                s.by_severity
+                    .get(sev.as_str())
+                    .map(|n| format!("{n} {}", sev.as_str()))
+            })
+            .collect();
+        format!(
+            "Found {} finding{} ({})",
+            s.findings,
+            if s.findings == 1 { "" } else { "s" },
+            parts.join(", ")
+        )
+    };
+    if let (Some(files), Some(lines)) = (s.files, s.lines) {
+        let _ = write!(
+            out,
+            " in {files} file{} ({lines} lines)",
+            if files == 1 { "" } else { "s" }
+        );
+    }
+    if let (Some(req), Some(ep)) = (s.requests, s.endpoints) {
+        let _ = write!(out, " across {ep} endpoints ({req} requests)");
+    }
+    if s.errors > 0 {
+        let _ = write!(
+            out,
+            "; {} error{}",
+            s.errors,
+            if s.errors == 1 { "" } else { "s" }
+        );
+    }
+    out.push('.');
+    out
+}
+
+/// Renders a whole report. `styled` selects ANSI colours (the caller decides: TTY, NO_COLOR).
+pub fn render_report(report: &Report, sources: &dyn SourceProvider, styled: bool) -> String {
+    let renderer = if styled {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for f in &report.findings {
+        out.push_str(&render_finding(f, sources, &renderer));
+        out.push_str("\n\n");
+    }
+    for e in &report.errors {
+        let place = match (&e.file, e.line, e.column) {
+            (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}: "),
+            (Some(f), Some(l), None) => format!("{f}:{l}: "),
+            (Some(f), None, _) => format!("{f}: "),
+            _ => String::new(),
+        };
+        out.push_str(&renderer.render(&[Group::with_title(
+            Level::WARNING
+                .with_name(e.kind.as_str())
+                .primary_title(format!("{place}{}", e.message)),
+        )]));
+        out.push('\n');
+    }
+    out.push_str(&summary_line(report));
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{ErrorEntry, Summary, TraceStep};
+    use crate::rule::RuleMeta;
+
+    const RULE: RuleMeta = RuleMeta {
+        name: "signature-not-verified",
+        severity: Severity::Critical,
+        cwe: &[347],
+        summary: "s",
+        explanation: "e",
+        remediation: "Verify the signature.",
+        example: "",
+        fixed_example: "",
+    };
+
+    struct One(&'static str);
+    impl SourceProvider for One {
+        fn source(&self, _: &str) -> Option<String> {
+            Some(self.0.to_string())
+        }
+    }
+
+    #[test]
+    fn renders_frame_trace_and_summary() {
+        let src = "import jwt\n\ndef f(t):\n    return jwt.decode(t, options={'verify_signature': False})\n";
+        let f = Finding::new(&RULE, "signature check is off")
+            .at(Location {
+                file: "app/auth.py".into(),
+                line: 4,
+                column: 12,
+                end_line: 4,
+                end_column: 22,
+            })
+            .with_trace(vec![TraceStep {
+                file: Some("app/main.py".into()),
+                line: Some(3),
+                note: "GET /notes".into(),
+            }]);
+        let r = Report::new(vec![f], vec![], Summary::default());
+        let out = render_report(&r, &One(src), false);
+        assert!(out.contains("critical[signature-not-verified]: signature check is off"));
+        assert!(out.contains("--> app/auth.py:4:12"), "{out}");
+        assert!(out.contains("^^^^^^^^^^"), "{out}");
+        assert!(out.contains("GET /notes  (app/main.py:3)"), "{out}");
+        assert!(out.contains("Verify the signature."));
+        assert!(out.ends_with("Found 1 finding (1 critical).\n"), "{out}");
+    }
+
+    #[test]
+    fn out_of_range_location_does_not_panic() {
+        let f = Finding::new(&RULE, "m").at(Location {
+            file: "x.py".into(),
+            line: 99,
+            column: 500,
+            end_line: 120,
+            end_column: 1,
+        });
+        let r = Report::new(
+            vec![f],
+            vec![ErrorEntry {
+                kind: "parse-error".into(),
+                message: "bad".into(),
+                file: Some("x.py".into()),
+                line: Some(1),
+                column: None,
+            }],
+            Summary::default(),
+        );
+        let out = render_report(&r, &One("a = 1\n"), true);
+        assert!(out.contains("1 error"));
+    }
+
+    #[test]
+    fn fail_on_threshold() {
+        let r = Report::new(
+            vec![Finding::new(&RULE, "m").with_severity(Severity::Medium)],
+            vec![],
+            Summary::default(),
+        );
+        assert!(r.fails_at(Severity::Low));
+        assert!(r.fails_at(Severity::Medium));
+        assert!(!r.fails_at(Severity::High));
+        assert_eq!(r.summary.by_severity["medium"], 1);
+    }
+}
