@@ -27,6 +27,8 @@ enum Command {
     Token(cmd::token::TokenCommand),
     /// Recover the HMAC key of an HS256/384/512 token.
     Crack(cmd::crack::Args),
+    /// Attack a running API, guided by its OpenAPI spec, and report what was proven.
+    Probe(cmd::probe::Args),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => cmd::scan::run(args),
         Command::Token(c) => cmd::token::run(c),
         Command::Crack(args) => cmd::crack::run(args),
+        Command::Probe(args) => cmd::probe::run(args),
     };
     match result {
         Ok(code) => code,

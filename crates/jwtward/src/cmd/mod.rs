@@ -1,3 +1,4 @@
 pub mod crack;
+pub mod probe;
 pub mod scan;
 pub mod token;
