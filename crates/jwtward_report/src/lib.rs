@@ -5,7 +5,9 @@
 //! output of `scan` and `probe` identical in shape.
 
 mod finding;
+pub mod github;
 mod rule;
+pub mod sarif;
 pub mod text;
 
 pub use finding::{ErrorEntry, Evidence, Finding, Location, Report, Summary, TraceStep};
