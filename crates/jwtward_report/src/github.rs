@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 
 /// Escapes the message part of a workflow command.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a property value (`file=`, `title=`) of a workflow command.
@@ -64,8 +66,16 @@ pub fn render(report: &Report) -> String {
         if let Some(line) = e.line {
             props.push(format!("line={line}"));
         }
-        props.push(format!("title={}", escape_property(&format!("jwtward {}", e.kind))));
-        let _ = writeln!(out, "::warning {}::{}", props.join(","), escape_data(&e.message));
+        props.push(format!(
+            "title={}",
+            escape_property(&format!("jwtward {}", e.kind))
+        ));
+        let _ = writeln!(
+            out,
+            "::warning {}::{}",
+            props.join(","),
+            escape_data(&e.message)
+        );
     }
     out
 }

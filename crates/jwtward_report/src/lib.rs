@@ -4,10 +4,13 @@
 //! A front end produces [`Finding`]s; it never formats them itself. That is what keeps the
 //! output of `scan` and `probe` identical in shape.
 
+pub mod baseline;
 mod finding;
+pub mod fingerprint;
 pub mod github;
 mod rule;
 pub mod sarif;
+pub mod suppress;
 pub mod text;
 
 pub use finding::{ErrorEntry, Evidence, Finding, Location, Report, Summary, TraceStep};

@@ -4,7 +4,8 @@
 //! schema at build time (schemafy + syn) to emit the few objects we need. The test suite
 //! validates this output against the official OASIS schema instead.
 
-use crate::finding::{Finding, Report, TraceStep};
+use crate::finding::{Report, TraceStep};
+use crate::fingerprint::{self, relative_path as artifact_uri};
 use crate::rule::{RuleMeta, Severity};
 use crate::text::SourceProvider;
 use serde_json::{Value, json};
@@ -45,11 +46,7 @@ pub fn level(s: Severity) -> &'static str {
 
 fn rule_descriptor(r: &RuleMeta) -> Value {
     let mut tags = vec![json!("security")];
-    tags.extend(
-        r.cwe
-            .iter()
-            .map(|c| json!(format!("external/cwe/cwe-{c}"))),
-    );
+    tags.extend(r.cwe.iter().map(|c| json!(format!("external/cwe/cwe-{c}"))));
     let markdown = format!(
         "{}\n\n{}\n\n**Example**\n\n```\n{}\n```\n\n**Fix**\n\n{}\n\n```\n{}\n```\n",
         r.summary,
@@ -96,50 +93,14 @@ fn truncate(s: &str, max: usize) -> String {
     format!("{}...", &s[..end])
 }
 
-/// A path as a URI relative to `root` when it lies below it, with `/` separators.
-fn artifact_uri(file: &str, root: Option<&std::path::Path>) -> String {
-    let p = std::path::Path::new(file);
-    let rel = root
-        .and_then(|r| {
-            let abs = std::path::absolute(p).ok()?;
-            let root = std::path::absolute(r).ok()?;
-            abs.strip_prefix(&root).ok().map(|x| x.to_path_buf())
-        })
-        .unwrap_or_else(|| p.to_path_buf());
-    let s = rel.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").unwrap_or(&s).to_string()
-}
-
-/// A 64-bit FNV-1a hash as 16 hex digits: stable across runs and platforms.
-fn fnv1a(data: &[u8]) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in data {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    format!("{h:016x}")
-}
-
-/// The fingerprint of a finding: its rule, file and the whitespace-normalised text of the
-/// flagged line (never its number), plus an occurrence counter for identical lines. Moving
-/// unrelated lines does not change it.
-pub fn line_fingerprint(f: &Finding, line_text: Option<&str>, occurrence: usize) -> String {
-    let norm: String = line_text
-        .unwrap_or("")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let file = f.location.as_ref().map(|l| l.file.as_str()).unwrap_or("");
-    let route = format!(
-        "{} {}",
-        f.method.as_deref().unwrap_or(""),
-        f.path.as_deref().unwrap_or("")
-    );
-    let key = format!("{}\0{}\0{}\0{}", f.rule, file, norm, route.trim());
-    format!("{}:{}", fnv1a(key.as_bytes()), occurrence)
-}
-
-fn physical(file: &str, line: u32, col: u32, end_line: u32, end_col: u32, o: &SarifOptions) -> Value {
+fn physical(
+    file: &str,
+    line: u32,
+    col: u32,
+    end_line: u32,
+    end_col: u32,
+    o: &SarifOptions,
+) -> Value {
     json!({
         "artifactLocation": {"uri": artifact_uri(file, o.root)},
         "region": {
@@ -165,27 +126,15 @@ fn trace_location(step: &TraceStep, o: &SarifOptions) -> Value {
 
 /// Renders `report` as a SARIF 2.1.0 log (one run).
 pub fn to_sarif(report: &Report, sources: &dyn SourceProvider, o: &SarifOptions) -> Value {
-    let index: HashMap<&str, usize> = o.rules.iter().enumerate().map(|(i, r)| (r.name, i)).collect();
-    let mut cache: HashMap<String, Option<Vec<String>>> = HashMap::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let index: HashMap<&str, usize> = o
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.name, i))
+        .collect();
+    let fps = fingerprint::compute(&report.findings, sources, o.root);
     let mut results = Vec::new();
-    for f in &report.findings {
-        let line_text = f.location.as_ref().and_then(|l| {
-            cache
-                .entry(l.file.clone())
-                .or_insert_with(|| {
-                    sources
-                        .source(&l.file)
-                        .map(|s| s.lines().map(str::to_string).collect())
-                })
-                .as_ref()
-                .and_then(|lines| lines.get((l.line as usize).saturating_sub(1)).cloned())
-        });
-        let base = line_fingerprint(f, line_text.as_deref(), 0);
-        let n = seen.entry(base.clone()).or_insert(0);
-        let fp = line_fingerprint(f, line_text.as_deref(), *n);
-        *n += 1;
-
+    for (f, fp) in report.findings.iter().zip(fps) {
         let mut text = f.message.clone();
         if let (Some(m), Some(p)) = (&f.method, &f.path) {
             text = format!("{text} ({m} {p})");
@@ -209,7 +158,8 @@ pub fn to_sarif(report: &Report, sources: &dyn SourceProvider, o: &SarifOptions)
             json!({"message": {"text": "no source location"}})
         };
         if let (Some(m), Some(p)) = (&f.method, &f.path) {
-            location["logicalLocations"] = json!([{"fullyQualifiedName": format!("{m} {p}"), "kind": "function"}]);
+            location["logicalLocations"] =
+                json!([{"fullyQualifiedName": format!("{m} {p}"), "kind": "function"}]);
         }
         result["locations"] = json!([location]);
         if !f.trace.is_empty() {

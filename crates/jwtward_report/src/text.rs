@@ -206,11 +206,13 @@ pub fn render_report(report: &Report, sources: &dyn SourceProvider, styled: bool
             (Some(f), None, _) => format!("{f}: "),
             _ => String::new(),
         };
-        out.push_str(&renderer.render(&[Group::with_title(
-            Level::WARNING
-                .with_name(e.kind.as_str())
-                .primary_title(format!("{place}{}", e.message)),
-        )]));
+        out.push_str(
+            &renderer.render(&[Group::with_title(
+                Level::WARNING
+                    .with_name(e.kind.as_str())
+                    .primary_title(format!("{place}{}", e.message)),
+            )]),
+        );
         out.push('\n');
     }
     out.push_str(&summary_line(report));

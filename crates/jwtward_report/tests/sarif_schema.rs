@@ -172,8 +172,7 @@ fn validates_against_the_official_schema() {
     };
     let first = by_rule("signature-not-verified");
     assert_eq!(
-        first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-        "auth.py",
+        first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "auth.py",
         "URIs are relative to the root"
     );
     assert_eq!(first["level"], "error");

@@ -1,0 +1,380 @@
+//! Configuration the ruff way.
+//!
+//! jwtward reads `[tool.jwtward]` from the nearest `pyproject.toml`, or a `jwtward.toml` /
+//! `.jwtward.toml`, searching upward from the scanned path. In one directory `.jwtward.toml`
+//! wins over `jwtward.toml`, which wins over `pyproject.toml`; a `pyproject.toml` without a
+//! `[tool.jwtward]` table is skipped. There is no merging: the closest file wins. Paths and
+//! globs inside a file are relative to that file's directory. Command-line flags override the
+//! file. Unknown keys are errors that name the key, the file and the line.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use jwtward_report::Severity;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A configuration error, always naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration in {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// The keys of `[tool.jwtward]` (kebab-case in the file).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Options {
+    /// Only these rules run (default: all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub select: Option<Vec<String>>,
+    /// These rules never run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<String>,
+    /// Glob (relative to the config file) -> rules ignored in matching files.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub per_file_ignores: BTreeMap<String, Vec<String>>,
+    /// Replaces the default exclusions (virtual environments, site-packages, build output).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exclude: Option<Vec<String>>,
+    /// Added to the exclusions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extend_exclude: Vec<String>,
+    /// Whether `.gitignore` files are honoured (default true).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub respect_gitignore: Option<bool>,
+    /// Lowest severity that makes the exit code 1 (default `low`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fail_on: Option<Severity>,
+    /// Token lifetimes above this are `long-token-lifetime` (default `24h`). A number of
+    /// seconds or a duration such as `90m`, `12h`, `7d`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_lifetime_threshold: Option<Duration>,
+    /// Extra secrets to treat as known-weak (`weak-secret`), e.g. your old leaked keys.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub weak_secrets: Vec<String>,
+    /// Extra path patterns that are public by design (`*` wildcards), e.g. `/metrics`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_paths: Vec<String>,
+    /// Qualified names of project-specific auth dependencies (e.g. `app.deps.require_user`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub auth_dependencies: Vec<String>,
+    /// Qualified names of project-specific token-decoding helpers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub token_helpers: Vec<String>,
+}
+
+/// A duration in seconds, written as a number or as `30s`, `90m`, `12h`, `7d`, `2w`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub struct Duration(pub u64);
+
+impl From<Duration> for String {
+    fn from(d: Duration) -> String {
+        format_duration(d.0)
+    }
+}
+
+/// Formats seconds the way they are written in a config file.
+pub fn format_duration(secs: u64) -> String {
+    for (unit, n) in [("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60)] {
+        if secs >= n && secs % n == 0 {
+            return format!("{}{unit}", secs / n);
+        }
+    }
+    format!("{secs}s")
+}
+
+/// Parses `3600`, `30s`, `90m`, `12h`, `7d`, `2w`.
+pub fn parse_duration(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, 's')) => (&s[..i], 1),
+        Some((i, 'm')) => (&s[..i], 60),
+        Some((i, 'h')) => (&s[..i], 3_600),
+        Some((i, 'd')) => (&s[..i], 86_400),
+        Some((i, 'w')) => (&s[..i], 604_800),
+        _ => (s, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| {
+            format!("`{s}` is not a duration (use seconds or a number with s, m, h, d or w)")
+        })
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(u64),
+            Str(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Int(n) => Ok(Duration(n)),
+            Raw::Str(s) => parse_duration(&s)
+                .map(Duration)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// A loaded configuration file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub options: Options,
+}
+
+impl ConfigFile {
+    /// The directory the file's relative paths and globs are resolved against.
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+}
+
+#[derive(Deserialize)]
+struct Pyproject {
+    #[serde(default)]
+    tool: Option<Tool>,
+}
+
+#[derive(Deserialize)]
+struct Tool {
+    #[serde(default)]
+    jwtward: Option<Options>,
+}
+
+fn invalid(path: &Path, e: impl std::fmt::Display) -> ConfigError {
+    ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message: e.to_string().trim_end().to_string(),
+    }
+}
+
+/// Loads one file: a `pyproject.toml` (its `[tool.jwtward]` table; `None` when it has
+/// none) or a `jwtward.toml` / `.jwtward.toml` (the whole file).
+pub fn load(path: &Path) -> Result<Option<ConfigFile>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
+    let options = if is_pyproject {
+        let p: Pyproject = toml::from_str(&text).map_err(|e| invalid(path, e))?;
+        match p.tool.and_then(|t| t.jwtward) {
+            Some(o) => o,
+            None => return Ok(None),
+        }
+    } else {
+        toml::from_str(&text).map_err(|e| invalid(path, e))?
+    };
+    let file = ConfigFile {
+        path: path.to_path_buf(),
+        options,
+    };
+    file.validate()?;
+    Ok(Some(file))
+}
+
+/// The file names looked for in each directory, in order of precedence.
+pub const FILE_NAMES: [&str; 3] = [".jwtward.toml", "jwtward.toml", "pyproject.toml"];
+
+/// Finds the nearest configuration, searching upward from `start` (a file or directory).
+pub fn discover(start: &Path) -> Result<Option<ConfigFile>, ConfigError> {
+    let start = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+    let mut dir = if start.is_dir() {
+        Some(start.as_path())
+    } else {
+        start.parent()
+    };
+    while let Some(d) = dir {
+        for name in FILE_NAMES {
+            let candidate = d.join(name);
+            if candidate.is_file()
+                && let Some(found) = load(&candidate)?
+            {
+                return Ok(Some(found));
+            }
+        }
+        dir = d.parent();
+    }
+    Ok(None)
+}
+
+impl ConfigFile {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let globs = self
+            .options
+            .exclude
+            .iter()
+            .flatten()
+            .chain(&self.options.extend_exclude)
+            .chain(self.options.per_file_ignores.keys());
+        for g in globs {
+            Glob::new(g).map_err(|e| invalid(&self.path, format!("bad glob `{g}`: {e}")))?;
+        }
+        Ok(())
+    }
+
+    /// The `per-file-ignores` as matchers over paths relative to the config directory.
+    pub fn per_file_ignores(&self) -> Vec<(GlobSet, Vec<String>)> {
+        self.options
+            .per_file_ignores
+            .iter()
+            .filter_map(|(g, rules)| {
+                let mut b = GlobSetBuilder::new();
+                b.add(Glob::new(g).ok()?);
+                // `tests/` style patterns also match everything below.
+                if !g.contains('*') {
+                    b.add(Glob::new(&format!("{}/**", g.trim_end_matches('/'))).ok()?);
+                }
+                Some((b.build().ok()?, rules.clone()))
+            })
+            .collect()
+    }
+}
+
+/// Checks that every rule name in the options exists. `known` is the union of the
+/// registries of the subcommand.
+pub fn check_rule_names(file: &ConfigFile, known: &[&str]) -> Result<(), ConfigError> {
+    let o = &file.options;
+    let names = o
+        .select
+        .iter()
+        .flatten()
+        .chain(&o.ignore)
+        .chain(o.per_file_ignores.values().flatten());
+    for n in names {
+        if !known.contains(&n.as_str()) {
+            return Err(invalid(
+                &file.path,
+                format!("unknown rule `{n}` (see `jwtward rule --all`)"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn nearest_pyproject_with_a_tool_table_wins() {
+        let d = tempfile::tempdir().unwrap();
+        write(
+            d.path(),
+            "pyproject.toml",
+            "[tool.jwtward]\nfail-on = \"high\"\n",
+        );
+        // A pyproject without [tool.jwtward] is skipped.
+        write(
+            d.path(),
+            "svc/pyproject.toml",
+            "[project]\nname = \"svc\"\n[tool.ruff]\nline-length = 100\n",
+        );
+        let found = discover(&d.path().join("svc")).unwrap().unwrap();
+        assert_eq!(found.path, d.path().join("pyproject.toml"));
+        assert_eq!(found.options.fail_on, Some(Severity::High));
+
+        write(
+            d.path(),
+            "svc/jwtward.toml",
+            "token-lifetime-threshold = \"2h\"\n",
+        );
+        let found = discover(&d.path().join("svc/app.py")).unwrap().unwrap();
+        assert_eq!(found.path, d.path().join("svc/jwtward.toml"));
+        assert_eq!(found.options.token_lifetime_threshold, Some(Duration(7200)));
+
+        write(
+            d.path(),
+            "svc/.jwtward.toml",
+            "ignore = [\"weak-secret\"]\n",
+        );
+        let found = discover(&d.path().join("svc")).unwrap().unwrap();
+        assert_eq!(found.path, d.path().join("svc/.jwtward.toml"));
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key_and_the_file() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(
+            d.path(),
+            "pyproject.toml",
+            "[tool.jwtward]\nselect = [\"weak-secret\"]\nfail_on = \"high\"\n",
+        );
+        let err = load(&p).unwrap_err().to_string();
+        assert!(err.contains("pyproject.toml"), "{err}");
+        assert!(err.contains("fail_on"), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(d.path(), "jwtward.toml", "fail-on = \"severe\"\n");
+        assert!(load(&p).unwrap_err().to_string().contains("severe"));
+        let p = write(
+            d.path(),
+            "jwtward.toml",
+            "token-lifetime-threshold = \"soon\"\n",
+        );
+        assert!(load(&p).unwrap_err().to_string().contains("soon"));
+        let p = write(d.path(), "jwtward.toml", "extend-exclude = [\"a[\"]\n");
+        assert!(load(&p).unwrap_err().to_string().contains("bad glob"));
+        let p = write(d.path(), "jwtward.toml", "ignore = [\"nope\"]\n");
+        let f = load(&p).unwrap().unwrap();
+        let err = check_rule_names(&f, &["weak-secret"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown rule `nope`"), "{err}");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90m"), Ok(5400));
+        assert_eq!(parse_duration("3600"), Ok(3600));
+        assert_eq!(parse_duration("7d"), Ok(604_800));
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("99999999999999999999w").is_err());
+        assert_eq!(format_duration(86_400), "1d");
+        assert_eq!(format_duration(5400), "90m");
+        assert_eq!(format_duration(61), "61s");
+    }
+
+    #[test]
+    fn per_file_ignores_match_below_directories() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(
+            d.path(),
+            "jwtward.toml",
+            "[per-file-ignores]\n\"tests\" = [\"hardcoded-secret\"]\n\"**/legacy_*.py\" = [\"weak-secret\"]\n",
+        );
+        let f = load(&p).unwrap().unwrap();
+        let pfi = f.per_file_ignores();
+        let hits = |path: &str| -> Vec<String> {
+            pfi.iter()
+                .filter(|(g, _)| g.is_match(path))
+                .flat_map(|(_, r)| r.clone())
+                .collect()
+        };
+        assert_eq!(hits("tests/test_auth.py"), vec!["hardcoded-secret"]);
+        assert_eq!(hits("app/legacy_auth.py"), vec!["weak-secret"]);
+        assert!(hits("app/auth.py").is_empty());
+    }
+}
