@@ -86,23 +86,17 @@ pub fn parse(source: &str) -> Vec<Suppression> {
 /// The line of the `def` a route-level finding at `line` belongs to: the finding's own line
 /// when it is a `def`, else the first `def` below a run of decorator lines.
 fn def_line(lines: &[&str], line: u32) -> Option<u32> {
-    let mut i = (line as usize).checked_sub(1)?;
-    for _ in 0..40 {
-        let l = lines.get(i)?.trim_start();
-        if l.starts_with("def ") || l.starts_with("async def ") {
-            return Some(i as u32 + 1);
-        }
-        i += 1;
-    }
-    None
-}
-
-/// The outcome of applying suppressions.
-pub struct Applied {
-    pub kept: Vec<Finding>,
-    pub suppressed: usize,
-    /// `unused-suppression` findings (only when asked for).
-    pub unused: Vec<Finding>,
+    let start = (line as usize).checked_sub(1)?;
+    lines
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(40)
+        .find(|(_, l)| {
+            let l = l.trim_start();
+            l.starts_with("def ") || l.starts_with("async def ")
+        })
+        .map(|(i, _)| i as u32 + 1)
 }
 
 struct FileInfo {
