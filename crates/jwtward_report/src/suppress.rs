@@ -99,6 +99,14 @@ fn def_line(lines: &[&str], line: u32) -> Option<u32> {
         .map(|(i, _)| i as u32 + 1)
 }
 
+/// The outcome of applying suppressions.
+pub struct Applied {
+    pub kept: Vec<Finding>,
+    pub suppressed: usize,
+    /// `unused-suppression` findings (only when asked for).
+    pub unused: Vec<Finding>,
+}
+
 struct FileInfo {
     sups: Vec<Suppression>,
     used: Vec<Vec<bool>>,
