@@ -82,7 +82,7 @@ impl From<Duration> for String {
 /// Formats seconds the way they are written in a config file.
 pub fn format_duration(secs: u64) -> String {
     for (unit, n) in [("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60)] {
-        if secs >= n && secs % n == 0 {
+        if secs >= n && secs.is_multiple_of(n) {
             return format!("{}{unit}", secs / n);
         }
     }
