@@ -5,9 +5,11 @@
 //! output of `scan` and `probe` identical in shape.
 
 pub mod baseline;
+pub mod docs;
 mod finding;
 pub mod fingerprint;
 pub mod github;
+pub mod html;
 mod rule;
 pub mod sarif;
 pub mod suppress;

@@ -1,0 +1,349 @@
+//! The HTML report: one self-contained file (no external assets) with the authentication
+//! coverage map of every route, the findings with their code frames, and, when a probe
+//! report is merged in, whether each bypass was proven at run time.
+
+use crate::finding::{Finding, Report};
+use crate::rule::Severity;
+use crate::text::{SourceProvider, render_finding};
+use annotate_snippets::Renderer;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+
+/// The effective authentication of a route, as the static model sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthStatus {
+    /// An auth dependency that raises on missing or bad credentials runs for the route.
+    Protected,
+    /// Authentication runs but lets anonymous requests through by design.
+    Optional,
+    /// Authentication runs but fails open (returns None / passes on errors).
+    FailOpen,
+    /// No authentication runs.
+    None,
+    /// Public by design (health, docs, login, ...).
+    Public,
+}
+
+impl AuthStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            AuthStatus::Protected => "protected",
+            AuthStatus::Optional => "optional",
+            AuthStatus::FailOpen => "fail-open",
+            AuthStatus::None => "none",
+            AuthStatus::Public => "public by design",
+        }
+    }
+    fn class(self) -> &'static str {
+        match self {
+            AuthStatus::Protected => "ok",
+            AuthStatus::Public => "public",
+            AuthStatus::Optional => "warn",
+            AuthStatus::FailOpen | AuthStatus::None => "bad",
+        }
+    }
+}
+
+/// One route of the coverage map.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RouteCoverage {
+    /// The app that serves it (`main:app`).
+    pub app: String,
+    /// The router or mount it belongs to (`/admin (admin.router)`), empty for the app itself.
+    pub group: String,
+    pub method: String,
+    pub path: String,
+    /// The handler, as `module.function`.
+    pub handler: String,
+    pub file: String,
+    pub line: u32,
+    pub auth: AuthStatus,
+    /// The dependency chain that decides `auth`, outermost first.
+    pub chain: Vec<String>,
+}
+
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+fn same_route(f: &Finding, method: &str, path: &str) -> bool {
+    f.path.as_deref() == Some(path)
+        && f.method
+            .as_deref()
+            .is_some_and(|m| m.eq_ignore_ascii_case(method) || m == "*")
+}
+
+fn sev_class(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "sev-critical",
+        Severity::High => "sev-high",
+        Severity::Medium => "sev-medium",
+        Severity::Low => "sev-low",
+        Severity::Info => "sev-info",
+    }
+}
+
+const STYLE: &str = r#"
+:root { --ok:#1a7f37; --bad:#cf222e; --warn:#9a6700; --public:#57606a; --bg:#ffffff; --fg:#1f2328; --muted:#656d76; --line:#d0d7de; }
+* { box-sizing: border-box; }
+body { font: 14px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); margin: 0 auto; max-width: 1200px; padding: 24px; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin-top: 32px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
+h3 { font-size: 15px; margin: 20px 0 6px; }
+.muted { color: var(--muted); }
+.cards { display: flex; gap: 12px; flex-wrap: wrap; margin: 16px 0; }
+.card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 14px; min-width: 120px; }
+.card b { display: block; font-size: 20px; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
+th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-size: 12px; text-transform: uppercase; color: var(--muted); }
+code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size: 12.5px; }
+pre { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; padding: 10px; overflow-x: auto; }
+.badge { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: 12px; font-weight: 600; color: #fff; white-space: nowrap; }
+.ok { background: var(--ok); } .bad { background: var(--bad); } .warn { background: var(--warn); } .public { background: var(--public); }
+.sev-critical { background: #82071e; } .sev-high { background: var(--bad); } .sev-medium { background: var(--warn); } .sev-low { background: #0969da; } .sev-info { background: var(--public); }
+.proven { background: #82071e; } .not-proven { background: var(--public); }
+.method { font-weight: 700; font-family: ui-monospace, monospace; }
+a { color: #0969da; }
+"#;
+
+/// Renders the HTML report. `probe` is a probe report to merge (`--probe-report`).
+pub fn render(
+    title: &str,
+    report: &Report,
+    routes: &[RouteCoverage],
+    probe: Option<&Report>,
+    sources: &dyn SourceProvider,
+) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        esc(title)
+    );
+    let _ = writeln!(h, "<h1>{}</h1>", esc(title));
+    let _ = writeln!(
+        h,
+        "<p class=\"muted\">jwtward {} &middot; {} routes &middot; {} findings{}</p>",
+        env!("CARGO_PKG_VERSION"),
+        routes.len(),
+        report.findings.len(),
+        if probe.is_some() {
+            " &middot; probe results merged"
+        } else {
+            ""
+        }
+    );
+
+    // Summary cards.
+    h.push_str("<div class=\"cards\" id=\"summary\">");
+    for status in [
+        AuthStatus::Protected,
+        AuthStatus::Optional,
+        AuthStatus::FailOpen,
+        AuthStatus::None,
+        AuthStatus::Public,
+    ] {
+        let n = routes.iter().filter(|r| r.auth == status).count();
+        let _ = write!(
+            h,
+            "<div class=\"card\"><b>{n}</b><span class=\"badge {}\">{}</span></div>",
+            status.class(),
+            status.label()
+        );
+    }
+    h.push_str("</div>\n");
+
+    // The coverage map, grouped by app, then router/mount.
+    h.push_str("<h2>Authentication coverage</h2>\n");
+    if routes.is_empty() {
+        h.push_str("<p class=\"muted\">No FastAPI routes were found.</p>\n");
+    }
+    let mut order: Vec<&RouteCoverage> = routes.iter().collect();
+    order.sort_by(|a, b| {
+        (&a.app, &a.group, &a.path, &a.method).cmp(&(&b.app, &b.group, &b.path, &b.method))
+    });
+    let mut current: Option<(&str, &str)> = None;
+    let mut open = false;
+    for r in order {
+        if current != Some((r.app.as_str(), r.group.as_str())) {
+            if open {
+                h.push_str("</tbody></table>\n");
+            }
+            let group = if r.group.is_empty() {
+                "(app routes)".to_string()
+            } else {
+                r.group.clone()
+            };
+            let _ = writeln!(
+                h,
+                "<h3>{} &rsaquo; {}</h3>\n<table class=\"routes\"><thead><tr><th>method</th><th>path</th><th>authentication</th><th>dependency chain</th><th>handler</th><th>findings</th>{}</tr></thead><tbody>",
+                esc(&r.app),
+                esc(&group),
+                if probe.is_some() {
+                    "<th>probe</th>"
+                } else {
+                    ""
+                }
+            );
+            current = Some((r.app.as_str(), r.group.as_str()));
+            open = true;
+        }
+        let findings: Vec<(usize, &Finding)> = report
+            .findings
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| same_route(f, &r.method, &r.path))
+            .collect();
+        let mut cell = String::new();
+        for (i, f) in &findings {
+            let _ = write!(
+                cell,
+                "<a href=\"#finding-{i}\"><span class=\"badge {}\">{}</span></a> ",
+                sev_class(f.severity),
+                esc(&f.rule)
+            );
+        }
+        let chain = if r.chain.is_empty() {
+            "&mdash;".to_string()
+        } else {
+            r.chain
+                .iter()
+                .map(|c| format!("<code>{}</code>", esc(c)))
+                .collect::<Vec<_>>()
+                .join(" &rarr; ")
+        };
+        let _ = write!(
+            h,
+            "<tr data-auth=\"{}\"><td class=\"method\">{}</td><td><code>{}</code></td><td><span class=\"badge {}\">{}</span></td><td>{chain}</td><td><code>{}</code><br><span class=\"muted\">{}:{}</span></td><td>{cell}</td>",
+            r.auth.label(),
+            esc(&r.method),
+            esc(&r.path),
+            r.auth.class(),
+            r.auth.label(),
+            esc(&r.handler),
+            esc(&r.file),
+            r.line,
+        );
+        if let Some(p) = probe {
+            let proven: Vec<&Finding> = p
+                .findings
+                .iter()
+                .filter(|f| same_route(f, &r.method, &r.path))
+                .collect();
+            if proven.is_empty() {
+                h.push_str("<td><span class=\"badge not-proven\">no bypass proven</span></td>");
+            } else {
+                h.push_str("<td>");
+                for f in proven {
+                    let _ = write!(
+                        h,
+                        "<span class=\"badge proven\" title=\"{}\">proven: {}</span> ",
+                        esc(f.curl.as_deref().unwrap_or(&f.message)),
+                        esc(&f.rule)
+                    );
+                }
+                h.push_str("</td>");
+            }
+        }
+        h.push_str("</tr>\n");
+    }
+    if open {
+        h.push_str("</tbody></table>\n");
+    }
+
+    // Findings with code frames.
+    h.push_str("<h2>Findings</h2>\n");
+    if report.findings.is_empty() {
+        h.push_str("<p class=\"muted\">No findings.</p>\n");
+    }
+    let renderer = Renderer::plain();
+    for (i, f) in report.findings.iter().enumerate() {
+        let _ = writeln!(
+            h,
+            "<div class=\"finding\" id=\"finding-{i}\"><p><span class=\"badge {}\">{}</span> <b>{}</b> {}</p><pre>{}</pre></div>",
+            sev_class(f.severity),
+            f.severity,
+            esc(&f.rule),
+            esc(&f.message),
+            esc(&render_finding(f, sources, &renderer))
+        );
+    }
+    if let Some(p) = probe {
+        h.push_str("<h2>Probe findings</h2>\n");
+        if p.findings.is_empty() {
+            h.push_str("<p class=\"muted\">The probe proved no bypass.</p>\n");
+        }
+        for f in &p.findings {
+            let _ = writeln!(
+                h,
+                "<div class=\"finding\"><p><span class=\"badge {}\">{}</span> <b>{}</b> {}</p><pre>{}</pre></div>",
+                sev_class(f.severity),
+                f.severity,
+                esc(&f.rule),
+                esc(&f.message),
+                esc(&render_finding(f, sources, &renderer))
+            );
+        }
+    }
+    h.push_str("</body>\n</html>\n");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Summary;
+    use crate::rule::RuleMeta;
+    use crate::text::NoSources;
+
+    #[test]
+    fn escapes_and_links_findings_to_routes() {
+        static R: RuleMeta = RuleMeta {
+            name: "unprotected-route",
+            severity: Severity::High,
+            cwe: &[306],
+            summary: "",
+            explanation: "",
+            remediation: "fix",
+            example: "",
+            fixed_example: "",
+        };
+        let routes = vec![RouteCoverage {
+            app: "main:app".into(),
+            group: "/admin".into(),
+            method: "GET".into(),
+            path: "/admin/<users>".into(),
+            handler: "admin.users".into(),
+            file: "admin.py".into(),
+            line: 3,
+            auth: AuthStatus::None,
+            chain: vec![],
+        }];
+        let report = Report::new(
+            vec![Finding::new(&R, "no auth").with_route("GET", "/admin/<users>")],
+            vec![],
+            Summary::default(),
+        );
+        let out = render("t", &report, &routes, None, &NoSources);
+        assert!(out.contains("/admin/&lt;users&gt;"));
+        assert!(!out.contains("/admin/<users>"));
+        assert!(out.contains("href=\"#finding-0\""));
+        assert!(out.contains("<span class=\"badge bad\">none</span>"));
+        assert!(
+            !out.contains("http://") && !out.contains("https://"),
+            "no external assets"
+        );
+    }
+}
