@@ -19,5 +19,22 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
 fi
 export JWTWARD_TEST_PYTHON=$venv/bin/python
 
+# The HTML report is tested in a real headless browser.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "==> installing chromium (Debian package) for the HTML report test"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    echo "error: the HTML report test needs chromium; install the Debian package 'chromium'" >&2
+    exit 2
+  fi
+fi
+export JWTWARD_TEST_CHROMIUM=${JWTWARD_TEST_CHROMIUM:-$(command -v chromium)}
+
 echo "==> cargo test"
 cargo test --workspace --locked "$@"
+
+echo "==> wheel"
+scripts/test-wheel.sh

@@ -82,7 +82,7 @@ pub fn index(rules: &[(&RuleMeta, &str)]) -> String {
     for (r, origin) in rules {
         let _ = writeln!(
             s,
-            "| [{n}]({n}.md) | {origin} | {} | {} | {} |",
+            "| [{n}]({origin}/{n}.md) | {origin} | {} | {} | {} |",
             r.severity,
             cwe_list(r),
             r.summary.replace('|', "\\|"),
@@ -152,6 +152,6 @@ mod tests {
         let t = text(&r, "scan");
         assert!(t.starts_with("weak-secret (high severity, CWE-326, CWE-798"));
         let i = index(&[(&r, "scan")]);
-        assert!(i.contains("| [weak-secret](weak-secret.md) | scan | high |"));
+        assert!(i.contains("| [weak-secret](scan/weak-secret.md) | scan | high |"));
     }
 }
