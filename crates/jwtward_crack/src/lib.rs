@@ -1,1 +1,139 @@
-//! placeholder
+//! jwtward's HMAC secret search.
+//!
+//! * [`Target`]: the signing input and tag of an HS256/384/512 token.
+//! * [`Engine`]: checks batches of keys; runtime CPU dispatch between AVX-512 multi-buffer,
+//!   SHA-NI (through `sha2`'s compression function), AVX2 multi-buffer, portable scalar code and
+//!   the `hmac` crate reference ([`EngineKind`]).
+//! * Candidate sources: the built-in list of weak and default JWT secrets ([`builtin_secrets`]),
+//!   wordlists (memory-mapped, or gzip streamed), hashcat-style masks ([`Mask`]) and simple
+//!   word rules ([`rules`]).
+//! * [`search`]: runs the sources on all cores and reports progress through [`Progress`];
+//!   [`crack_token`] is the one-call form for other front ends (`probe`): bounded, silent.
+
+mod consts;
+mod engine;
+mod mask;
+pub mod rules;
+mod search;
+mod target;
+mod wordlist;
+
+pub use engine::{Engine, EngineKind};
+pub use mask::{Mask, MaskError};
+pub use search::{Outcome, Progress, SearchOptions, search};
+pub use target::{HmacAlg, Target};
+
+use std::path::Path;
+use thiserror::Error;
+
+/// Why a search could not run. Messages name the problem and its place.
+#[derive(Debug, Error)]
+pub enum CrackError {
+    #[error("{0}")]
+    Token(jwtward_jose::JoseError),
+    #[error(
+        "the token is signed with {0}, not HMAC: only HS256/HS384/HS512 keys can be searched offline"
+    )]
+    NotHmac(String),
+    #[error(
+        "the signature is {got} bytes but {alg} signatures are {want} bytes (truncated token?)"
+    )]
+    TagLength {
+        alg: &'static str,
+        got: usize,
+        want: usize,
+    },
+    #[error("engine `{0}` needs a CPU feature this machine lacks")]
+    EngineUnavailable(&'static str),
+    #[error("wordlist {path}: {source}")]
+    Wordlist {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("mask: {0}")]
+    Mask(#[from] MaskError),
+    #[error("nothing to search: no built-in list, wordlist or mask selected")]
+    NoSource,
+}
+
+const BUILTIN: &str = include_str!("builtin_secrets.txt");
+
+/// The built-in list of weak, default and example JWT secrets (one per line in
+/// `builtin_secrets.txt`; `#` lines are comments).
+pub fn builtin_secrets() -> impl Iterator<Item = &'static str> {
+    BUILTIN
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+}
+
+/// The built-in candidates as one newline-separated text (what the search engine reads): the
+/// listed secrets, then every lowercase word of 1-3 letters, then the numbers 0-9999.
+pub(crate) fn builtin_text() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        let mut s = String::new();
+        for l in builtin_secrets() {
+            s.push_str(l);
+            s.push('\n');
+        }
+        let letters = b'a'..=b'z';
+        for a in letters.clone() {
+            s.push(char::from(a));
+            s.push('\n');
+        }
+        for a in letters.clone() {
+            for b in letters.clone() {
+                s.push(char::from(a));
+                s.push(char::from(b));
+                s.push('\n');
+            }
+        }
+        for a in letters.clone() {
+            for b in letters.clone() {
+                for c in letters.clone() {
+                    s.push(char::from(a));
+                    s.push(char::from(b));
+                    s.push(char::from(c));
+                    s.push('\n');
+                }
+            }
+        }
+        for n in 0..10_000 {
+            s.push_str(&n.to_string());
+            s.push('\n');
+        }
+        s
+    })
+}
+
+/// Number of built-in candidates.
+pub fn builtin_count() -> u64 {
+    wordlist::count_lines(builtin_text().as_bytes())
+}
+
+/// Tries only the built-in list (a few thousand keys: milliseconds). Silent.
+pub fn check_builtin(target: &Target) -> Option<Vec<u8>> {
+    let opts = SearchOptions {
+        builtin: true,
+        ..SearchOptions::default()
+    };
+    search(target, &opts, &Progress::new()).ok()?.key
+}
+
+/// The one call for other front ends: parses `token`, tries the built-in list and then
+/// `wordlist` (when given), at most `max_candidates` keys in all, on all cores, printing
+/// nothing. `Ok(Some(key))` when found, `Ok(None)` when not (or the bound was reached).
+pub fn crack_token(
+    token: &str,
+    wordlist: Option<&Path>,
+    max_candidates: u64,
+) -> Result<Option<Vec<u8>>, CrackError> {
+    let target = Target::from_token(token)?;
+    let opts = SearchOptions {
+        builtin: true,
+        wordlist: wordlist.map(Path::to_path_buf),
+        limit: Some(max_candidates),
+        ..SearchOptions::default()
+    };
+    Ok(search(&target, &opts, &Progress::new())?.key)
+}

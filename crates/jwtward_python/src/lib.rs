@@ -1,1 +1,38 @@
-//! placeholder
+//! The Python front end of jwtward: the project model every static rule works on.
+//!
+//! * [`Project::load`] walks the paths given on the command line ([`discovery`]), reads and
+//!   parses every Python file in parallel with Astral's `ruff_python_parser`, and names each
+//!   [`Module`] from the file tree (packages, `__init__.py`, src layouts, namespace packages).
+//! * Names: [`Project::qualified_name`] turns an expression into a fully qualified name through
+//!   imports and aliases (`from jose import jwt as j` makes `j.decode` be `jose.jwt.decode`),
+//!   following relative imports and re-exports in `__init__.py` ([`Project::canonical`]).
+//! * Definitions: [`Project::lookup`] finds the function, class, module or assignment a qualified
+//!   name refers to, in any module of the project.
+//! * Constants: [`Project::eval`] evaluates an expression to a [`Const`] (strings, numbers,
+//!   booleans, lists/dicts of constants, `os.getenv("X", "default")`, settings classes and
+//!   their instances, `timedelta(...)`), within and across modules.
+//! * Functions: [`Project::functions`], [`Project::function`] and [`Project::call_sites_of`]
+//!   (function summaries and the callers of a function, for wrapper following).
+//!
+//! Nothing here panics on bad input: unreadable, non-UTF-8, oversized or unparsable files
+//! become [`jwtward_report::ErrorEntry`]s in [`Project::errors`]; a file with syntax errors is
+//! still analysed from the AST the parser recovered.
+
+pub mod discovery;
+mod eval;
+mod functions;
+mod index;
+mod names;
+mod project;
+pub mod walk;
+
+pub use discovery::{DiscoveryOptions, LoadError};
+pub use eval::{Const, Origin, Scope, Value};
+pub use functions::{CallSite, FunctionRef, Param};
+pub use index::{Binding, ClassRef};
+pub use names::ImportMap;
+pub use project::{Module, ModuleId, Project, SyntaxIssue};
+
+/// Re-exported so that dependants use the very same AST and range types.
+pub use ruff_python_ast as ast;
+pub use ruff_text_size::{Ranged, TextRange, TextSize};

@@ -1,0 +1,612 @@
+//! One HMAC-SHA-2 kernel, written once as a macro and instantiated for every vector width:
+//! the portable scalar engine (1 lane), AVX2 (8×32-bit / 4×64-bit lanes) and AVX-512
+//! (16×32-bit / 8×64-bit lanes). Each instance checks `LANES` keys at once:
+//! ipad block (full schedule), the key-independent inner blocks (precomputed `K + W`), opad
+//! block, final block; then compares the first tag word in every lane.
+
+/// One SHA-2 round with the register names rotated by the caller: updates `$d` and `$h`.
+macro_rules! round {
+    ($a:ident, $b:ident, $c:ident, $d:ident, $e:ident, $f:ident, $g:ident, $h:ident, $kw:expr) => {
+        let t1 = add(add(add($h, bsig1($e)), ch($e, $f, $g)), $kw);
+        $d = add($d, t1);
+        $h = add(t1, add(bsig0($a), maj($a, $b, $c)));
+    };
+}
+
+/// Eight rounds starting at round `$t0`; the `K + W` word of round `$t` is `$kw`.
+macro_rules! eight_rounds {
+    ([$a:ident, $b:ident, $c:ident, $d:ident, $e:ident, $f:ident, $g:ident, $h:ident], $t0:expr, |$t:ident| $kw:expr) => {{
+        let t0 = $t0;
+        round!($a, $b, $c, $d, $e, $f, $g, $h, {
+            let $t = t0;
+            $kw
+        });
+        round!($h, $a, $b, $c, $d, $e, $f, $g, {
+            let $t = t0 + 1;
+            $kw
+        });
+        round!($g, $h, $a, $b, $c, $d, $e, $f, {
+            let $t = t0 + 2;
+            $kw
+        });
+        round!($f, $g, $h, $a, $b, $c, $d, $e, {
+            let $t = t0 + 3;
+            $kw
+        });
+        round!($e, $f, $g, $h, $a, $b, $c, $d, {
+            let $t = t0 + 4;
+            $kw
+        });
+        round!($d, $e, $f, $g, $h, $a, $b, $c, {
+            let $t = t0 + 5;
+            $kw
+        });
+        round!($c, $d, $e, $f, $g, $h, $a, $b, {
+            let $t = t0 + 6;
+            $kw
+        });
+        round!($b, $c, $d, $e, $f, $g, $h, $a, {
+            let $t = t0 + 7;
+            $kw
+        });
+    }};
+}
+
+/// Instantiates the kernel. `$ops` must provide, for vector type `$V` over words `$W`:
+/// `splat add xor ch maj bsig0 bsig1 ssig0 ssig1 load store`.
+macro_rules! hmac_kernel {
+    ($modname:ident, [$(#[$attr:meta])*], $W:ty, $V:ty, $LANES:expr, $ROUNDS:expr, $K:path, $ops:ident) => {
+        pub(crate) mod $modname {
+            #![allow(unused_unsafe, clippy::missing_safety_doc)]
+            use crate::engine::prep::Prep;
+            #[allow(unused_imports)]
+            use super::$ops::*;
+
+
+            $(#[$attr])*
+            #[inline]
+            fn compress_full(st: &mut [$V; 8], w: &mut [$V; 16]) {
+                let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *st;
+                let k = &$K;
+                for i in 0..2 {
+                    eight_rounds!([a, b, c, d, e, f, g, h], i * 8, |t| add(splat(k[t]), w[t]));
+                }
+                for i in 2..($ROUNDS / 8) {
+                    eight_rounds!([a, b, c, d, e, f, g, h], i * 8, |t| {
+                        let x = add(
+                            add(ssig1(w[(t + 14) & 15]), w[(t + 9) & 15]),
+                            add(ssig0(w[(t + 1) & 15]), w[t & 15]),
+                        );
+                        w[t & 15] = x;
+                        add(splat(k[t]), x)
+                    });
+                }
+                let s = [a, b, c, d, e, f, g, h];
+                for i in 0..8 {
+                    st[i] = add(st[i], s[i]);
+                }
+            }
+
+            $(#[$attr])*
+            #[inline]
+            fn compress_pre(st: &mut [$V; 8], kw: &[$W]) {
+                let kw: &[$W; $ROUNDS] = kw.try_into().expect("one block of K+W");
+                let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *st;
+                for i in 0..($ROUNDS / 8) {
+                    eight_rounds!([a, b, c, d, e, f, g, h], i * 8, |t| splat(kw[t]));
+                }
+                let s = [a, b, c, d, e, f, g, h];
+                for i in 0..8 {
+                    st[i] = add(st[i], s[i]);
+                }
+            }
+
+            /// Checks `LANES` keys given as block words (`keys[word][lane]`). Returns a bit
+            /// mask of the lanes whose first output word equals the tag's first word.
+            $(#[$attr])*
+            pub(crate) fn check(p: &Prep<$W>, keys: &[[$W; $LANES]; 16]) -> u32 {
+                let ipad = splat(<$W>::from_ne_bytes([0x36; std::mem::size_of::<$W>()]));
+                let opad = splat(<$W>::from_ne_bytes([0x5c; std::mem::size_of::<$W>()]));
+                let mut kv = [splat(0); 16];
+                for i in 0..16 {
+                    kv[i] = load(&keys[i]);
+                }
+                // inner: ipad block, then the precomputed message blocks
+                let mut w = [splat(0); 16];
+                for i in 0..16 {
+                    w[i] = xor(kv[i], ipad);
+                }
+                let mut inner = [splat(0); 8];
+                for i in 0..8 {
+                    inner[i] = splat(p.iv[i]);
+                }
+                compress_full(&mut inner, &mut w);
+                for block in p.kw.chunks_exact(p.rounds) {
+                    compress_pre(&mut inner, block);
+                }
+                // outer: opad block, then the final block holding the inner hash
+                for i in 0..16 {
+                    w[i] = xor(kv[i], opad);
+                }
+                let mut outer = [splat(0); 8];
+                for i in 0..8 {
+                    outer[i] = splat(p.iv[i]);
+                }
+                compress_full(&mut outer, &mut w);
+                for i in 0..16 {
+                    w[i] = if i < p.out_words {
+                        inner[i]
+                    } else {
+                        splat(p.final_block[i])
+                    };
+                }
+                compress_full(&mut outer, &mut w);
+                let first: [$W; $LANES] = store(outer[0]);
+                let mut mask = 0u32;
+                for (lane, &v) in first.iter().enumerate() {
+                    if v == p.tag[0] {
+                        mask |= 1 << lane;
+                    }
+                }
+                mask
+            }
+        }
+    };
+}
+
+/// Scalar operations (one lane): the portable engine.
+pub(crate) mod scalar32 {
+    #[inline(always)]
+    pub fn splat(x: u32) -> u32 {
+        x
+    }
+    #[inline(always)]
+    pub fn add(a: u32, b: u32) -> u32 {
+        a.wrapping_add(b)
+    }
+    #[inline(always)]
+    pub fn xor(a: u32, b: u32) -> u32 {
+        a ^ b
+    }
+    #[inline(always)]
+    pub fn ch(e: u32, f: u32, g: u32) -> u32 {
+        (e & f) ^ (!e & g)
+    }
+    #[inline(always)]
+    pub fn maj(a: u32, b: u32, c: u32) -> u32 {
+        (a & b) ^ (a & c) ^ (b & c)
+    }
+    #[inline(always)]
+    pub fn bsig0(x: u32) -> u32 {
+        x.rotate_right(2) ^ x.rotate_right(13) ^ x.rotate_right(22)
+    }
+    #[inline(always)]
+    pub fn bsig1(x: u32) -> u32 {
+        x.rotate_right(6) ^ x.rotate_right(11) ^ x.rotate_right(25)
+    }
+    #[inline(always)]
+    pub fn ssig0(x: u32) -> u32 {
+        x.rotate_right(7) ^ x.rotate_right(18) ^ (x >> 3)
+    }
+    #[inline(always)]
+    pub fn ssig1(x: u32) -> u32 {
+        x.rotate_right(17) ^ x.rotate_right(19) ^ (x >> 10)
+    }
+    #[inline(always)]
+    pub fn load(x: &[u32; 1]) -> u32 {
+        x[0]
+    }
+    #[inline(always)]
+    pub fn store(x: u32) -> [u32; 1] {
+        [x]
+    }
+}
+
+pub(crate) mod scalar64 {
+    #[inline(always)]
+    pub fn splat(x: u64) -> u64 {
+        x
+    }
+    #[inline(always)]
+    pub fn add(a: u64, b: u64) -> u64 {
+        a.wrapping_add(b)
+    }
+    #[inline(always)]
+    pub fn xor(a: u64, b: u64) -> u64 {
+        a ^ b
+    }
+    #[inline(always)]
+    pub fn ch(e: u64, f: u64, g: u64) -> u64 {
+        (e & f) ^ (!e & g)
+    }
+    #[inline(always)]
+    pub fn maj(a: u64, b: u64, c: u64) -> u64 {
+        (a & b) ^ (a & c) ^ (b & c)
+    }
+    #[inline(always)]
+    pub fn bsig0(x: u64) -> u64 {
+        x.rotate_right(28) ^ x.rotate_right(34) ^ x.rotate_right(39)
+    }
+    #[inline(always)]
+    pub fn bsig1(x: u64) -> u64 {
+        x.rotate_right(14) ^ x.rotate_right(18) ^ x.rotate_right(41)
+    }
+    #[inline(always)]
+    pub fn ssig0(x: u64) -> u64 {
+        x.rotate_right(1) ^ x.rotate_right(8) ^ (x >> 7)
+    }
+    #[inline(always)]
+    pub fn ssig1(x: u64) -> u64 {
+        x.rotate_right(19) ^ x.rotate_right(61) ^ (x >> 6)
+    }
+    #[inline(always)]
+    pub fn load(x: &[u64; 1]) -> u64 {
+        x[0]
+    }
+    #[inline(always)]
+    pub fn store(x: u64) -> [u64; 1] {
+        [x]
+    }
+}
+
+hmac_kernel!(
+    portable256,
+    [],
+    u32,
+    u32,
+    1,
+    64,
+    crate::consts::K256,
+    scalar32
+);
+hmac_kernel!(
+    portable512,
+    [],
+    u64,
+    u64,
+    1,
+    80,
+    crate::consts::K512,
+    scalar64
+);
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512_32 {
+    use std::arch::x86_64::*;
+    pub type V = __m512i;
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn splat(x: u32) -> V {
+        _mm512_set1_epi32(x as i32)
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn add(a: V, b: V) -> V {
+        _mm512_add_epi32(a, b)
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn xor(a: V, b: V) -> V {
+        _mm512_xor_si512(a, b)
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn ch(e: V, f: V, g: V) -> V {
+        _mm512_ternarylogic_epi32::<0xCA>(e, f, g)
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn maj(a: V, b: V, c: V) -> V {
+        _mm512_ternarylogic_epi32::<0xE8>(a, b, c)
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn bsig0(x: V) -> V {
+        _mm512_ternarylogic_epi32::<0x96>(
+            _mm512_ror_epi32::<2>(x),
+            _mm512_ror_epi32::<13>(x),
+            _mm512_ror_epi32::<22>(x),
+        )
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn bsig1(x: V) -> V {
+        _mm512_ternarylogic_epi32::<0x96>(
+            _mm512_ror_epi32::<6>(x),
+            _mm512_ror_epi32::<11>(x),
+            _mm512_ror_epi32::<25>(x),
+        )
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn ssig0(x: V) -> V {
+        _mm512_ternarylogic_epi32::<0x96>(
+            _mm512_ror_epi32::<7>(x),
+            _mm512_ror_epi32::<18>(x),
+            _mm512_srli_epi32::<3>(x),
+        )
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn ssig1(x: V) -> V {
+        _mm512_ternarylogic_epi32::<0x96>(
+            _mm512_ror_epi32::<17>(x),
+            _mm512_ror_epi32::<19>(x),
+            _mm512_srli_epi32::<10>(x),
+        )
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn load(x: &[u32; 16]) -> V {
+        // SAFETY: 64 readable bytes; unaligned load.
+        unsafe { _mm512_loadu_si512(x.as_ptr().cast()) }
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn store(x: V) -> [u32; 16] {
+        let mut out = [0u32; 16];
+        // SAFETY: 64 writable bytes; unaligned store.
+        unsafe { _mm512_storeu_si512(out.as_mut_ptr().cast(), x) };
+        out
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512_64 {
+    use std::arch::x86_64::*;
+    pub type V = __m512i;
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn splat(x: u64) -> V {
+        _mm512_set1_epi64(x as i64)
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn add(a: V, b: V) -> V {
+        _mm512_add_epi64(a, b)
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn xor(a: V, b: V) -> V {
+        _mm512_xor_si512(a, b)
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn ch(e: V, f: V, g: V) -> V {
+        _mm512_ternarylogic_epi64::<0xCA>(e, f, g)
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn maj(a: V, b: V, c: V) -> V {
+        _mm512_ternarylogic_epi64::<0xE8>(a, b, c)
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn bsig0(x: V) -> V {
+        _mm512_ternarylogic_epi64::<0x96>(
+            _mm512_ror_epi64::<28>(x),
+            _mm512_ror_epi64::<34>(x),
+            _mm512_ror_epi64::<39>(x),
+        )
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn bsig1(x: V) -> V {
+        _mm512_ternarylogic_epi64::<0x96>(
+            _mm512_ror_epi64::<14>(x),
+            _mm512_ror_epi64::<18>(x),
+            _mm512_ror_epi64::<41>(x),
+        )
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn ssig0(x: V) -> V {
+        _mm512_ternarylogic_epi64::<0x96>(
+            _mm512_ror_epi64::<1>(x),
+            _mm512_ror_epi64::<8>(x),
+            _mm512_srli_epi64::<7>(x),
+        )
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn ssig1(x: V) -> V {
+        _mm512_ternarylogic_epi64::<0x96>(
+            _mm512_ror_epi64::<19>(x),
+            _mm512_ror_epi64::<61>(x),
+            _mm512_srli_epi64::<6>(x),
+        )
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn load(x: &[u64; 8]) -> V {
+        // SAFETY: 64 readable bytes; unaligned load.
+        unsafe { _mm512_loadu_si512(x.as_ptr().cast()) }
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn store(x: V) -> [u64; 8] {
+        let mut out = [0u64; 8];
+        // SAFETY: 64 writable bytes; unaligned store.
+        unsafe { _mm512_storeu_si512(out.as_mut_ptr().cast(), x) };
+        out
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2_32 {
+    use std::arch::x86_64::*;
+    pub type V = __m256i;
+    macro_rules! ror {
+        ($x:expr, $n:literal, $m:literal) => {
+            _mm256_or_si256(_mm256_srli_epi32::<$n>($x), _mm256_slli_epi32::<$m>($x))
+        };
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn splat(x: u32) -> V {
+        _mm256_set1_epi32(x as i32)
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn add(a: V, b: V) -> V {
+        _mm256_add_epi32(a, b)
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn xor(a: V, b: V) -> V {
+        _mm256_xor_si256(a, b)
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn ch(e: V, f: V, g: V) -> V {
+        _mm256_xor_si256(_mm256_and_si256(e, f), _mm256_andnot_si256(e, g))
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn maj(a: V, b: V, c: V) -> V {
+        _mm256_or_si256(
+            _mm256_and_si256(a, b),
+            _mm256_and_si256(c, _mm256_or_si256(a, b)),
+        )
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn bsig0(x: V) -> V {
+        _mm256_xor_si256(
+            _mm256_xor_si256(ror!(x, 2, 30), ror!(x, 13, 19)),
+            ror!(x, 22, 10),
+        )
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn bsig1(x: V) -> V {
+        _mm256_xor_si256(
+            _mm256_xor_si256(ror!(x, 6, 26), ror!(x, 11, 21)),
+            ror!(x, 25, 7),
+        )
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn ssig0(x: V) -> V {
+        _mm256_xor_si256(
+            _mm256_xor_si256(ror!(x, 7, 25), ror!(x, 18, 14)),
+            _mm256_srli_epi32::<3>(x),
+        )
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn ssig1(x: V) -> V {
+        _mm256_xor_si256(
+            _mm256_xor_si256(ror!(x, 17, 15), ror!(x, 19, 13)),
+            _mm256_srli_epi32::<10>(x),
+        )
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn load(x: &[u32; 8]) -> V {
+        // SAFETY: 32 readable bytes; unaligned load.
+        unsafe { _mm256_loadu_si256(x.as_ptr().cast()) }
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn store(x: V) -> [u32; 8] {
+        let mut out = [0u32; 8];
+        // SAFETY: 32 writable bytes; unaligned store.
+        unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), x) };
+        out
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2_64 {
+    use std::arch::x86_64::*;
+    pub type V = __m256i;
+    macro_rules! ror {
+        ($x:expr, $n:literal, $m:literal) => {
+            _mm256_or_si256(_mm256_srli_epi64::<$n>($x), _mm256_slli_epi64::<$m>($x))
+        };
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn splat(x: u64) -> V {
+        _mm256_set1_epi64x(x as i64)
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn add(a: V, b: V) -> V {
+        _mm256_add_epi64(a, b)
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn xor(a: V, b: V) -> V {
+        _mm256_xor_si256(a, b)
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn ch(e: V, f: V, g: V) -> V {
+        _mm256_xor_si256(_mm256_and_si256(e, f), _mm256_andnot_si256(e, g))
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn maj(a: V, b: V, c: V) -> V {
+        _mm256_or_si256(
+            _mm256_and_si256(a, b),
+            _mm256_and_si256(c, _mm256_or_si256(a, b)),
+        )
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn bsig0(x: V) -> V {
+        _mm256_xor_si256(
+            _mm256_xor_si256(ror!(x, 28, 36), ror!(x, 34, 30)),
+            ror!(x, 39, 25),
+        )
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn bsig1(x: V) -> V {
+        _mm256_xor_si256(
+            _mm256_xor_si256(ror!(x, 14, 50), ror!(x, 18, 46)),
+            ror!(x, 41, 23),
+        )
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn ssig0(x: V) -> V {
+        _mm256_xor_si256(
+            _mm256_xor_si256(ror!(x, 1, 63), ror!(x, 8, 56)),
+            _mm256_srli_epi64::<7>(x),
+        )
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn ssig1(x: V) -> V {
+        _mm256_xor_si256(
+            _mm256_xor_si256(ror!(x, 19, 45), ror!(x, 61, 3)),
+            _mm256_srli_epi64::<6>(x),
+        )
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn load(x: &[u64; 4]) -> V {
+        // SAFETY: 32 readable bytes; unaligned load.
+        unsafe { _mm256_loadu_si256(x.as_ptr().cast()) }
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn store(x: V) -> [u64; 4] {
+        let mut out = [0u64; 4];
+        // SAFETY: 32 writable bytes; unaligned store.
+        unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), x) };
+        out
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+hmac_kernel!(avx512_256, [#[target_feature(enable = "avx512f")]], u32, std::arch::x86_64::__m512i, 16, 64, crate::consts::K256, avx512_32);
+#[cfg(target_arch = "x86_64")]
+hmac_kernel!(avx512_512, [#[target_feature(enable = "avx512f")]], u64, std::arch::x86_64::__m512i, 8, 80, crate::consts::K512, avx512_64);
+#[cfg(target_arch = "x86_64")]
+hmac_kernel!(avx2_256, [#[target_feature(enable = "avx2")]], u32, std::arch::x86_64::__m256i, 8, 64, crate::consts::K256, avx2_32);
+#[cfg(target_arch = "x86_64")]
+hmac_kernel!(avx2_512, [#[target_feature(enable = "avx2")]], u64, std::arch::x86_64::__m256i, 4, 80, crate::consts::K512, avx2_64);

@@ -1,0 +1,157 @@
+//! Wordlist input: memory-mapped plain files or streamed gzip, and newline helpers.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+/// A wordlist opened for reading.
+pub(crate) enum Wordlist {
+    /// The whole file mapped (plain text). `None` for an empty file.
+    Mapped(Option<memmap2::Mmap>),
+    /// A gzip stream, decoded block by block.
+    Gzip(Box<flate2::read::MultiGzDecoder<File>>),
+}
+
+pub(crate) fn open(path: &Path) -> std::io::Result<Wordlist> {
+    let mut f = File::open(path)?;
+    let meta = f.metadata()?;
+    if meta.is_dir() {
+        return Err(std::io::Error::other("is a directory, not a wordlist file"));
+    }
+    let mut magic = [0u8; 2];
+    let n = f.read(&mut magic)?;
+    let f = File::open(path)?;
+    if n == 2 && magic == [0x1f, 0x8b] {
+        return Ok(Wordlist::Gzip(Box::new(flate2::read::MultiGzDecoder::new(
+            f,
+        ))));
+    }
+    if meta.len() == 0 {
+        return Ok(Wordlist::Mapped(None));
+    }
+    // SAFETY: the map is read-only; a wordlist changed by another process while we read it
+    // gives wrong candidates, not memory unsafety beyond what every mmap reader accepts.
+    let map = unsafe { memmap2::Mmap::map(&f)? };
+    #[cfg(unix)]
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Ok(Wordlist::Mapped(Some(map)))
+}
+
+/// Number of lines in `buf` (a last line without newline counts).
+pub(crate) fn count_lines(buf: &[u8]) -> u64 {
+    if buf.is_empty() {
+        return 0;
+    }
+    let nl = buf.iter().filter(|&&b| b == b'\n').count() as u64;
+    nl + u64::from(*buf.last().expect("non-empty") != b'\n')
+}
+
+/// Byte offset just after the `n`-th newline (or `buf.len()` when there are fewer lines).
+pub(crate) fn skip_lines(buf: &[u8], mut n: u64) -> usize {
+    const BLOCK: usize = 1 << 16;
+    let mut off = 0;
+    while n > 0 && off < buf.len() {
+        let end = (off + BLOCK).min(buf.len());
+        let c = buf[off..end].iter().filter(|&&b| b == b'\n').count() as u64;
+        if c < n {
+            n -= c;
+            off = end;
+            continue;
+        }
+        for (i, &b) in buf[off..end].iter().enumerate() {
+            if b == b'\n' {
+                n -= 1;
+                if n == 0 {
+                    return off + i + 1;
+                }
+            }
+        }
+    }
+    if n > 0 { buf.len() } else { off }
+}
+
+/// Offset just after the first newline at or after `at` (or `buf.len()`).
+pub(crate) fn next_line_start(buf: &[u8], at: usize) -> usize {
+    if at >= buf.len() {
+        return buf.len();
+    }
+    match find_newline(&buf[at..]) {
+        Some(p) => at + p + 1,
+        None => buf.len(),
+    }
+}
+
+/// Position of the first `\n` in `s`, eight bytes at a time (SWAR: a zero byte of
+/// `word ^ 0x0a..0a` marks a newline).
+#[inline]
+pub(crate) fn find_newline(s: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const NL: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    let mut i = 0;
+    while i + 8 <= s.len() {
+        let w = u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes")) ^ NL;
+        let hit = w.wrapping_sub(ONES) & !w & HIGH;
+        if hit != 0 {
+            return Some(i + (hit.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    s[i..].iter().position(|&b| b == b'\n').map(|p| i + p)
+}
+
+/// Calls `f` on every line of `buf` (without `\n` and a trailing `\r`) until it returns false.
+#[inline]
+pub(crate) fn for_each_line<'a>(buf: &'a [u8], mut f: impl FnMut(&'a [u8]) -> bool) {
+    let mut rest = buf;
+    while !rest.is_empty() {
+        let (line, next) = match find_newline(rest) {
+            Some(p) => (&rest[..p], &rest[p + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if !f(line) {
+            return;
+        }
+        rest = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines() {
+        assert_eq!(count_lines(b""), 0);
+        assert_eq!(count_lines(b"a"), 1);
+        assert_eq!(count_lines(b"a\n"), 1);
+        assert_eq!(count_lines(b"a\n\nb"), 3);
+        let buf = b"one\ntwo\r\nthree\n";
+        assert_eq!(skip_lines(buf, 1), 4);
+        assert_eq!(skip_lines(buf, 2), 9);
+        assert_eq!(skip_lines(buf, 9), buf.len());
+        let mut v = Vec::new();
+        for_each_line(buf, |l| {
+            v.push(l.to_vec());
+            true
+        });
+        assert_eq!(v, vec![b"one".to_vec(), b"two".to_vec(), b"three".to_vec()]);
+        for n in 0..40 {
+            let mut v = vec![b'x'; n];
+            assert_eq!(find_newline(&v), None);
+            for at in 0..n {
+                v[at] = b'\n';
+                assert_eq!(find_newline(&v), Some(at));
+                v[at] = 0x8a; // high bit set, not a newline
+                assert_eq!(find_newline(&v), None);
+                v[at] = b'x';
+            }
+        }
+        let big: Vec<u8> = (0..200_000)
+            .flat_map(|i| format!("{i}\n").into_bytes())
+            .collect();
+        let off = skip_lines(&big, 150_000);
+        assert!(big[off..].starts_with(b"150000\n"));
+    }
+}

@@ -1,0 +1,948 @@
+//! Routes with their full dependency sets, what each dependency and middleware does for
+//! authentication, and the effective authentication of every route.
+
+use crate::flow::{Analyzer, Point, SourceKind};
+use crate::model::{DepTarget, DepUse, Func, Model, ObjKind, RouteKind, join_path, str_lit};
+use jwtward_python::ModuleId;
+use jwtward_report::TraceStep;
+use ruff_python_ast::{CmpOp, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+use serde::Serialize;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// Where a dependency of a route is attached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level {
+    /// `FastAPI(dependencies=[...])`
+    App,
+    /// `include_router(..., dependencies=[...])`
+    Include,
+    /// `APIRouter(dependencies=[...])`
+    Router,
+    /// `@router.get(..., dependencies=[...])`
+    Decorator,
+    /// A handler parameter (`Depends`, `Security`, `Annotated`).
+    Parameter,
+    /// A dependency of a dependency.
+    Nested,
+    /// Middleware wrapping the app.
+    Middleware,
+}
+
+/// The effective authentication of a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Auth {
+    /// A dependency or middleware rejects requests without a valid token.
+    Protected,
+    /// Authentication is optional: a scheme with `auto_error=False` yields None and the
+    /// route runs anyway.
+    Optional,
+    /// An authentication dependency or middleware lets invalid or missing tokens through
+    /// and the handler does not refuse.
+    FailOpen,
+    /// No authentication at all.
+    None,
+    /// No authentication, and obviously meant to be public (health, docs, login...).
+    PublicByDesign,
+}
+
+impl Auth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Auth::Protected => "protected",
+            Auth::Optional => "optional",
+            Auth::FailOpen => "fail-open",
+            Auth::None => "none",
+            Auth::PublicByDesign => "public-by-design",
+        }
+    }
+}
+
+/// What a dependency does for authentication.
+#[derive(Clone, Debug)]
+pub(crate) enum DepClass {
+    Protected,
+    FailOpen(Point),
+    Optional(usize),
+    RateLimit,
+    Other,
+}
+
+impl DepClass {
+    pub fn effect(&self) -> &'static str {
+        match self {
+            DepClass::Protected => "authenticates",
+            DepClass::FailOpen(_) => "fail-open",
+            DepClass::Optional(_) => "optional",
+            DepClass::RateLimit => "rate-limit",
+            DepClass::Other => "other",
+        }
+    }
+    pub fn is_auth(&self) -> bool {
+        matches!(
+            self,
+            DepClass::Protected | DepClass::FailOpen(_) | DepClass::Optional(_)
+        )
+    }
+}
+
+pub(crate) struct MwInfo<'p> {
+    pub obj: usize,
+    pub idx: usize,
+    pub func: Option<Func<'p>>,
+    pub is_auth: bool,
+    pub is_rate_limit: bool,
+    pub fail_open: Vec<Point>,
+    /// Exempted paths: (pattern, prefix match).
+    pub exempt: Vec<(String, bool)>,
+    pub exempt_at: Option<TextRange>,
+    /// Attributes it sets on `request.state` (`user`, `claims`...).
+    pub state_attrs: Vec<String>,
+}
+
+/// What the handler does with a possibly-missing identity.
+#[derive(Clone, Debug)]
+pub(crate) enum IdentityUse {
+    /// Refuses (raises, or dereferences the identity) whenever it is missing.
+    Checked,
+    /// Branches on the missing identity and still serves (the check's range).
+    ServesWhenMissing(TextRange),
+    /// Never checks; serves with the identity missing.
+    Unchecked,
+}
+
+pub(crate) struct FullRoute<'p> {
+    pub methods: Vec<String>,
+    pub path: String,
+    pub kind: RouteKind,
+    pub handler: Option<Func<'p>>,
+    pub mid: ModuleId,
+    pub range: TextRange,
+    pub decl_obj: usize,
+    /// The app the route is served by (the mounted sub-app for mounted routes).
+    pub app: usize,
+    /// The top-level app the route belongs to (routes of different apps are never siblings).
+    pub root: usize,
+    pub deps: Vec<(DepUse<'p>, Level)>,
+    pub middleware: Vec<usize>,
+    /// Mounts from the root app down to this route's app: (parent app, mount index).
+    pub mounts: Vec<(usize, usize)>,
+    pub decorators: &'p [ruff_python_ast::Decorator],
+}
+
+pub(crate) struct RouteAuthInfo<'p> {
+    pub auth: Auth,
+    /// Fail-open or optional dependencies the route consumes, with what the handler does.
+    pub weak: Vec<(DepUse<'p>, Level, DepClass, Option<IdentityUse>)>,
+    /// Fail-open middleware covering the route, with what the handler does.
+    pub weak_mw: Vec<(usize, IdentityUse)>,
+    /// An auth middleware exempts this route.
+    pub exempted_by: Option<usize>,
+    pub protected_by: Option<String>,
+}
+
+pub(crate) struct Ctx<'m, 'p> {
+    pub an: Analyzer<'m, 'p>,
+    pub routes: Vec<FullRoute<'p>>,
+    pub mws: Vec<MwInfo<'p>>,
+    pub auths: Vec<RouteAuthInfo<'p>>,
+    class_memo: RefCell<HashMap<String, DepClass>>,
+    /// The top-level app (or orphan router) being walked while collecting routes.
+    cur_root: usize,
+}
+
+const PUBLIC_SEGMENTS: &[&str] = &[
+    "health",
+    "healthz",
+    "healthcheck",
+    "health-check",
+    "livez",
+    "readyz",
+    "liveness",
+    "readiness",
+    "status",
+    "ping",
+    "version",
+    "docs",
+    "redoc",
+    "openapi.json",
+    "login",
+    "logout",
+    "token",
+    "refresh",
+    "signin",
+    "sign-in",
+    "signup",
+    "sign-up",
+    "register",
+    "jwks",
+    "jwks.json",
+    "favicon.ico",
+    "robots.txt",
+];
+
+/// Parts of a path segment that mark account-recovery flows (public: the caller has no
+/// token yet).
+const PUBLIC_PARTS: &[&str] = &[
+    "password-recovery",
+    "password_recovery",
+    "recover-password",
+    "forgot",
+    "reset-password",
+    "password-reset",
+    "reset_password",
+    "verify-email",
+    "confirm-email",
+    "email-verification",
+];
+
+pub(crate) const LOGIN_SEGMENTS: &[&str] = &[
+    "token",
+    "login",
+    "signin",
+    "sign-in",
+    "access-token",
+    "access_token",
+];
+
+fn is_rate_limit_name(n: &str) -> bool {
+    let n = n.to_ascii_lowercase();
+    n.contains("limit") || n.contains("throttl") || n.contains("rate_") || n.contains("slowapi")
+}
+
+fn is_auth_name(n: &str) -> bool {
+    let n = n.to_ascii_lowercase();
+    [
+        "current_user",
+        "auth",
+        "token",
+        "jwt",
+        "principal",
+        "verify",
+        "require_user",
+        "login_required",
+    ]
+    .iter()
+    .any(|k| n.contains(k))
+}
+
+/// `X.state.attr = ...` targets anywhere in a body.
+fn state_attrs(body: &[Stmt]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in body {
+        let targets: Vec<&Expr> = match s {
+            Stmt::Assign(a) => a.targets.iter().collect(),
+            Stmt::AnnAssign(a) => vec![&*a.target],
+            _ => Vec::new(),
+        };
+        for t in targets {
+            if let Expr::Attribute(a) = t
+                && let Expr::Attribute(inner) = &*a.value
+                && inner.attr.as_str() == "state"
+                && !out.iter().any(|x| x == a.attr.as_str())
+            {
+                out.push(a.attr.to_string());
+            }
+        }
+        let nested: Vec<&[Stmt]> = match s {
+            Stmt::If(i) => std::iter::once(&i.body[..])
+                .chain(i.elif_else_clauses.iter().map(|c| &c.body[..]))
+                .collect(),
+            Stmt::Try(t) => {
+                let mut v: Vec<&[Stmt]> = vec![&t.body[..], &t.orelse[..], &t.finalbody[..]];
+                for h in &t.handlers {
+                    let ruff_python_ast::ExceptHandler::ExceptHandler(h) = h;
+                    v.push(&h.body[..]);
+                }
+                v
+            }
+            Stmt::With(w) => vec![&w.body[..]],
+            _ => Vec::new(),
+        };
+        for b in nested {
+            for a in state_attrs(b) {
+                if !out.contains(&a) {
+                    out.push(a);
+                }
+            }
+        }
+    }
+    out
+}
+
+pub(crate) fn public_by_design(path: &str) -> bool {
+    if path == "/" || path.is_empty() {
+        return true;
+    }
+    path.split('/').any(|seg| {
+        let s = seg.to_ascii_lowercase();
+        s.starts_with(".well-known")
+            || PUBLIC_SEGMENTS.contains(&s.as_str())
+            || PUBLIC_PARTS.iter().any(|p| s.contains(p))
+    })
+}
+
+impl<'m, 'p> Ctx<'m, 'p> {
+    pub fn new(m: &'m Model<'p>, jwt: &'m jwtward_scan::JwtModel<'p>) -> Self {
+        let mut cx = Ctx {
+            an: Analyzer::new(m, jwt),
+            routes: Vec::new(),
+            mws: Vec::new(),
+            auths: Vec::new(),
+            class_memo: RefCell::new(HashMap::new()),
+            cur_root: 0,
+        };
+        cx.collect_routes();
+        cx.collect_middleware();
+        let auths: Vec<RouteAuthInfo<'p>> =
+            (0..cx.routes.len()).map(|i| cx.route_auth(i)).collect();
+        cx.auths = auths;
+        // A public read next to protected writes on the same path is public by design.
+        let reads = |ms: &[String]| {
+            ms.iter()
+                .all(|m| m == "GET" || m == "HEAD" || m == "OPTIONS")
+        };
+        let public_reads: Vec<usize> = (0..cx.routes.len())
+            .filter(|&i| cx.auths[i].auth == Auth::None && reads(&cx.routes[i].methods))
+            .filter(|&i| {
+                (0..cx.routes.len()).any(|j| {
+                    cx.routes[j].root == cx.routes[i].root
+                        && cx.routes[j].path == cx.routes[i].path
+                        && !reads(&cx.routes[j].methods)
+                        && cx.auths[j].auth == Auth::Protected
+                })
+            })
+            .collect();
+        for i in public_reads {
+            cx.auths[i].auth = Auth::PublicByDesign;
+        }
+        cx
+    }
+
+    pub fn m(&self) -> &'m Model<'p> {
+        self.an.m
+    }
+
+    /// Summarises every function and method of a module (robustness runs).
+    pub fn summarize_module(&self, mid: ModuleId) -> usize {
+        fn walk<'p>(
+            cx: &Ctx<'_, 'p>,
+            mid: ModuleId,
+            body: &'p [Stmt],
+            class: Option<&'p ruff_python_ast::StmtClassDef>,
+        ) -> usize {
+            let mut n = 0;
+            for s in body {
+                match s {
+                    Stmt::FunctionDef(def) => {
+                        let f = Func { mid, def, class };
+                        let _ = cx.an.summary(f);
+                        n += 1 + walk(cx, mid, &def.body, None);
+                    }
+                    Stmt::ClassDef(c) => n += walk(cx, mid, &c.body, Some(c)),
+                    _ => {}
+                }
+            }
+            n
+        }
+        walk(self, mid, &self.an.m.ix.module(mid).ast().body, None)
+    }
+
+    fn collect_routes(&mut self) {
+        let m = self.an.m;
+        let mut included = vec![false; m.objs.len()];
+        for o in &m.objs {
+            for i in &o.includes {
+                included[i.router] = true;
+            }
+            for mt in &o.mounts {
+                included[mt.app] = true;
+            }
+        }
+        for (id, o) in m.objs.iter().enumerate() {
+            if included[id] {
+                continue;
+            }
+            self.cur_root = id;
+            match o.kind {
+                ObjKind::App => self.walk_app(id, "", Vec::new(), Vec::new(), 0),
+                // A router no app includes (a library, or an app outside the scan): its own
+                // prefix and dependencies only.
+                ObjKind::Router => {
+                    if !o.routes.is_empty() || !o.includes.is_empty() {
+                        self.walk_router(id, "", Vec::new(), id, Vec::new(), Vec::new(), 0)
+                    }
+                }
+            }
+        }
+    }
+
+    fn walk_app(
+        &mut self,
+        app: usize,
+        prefix: &str,
+        mw: Vec<usize>,
+        mounts: Vec<(usize, usize)>,
+        depth: u32,
+    ) {
+        if depth > 12 {
+            return;
+        }
+        let m = self.an.m;
+        let o = &m.objs[app];
+        let mut mw = mw;
+        for i in 0..o.middleware.len() {
+            mw.push(self.mw_index(app, i));
+        }
+        let app_deps: Vec<(DepUse<'p>, Level)> =
+            o.deps.iter().map(|d| (d.clone(), Level::App)).collect();
+        self.walk_router(
+            app,
+            prefix,
+            app_deps,
+            app,
+            mw.clone(),
+            mounts.clone(),
+            depth,
+        );
+        for (i, mt) in o.mounts.iter().enumerate() {
+            let mut chain = mounts.clone();
+            chain.push((app, i));
+            self.walk_app(
+                mt.app,
+                &join_path(prefix, &mt.path),
+                mw.clone(),
+                chain,
+                depth + 1,
+            );
+        }
+    }
+
+    fn mw_index(&mut self, obj: usize, idx: usize) -> usize {
+        if let Some(i) = self.mws.iter().position(|w| w.obj == obj && w.idx == idx) {
+            return i;
+        }
+        self.mws.push(MwInfo {
+            obj,
+            idx,
+            func: self.an.m.objs[obj].middleware[idx].func,
+            is_auth: false,
+            is_rate_limit: false,
+            fail_open: Vec::new(),
+            exempt: Vec::new(),
+            exempt_at: None,
+            state_attrs: Vec::new(),
+        });
+        self.mws.len() - 1
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn walk_router(
+        &mut self,
+        obj: usize,
+        prefix: &str,
+        deps: Vec<(DepUse<'p>, Level)>,
+        app: usize,
+        mw: Vec<usize>,
+        mounts: Vec<(usize, usize)>,
+        depth: u32,
+    ) {
+        if depth > 12 {
+            return;
+        }
+        let m = self.an.m;
+        let o = &m.objs[obj];
+        let prefix = join_path(prefix, &o.prefix);
+        let prefix = if prefix == "/" { String::new() } else { prefix };
+        let mut deps = deps;
+        if o.kind == ObjKind::Router {
+            deps.extend(o.deps.iter().map(|d| (d.clone(), Level::Router)));
+        }
+        for r in &o.routes {
+            let mut rd: Vec<(DepUse<'p>, Level)> = if r.kind == RouteKind::Starlette {
+                Vec::new()
+            } else {
+                deps.clone()
+            };
+            if r.kind != RouteKind::Starlette {
+                rd.extend(r.deps.iter().map(|d| (d.clone(), Level::Decorator)));
+                if let Some(h) = r.handler {
+                    for p in self.an.params(h).iter() {
+                        if let Some(d) = &p.dep {
+                            rd.push((d.clone(), Level::Parameter));
+                        }
+                    }
+                }
+            }
+            let path = join_path(&prefix, &r.path);
+            self.routes.push(FullRoute {
+                methods: r.methods.clone(),
+                path,
+                kind: r.kind,
+                handler: r.handler,
+                mid: r.mid,
+                range: r.range,
+                decl_obj: obj,
+                app,
+                root: self.cur_root,
+                deps: rd,
+                middleware: mw.clone(),
+                mounts: mounts.clone(),
+                decorators: r.decorators,
+            });
+        }
+        for inc in &o.includes {
+            let mut d = deps.clone();
+            d.extend(inc.deps.iter().map(|x| (x.clone(), Level::Include)));
+            self.walk_router(
+                inc.router,
+                &join_path(&prefix, &inc.prefix),
+                d,
+                app,
+                mw.clone(),
+                mounts.clone(),
+                depth + 1,
+            );
+        }
+    }
+
+    fn collect_middleware(&mut self) {
+        for i in 0..self.mws.len() {
+            let Some(f) = self.mws[i].func else {
+                let name = &self.an.m.objs[self.mws[i].obj].middleware[self.mws[i].idx].name;
+                self.mws[i].is_rate_limit = is_rate_limit_name(name);
+                continue;
+            };
+            let s = self.an.summary(f);
+            let reads_auth_header = s.sources.iter().any(|t| {
+                t.kind == SourceKind::Header && t.is_token_like() || t.kind == SourceKind::Cookie
+            });
+            let name = &self.an.m.objs[self.mws[i].obj].middleware[self.mws[i].idx].name;
+            self.mws[i].is_rate_limit = is_rate_limit_name(name);
+            self.mws[i].is_auth = s.decodes.is_some() || reads_auth_header;
+            if self.mws[i].is_auth {
+                self.mws[i].state_attrs = state_attrs(&f.def.body);
+                self.mws[i].fail_open = s.fail_open.clone();
+                let (ex, at) = self.exemptions(f);
+                self.mws[i].exempt = ex;
+                self.mws[i].exempt_at = at;
+            }
+        }
+    }
+
+    /// Paths a middleware lets through before checking: an `if` on the request path whose
+    /// body passes the request on.
+    fn exemptions(&self, f: Func<'p>) -> (Vec<(String, bool)>, Option<TextRange>) {
+        let mut out = Vec::new();
+        let mut at = None;
+        for s in &f.def.body {
+            let Stmt::If(i) = s else { continue };
+            let test_text = self.an.m.ix.module(f.mid).slice(i.test.range());
+            if !test_text.contains("path") {
+                continue;
+            }
+            let passes = i.body.iter().any(|b| {
+                let t = self.an.m.ix.module(f.mid).slice(b.range());
+                t.contains("call_next") || t.contains("self.app")
+            });
+            if !passes {
+                continue;
+            }
+            let prefix = test_text.contains("startswith");
+            let mut strings = Vec::new();
+            self.strings_in(f, &i.test, &mut strings, 0);
+            if !strings.is_empty() {
+                at = Some(i.test.range());
+            }
+            out.extend(strings.into_iter().map(|s| {
+                let exact_eq = matches!(&*i.test, Expr::Compare(c) if c.ops.iter().all(|o| matches!(o, CmpOp::Eq | CmpOp::In)));
+                (s, prefix && !exact_eq)
+            }));
+        }
+        (out, at)
+    }
+
+    fn strings_in(&self, f: Func<'p>, e: &'p Expr, out: &mut Vec<String>, depth: u32) {
+        if depth > 4 {
+            return;
+        }
+        match e {
+            Expr::StringLiteral(_) => out.extend(str_lit(e)),
+            Expr::Tuple(t) => t
+                .elts
+                .iter()
+                .for_each(|x| self.strings_in(f, x, out, depth + 1)),
+            Expr::List(t) => t
+                .elts
+                .iter()
+                .for_each(|x| self.strings_in(f, x, out, depth + 1)),
+            Expr::Set(t) => t
+                .elts
+                .iter()
+                .for_each(|x| self.strings_in(f, x, out, depth + 1)),
+            Expr::Compare(c) => {
+                self.strings_in(f, &c.left, out, depth + 1);
+                c.comparators
+                    .iter()
+                    .for_each(|x| self.strings_in(f, x, out, depth + 1));
+            }
+            Expr::BoolOp(b) => b
+                .values
+                .iter()
+                .for_each(|x| self.strings_in(f, x, out, depth + 1)),
+            Expr::Call(c) => {
+                if let Expr::Attribute(a) = &*c.func
+                    && a.attr.as_str() == "startswith"
+                {
+                    c.arguments
+                        .args
+                        .iter()
+                        .for_each(|x| self.strings_in(f, x, out, depth + 1));
+                }
+            }
+            Expr::Name(_) => {
+                if let Some(crate::index::Sym::Value(vm, v)) = self.an.m.ix.resolve_expr(f.mid, e) {
+                    let g = Func { mid: vm, ..f };
+                    self.strings_in(g, v, out, depth + 1);
+                }
+            }
+            Expr::Attribute(a) => {
+                if matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "self")
+                    && let Some(c) = f.class
+                {
+                    for s in &c.body {
+                        if let Stmt::Assign(asg) = s
+                            && asg.targets.iter().any(
+                                |t| matches!(t, Expr::Name(n) if n.id.as_str() == a.attr.as_str()),
+                            )
+                        {
+                            self.strings_in(f, &asg.value, out, depth + 1);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// What a dependency use does for authentication (memoised on its target).
+    pub fn classify(&self, d: &DepUse<'p>) -> DepClass {
+        let key = match &d.target {
+            DepTarget::Func(f) => format!("f{}", f.key()),
+            DepTarget::Scheme(s) => format!("s{s}"),
+            DepTarget::External(q) => format!("e{q}"),
+            DepTarget::Unknown(t) => format!("u{t}"),
+        };
+        if let Some(c) = self.class_memo.borrow().get(&key) {
+            return c.clone();
+        }
+        // A provisional answer breaks cycles of dependencies depending on each other.
+        self.class_memo
+            .borrow_mut()
+            .insert(key.clone(), DepClass::Other);
+        let c = self.classify_uncached(d);
+        self.class_memo.borrow_mut().insert(key, c.clone());
+        c
+    }
+
+    fn classify_uncached(&self, d: &DepUse<'p>) -> DepClass {
+        match &d.target {
+            DepTarget::Scheme(s) => {
+                if self.an.m.schemes[*s].auto_error {
+                    DepClass::Protected
+                } else {
+                    DepClass::Optional(*s)
+                }
+            }
+            DepTarget::External(q) | DepTarget::Unknown(q) => {
+                if is_rate_limit_name(q) {
+                    DepClass::RateLimit
+                } else {
+                    DepClass::Other
+                }
+            }
+            DepTarget::Func(f) => {
+                let name = match f.class {
+                    Some(c) => c.name.to_string(),
+                    None => f.def.name.to_string(),
+                };
+                if is_rate_limit_name(&name) {
+                    return DepClass::RateLimit;
+                }
+                let s = self.an.summary(*f);
+                let sub: Vec<DepClass> = self
+                    .an
+                    .params(*f)
+                    .iter()
+                    .filter_map(|p| p.dep.as_ref())
+                    .map(|d| self.classify(d))
+                    .collect();
+                let is_auth = s.decodes.is_some()
+                    || s.sources.iter().any(|t| t.is_token_like())
+                    || sub.iter().any(DepClass::is_auth)
+                    || is_auth_name(&name);
+                if !is_auth {
+                    return DepClass::Other;
+                }
+                if let Some(p) = s.fail_open.first() {
+                    if let Some((sc, _)) = s.optional_uses.first()
+                        && s.decodes.is_none()
+                        && !sub.iter().any(|c| matches!(c, DepClass::FailOpen(_)))
+                    {
+                        return DepClass::Optional(*sc);
+                    }
+                    return DepClass::FailOpen(p.clone());
+                }
+                if !s.raises
+                    && !sub.iter().any(|c| matches!(c, DepClass::Protected))
+                    && let Some(sc) = sub.iter().find_map(|c| match c {
+                        DepClass::Optional(s) => Some(*s),
+                        _ => None,
+                    })
+                {
+                    return DepClass::Optional(sc);
+                }
+                DepClass::Protected
+            }
+        }
+    }
+
+    /// What `handler` does when `vars` are missing.
+    pub fn identity_use(
+        &self,
+        handler: Func<'p>,
+        vars: Vec<(String, Vec<TraceStep>)>,
+    ) -> IdentityUse {
+        let keys: Vec<String> = vars.iter().map(|(k, _)| k.clone()).collect();
+        let s = self.an.interpret_with(handler, vars);
+        let mut unchecked = false;
+        for r in &s.returns {
+            for (k, known, root) in &r.missing {
+                let from_identity =
+                    keys.contains(k) || root.as_ref().is_some_and(|r| keys.contains(r));
+                if !from_identity {
+                    continue;
+                }
+                match known {
+                    Some(at) => return IdentityUse::ServesWhenMissing(*at),
+                    None => unchecked = true,
+                }
+            }
+        }
+        if unchecked {
+            IdentityUse::Unchecked
+        } else {
+            IdentityUse::Checked
+        }
+    }
+
+    fn route_auth(&self, ri: usize) -> RouteAuthInfo<'p> {
+        let r = &self.routes[ri];
+        let mut info = RouteAuthInfo {
+            auth: Auth::None,
+            weak: Vec::new(),
+            weak_mw: Vec::new(),
+            exempted_by: None,
+            protected_by: None,
+        };
+        let mut protected = false;
+        for (d, level) in &r.deps {
+            let c = self.classify(d);
+            match &c {
+                DepClass::Protected => {
+                    protected = true;
+                    info.protected_by.get_or_insert_with(|| d.text.clone());
+                }
+                DepClass::FailOpen(_) | DepClass::Optional(_) => {
+                    let use_ = match (&d.param, r.handler) {
+                        (Some(p), Some(h)) if *level == Level::Parameter => {
+                            let why = self.an.dep_nullable(d).map(|x| x.0).unwrap_or_default();
+                            Some(self.identity_use(h, vec![(p.clone(), why)]))
+                        }
+                        _ => None,
+                    };
+                    if matches!(use_, Some(IdentityUse::Checked)) {
+                        protected = true;
+                        info.protected_by.get_or_insert_with(|| d.text.clone());
+                    }
+                    info.weak.push((d.clone(), *level, c.clone(), use_));
+                }
+                _ => {}
+            }
+        }
+        for &w in &r.middleware {
+            let mw = &self.mws[w];
+            if !mw.is_auth {
+                continue;
+            }
+            let exempt = mw.exempt.iter().any(|(pat, prefix)| {
+                if *prefix {
+                    r.path.starts_with(pat.as_str())
+                } else {
+                    r.path == *pat
+                }
+            });
+            if exempt {
+                info.exempted_by.get_or_insert(w);
+                continue;
+            }
+            if mw.fail_open.is_empty() {
+                protected = true;
+                info.protected_by
+                    .get_or_insert_with(|| self.an.m.objs[mw.obj].middleware[mw.idx].name.clone());
+                continue;
+            }
+            let use_ = match r.handler {
+                Some(h) => {
+                    let req: Vec<String> = self
+                        .an
+                        .params(h)
+                        .iter()
+                        .filter(|p| p.is_request)
+                        .flat_map(|p| {
+                            let attrs = if mw.state_attrs.is_empty() {
+                                vec!["user".to_string()]
+                            } else {
+                                mw.state_attrs.clone()
+                            };
+                            attrs
+                                .into_iter()
+                                .map(move |a| format!("{}.state.{a}", p.name))
+                        })
+                        .collect();
+                    if req.is_empty() {
+                        IdentityUse::Unchecked
+                    } else {
+                        self.identity_use(h, req.into_iter().map(|k| (k, Vec::new())).collect())
+                    }
+                }
+                None => IdentityUse::Unchecked,
+            };
+            if matches!(use_, IdentityUse::Checked) {
+                protected = true;
+            }
+            info.weak_mw.push((w, use_));
+        }
+        // A handler that decodes the token itself and raises on failure authenticates.
+        if !protected
+            && let Some(h) = r.handler
+            && self.an.may_decode(h)
+        {
+            let s = self.an.summary(h);
+            if s.decodes.is_some() && s.raises && s.fail_open.is_empty() {
+                protected = true;
+                info.protected_by.get_or_insert_with(|| {
+                    format!("{}() (decodes the token itself)", h.def.name.as_str())
+                });
+            }
+        }
+        info.auth = if protected {
+            Auth::Protected
+        } else if info
+            .weak
+            .iter()
+            .any(|(_, _, c, _)| matches!(c, DepClass::FailOpen(_)))
+            || !info.weak_mw.is_empty()
+        {
+            Auth::FailOpen
+        } else if !info.weak.is_empty() {
+            Auth::Optional
+        } else if self.is_public(ri) {
+            Auth::PublicByDesign
+        } else {
+            Auth::None
+        };
+        info
+    }
+
+    /// Obviously public: health, docs, login, sign-up (a login form)...
+    pub fn is_public(&self, ri: usize) -> bool {
+        let r = &self.routes[ri];
+        public_by_design(&r.path)
+            || self.is_login(ri)
+            || r.handler
+                .is_some_and(|h| self.an.params(h).iter().any(|p| p.is_login_form))
+    }
+
+    /// A token-issuing endpoint: an `OAuth2PasswordRequestForm` parameter, or a POST to
+    /// `/token`, `/login`...
+    pub fn is_login(&self, ri: usize) -> bool {
+        let r = &self.routes[ri];
+        // A login form whose handler hands out a token (not a sign-up form).
+        if let Some(h) = r.handler
+            && self.an.params(h).iter().any(|p| p.is_login_form)
+            && self
+                .an
+                .m
+                .ix
+                .module(h.mid)
+                .slice(h.def.range())
+                .to_ascii_lowercase()
+                .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                .any(|w| {
+                    w == "access_token"
+                        || w == "refresh_token"
+                        || w.contains("jwt")
+                        || w == "encode"
+                        || w.starts_with("create_") && w.contains("token")
+                        || w.starts_with("issue")
+                })
+        {
+            return true;
+        }
+        let last = r
+            .path
+            .rsplit('/')
+            .find(|s| !s.is_empty())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        r.methods.iter().any(|m| m == "POST") && LOGIN_SEGMENTS.contains(&last.as_str())
+    }
+
+    /// The route is throttled: a rate-limiting dependency (at any depth), middleware or
+    /// decorator.
+    pub fn is_throttled(&self, ri: usize) -> bool {
+        let r = &self.routes[ri];
+        let deps_throttle = r.deps.iter().any(|(d, _)| self.dep_throttles(d, 0));
+        let mw = r.middleware.iter().any(|&w| self.mws[w].is_rate_limit);
+        let deco = r
+            .decorators
+            .iter()
+            .any(|d| is_rate_limit_name(self.an.m.ix.module(r.mid).slice(d.expression.range())));
+        deps_throttle || mw || deco
+    }
+
+    fn dep_throttles(&self, d: &DepUse<'p>, depth: u32) -> bool {
+        if depth > 6 {
+            return false;
+        }
+        if matches!(self.classify(d), DepClass::RateLimit) {
+            return true;
+        }
+        if let DepTarget::Func(f) = &d.target {
+            return self
+                .an
+                .params(*f)
+                .iter()
+                .filter_map(|p| p.dep.as_ref())
+                .any(|x| self.dep_throttles(x, depth + 1));
+        }
+        false
+    }
+
+    pub fn route_step(&self, ri: usize) -> TraceStep {
+        let r = &self.routes[ri];
+        let handler = r
+            .handler
+            .map(|h| format!(" handled by {}()", h.display()))
+            .unwrap_or_default();
+        self.an.step(
+            r.mid,
+            r.range,
+            format!("{} {}{handler}", r.methods.join(","), r.path),
+        )
+    }
+}

@@ -1,0 +1,1472 @@
+//! Interprocedural summaries of dependencies, helpers, middleware and handlers.
+//!
+//! A small flow-sensitive walk over a function body tracks which variables may hold "no
+//! identity" (None, a swallowed decode error, a missing claim) and why, refines them on
+//! `if x is None` / `if not x` tests, and records where the function returns or raises in
+//! each state. That answers the questions the rules ask: does a dependency return None
+//! instead of raising when the token is missing or invalid, does a handler serve a response
+//! when its identity is missing, does middleware pass the request on after a decode error.
+
+use crate::index::{Sym, is_framework};
+use crate::model::{DepTarget, DepUse, Func, Model, str_lit};
+use jwtward_python::ModuleId;
+use jwtward_report::TraceStep;
+use jwtward_scan::{Check, DecodeKind, JwtModel};
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{
+    BoolOp, CmpOp, ExceptHandler, Expr, ExprCall, ParameterWithDefault, Stmt, UnaryOp,
+};
+use ruff_text_size::{Ranged, TextRange};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::rc::Rc;
+
+/// One step of an explanation at a place in the project.
+#[derive(Clone, Debug)]
+pub(crate) struct Point {
+    pub mid: ModuleId,
+    pub range: TextRange,
+    /// Steps from this point to the root cause.
+    pub trace: Vec<TraceStep>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SourceKind {
+    Header,
+    Cookie,
+    Query,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct TokenSource {
+    pub kind: SourceKind,
+    pub name: String,
+    pub mid: ModuleId,
+    pub range: TextRange,
+}
+
+impl TokenSource {
+    pub fn is_token_like(&self) -> bool {
+        let n = self.name.to_ascii_lowercase();
+        match self.kind {
+            SourceKind::Header => {
+                n.contains("authorization") || n.contains("token") || n.contains("jwt")
+            }
+            SourceKind::Cookie => [
+                "token", "jwt", "session", "auth", "access", "sid", "bearer", "id_token",
+            ]
+            .iter()
+            .any(|k| n.contains(k)),
+            SourceKind::Query => {
+                n.contains("token") || n.contains("jwt") || n == "auth" || n.contains("bearer")
+            }
+        }
+    }
+}
+
+/// A parameter of a function as FastAPI sees it.
+#[derive(Clone, Debug)]
+pub(crate) struct ParamInfo<'p> {
+    pub name: String,
+    pub dep: Option<DepUse<'p>>,
+    pub source: Option<TokenSource>,
+    /// The default is None (`Header(default=None)`, `= None`).
+    pub optional: bool,
+    /// Annotated with `Request`, `HTTPConnection` or `WebSocket`.
+    pub is_request: bool,
+    /// `OAuth2PasswordRequestForm` (a login form).
+    pub is_login_form: bool,
+    pub range: TextRange,
+}
+
+/// Why a value may be missing.
+#[derive(Clone, Debug)]
+struct Nullable {
+    why: Vec<TraceStep>,
+    /// Set when a test refined the value to "missing" in this branch (the test's range).
+    known: Option<TextRange>,
+    claim: bool,
+    scheme: Option<usize>,
+    /// Named in a test together with other values whose then-branch raised
+    /// (`if a is None and b is None: raise`): at least one of them is present.
+    guarded: bool,
+    /// The identity variable this value was copied from (handler analysis).
+    root: Option<String>,
+}
+
+type State = BTreeMap<String, Nullable>;
+
+#[derive(Clone, Debug)]
+pub(crate) struct ReturnEvent {
+    /// Variables that may be missing here: (variable, the check that made it
+    /// known-missing, the identity variable it was copied from).
+    pub missing: Vec<(String, Option<TextRange>, Option<String>)>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Summary {
+    /// Where the function yields no identity (returns None, or continues) instead of raising.
+    pub fail_open: Vec<Point>,
+    /// Where it returns a claim that may be missing (`payload.get("sub")`).
+    pub claim_gaps: Vec<Point>,
+    /// Optional schemes (auto_error=False) whose None reaches a non-raising return here.
+    pub optional_uses: Vec<(usize, Point)>,
+    pub raises: bool,
+    pub always_raises: bool,
+    /// Where a JWT is decoded: the decode call, or the call of the helper that decodes.
+    pub decodes: Option<Point>,
+    pub sources: Vec<TokenSource>,
+    pub returns: Vec<ReturnEvent>,
+}
+
+pub(crate) struct Analyzer<'m, 'p> {
+    pub m: &'m Model<'p>,
+    /// The JWT-library model of part 1: decode calls (also through wrappers) and their
+    /// validation.
+    jwt: &'m JwtModel<'p>,
+    decode_by_call: HashMap<usize, usize>,
+    memo: RefCell<HashMap<usize, Rc<Summary>>>,
+    busy: RefCell<HashSet<usize>>,
+    params_memo: RefCell<HashMap<usize, Rc<Vec<ParamInfo<'p>>>>>,
+}
+
+pub(crate) const DECODERS: &[&str] = &[
+    "jwt.decode",
+    "jwt.decode_complete",
+    "jwt.api_jwt.decode",
+    "jwt.PyJWT.decode",
+    "jose.jwt.decode",
+    "authlib.jose.jwt.decode",
+    "joserfc.jwt.decode",
+];
+
+const STRING_METHODS: &[&str] = &[
+    "removeprefix",
+    "removesuffix",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "lower",
+    "replace",
+];
+
+const IDENTITY_CLAIMS: &[&str] = &[
+    "sub",
+    "user_id",
+    "userid",
+    "uid",
+    "username",
+    "user",
+    "email",
+    "id",
+    "user_name",
+    "login",
+];
+
+/// `a.b.c` for a Name/Attribute chain; `getattr(x, "y", ...)` as `x.y`.
+pub(crate) fn key_of(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Name(n) => Some(n.id.to_string()),
+        Expr::Attribute(a) => Some(format!("{}.{}", key_of(&a.value)?, a.attr.as_str())),
+        Expr::Call(c) => {
+            if matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "getattr") {
+                let obj = c.arguments.args.first()?;
+                let attr = c.arguments.args.get(1).and_then(str_lit)?;
+                Some(format!("{}.{attr}", key_of(obj)?))
+            } else {
+                None
+            }
+        }
+        Expr::Await(a) => key_of(&a.value),
+        _ => None,
+    }
+}
+
+fn is_none_like(e: &Expr) -> bool {
+    match e {
+        Expr::NoneLiteral(_) => true,
+        Expr::Dict(d) => d.items.is_empty(),
+        Expr::StringLiteral(s) => s.value.to_str().is_empty(),
+        Expr::BooleanLiteral(b) => !b.value,
+        _ => false,
+    }
+}
+
+/// `x.get("sub")`: the receiver and claim name.
+fn claim_get(e: &Expr) -> Option<(&Expr, String)> {
+    let Expr::Call(c) = e else { return None };
+    let Expr::Attribute(a) = &*c.func else {
+        return None;
+    };
+    if a.attr.as_str() != "get" || c.arguments.args.len() != 1 {
+        return None;
+    }
+    let claim = str_lit(&c.arguments.args[0])?;
+    IDENTITY_CLAIMS
+        .contains(&claim.as_str())
+        .then_some((&*a.value, claim))
+}
+
+struct Interp<'a, 'm, 'p> {
+    an: &'a Analyzer<'m, 'p>,
+    func: Func<'p>,
+    depth: u32,
+    except_ctx: Vec<(String, TextRange)>,
+    /// The `if` tests enclosing the statement being walked (then-branches only).
+    tests: Vec<String>,
+    out: Summary,
+}
+
+impl<'m, 'p> Analyzer<'m, 'p> {
+    pub fn new(m: &'m Model<'p>, jwt: &'m JwtModel<'p>) -> Self {
+        let decode_by_call = jwt
+            .decodes
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.kind != DecodeKind::UnverifiedHeader)
+            .map(|(i, d)| (d.call as *const ExprCall as usize, i))
+            .collect();
+        Analyzer {
+            m,
+            jwt,
+            decode_by_call,
+            memo: RefCell::new(HashMap::new()),
+            busy: RefCell::new(HashSet::new()),
+            params_memo: RefCell::new(HashMap::new()),
+        }
+    }
+
+    pub fn step(&self, mid: ModuleId, range: TextRange, note: impl Into<String>) -> TraceStep {
+        let md = self.m.ix.module(mid);
+        TraceStep {
+            file: Some(md.display_path.clone()),
+            line: Some(md.line_column(range.start()).0),
+            note: note.into(),
+        }
+    }
+
+    pub fn text(&self, mid: ModuleId, range: TextRange) -> String {
+        let s = self.m.ix.module(mid).slice(range);
+        let first = s.lines().next().unwrap_or("");
+        if first.len() > 80 {
+            format!("{}...", &first[..first.floor_char_boundary(77)])
+        } else if s.contains('\n') {
+            format!("{first}...")
+        } else {
+            first.to_string()
+        }
+    }
+
+    /// "decodes the token with PyJWT jwt.decode (signature verified, exp checked...)".
+    pub fn decode_note(&self, mid: ModuleId, call: &ExprCall) -> String {
+        let text = self.text(mid, call.range());
+        let Some(&i) = self.decode_by_call.get(&(call as *const ExprCall as usize)) else {
+            return format!("decodes the token: {text}");
+        };
+        let d = &self.jwt.decodes[i];
+        // Only the signature verdict goes into traces: the finer validation details belong
+        // to the JWT rules of `jwtward_scan`, which report them on their own.
+        let verdict = match d.signature {
+            Check::Off(_) | Check::Never => " without verifying the signature",
+            _ => "",
+        };
+        format!(
+            "decodes the token with {} {}{verdict}",
+            d.library.name(),
+            d.callee
+        )
+    }
+
+    /// Cheap pre-check that `f` may decode a token: the JWT model says so (through project
+    /// calls), or its text mentions decoding. Lets the callers skip summaries of handlers.
+    pub fn may_decode(&self, f: Func<'p>) -> bool {
+        let md = self.m.ix.module(f.mid);
+        let qual = match f.class {
+            Some(c) => format!("{}.{}.{}", md.name, c.name.as_str(), f.def.name.as_str()),
+            None => format!("{}.{}", md.name, f.def.name.as_str()),
+        };
+        self.jwt.decodes_jwt(&qual) || md.slice(f.def.range()).contains("decode")
+    }
+
+    /// The project function a call's callee refers to, seen from inside `from`.
+    pub fn callee(&self, from: Func<'p>, func: &'p Expr) -> Option<Func<'p>> {
+        match func {
+            Expr::Name(n) => {
+                if let Some(d) = crate::model::local_def(from.def, n.id.as_str()) {
+                    return Some(Func {
+                        mid: from.mid,
+                        def: d,
+                        class: None,
+                    });
+                }
+                match self.m.ix.resolve_name(from.mid, n.id.as_str(), 0)? {
+                    Sym::Function(fm, f) => Some(Func {
+                        mid: fm,
+                        def: f,
+                        class: None,
+                    }),
+                    _ => None,
+                }
+            }
+            Expr::Attribute(a) => {
+                if matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "self")
+                    && let Some(c) = from.class
+                {
+                    let (fm, f) = self.m.ix.method(from.mid, c, a.attr.as_str(), 0)?;
+                    return Some(Func {
+                        mid: fm,
+                        def: f,
+                        class: Some(c),
+                    });
+                }
+                match self.m.ix.resolve_expr(from.mid, func)? {
+                    Sym::Function(fm, f) => Some(Func {
+                        mid: fm,
+                        def: f,
+                        class: None,
+                    }),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    pub fn is_decode_call(&self, mid: ModuleId, call: &ExprCall) -> bool {
+        if self
+            .decode_by_call
+            .contains_key(&(call as *const ExprCall as usize))
+        {
+            return true;
+        }
+        match self.m.ix.resolve_expr(mid, &call.func) {
+            Some(Sym::External(q)) => DECODERS.contains(&q.as_str()),
+            _ => false,
+        }
+    }
+
+    /// The parameters of a function as FastAPI sees them.
+    pub fn params(&self, f: Func<'p>) -> Rc<Vec<ParamInfo<'p>>> {
+        if let Some(p) = self.params_memo.borrow().get(&f.key()) {
+            return p.clone();
+        }
+        let mut out = Vec::new();
+        let ps = &f.def.parameters;
+        for p in ps.posonlyargs.iter().chain(&ps.args).chain(&ps.kwonlyargs) {
+            if f.class.is_some() && p.name().as_str() == "self" {
+                continue;
+            }
+            out.push(self.param_info(f, p));
+        }
+        let rc = Rc::new(out);
+        self.params_memo.borrow_mut().insert(f.key(), rc.clone());
+        rc
+    }
+
+    /// `Annotated[T, meta...]` (directly or through an alias): the module the metadata is
+    /// written in, `T`, and the metadata.
+    fn annotated(
+        &self,
+        mid: ModuleId,
+        ann: &'p Expr,
+        depth: u32,
+    ) -> Option<(ModuleId, &'p Expr, Vec<&'p Expr>)> {
+        if depth > 6 {
+            return None;
+        }
+        match ann {
+            Expr::Subscript(s) => {
+                let is_annotated = match self.m.ix.resolve_expr(mid, &s.value) {
+                    Some(Sym::External(q)) => q.ends_with("Annotated"),
+                    _ => matches!(&*s.value, Expr::Name(n) if n.id.as_str() == "Annotated"),
+                };
+                if !is_annotated {
+                    return None;
+                }
+                let Expr::Tuple(t) = &*s.slice else {
+                    return None;
+                };
+                let mut it = t.elts.iter();
+                let ty = it.next()?;
+                Some((mid, ty, it.collect()))
+            }
+            Expr::Name(_) | Expr::Attribute(_) => {
+                if !self.m.ix.may_define(mid, ann, &["Annotated"]) {
+                    return None;
+                }
+                match self.m.ix.resolve_expr(mid, ann)? {
+                    Sym::Value(vm, v) => self.annotated(vm, v, depth + 1),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn param_info(&self, f: Func<'p>, p: &'p ParameterWithDefault) -> ParamInfo<'p> {
+        let name = p.name().to_string();
+        let mut info = ParamInfo {
+            name: name.clone(),
+            dep: None,
+            source: None,
+            optional: p
+                .default()
+                .is_some_and(|d| matches!(d, Expr::NoneLiteral(_))),
+            is_request: false,
+            is_login_form: false,
+            range: p.range(),
+        };
+        let ann = p.parameter.annotation();
+        let mut metas: Vec<(ModuleId, &'p Expr)> = Vec::new();
+        let mut ty: Option<(ModuleId, &'p Expr)> = ann.map(|a| (f.mid, a));
+        if let Some(a) = ann
+            && let Some((am, t, ms)) = self.annotated(f.mid, a, 0)
+        {
+            ty = Some((am, t));
+            metas.extend(ms.into_iter().map(|m| (am, m)));
+        }
+        if let Some(d) = p.default() {
+            metas.push((f.mid, d));
+        }
+        let scope = None;
+        for (mm, meta) in metas {
+            let ty_expr = ty.filter(|(tm, _)| *tm == mm).map(|(_, t)| t);
+            if let Some(mut dep) = self
+                .m
+                .depends_call(mm, scope, meta, ty_expr, Some(name.clone()))
+            {
+                if matches!(&dep.target, DepTarget::External(q)
+                    if q.ends_with("OAuth2PasswordRequestForm")
+                        || q.ends_with("OAuth2PasswordRequestFormStrict"))
+                {
+                    info.is_login_form = true;
+                }
+                if let (DepTarget::Unknown(_), Some((tm, t))) = (&dep.target, ty) {
+                    dep.target = self.m.dep_target(tm, None, t, 0);
+                }
+                info.dep = Some(dep);
+                continue;
+            }
+            if let Expr::Call(c) = meta
+                && let Some(Sym::External(q)) = self.m.ix.resolve_expr(mm, &c.func)
+            {
+                let kind = if is_framework(&q, &["Header"]) {
+                    Some(SourceKind::Header)
+                } else if is_framework(&q, &["Cookie"]) {
+                    Some(SourceKind::Cookie)
+                } else if is_framework(&q, &["Query"]) {
+                    Some(SourceKind::Query)
+                } else {
+                    None
+                };
+                if let Some(kind) = kind {
+                    let alias = c
+                        .arguments
+                        .find_keyword("alias")
+                        .and_then(|k| str_lit(&k.value));
+                    let default = c.arguments.find_argument_value("default", 0);
+                    if default.is_some_and(|d| matches!(d, Expr::NoneLiteral(_))) {
+                        info.optional = true;
+                    }
+                    info.source = Some(TokenSource {
+                        kind,
+                        name: alias.unwrap_or_else(|| name.clone()),
+                        mid: f.mid,
+                        range: p.range(),
+                    });
+                }
+            }
+        }
+        if let Some((tm, t)) = ty {
+            let t = match t {
+                Expr::BinOp(b) => &*b.left,
+                t => t,
+            };
+            let last = match t {
+                Expr::Name(n) => n.id.as_str(),
+                Expr::Attribute(a) => a.attr.as_str(),
+                _ => "",
+            };
+            let interesting = matches!(
+                last,
+                "Request"
+                    | "HTTPConnection"
+                    | "WebSocket"
+                    | "OAuth2PasswordRequestForm"
+                    | "OAuth2PasswordRequestFormStrict"
+            );
+            if interesting && let Some(Sym::External(q)) = self.m.ix.resolve_expr(tm, t) {
+                if is_framework(&q, &["Request", "HTTPConnection", "WebSocket"]) {
+                    info.is_request = true;
+                }
+                if q.ends_with("OAuth2PasswordRequestForm")
+                    || q.ends_with("OAuth2PasswordRequestFormStrict")
+                {
+                    info.is_login_form = true;
+                }
+            }
+        }
+        info
+    }
+
+    /// The summary of a function (memoised; recursion is cut off).
+    pub fn summary(&self, f: Func<'p>) -> Rc<Summary> {
+        self.summary_depth(f, 0)
+    }
+
+    fn summary_depth(&self, f: Func<'p>, depth: u32) -> Rc<Summary> {
+        if let Some(s) = self.memo.borrow().get(&f.key()) {
+            return s.clone();
+        }
+        if depth > 6 || !self.busy.borrow_mut().insert(f.key()) {
+            return Rc::new(Summary::default());
+        }
+        let init = self.initial_state(f);
+        let s = Rc::new(self.interpret(f, init, depth));
+        self.busy.borrow_mut().remove(&f.key());
+        self.memo.borrow_mut().insert(f.key(), s.clone());
+        s
+    }
+
+    /// What a dependency use yields: None (and why), from its target.
+    pub fn dep_nullable(&self, d: &DepUse<'p>) -> Option<(Vec<TraceStep>, Option<usize>)> {
+        match &d.target {
+            DepTarget::Scheme(s) => {
+                let sc = &self.m.schemes[*s];
+                if sc.auto_error {
+                    return None;
+                }
+                let (am, ar) = sc.auto_error_at.unwrap_or((sc.mid, sc.range));
+                Some((
+                    vec![self.step(
+                        am,
+                        ar,
+                        format!(
+                            "`{}` has auto_error=False: it yields None when the credentials are missing",
+                            sc.name
+                        ),
+                    )],
+                    Some(*s),
+                ))
+            }
+            DepTarget::Func(f) => {
+                let s = self.summary(*f);
+                let p = s.fail_open.first()?;
+                let scheme = s.optional_uses.first().map(|(s, _)| *s);
+                Some((p.trace.clone(), scheme))
+            }
+            _ => None,
+        }
+    }
+
+    fn initial_state(&self, f: Func<'p>) -> State {
+        let mut st = State::new();
+        for p in self.params(f).iter() {
+            if let Some(d) = &p.dep {
+                if let Some((why, scheme)) = self.dep_nullable(d) {
+                    let mut trace = vec![self.step(
+                        d.mid,
+                        d.range,
+                        format!("`{}` comes from {}, which may yield None", p.name, d.text),
+                    )];
+                    trace.extend(why);
+                    st.insert(
+                        p.name.clone(),
+                        Nullable {
+                            why: trace,
+                            known: None,
+                            claim: false,
+                            scheme,
+                            guarded: false,
+                            root: None,
+                        },
+                    );
+                }
+            } else if p.optional && p.source.as_ref().is_some_and(TokenSource::is_token_like) {
+                st.insert(
+                    p.name.clone(),
+                    Nullable {
+                        why: vec![self.step(
+                            f.mid,
+                            p.range,
+                            format!("`{}` is None when the request has no token", p.name),
+                        )],
+                        known: None,
+                        claim: false,
+                        scheme: None,
+                        guarded: false,
+                        root: None,
+                    },
+                );
+            }
+        }
+        st
+    }
+
+    /// Runs the walk over `f` from `init` and returns what it found.
+    pub fn interpret_with(&self, f: Func<'p>, init: Vec<(String, Vec<TraceStep>)>) -> Summary {
+        let mut st = State::new();
+        for (k, why) in init {
+            st.insert(
+                k.clone(),
+                Nullable {
+                    root: Some(k),
+                    why,
+                    known: None,
+                    claim: false,
+                    scheme: None,
+                    guarded: false,
+                },
+            );
+        }
+        self.interpret(f, st, 0)
+    }
+
+    fn interpret(&self, f: Func<'p>, init: State, depth: u32) -> Summary {
+        let mut it = Interp {
+            an: self,
+            func: f,
+            depth,
+            except_ctx: Vec::new(),
+            tests: Vec::new(),
+            out: Summary::default(),
+        };
+        for p in self.params(f).iter() {
+            if let Some(s) = &p.source {
+                it.out.sources.push(s.clone());
+            }
+            if let Some(d) = &p.dep
+                && let DepTarget::Scheme(s) = d.target
+            {
+                let sc = &self.m.schemes[s];
+                let kind = match sc.source() {
+                    "cookie" => SourceKind::Cookie,
+                    "query" => SourceKind::Query,
+                    _ => SourceKind::Header,
+                };
+                it.out.sources.push(TokenSource {
+                    kind,
+                    // HTTP and OAuth2 schemes read the Authorization header.
+                    name: sc
+                        .key_name
+                        .clone()
+                        .unwrap_or_else(|| "Authorization".into()),
+                    mid: d.mid,
+                    range: d.range,
+                });
+            }
+        }
+        let end = it.block(&f.def.body, init);
+        if let Some(st) = end {
+            let r = TextRange::empty(f.def.range().end());
+            it.on_return(r, None, &st);
+        }
+        it.out.always_raises = it.out.raises && it.out.returns.is_empty();
+        // Explain with the invalid-token path first when there is one: it is the bypass.
+        it.out.fail_open.sort_by_key(|p| {
+            !p.trace
+                .iter()
+                .any(|s| s.note.contains("caught") || s.note.contains("swallows"))
+        });
+        it.out
+    }
+}
+
+struct SourceFinder<'a, 'p> {
+    mid: ModuleId,
+    out: &'a mut Vec<TokenSource>,
+    _p: std::marker::PhantomData<&'p ()>,
+}
+
+impl<'p> Visitor<'p> for SourceFinder<'_, 'p> {
+    fn visit_expr(&mut self, e: &'p Expr) {
+        let hit = match e {
+            Expr::Call(c) => match &*c.func {
+                Expr::Attribute(a) if a.attr.as_str() == "get" => {
+                    Some((&*a.value, c.arguments.args.first().and_then(str_lit)))
+                }
+                _ => None,
+            },
+            Expr::Subscript(s) => Some((&*s.value, str_lit(&s.slice))),
+            _ => None,
+        };
+        if let Some((Expr::Attribute(obj), Some(name))) = hit {
+            let kind = match obj.attr.as_str() {
+                "headers" => Some(SourceKind::Header),
+                "cookies" => Some(SourceKind::Cookie),
+                "query_params" => Some(SourceKind::Query),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                self.out.push(TokenSource {
+                    kind,
+                    name,
+                    mid: self.mid,
+                    range: e.range(),
+                });
+            }
+        }
+        visitor::walk_expr(self, e);
+    }
+}
+
+struct CallFinder<'p> {
+    calls: Vec<&'p ExprCall>,
+}
+
+impl<'p> Visitor<'p> for CallFinder<'p> {
+    fn visit_expr(&mut self, e: &'p Expr) {
+        if let Expr::Call(c) = e {
+            self.calls.push(c);
+        }
+        // Lambdas and comprehensions are part of the statement; nested defs are not visited
+        // because statements are visited one at a time by the interpreter.
+        visitor::walk_expr(self, e);
+    }
+}
+
+fn calls_in_expr(e: &Expr) -> Vec<&ExprCall> {
+    let mut cf = CallFinder { calls: Vec::new() };
+    cf.visit_expr(e);
+    cf.calls
+}
+
+/// Expressions evaluated by a simple statement (not the bodies of compound statements).
+fn stmt_exprs(s: &Stmt) -> Vec<&Expr> {
+    match s {
+        Stmt::Expr(e) => vec![&e.value],
+        Stmt::Assign(a) => {
+            let mut v = vec![&*a.value];
+            v.extend(a.targets.iter());
+            v
+        }
+        Stmt::AnnAssign(a) => a.value.as_deref().into_iter().collect(),
+        Stmt::AugAssign(a) => vec![&a.value],
+        Stmt::Return(r) => r.value.as_deref().into_iter().collect(),
+        Stmt::Raise(r) => r.exc.as_deref().into_iter().collect(),
+        Stmt::If(i) => vec![&i.test],
+        Stmt::While(w) => vec![&w.test],
+        Stmt::For(f) => vec![&f.iter],
+        Stmt::With(w) => w.items.iter().map(|i| &i.context_expr).collect(),
+        Stmt::Assert(a) => vec![&a.test],
+        Stmt::Match(m) => vec![&m.subject],
+        _ => Vec::new(),
+    }
+}
+
+impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
+    fn step(&self, range: TextRange, note: impl Into<String>) -> TraceStep {
+        self.an.step(self.func.mid, range, note)
+    }
+
+    fn name(&self) -> String {
+        self.func.display()
+    }
+
+    /// Notes the calls, token reads and dereferences a statement makes.
+    fn scan_exprs(&mut self, s: &'p Stmt, st: &mut State) {
+        for e in stmt_exprs(s) {
+            let mut sf = SourceFinder {
+                mid: self.func.mid,
+                out: &mut self.out.sources,
+                _p: std::marker::PhantomData,
+            };
+            sf.visit_expr(e);
+            for c in calls_in_expr(e) {
+                if self.out.decodes.is_none() {
+                    if self.an.is_decode_call(self.func.mid, c) {
+                        self.out.decodes = Some(Point {
+                            mid: self.func.mid,
+                            range: c.range(),
+                            trace: vec![
+                                self.step(c.range(), self.an.decode_note(self.func.mid, c)),
+                            ],
+                        });
+                    } else if let Some(callee) = self.an.callee(self.func, &c.func) {
+                        let sum = self.an.summary_depth(callee, self.depth + 1);
+                        if let Some(d) = &sum.decodes {
+                            let mut trace =
+                                vec![self.step(c.range(), format!("calls {}()", callee.display()))];
+                            trace.extend(d.trace.iter().cloned());
+                            self.out.decodes = Some(Point {
+                                mid: self.func.mid,
+                                range: c.range(),
+                                trace,
+                            });
+                        }
+                        if self.out.sources.len() < 64 {
+                            self.out.sources.extend(sum.sources.iter().cloned());
+                        }
+                    }
+                }
+            }
+            deref_scan(e, st);
+        }
+    }
+
+    fn block(&mut self, body: &'p [Stmt], mut st: State) -> Option<State> {
+        for s in body {
+            st = self.stmt(s, st)?;
+        }
+        Some(st)
+    }
+
+    fn nullable_of(&mut self, e: &'p Expr, st: &State) -> Option<Nullable> {
+        match e {
+            Expr::Await(a) => self.nullable_of(&a.value, st),
+            Expr::NoneLiteral(_) => Some(Nullable {
+                why: vec![self.step(e.range(), "starts as None")],
+                known: None,
+                claim: false,
+                scheme: None,
+                guarded: false,
+                root: None,
+            }),
+            Expr::If(i) => {
+                if is_none_like(&i.body) || is_none_like(&i.orelse) {
+                    let mut why = vec![self.step(
+                        e.range(),
+                        format!(
+                            "is None when `{}` is false",
+                            self.an.text(self.func.mid, i.test.range())
+                        ),
+                    )];
+                    if let Some(k) = key_of(&i.test)
+                        && let Some(n) = st.get(&k)
+                    {
+                        why.extend(n.why.iter().cloned());
+                    }
+                    return Some(Nullable {
+                        why,
+                        known: None,
+                        claim: false,
+                        scheme: st
+                            .get(&key_of(&i.test).unwrap_or_default())
+                            .and_then(|n| n.scheme),
+                        guarded: false,
+                        root: None,
+                    });
+                }
+                self.nullable_of(&i.body, st)
+                    .or_else(|| self.nullable_of(&i.orelse, st))
+            }
+            Expr::BoolOp(b) if b.op == BoolOp::Or => {
+                // `a or b` is missing only when every operand may be, and a guard like
+                // `if a is None and b is None: raise` has not ruled that out.
+                let mut last = None;
+                for v in &b.values {
+                    let n = self.nullable_of(v, st)?;
+                    if n.guarded {
+                        return None;
+                    }
+                    last = Some(n);
+                }
+                last
+            }
+            Expr::Call(c) => {
+                if let Some((recv, claim)) = claim_get(e) {
+                    let _ = recv;
+                    return Some(Nullable {
+                        why: vec![self.step(
+                            e.range(),
+                            format!(
+                                "{} is None when the token has no `{claim}` claim",
+                                self.an.text(self.func.mid, e.range())
+                            ),
+                        )],
+                        known: None,
+                        claim: true,
+                        scheme: None,
+                        guarded: false,
+                        root: None,
+                    });
+                }
+                if let Some(k) = key_of(e)
+                    && let Some(n) = st.get(&k)
+                {
+                    return Some(n.clone());
+                }
+                if let Expr::Attribute(a) = &*c.func {
+                    // String clean-up keeps a missing token missing.
+                    if STRING_METHODS.contains(&a.attr.as_str()) {
+                        return self.nullable_of(&a.value, st);
+                    }
+                    // `request.headers.get("authorization")`: absent from the request.
+                    if a.attr.as_str() == "get"
+                        && let Expr::Attribute(obj) = &*a.value
+                        && let Some(name) = c.arguments.args.first().and_then(str_lit)
+                    {
+                        let kind = match obj.attr.as_str() {
+                            "headers" => Some(SourceKind::Header),
+                            "cookies" => Some(SourceKind::Cookie),
+                            "query_params" => Some(SourceKind::Query),
+                            _ => None,
+                        };
+                        if let Some(kind) = kind {
+                            let src = TokenSource {
+                                kind,
+                                name: name.clone(),
+                                mid: self.func.mid,
+                                range: e.range(),
+                            };
+                            if src.is_token_like() {
+                                return Some(Nullable {
+                                    why: vec![self.step(
+                                        e.range(),
+                                        format!("`{name}` may be absent from the request"),
+                                    )],
+                                    known: None,
+                                    claim: false,
+                                    scheme: None,
+                                    guarded: false,
+                                    root: None,
+                                });
+                            }
+                        }
+                    }
+                }
+                let callee = self.an.callee(self.func, &c.func)?;
+                // Arguments that may be missing reach the callee: follow its summary. Only
+                // token helpers count: a database helper that swallows an IntegrityError
+                // says nothing about authentication.
+                let sum = self.an.summary_depth(callee, self.depth + 1);
+                let token_helper =
+                    sum.decodes.is_some() || sum.sources.iter().any(TokenSource::is_token_like);
+                if !token_helper {
+                    return None;
+                }
+                let p = sum.fail_open.first()?;
+                let mut why =
+                    vec![self.step(e.range(), format!("{}() may return None", callee.display()))];
+                why.extend(p.trace.iter().cloned());
+                let scheme = c
+                    .arguments
+                    .args
+                    .iter()
+                    .filter_map(key_of)
+                    .find_map(|k| st.get(&k).and_then(|n| n.scheme));
+                Some(Nullable {
+                    why,
+                    known: None,
+                    claim: false,
+                    scheme,
+                    guarded: false,
+                    root: None,
+                })
+            }
+            _ => {
+                let k = key_of(e)?;
+                st.get(&k).cloned()
+            }
+        }
+    }
+
+    fn on_return(&mut self, range: TextRange, value: Option<&'p Expr>, st: &State) {
+        let missing: Vec<(String, Option<TextRange>, Option<String>)> = st
+            .iter()
+            .filter(|(k, _)| !k.starts_with('$'))
+            .map(|(k, n)| (k.clone(), n.known, n.root.clone()))
+            .collect();
+        self.out.returns.push(ReturnEvent { missing });
+        let implicit = value.is_none() && range.is_empty();
+        let mut point: Option<(Vec<TraceStep>, bool, Option<usize>)> = None;
+        match value {
+            Some(v) if is_none_like(v) => {
+                point = Some(self.none_return_note(range, st));
+            }
+            None if !implicit => {
+                point = Some(self.none_return_note(range, st));
+            }
+            Some(v) => {
+                if let Some(n) = self.nullable_of(v, st) {
+                    let what = self.an.text(self.func.mid, v.range());
+                    let mut trace = vec![self.step(
+                        range,
+                        format!("{} returns `{what}`, which may be None", self.name()),
+                    )];
+                    trace.extend(n.why.iter().cloned());
+                    point = Some((trace, n.claim, n.scheme));
+                }
+            }
+            None => {}
+        }
+        if point.is_none()
+            && let Some(n) = st.get("$decode")
+        {
+            let mut trace = vec![self.step(
+                range,
+                format!(
+                    "{} carries on after the token failed to decode",
+                    self.name()
+                ),
+            )];
+            trace.extend(n.why.iter().cloned());
+            point = Some((trace, false, None));
+        }
+        // A response served (or a value returned) in a branch where the token or identity
+        // is known to be missing, unless it is a 401/403 denial.
+        if point.is_none()
+            && !implicit
+            && let Some(v) = value
+            && !self.is_denial(v)
+            && let Some((k, n)) = st
+                .iter()
+                .find(|(k, n)| n.known.is_some() && !n.claim && !k.starts_with('$'))
+        {
+            let what = self.an.text(self.func.mid, v.range());
+            let mut trace = vec![self.step(
+                range,
+                format!("{} returns `{what}` when `{k}` is missing", self.name()),
+            )];
+            trace.extend(n.why.iter().cloned());
+            point = Some((trace, false, n.scheme));
+        }
+        if let Some((trace, claim, scheme)) = point {
+            let p = Point {
+                mid: self.func.mid,
+                range,
+                trace,
+            };
+            if claim {
+                self.out.claim_gaps.push(p);
+            } else {
+                if let Some(s) = scheme {
+                    self.out.optional_uses.push((s, p.clone()));
+                }
+                self.out.fail_open.push(p);
+            }
+        }
+    }
+
+    /// A 401/403 response or a call of a helper that builds one (`deny("...")`).
+    fn is_denial(&self, v: &'p Expr) -> bool {
+        let v = match v {
+            Expr::Await(a) => &*a.value,
+            v => v,
+        };
+        let Expr::Call(c) = v else { return false };
+        let mentions = |t: &str| {
+            t.contains("401")
+                || t.contains("403")
+                || t.contains("HTTP_401")
+                || t.contains("HTTP_403")
+        };
+        let md = self.an.m.ix.module(self.func.mid);
+        if mentions(md.slice(c.range())) {
+            return true;
+        }
+        self.an
+            .callee(self.func, &c.func)
+            .is_some_and(|f| mentions(self.an.m.ix.module(f.mid).slice(f.def.range())))
+    }
+
+    /// Why a `return None` happens: inside an `except`, or under a missing-value test.
+    fn none_return_note(
+        &self,
+        range: TextRange,
+        st: &State,
+    ) -> (Vec<TraceStep>, bool, Option<usize>) {
+        if let Some((exc, _)) = self.except_ctx.last() {
+            return (
+                vec![self.step(
+                    range,
+                    format!(
+                        "{} returns None instead of raising when `{exc}` is caught",
+                        self.name()
+                    ),
+                )],
+                false,
+                None,
+            );
+        }
+        if let Some((k, n)) = st
+            .iter()
+            .find(|(k, n)| n.known.is_some() && !k.starts_with('$'))
+        {
+            let mut trace = vec![self.step(
+                range,
+                format!("{} returns None when `{k}` is missing", self.name()),
+            )];
+            trace.extend(n.why.iter().cloned());
+            return (trace, false, n.scheme);
+        }
+        let note = match self.tests.last() {
+            Some(t) => format!("{} returns None when `{t}`", self.name()),
+            None => format!("{} returns None", self.name()),
+        };
+        (vec![self.step(range, note)], false, None)
+    }
+
+    fn stmt(&mut self, s: &'p Stmt, mut st: State) -> Option<State> {
+        if !matches!(s, Stmt::Return(_)) {
+            self.scan_exprs(s, &mut st);
+        }
+        match s {
+            Stmt::Return(r) => {
+                // Dereferences in the returned value happen before the return.
+                if let Some(v) = &r.value {
+                    let bare = key_of(v).is_some_and(|k| st.contains_key(&k));
+                    let mut copy = st.clone();
+                    self.scan_exprs(s, &mut copy);
+                    if !bare {
+                        st = copy;
+                    }
+                }
+                self.on_return(r.range, r.value.as_deref(), &st);
+                None
+            }
+            Stmt::Raise(_) => {
+                self.out.raises = true;
+                None
+            }
+            Stmt::Expr(e) => {
+                let inner = match &*e.value {
+                    Expr::Await(a) => &*a.value,
+                    v => v,
+                };
+                if let Expr::Call(c) = inner
+                    && let Some(callee) = self.an.callee(self.func, &c.func)
+                    && self.an.summary_depth(callee, self.depth + 1).always_raises
+                {
+                    self.out.raises = true;
+                    return None;
+                }
+                Some(st)
+            }
+            Stmt::Assign(a) => {
+                let n = self.nullable_of(&a.value, &st);
+                for t in &a.targets {
+                    self.assign(t, n.clone(), &mut st);
+                }
+                Some(st)
+            }
+            Stmt::AnnAssign(a) => {
+                let n = a.value.as_deref().and_then(|v| self.nullable_of(v, &st));
+                self.assign(&a.target, n, &mut st);
+                Some(st)
+            }
+            Stmt::If(i) => {
+                let mut branches: Vec<(Option<&'p Expr>, &'p [Stmt])> =
+                    vec![(Some(&*i.test), &i.body)];
+                for c in &i.elif_else_clauses {
+                    branches.push((c.test.as_ref(), &c.body));
+                }
+                self.if_chain(&branches, st)
+            }
+            Stmt::Try(t) => {
+                let before = st.clone();
+                let body_out = self.block(&t.body, st);
+                let body_out = match body_out {
+                    Some(b) => self.block(&t.orelse, b),
+                    None => None,
+                };
+                let assigned = assigned_names(&t.body);
+                let decodes_in_body = self.body_decodes(&t.body);
+                let mut outs: Vec<State> = body_out.into_iter().collect();
+                for h in &t.handlers {
+                    let ExceptHandler::ExceptHandler(h) = h;
+                    let exc = h
+                        .type_
+                        .as_deref()
+                        .map(|e| self.an.text(self.func.mid, e.range()))
+                        .unwrap_or_else(|| "BaseException".into());
+                    let mut hin = before.clone();
+                    let why = vec![self.step(
+                        h.range,
+                        format!("`except {exc}` swallows the error and carries on"),
+                    )];
+                    // Only a swallowed token error leaves the identity missing; other
+                    // swallowed errors (database, parsing) are not authentication.
+                    let token_error = decodes_in_body
+                        || ["JWT", "Jose", "Token", "Signature", "Decode", "Claims"]
+                            .iter()
+                            .any(|k| exc.contains(k));
+                    for name in assigned.iter().filter(|_| token_error) {
+                        if !hin.contains_key(name) || hin[name].known.is_none() {
+                            let mut w = why.clone();
+                            if let Some(prev) = before.get(name) {
+                                w.extend(prev.why.iter().cloned());
+                            }
+                            hin.insert(
+                                name.clone(),
+                                Nullable {
+                                    why: w,
+                                    known: None,
+                                    claim: false,
+                                    scheme: None,
+                                    guarded: false,
+                                    root: None,
+                                },
+                            );
+                        }
+                    }
+                    self.except_ctx.push((exc, h.range));
+                    let hout = self.block(&h.body, hin);
+                    self.except_ctx.pop();
+                    // The handler completed without raising or returning: the request
+                    // carries on although the token failed to decode.
+                    if let Some(mut hout) = hout {
+                        if decodes_in_body {
+                            hout.insert(
+                                "$decode".into(),
+                                Nullable {
+                                    why: why.clone(),
+                                    known: None,
+                                    claim: false,
+                                    scheme: None,
+                                    guarded: false,
+                                    root: None,
+                                },
+                            );
+                        }
+                        outs.push(hout);
+                    }
+                }
+                let joined = join_all(outs);
+                match joined {
+                    Some(j) if !t.finalbody.is_empty() => self.block(&t.finalbody, j),
+                    other => other,
+                }
+            }
+            Stmt::With(w) => self.block(&w.body, st),
+            Stmt::For(f) => {
+                let body = self.block(&f.body, st.clone());
+                let orelse = self.block(&f.orelse, st);
+                join_all(body.into_iter().chain(orelse).collect())
+            }
+            Stmt::While(w) => {
+                let body = self.block(&w.body, st.clone());
+                let orelse = self.block(&w.orelse, st);
+                join_all(body.into_iter().chain(orelse).collect())
+            }
+            Stmt::Match(m) => {
+                let mut outs = Vec::new();
+                for c in &m.cases {
+                    outs.extend(self.block(&c.body, st.clone()));
+                }
+                outs.push(st);
+                join_all(outs)
+            }
+            _ => Some(st),
+        }
+    }
+
+    fn body_decodes(&self, body: &'p [Stmt]) -> bool {
+        for s in body {
+            for e in stmt_exprs(s) {
+                for c in calls_in_expr(e) {
+                    if self.an.is_decode_call(self.func.mid, c) {
+                        return true;
+                    }
+                    if let Some(callee) = self.an.callee(self.func, &c.func)
+                        && self
+                            .an
+                            .summary_depth(callee, self.depth + 1)
+                            .decodes
+                            .is_some()
+                    {
+                        return true;
+                    }
+                }
+            }
+            match s {
+                Stmt::If(i) if self.body_decodes(&i.body) => return true,
+                Stmt::With(w) if self.body_decodes(&w.body) => return true,
+                _ => {}
+            }
+        }
+        false
+    }
+
+    fn assign(&mut self, target: &'p Expr, n: Option<Nullable>, st: &mut State) {
+        match target {
+            Expr::Tuple(t) => {
+                for e in &t.elts {
+                    self.assign(e, None, st);
+                }
+            }
+            _ => {
+                if let Some(k) = key_of(target) {
+                    // Assigning a new value forgets what was known about longer keys too.
+                    let prefix = format!("{k}.");
+                    st.retain(|key, _| !key.starts_with(&prefix));
+                    match n {
+                        Some(n) => {
+                            let mut n = n;
+                            n.known = None;
+                            st.insert(k, n);
+                        }
+                        None => {
+                            st.remove(&k);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn if_chain(
+        &mut self,
+        branches: &[(Option<&'p Expr>, &'p [Stmt])],
+        st: State,
+    ) -> Option<State> {
+        let Some(((test, body), rest)) = branches.split_first() else {
+            return Some(st);
+        };
+        let Some(test) = test else {
+            return self.block(body, st);
+        };
+        let (mut then_st, mut else_st) = (st.clone(), st);
+        refine(test, true, &mut then_st, test.range());
+        refine(test, false, &mut else_st, test.range());
+        self.tests.push(self.an.text(self.func.mid, test.range()));
+        let then_out = self.block(body, then_st);
+        self.tests.pop();
+        if then_out.is_none()
+            && let Expr::BoolOp(b) = test
+            && b.op == BoolOp::And
+        {
+            for v in &b.values {
+                let k = match v {
+                    Expr::Compare(c) => key_of(&c.left),
+                    Expr::UnaryOp(u) if u.op == UnaryOp::Not => key_of(&u.operand),
+                    _ => None,
+                };
+                if let Some(k) = k
+                    && let Some(n) = else_st.get_mut(&k)
+                {
+                    n.guarded = true;
+                }
+            }
+        }
+        let else_out = if rest.is_empty() {
+            Some(else_st)
+        } else {
+            self.if_chain(rest, else_st)
+        };
+        join_all(then_out.into_iter().chain(else_out).collect())
+    }
+}
+
+/// Names and keys assigned anywhere in a body (not nested functions).
+fn assigned_names(body: &[Stmt]) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in body {
+        match s {
+            Stmt::Assign(a) => out.extend(a.targets.iter().filter_map(key_of)),
+            Stmt::AnnAssign(a) => out.extend(key_of(&a.target)),
+            Stmt::If(i) => {
+                out.extend(assigned_names(&i.body));
+                for c in &i.elif_else_clauses {
+                    out.extend(assigned_names(&c.body));
+                }
+            }
+            Stmt::With(w) => out.extend(assigned_names(&w.body)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Attribute or subscript access on a possibly-missing value raises on None (fail-closed),
+/// so after it the value is known to be present.
+fn deref_scan(e: &Expr, st: &mut State) {
+    struct D<'s> {
+        st: &'s mut State,
+    }
+    impl<'a> Visitor<'a> for D<'_> {
+        fn visit_expr(&mut self, e: &'a Expr) {
+            let base = match e {
+                Expr::Attribute(a) => Some(&*a.value),
+                Expr::Subscript(s) => Some(&*s.value),
+                _ => None,
+            };
+            if let Some(b) = base
+                && let Some(k) = key_of(b)
+                && self.st.get(&k).is_some_and(|n| n.known.is_none())
+            {
+                self.st.remove(&k);
+            }
+            if let Expr::Lambda(_) = e {
+                return;
+            }
+            visitor::walk_expr(self, e);
+        }
+    }
+    // Tests like `x is None` mention x without dereferencing it; only dereferences count.
+    D { st }.visit_expr(e);
+}
+
+/// Applies what `test` being `truth` says about missing values.
+fn refine(test: &Expr, truth: bool, st: &mut State, at: TextRange) {
+    match test {
+        Expr::Compare(c) if c.ops.len() == 1 && c.comparators.len() == 1 => {
+            let none_cmp = matches!(c.comparators[0], Expr::NoneLiteral(_));
+            if !none_cmp {
+                // `x == y`, `x in s`... on a missing x: nothing learned.
+                return;
+            }
+            let Some(k) = key_of(&c.left) else { return };
+            let is_none = match c.ops[0] {
+                CmpOp::Is | CmpOp::Eq => truth,
+                CmpOp::IsNot | CmpOp::NotEq => !truth,
+                _ => return,
+            };
+            set_missing(st, &k, is_none, at);
+        }
+        Expr::UnaryOp(u) if u.op == UnaryOp::Not => refine(&u.operand, !truth, st, at),
+        Expr::BoolOp(b) => {
+            let all = (b.op == BoolOp::And) == truth;
+            if all {
+                for v in &b.values {
+                    refine(v, truth, st, at);
+                }
+            } else if let Some(first) = b.values.first() {
+                // `x is None or ...` true: x may be missing (unknown); false: every part false.
+                let _ = first;
+            }
+        }
+        Expr::Named(n) => {
+            if let Some(k) = key_of(&n.target) {
+                set_missing(st, &k, !truth, at);
+            }
+        }
+        e => {
+            if let Some(k) = key_of(e) {
+                set_missing(st, &k, !truth, at);
+            }
+        }
+    }
+}
+
+fn set_missing(st: &mut State, k: &str, missing: bool, at: TextRange) {
+    if missing {
+        if let Some(n) = st.get_mut(k) {
+            n.known = Some(at);
+        }
+    } else {
+        st.remove(k);
+    }
+}
+
+fn join_all(states: Vec<State>) -> Option<State> {
+    let mut it = states.into_iter();
+    let mut acc = it.next()?;
+    for s in it {
+        // A value missing in one branch only is "maybe missing" after the join.
+        for (k, a) in acc.iter_mut() {
+            match s.get(k) {
+                Some(n) => a.known = a.known.and(n.known),
+                None => a.known = None,
+            }
+        }
+        for (k, n) in s {
+            acc.entry(k).or_insert_with(|| {
+                let mut n = n;
+                n.known = None;
+                n
+            });
+        }
+    }
+    Some(acc)
+}

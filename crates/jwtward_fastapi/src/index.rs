@@ -1,0 +1,352 @@
+//! Module-level bindings and name resolution, the small part of symbol resolution the
+//! FastAPI model needs: which function, class, assignment or external name an expression
+//! (a `Name` or a dotted `Attribute`) refers to, through imports, relative imports and
+//! re-exports in `__init__.py`.
+
+use jwtward_python::{Module, ModuleId, Project};
+use ruff_python_ast::{Expr, Stmt, StmtClassDef, StmtFunctionDef};
+use std::cell::OnceCell;
+use std::collections::HashMap;
+
+/// What a module-level name is bound to.
+#[derive(Clone, Copy)]
+pub(crate) enum Bind<'p> {
+    Function(&'p StmtFunctionDef),
+    Class(&'p StmtClassDef),
+    Value(&'p Expr),
+    /// `import a.b as x` (`name` None) or `from a.b import n as x` (`name` Some).
+    Import {
+        module: &'p str,
+        level: u32,
+        name: Option<&'p str>,
+    },
+}
+
+/// A resolved symbol.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Sym<'p> {
+    Module(ModuleId),
+    Function(ModuleId, &'p StmtFunctionDef),
+    Class(ModuleId, &'p StmtClassDef),
+    Value(ModuleId, &'p Expr),
+    /// A name outside the project, fully qualified (`fastapi.Depends`).
+    External(String),
+}
+
+pub(crate) struct Index<'p> {
+    pub project: &'p Project,
+    binds: Vec<OnceCell<HashMap<&'p str, Bind<'p>>>>,
+}
+
+fn collect_binds<'p>(body: &'p [Stmt], out: &mut HashMap<&'p str, Bind<'p>>) {
+    for stmt in body {
+        match stmt {
+            Stmt::FunctionDef(f) => {
+                out.insert(f.name.as_str(), Bind::Function(f));
+            }
+            Stmt::ClassDef(c) => {
+                out.insert(c.name.as_str(), Bind::Class(c));
+            }
+            Stmt::Assign(a) => {
+                for t in &a.targets {
+                    if let Expr::Name(n) = t {
+                        out.insert(n.id.as_str(), Bind::Value(&a.value));
+                    }
+                }
+            }
+            Stmt::AnnAssign(a) => {
+                if let (Expr::Name(n), Some(v)) = (&*a.target, &a.value) {
+                    out.insert(n.id.as_str(), Bind::Value(v));
+                }
+            }
+            Stmt::TypeAlias(a) => {
+                if let Expr::Name(n) = &*a.name {
+                    out.insert(n.id.as_str(), Bind::Value(&a.value));
+                }
+            }
+            Stmt::Import(i) => {
+                for alias in &i.names {
+                    let full = alias.name.as_str();
+                    match &alias.asname {
+                        Some(asname) => {
+                            out.insert(
+                                asname.as_str(),
+                                Bind::Import {
+                                    module: full,
+                                    level: 0,
+                                    name: None,
+                                },
+                            );
+                        }
+                        None => {
+                            let top = full.split('.').next().unwrap_or(full);
+                            out.insert(
+                                top,
+                                Bind::Import {
+                                    module: top,
+                                    level: 0,
+                                    name: None,
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+            Stmt::ImportFrom(i) => {
+                let module = i.module.as_ref().map(|m| m.as_str()).unwrap_or("");
+                for alias in &i.names {
+                    if alias.name.as_str() == "*" {
+                        continue;
+                    }
+                    let local = alias.asname.as_ref().unwrap_or(&alias.name).as_str();
+                    out.insert(
+                        local,
+                        Bind::Import {
+                            module,
+                            level: i.level,
+                            name: Some(alias.name.as_str()),
+                        },
+                    );
+                }
+            }
+            // Definitions guarded by `if`/`try` (TYPE_CHECKING, optional imports) still bind.
+            Stmt::If(s) => {
+                collect_binds(&s.body, out);
+                for c in &s.elif_else_clauses {
+                    collect_binds(&c.body, out);
+                }
+            }
+            Stmt::Try(s) => {
+                collect_binds(&s.body, out);
+                for h in &s.handlers {
+                    let ruff_python_ast::ExceptHandler::ExceptHandler(h) = h;
+                    collect_binds(&h.body, out);
+                }
+                collect_binds(&s.orelse, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl<'p> Index<'p> {
+    pub fn new(project: &'p Project) -> Self {
+        Index {
+            project,
+            binds: (0..project.modules.len())
+                .map(|_| OnceCell::new())
+                .collect(),
+        }
+    }
+
+    pub fn module(&self, id: ModuleId) -> &'p Module {
+        &self.project.modules[id]
+    }
+
+    pub fn binds(&self, id: ModuleId) -> &HashMap<&'p str, Bind<'p>> {
+        self.binds[id].get_or_init(|| {
+            let mut out = HashMap::new();
+            collect_binds(&self.project.modules[id].ast().body, &mut out);
+            out
+        })
+    }
+
+    /// The absolute module a (possibly relative) import names, seen from module `from`.
+    pub fn absolute_module(&self, from: ModuleId, module: &str, level: u32) -> String {
+        if level == 0 {
+            return module.to_string();
+        }
+        let m = self.module(from);
+        let mut parts: Vec<&str> = m.package().split('.').filter(|s| !s.is_empty()).collect();
+        for _ in 1..level {
+            parts.pop();
+        }
+        if !module.is_empty() {
+            parts.push(module);
+        }
+        parts.join(".")
+    }
+
+    fn module_id(&self, name: &str) -> Option<ModuleId> {
+        self.project.module_by_name(name).map(|m| m.id)
+    }
+
+    /// What `name` means at the top level of module `id`.
+    pub fn resolve_name(&self, id: ModuleId, name: &str, depth: u32) -> Option<Sym<'p>> {
+        if depth > 12 {
+            return None;
+        }
+        match *self.binds(id).get(name)? {
+            Bind::Function(f) => Some(Sym::Function(id, f)),
+            Bind::Class(c) => Some(Sym::Class(id, c)),
+            Bind::Value(v) => Some(Sym::Value(id, v)),
+            Bind::Import {
+                module,
+                level,
+                name: None,
+            } => {
+                let abs = self.absolute_module(id, module, level);
+                Some(match self.module_id(&abs) {
+                    Some(m) => Sym::Module(m),
+                    None => Sym::External(abs),
+                })
+            }
+            Bind::Import {
+                module,
+                level,
+                name: Some(n),
+            } => {
+                let abs = self.absolute_module(id, module, level);
+                self.member(&abs, n, depth + 1)
+            }
+        }
+    }
+
+    /// `module.name` where `module` is an absolute dotted name.
+    fn member(&self, module: &str, name: &str, depth: u32) -> Option<Sym<'p>> {
+        let full = if module.is_empty() {
+            name.to_string()
+        } else {
+            format!("{module}.{name}")
+        };
+        match self.module_id(module) {
+            Some(m) => {
+                if self.binds(m).contains_key(name) {
+                    return self.resolve_name(m, name, depth + 1);
+                }
+                match self.module_id(&full) {
+                    Some(sub) => Some(Sym::Module(sub)),
+                    None => Some(Sym::External(full)),
+                }
+            }
+            None => Some(match self.module_id(&full) {
+                Some(sub) => Sym::Module(sub),
+                None => Sym::External(full),
+            }),
+        }
+    }
+
+    /// Resolves a `Name` or dotted `Attribute` at the top level of module `id`.
+    pub fn resolve_expr(&self, id: ModuleId, expr: &Expr) -> Option<Sym<'p>> {
+        match expr {
+            Expr::Name(n) => self.resolve_name(id, n.id.as_str(), 0),
+            Expr::Attribute(a) => match self.resolve_expr(id, &a.value)? {
+                Sym::Module(m) => {
+                    let name = self.module(m).name.clone();
+                    self.member(&name, a.attr.as_str(), 0)
+                }
+                Sym::External(q) => Some(Sym::External(format!("{q}.{}", a.attr.as_str()))),
+                Sym::Class(m, c) => class_method(c, a.attr.as_str()).map(|f| Sym::Function(m, f)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A cheap test before resolving `e`: false when `e` comes from a project module whose
+    /// source contains none of `needles` (so resolving it would only parse that module for
+    /// nothing). Packages re-export, so they always pass.
+    pub fn may_define(&self, id: ModuleId, e: &Expr, needles: &[&str]) -> bool {
+        let name = match e {
+            Expr::Name(n) => n.id.as_str(),
+            Expr::Attribute(a) => {
+                let mut base = &*a.value;
+                while let Expr::Attribute(inner) = base {
+                    base = &inner.value;
+                }
+                match base {
+                    Expr::Name(n) => n.id.as_str(),
+                    _ => return true,
+                }
+            }
+            _ => return true,
+        };
+        let Some(Bind::Import {
+            module,
+            level,
+            name: member,
+        }) = self.binds(id).get(name).copied()
+        else {
+            return true;
+        };
+        let abs = self.absolute_module(id, module, level);
+        let target = match member {
+            Some(m) => self
+                .project
+                .module_by_name(&format!("{abs}.{m}"))
+                .or_else(|| self.project.module_by_name(&abs)),
+            None => self.project.module_by_name(&abs),
+        };
+        match target {
+            Some(md) => md.is_package || needles.iter().any(|k| md.source.contains(k)),
+            None => true,
+        }
+    }
+
+    /// The external names a class derives from, directly or through project classes.
+    pub fn class_ancestors(&self, id: ModuleId, class: &'p StmtClassDef) -> Vec<String> {
+        let mut out = Vec::new();
+        self.ancestors_into(id, class, &mut out, 0);
+        out
+    }
+
+    fn ancestors_into(
+        &self,
+        id: ModuleId,
+        class: &'p StmtClassDef,
+        out: &mut Vec<String>,
+        depth: u32,
+    ) {
+        if depth > 8 {
+            return;
+        }
+        let Some(args) = &class.arguments else {
+            return;
+        };
+        for base in args.args.iter() {
+            match self.resolve_expr(id, base) {
+                Some(Sym::External(q)) => out.push(q),
+                Some(Sym::Class(m, c)) => self.ancestors_into(m, c, out, depth + 1),
+                _ => {}
+            }
+        }
+    }
+
+    /// A method of a class or of its project ancestors.
+    pub fn method(
+        &self,
+        id: ModuleId,
+        class: &'p StmtClassDef,
+        name: &str,
+        depth: u32,
+    ) -> Option<(ModuleId, &'p StmtFunctionDef)> {
+        if let Some(f) = class_method(class, name) {
+            return Some((id, f));
+        }
+        if depth > 8 {
+            return None;
+        }
+        for base in class.arguments.as_ref()?.args.iter() {
+            if let Some(Sym::Class(m, c)) = self.resolve_expr(id, base)
+                && let Some(found) = self.method(m, c, name, depth + 1)
+            {
+                return Some(found);
+            }
+        }
+        None
+    }
+}
+
+pub(crate) fn class_method<'p>(class: &'p StmtClassDef, name: &str) -> Option<&'p StmtFunctionDef> {
+    class.body.iter().find_map(|s| match s {
+        Stmt::FunctionDef(f) if f.name.as_str() == name => Some(f),
+        _ => None,
+    })
+}
+
+/// True when `q` names `last` in FastAPI or Starlette (`fastapi.security.HTTPBearer`,
+/// `fastapi.params.Depends`, `starlette.requests.Request`...).
+pub(crate) fn is_framework(q: &str, last: &[&str]) -> bool {
+    let framework = q.starts_with("fastapi") || q.starts_with("starlette");
+    framework && last.iter().any(|l| q.rsplit('.').next() == Some(*l))
+}

@@ -1,0 +1,247 @@
+//! The FastAPI authentication model of jwtward and the route-level bypass rules.
+//!
+//! From the AST of a [`Project`] (across modules, through imports and re-exports) this crate
+//! builds:
+//!
+//! * **apps and routers**: `FastAPI(...)` / `APIRouter(...)` and their subclasses, with
+//!   `prefix=` and `dependencies=`, `include_router` chains, `mount`, `add_api_route`,
+//!   `api_route`, `add_route` (Starlette routes) and websockets, also when created inside an
+//!   app factory;
+//! * **routes**: method, full path, handler, and every dependency that runs for it (app,
+//!   include, router, decorator and parameter level: `Depends`, `Security`, `Annotated`
+//!   and aliases of it, class instances with `__call__`, closures returned by factories);
+//! * **security schemes** (`HTTPBearer`, `OAuth2PasswordBearer`, `APIKey*`...) and
+//!   subclasses, with their effective `auto_error`;
+//! * **middleware** (`@app.middleware("http")`, `BaseHTTPMiddleware.dispatch`, ASGI
+//!   `__call__`) with the paths it exempts;
+//! * **summaries** of dependencies, helpers and handlers: where they return no identity
+//!   instead of raising (and why, through helpers), what token sources they read, whether
+//!   they decode a JWT.
+//!
+//! [`check`] runs the rules of [`RULES`]; [`route_table`] gives every route of every app
+//! with its effective authentication ([`Auth`]) and dependency chain.
+
+mod analysis;
+pub mod docs;
+mod flow;
+mod index;
+mod model;
+mod rules;
+
+pub use analysis::{Auth, Level};
+use jwtward_python::Project;
+use jwtward_report::{Finding, Location, RuleMeta};
+pub use jwtward_scan::JwtModel;
+use serde::Serialize;
+
+/// Options of the FastAPI rules.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// Also report findings located in test code (`tests/`, `test_*.py`, `conftest.py`).
+    /// Off by default: tests override auth dependencies and raise bare 401s on purpose.
+    pub include_test_code: bool,
+}
+
+/// Robustness check: builds the model over every module (not only those that mention
+/// FastAPI or Starlette) and summarises every function and method of the project.
+/// Returns the number of functions summarised. Used by the stdlib test and the benchmark.
+#[doc(hidden)]
+pub fn summarize_everything(project: &Project) -> usize {
+    let m = model::Model::build_all(project);
+    let jwt = JwtModel::build(project);
+    let cx = analysis::Ctx::new(&m, &jwt);
+    let mut n = 0;
+    for md in &project.modules {
+        n += cx.summarize_module(md.id);
+    }
+    n
+}
+
+/// Every rule of this crate, in documentation order.
+pub static RULES: &[RuleMeta] = &[
+    rules::fail_open_auth_dependency::META,
+    rules::optional_auth_scheme::META,
+    rules::public_fallback_route::META,
+    rules::unprotected_route::META,
+    rules::fail_open_auth_middleware::META,
+    rules::auth_dependency_overridden::META,
+    rules::claims_not_checked::META,
+    rules::token_from_cookie::META,
+    rules::token_from_query::META,
+    rules::no_revocation_check::META,
+    rules::login_without_rate_limit::META,
+    rules::missing_www_authenticate::META,
+];
+
+/// Runs every FastAPI rule over the project. Findings are not sorted (the report sorts).
+pub fn check(project: &Project, settings: &Settings) -> Vec<Finding> {
+    let jwt = JwtModel::build(project);
+    check_with_model(project, &jwt, settings)
+}
+
+/// [`check`] with the JWT-library model of `jwtward_scan` already built (the scan command
+/// builds it once for both rule sets).
+pub fn check_with_model(
+    project: &Project,
+    jwt: &JwtModel<'_>,
+    settings: &Settings,
+) -> Vec<Finding> {
+    let t0 = std::time::Instant::now();
+    let m = model::Model::build(project);
+    let t1 = std::time::Instant::now();
+    let cx = analysis::Ctx::new(&m, jwt);
+    let t2 = std::time::Instant::now();
+    let mut out = Vec::new();
+    rules::run_all(&cx, &mut out);
+    if std::env::var_os("JWTWARD_FASTAPI_TIMING").is_some() {
+        eprintln!(
+            "TIMING model {:?} ctx {:?} rules {:?}",
+            t1 - t0,
+            t2 - t1,
+            t2.elapsed()
+        );
+    }
+    if !settings.include_test_code {
+        let test_files: std::collections::HashSet<&str> = project
+            .modules
+            .iter()
+            .filter(|md| md.is_test)
+            .map(|md| md.display_path.as_str())
+            .collect();
+        out.retain(|f| {
+            f.location
+                .as_ref()
+                .is_none_or(|l| !test_files.contains(l.file.as_str()))
+        });
+    }
+    out
+}
+
+/// One link of a route's dependency chain.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChainLink {
+    pub level: Level,
+    /// The dependency as written (`Depends(get_current_user)`) or the middleware's name.
+    pub dependency: String,
+    pub file: String,
+    pub line: u32,
+    /// `authenticates`, `fail-open`, `optional`, `rate-limit` or `other`.
+    pub effect: String,
+}
+
+/// One route of one app, as the route table reports it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RouteInfo {
+    /// The app serving the route (`FastAPI()` at `file:line`; a mounted sub-app for
+    /// mounted routes, a router for routers no app includes).
+    pub app: String,
+    /// Methods (`GET`...; `WEBSOCKET` for websocket routes).
+    pub methods: Vec<String>,
+    /// The full path, every prefix joined.
+    pub path: String,
+    /// `api`, `websocket` or `starlette` (a plain Starlette route: no dependencies run).
+    pub kind: String,
+    /// Where the route is declared (the decorator or the `add_*route` call).
+    pub location: Location,
+    /// The handler's name and location, when it was resolved.
+    pub handler: Option<String>,
+    pub handler_location: Option<Location>,
+    pub auth: Auth,
+    /// App, include, router, decorator and parameter dependencies, then middleware.
+    pub chain: Vec<ChainLink>,
+}
+
+/// A dependency and, below it, the dependencies it declares (`Level::Nested`).
+fn push_dep<'p>(
+    cx: &analysis::Ctx<'_, 'p>,
+    d: &model::DepUse<'p>,
+    level: Level,
+    chain: &mut Vec<ChainLink>,
+    depth: u32,
+) {
+    let dm = cx.m().ix.module(d.mid);
+    chain.push(ChainLink {
+        level,
+        dependency: d.text.clone(),
+        file: dm.display_path.clone(),
+        line: dm.line_column(d.range.start()).0,
+        effect: cx.classify(d).effect().to_string(),
+    });
+    if depth >= 6 {
+        return;
+    }
+    if let model::DepTarget::Func(f) = &d.target {
+        for p in cx.an.params(*f).iter() {
+            if let Some(sub) = &p.dep {
+                push_dep(cx, sub, Level::Nested, chain, depth + 1);
+            }
+        }
+    }
+}
+
+/// Every route of every app (and of routers no app includes), in declaration order.
+pub fn route_table(project: &Project) -> Vec<RouteInfo> {
+    let jwt = JwtModel::build(project);
+    route_table_with_model(project, &jwt)
+}
+
+/// [`route_table`] with the JWT-library model already built.
+pub fn route_table_with_model(project: &Project, jwt: &JwtModel<'_>) -> Vec<RouteInfo> {
+    let m = model::Model::build(project);
+    let cx = analysis::Ctx::new(&m, jwt);
+    let mut out = Vec::new();
+    for (i, r) in cx.routes.iter().enumerate() {
+        let md = m.ix.module(r.mid);
+        let mut chain: Vec<ChainLink> = Vec::new();
+        for (d, level) in &r.deps {
+            push_dep(&cx, d, *level, &mut chain, 0);
+        }
+        for &w in &r.middleware {
+            let mw = &cx.mws[w];
+            let decl = &m.objs[mw.obj].middleware[mw.idx];
+            let dm = m.ix.module(decl.mid);
+            let effect = if mw.is_auth && mw.fail_open.is_empty() {
+                "authenticates"
+            } else if mw.is_auth {
+                "fail-open"
+            } else if mw.is_rate_limit {
+                "rate-limit"
+            } else {
+                "other"
+            };
+            chain.push(ChainLink {
+                level: Level::Middleware,
+                dependency: decl.name.clone(),
+                file: dm.display_path.clone(),
+                line: dm.line_column(decl.range.start()).0,
+                effect: effect.into(),
+            });
+        }
+        let app = &m.objs[r.app];
+        let am = m.ix.module(app.mid);
+        out.push(RouteInfo {
+            app: format!(
+                "{} at {}:{}",
+                app.name,
+                am.display_path,
+                am.line_column(app.range.start()).0
+            ),
+            methods: r.methods.clone(),
+            path: r.path.clone(),
+            kind: match r.kind {
+                model::RouteKind::Api => "api",
+                model::RouteKind::WebSocket => "websocket",
+                model::RouteKind::Starlette => "starlette",
+            }
+            .into(),
+            location: md.location(r.range),
+            handler: r.handler.map(|h| h.display()),
+            handler_location: r
+                .handler
+                .map(|h| m.ix.module(h.mid).location(h.def.name.range)),
+            auth: cx.auths[i].auth,
+            chain,
+        });
+    }
+    out
+}

@@ -1,0 +1,56 @@
+//! `fail-open-auth-middleware`: middleware that validates tokens but passes the request on
+//! when validation fails.
+
+use super::finding;
+use crate::analysis::Ctx;
+use jwtward_report::{Finding, RuleMeta, Severity};
+
+pub static META: RuleMeta = RuleMeta {
+    name: "fail-open-auth-middleware",
+    severity: Severity::High,
+    cwe: &[287],
+    summary: "Authentication middleware passes the request on when token validation fails",
+    explanation: "Middleware that decodes the token but, on a decode error or a missing token, \
+sets `request.state.user = None` (or swallows the exception) and calls `call_next` anyway \
+turns authentication into a hint: every route behind it runs for anonymous callers and \
+forged tokens unless each handler re-checks the user.",
+    remediation: "Return a 401 response (`JSONResponse(status_code=401, headers={\"WWW-Authenticate\": \
+\"Bearer\"})`) from the middleware on every failure path; only pass on requests whose token \
+verified, plus an explicit list of public paths.",
+    example: "async def dispatch(self, request, call_next):\n    try:\n        request.state.user = jwt.decode(token, KEY, algorithms=[\"HS256\"])\n    except jwt.PyJWTError:\n        request.state.user = None\n    return await call_next(request)",
+    fixed_example: "async def dispatch(self, request, call_next):\n    try:\n        request.state.user = jwt.decode(token, KEY, algorithms=[\"HS256\"])\n    except jwt.PyJWTError:\n        return JSONResponse({\"detail\": \"invalid token\"}, status_code=401,\n                            headers={\"WWW-Authenticate\": \"Bearer\"})\n    return await call_next(request)",
+};
+
+pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
+    let mut seen = std::collections::HashSet::new();
+    for mw in &cx.mws {
+        if !mw.is_auth {
+            continue;
+        }
+        let Some(p) = mw.fail_open.first() else {
+            continue;
+        };
+        if !seen.insert((p.mid, p.range.start())) {
+            continue;
+        }
+        let decl = &cx.m().objs[mw.obj].middleware[mw.idx];
+        let mut trace = vec![cx.an.step(
+            decl.mid,
+            decl.range,
+            format!("middleware {} wraps the app", decl.name),
+        )];
+        trace.extend(p.trace.iter().cloned());
+        if let Some(ri) = cx
+            .routes
+            .iter()
+            .position(|r| r.middleware.iter().any(|&w| std::ptr::eq(&cx.mws[w], mw)))
+        {
+            trace.push(cx.route_step(ri));
+        }
+        let msg = format!(
+            "middleware {} passes the request on when the token is missing or fails to verify",
+            decl.name
+        );
+        out.push(finding(cx, &META, msg, p.mid, p.range, trace));
+    }
+}

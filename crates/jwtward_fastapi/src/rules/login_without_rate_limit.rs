@@ -1,0 +1,48 @@
+//! `login-without-rate-limit`: a token-issuing endpoint with no throttling.
+
+use super::route_finding;
+use crate::analysis::Ctx;
+use jwtward_report::{Finding, RuleMeta, Severity};
+
+pub static META: RuleMeta = RuleMeta {
+    name: "login-without-rate-limit",
+    severity: Severity::Low,
+    cwe: &[307],
+    summary: "A token-issuing endpoint has no throttling dependency, decorator or middleware",
+    explanation: "An endpoint that exchanges a password for a token (`OAuth2PasswordRequestForm`, \
+`POST /token`, `POST /login`) without throttling lets an attacker try passwords as fast as \
+the server answers: credential stuffing and password spraying against every account.",
+    remediation: "Throttle the endpoint per client and per account: a rate-limiting dependency \
+(`Depends(RateLimiter(times=5, seconds=60))`), a `slowapi` `@limiter.limit(...)` decorator or a \
+rate-limiting middleware.",
+    example: "@router.post(\"/token\")\nasync def login(form: Annotated[OAuth2PasswordRequestForm, Depends()]): ...",
+    fixed_example: "@router.post(\"/token\", dependencies=[Depends(RateLimiter(times=5, seconds=60))])\nasync def login(form: Annotated[OAuth2PasswordRequestForm, Depends()]): ...",
+};
+
+pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
+    for ri in 0..cx.routes.len() {
+        if !cx.is_login(ri) || cx.is_throttled(ri) {
+            continue;
+        }
+        let r = &cx.routes[ri];
+        let mut trace = vec![cx.route_step(ri)];
+        if let Some(h) = r.handler {
+            trace.push(cx.an.step(
+                h.mid,
+                h.def.name.range,
+                format!("{}() issues tokens", h.def.name.as_str()),
+            ));
+        }
+        trace.push(jwtward_report::TraceStep {
+            file: None,
+            line: None,
+            note: "no rate-limiting dependency, decorator or middleware applies".into(),
+        });
+        let msg = format!(
+            "{} {} issues tokens without any rate limiting",
+            r.methods.join(","),
+            r.path
+        );
+        out.push(route_finding(cx, &META, ri, msg, trace));
+    }
+}

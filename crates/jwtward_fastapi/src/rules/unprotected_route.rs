@@ -1,0 +1,233 @@
+//! `unprotected-route`: a route without effective authentication where the app requires it.
+
+use super::route_finding;
+use crate::analysis::{Auth, Ctx, DepClass, IdentityUse, Level};
+use crate::model::{ObjKind, RouteKind};
+use jwtward_report::{Finding, RuleMeta, Severity, TraceStep};
+
+pub static META: RuleMeta = RuleMeta {
+    name: "unprotected-route",
+    severity: Severity::High,
+    cwe: &[306],
+    summary: "A route has no effective authentication although the app around it requires it",
+    explanation: "Authentication in FastAPI is per route: a dependency has to run for each one. \
+Routes slip through when a sibling forgets the dependency its neighbours have, when a \
+sub-app is mounted (app-level `dependencies=` do not apply to mounted apps, nor to Starlette \
+routes added with `add_route`), when an auth middleware exempts the path or lets invalid \
+tokens through and the handler never checks, or when the route consumes a fail-open \
+dependency without checking the identity. Obviously public routes (health, status, ping, \
+docs, login and token issuing, `.well-known`, a public read next to protected writes) are \
+not reported.",
+    remediation: "Attach the authentication dependency at the router or include level so every \
+route gets it, give mounted sub-apps their own `dependencies=`, keep middleware exemptions \
+to public paths, and check the identity in handlers that receive an optional one.",
+    example: "router = APIRouter(prefix=\"/issues\")\n\n@router.get(\"\")\ndef list_issues(user=Depends(get_current_user)): ...\n\n@router.delete(\"/{issue_id}\")\ndef delete_issue(issue_id: int): ...",
+    fixed_example: "router = APIRouter(prefix=\"/issues\", dependencies=[Depends(get_current_user)])\n\n@router.get(\"\")\ndef list_issues(): ...\n\n@router.delete(\"/{issue_id}\")\ndef delete_issue(issue_id: int): ...",
+};
+
+fn parent(path: &str) -> &str {
+    path.trim_end_matches('/')
+        .rsplit_once('/')
+        .map(|(a, _)| a)
+        .unwrap_or("")
+}
+
+fn is_read(methods: &[String]) -> bool {
+    methods
+        .iter()
+        .all(|m| m == "GET" || m == "HEAD" || m == "OPTIONS")
+}
+
+pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
+    for (ri, a) in cx.auths.iter().enumerate() {
+        if matches!(a.auth, Auth::Protected | Auth::PublicByDesign) {
+            continue;
+        }
+        let r = &cx.routes[ri];
+        if cx.is_public(ri) {
+            continue;
+        }
+        let m = cx.m();
+        let mut reason: Option<(String, Vec<TraceStep>)> = None;
+
+        // A mounted sub-app escapes the parent's app-level dependencies.
+        for &(parent_app, mi) in r.mounts.iter().rev() {
+            let po = &m.objs[parent_app];
+            if let Some(d) = po.deps.iter().find(|d| cx.classify(d).is_auth()) {
+                let mt = &po.mounts[mi];
+                reason = Some((
+                    format!(
+                        "sub-app mounted at {} escapes the parent app's authentication dependencies",
+                        mt.path
+                    ),
+                    vec![
+                        cx.an.step(d.mid, d.range, format!("the parent app requires {}", d.text)),
+                        cx.an.step(mt.mid, mt.range, format!(
+                            "mounted at {}: app-level dependencies do not apply to mounted sub-apps",
+                            mt.path
+                        )),
+                    ],
+                ));
+                break;
+            }
+        }
+        // A Starlette route added with add_route escapes app-level dependencies.
+        if reason.is_none() && r.kind == RouteKind::Starlette {
+            let po = &m.objs[r.decl_obj];
+            if po.kind == ObjKind::App
+                && let Some(d) = po.deps.iter().find(|d| cx.classify(d).is_auth())
+            {
+                reason = Some((
+                    "a Starlette route added with add_route escapes the app-level authentication dependencies".into(),
+                    vec![
+                        cx.an.step(d.mid, d.range, format!("the app requires {}", d.text)),
+                        cx.an.step(r.mid, r.range, "add_route registers a plain Starlette route: no dependencies run"),
+                    ],
+                ));
+            }
+        }
+        // An auth middleware exempts the path, or lets invalid tokens through.
+        if reason.is_none()
+            && let Some(w) = a.exempted_by
+        {
+            let mw = &cx.mws[w];
+            let decl = &m.objs[mw.obj].middleware[mw.idx];
+            let mut trace = vec![cx.an.step(
+                decl.mid,
+                decl.range,
+                format!("auth middleware {}", decl.name),
+            )];
+            if let (Some(at), Some(f)) = (mw.exempt_at, mw.func) {
+                trace.push(cx.an.step(
+                    f.mid,
+                    at,
+                    format!("exempts {} from authentication", r.path),
+                ));
+            }
+            reason = Some((
+                format!(
+                    "middleware {} exempts this route from authentication",
+                    decl.name
+                ),
+                trace,
+            ));
+        }
+        if reason.is_none() {
+            for (w, use_) in &a.weak_mw {
+                if matches!(use_, IdentityUse::Unchecked) {
+                    let mw = &cx.mws[*w];
+                    let decl = &m.objs[mw.obj].middleware[mw.idx];
+                    let mut trace = vec![cx.an.step(
+                        decl.mid,
+                        decl.range,
+                        format!("auth middleware {}", decl.name),
+                    )];
+                    if let Some(p) = mw.fail_open.first() {
+                        trace.extend(p.trace.iter().cloned());
+                    }
+                    if let Some(h) = r.handler {
+                        trace.push(cx.an.step(
+                            h.mid,
+                            h.def.name.range,
+                            format!("{}() never checks the identity", h.def.name.as_str()),
+                        ));
+                    }
+                    reason = Some((
+                        format!(
+                            "middleware {} passes requests without a valid token on and the handler never checks",
+                            decl.name
+                        ),
+                        trace,
+                    ));
+                    break;
+                }
+            }
+        }
+        // A fail-open dependency consumed without checking the identity.
+        if reason.is_none() {
+            for (d, level, class, use_) in &a.weak {
+                let DepClass::FailOpen(p) = class else {
+                    continue;
+                };
+                let unchecked = match use_ {
+                    Some(IdentityUse::Unchecked) => true,
+                    None => *level != Level::Parameter,
+                    _ => false,
+                };
+                if !unchecked {
+                    continue;
+                }
+                let mut trace =
+                    vec![
+                        cx.an
+                            .step(d.mid, d.range, format!("{} may yield None", d.text)),
+                    ];
+                trace.extend(p.trace.iter().take(1).cloned());
+                if let (Some(h), Some(param)) = (r.handler, &d.param) {
+                    trace.push(cx.an.step(
+                        h.mid,
+                        h.def.name.range,
+                        format!(
+                            "{}() uses `{param}` without checking it",
+                            h.def.name.as_str()
+                        ),
+                    ));
+                }
+                reason = Some((
+                    format!(
+                        "the route consumes the fail-open {} without checking the identity",
+                        d.text
+                    ),
+                    trace,
+                ));
+                break;
+            }
+        }
+        // Protected siblings in the same router or under the same prefix.
+        if reason.is_none() && a.auth == Auth::None {
+            let sibling = cx.routes.iter().enumerate().find(|(si, s)| {
+                *si != ri
+                    && s.root == r.root
+                    && cx.auths[*si].auth == Auth::Protected
+                    && s.mounts == r.mounts
+                    && (s.decl_obj == r.decl_obj && m.objs[r.decl_obj].kind == ObjKind::Router
+                        || !parent(&r.path).is_empty() && parent(&s.path) == parent(&r.path))
+            });
+            // A public read next to protected writes on the same path is deliberate.
+            let public_read = is_read(&r.methods)
+                && cx.routes.iter().enumerate().any(|(si, s)| {
+                    si != ri
+                        && s.root == r.root
+                        && s.path == r.path
+                        && !is_read(&s.methods)
+                        && cx.auths[si].auth == Auth::Protected
+                });
+            if let Some((si, s)) = sibling
+                && !public_read
+            {
+                let by = cx.auths[si].protected_by.clone().unwrap_or_default();
+                reason = Some((
+                    format!(
+                        "{} {} is protected by {by}, this route has no authentication",
+                        s.methods.join(","),
+                        s.path
+                    ),
+                    vec![cx.an.step(
+                        s.mid,
+                        s.range,
+                        format!("sibling {} {} requires {by}", s.methods.join(","), s.path),
+                    )],
+                ));
+            }
+        }
+        let Some((why, steps)) = reason else { continue };
+        let mut trace = vec![cx.route_step(ri)];
+        trace.extend(steps);
+        let msg = format!(
+            "{} {} has no effective authentication: {why}",
+            r.methods.join(","),
+            r.path
+        );
+        out.push(route_finding(cx, &META, ri, msg, trace));
+    }
+}

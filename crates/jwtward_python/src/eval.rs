@@ -1,0 +1,769 @@
+//! Constant propagation: what an expression evaluates to, when that is knowable statically.
+
+use crate::index::{Binding, ClassRef};
+use crate::project::{Module, ModuleId, Project};
+use crate::walk;
+use ruff_python_ast::{BoolOp, Expr, ExprCall, Number, Operator, Stmt, StmtFunctionDef, UnaryOp};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+
+/// Where a constant was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub module: ModuleId,
+    pub range: TextRange,
+}
+
+/// A statically known value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Str(String),
+    Bytes(Vec<u8>),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    None,
+    List(Vec<Const>),
+    Tuple(Vec<Const>),
+    Dict(Vec<(Const, Const)>),
+    /// A `datetime.timedelta`, in seconds.
+    Duration(f64),
+    /// Read from the environment (`os.getenv`, `os.environ`, settings classes, `Config(...)`):
+    /// the variable and the fallback written in the source, if any.
+    Env {
+        var: String,
+        default: Option<Box<Const>>,
+    },
+    /// An instance of the class with this qualified name (`Settings()`, `jwt.PyJWT(...)`).
+    Instance {
+        class: String,
+        /// The constructor call, for instances created in the project.
+        call: Option<Origin>,
+    },
+    Unknown,
+}
+
+/// A value and where it was written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Const {
+    pub value: Value,
+    pub origin: Option<Origin>,
+}
+
+impl Const {
+    pub fn unknown() -> Const {
+        Const {
+            value: Value::Unknown,
+            origin: None,
+        }
+    }
+
+    fn new(value: Value, module: &Module, range: TextRange) -> Const {
+        Const {
+            value,
+            origin: Some(Origin {
+                module: module.id,
+                range,
+            }),
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.value, Value::Unknown)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Python truthiness, when known.
+    pub fn truthy(&self) -> Option<bool> {
+        Some(match &self.value {
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::Bytes(b) => !b.is_empty(),
+            Value::None => false,
+            Value::List(v) | Value::Tuple(v) => !v.is_empty(),
+            Value::Dict(v) => !v.is_empty(),
+            Value::Duration(d) => *d != 0.0,
+            _ => return None,
+        })
+    }
+
+    /// The entry `key` of a dict value.
+    pub fn dict_get(&self, key: &str) -> Option<&Const> {
+        match &self.value {
+            Value::Dict(items) => items
+                .iter()
+                .rev()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The elements of a list or tuple (a single string counts as a one-element list).
+    pub fn elements(&self) -> Option<Vec<&Const>> {
+        match &self.value {
+            Value::List(v) | Value::Tuple(v) => Some(v.iter().collect()),
+            Value::Str(_) => Some(vec![self]),
+            _ => None,
+        }
+    }
+
+    /// Number of seconds of a duration or a plain number.
+    pub fn seconds(&self) -> Option<f64> {
+        match self.value {
+            Value::Duration(d) => Some(d),
+            Value::Int(i) => Some(i as f64),
+            Value::Float(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The string or bytes content, the environment fallback included.
+    pub fn secret_bytes(&self) -> Option<(Vec<u8>, Option<&str>, Origin)> {
+        match &self.value {
+            Value::Str(s) => Some((s.as_bytes().to_vec(), None, self.origin?)),
+            Value::Bytes(b) => Some((b.clone(), None, self.origin?)),
+            Value::Env {
+                var,
+                default: Some(d),
+            } => {
+                let (b, _, o) = d.secret_bytes()?;
+                Some((b, Some(var.as_str()), o))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Where an expression is evaluated: a module, optionally inside a function, with values
+/// bound to that function's parameters (by a call site).
+#[derive(Clone, Debug)]
+pub struct Scope<'p> {
+    pub module: &'p Module,
+    pub function: Option<&'p StmtFunctionDef>,
+    /// Parameter values given by a caller.
+    pub bindings: Vec<(String, Const)>,
+}
+
+impl<'p> Scope<'p> {
+    pub fn module(module: &'p Module) -> Scope<'p> {
+        Scope {
+            module,
+            function: None,
+            bindings: Vec::new(),
+        }
+    }
+
+    pub fn function(module: &'p Module, def: &'p StmtFunctionDef) -> Scope<'p> {
+        Scope {
+            module,
+            function: Some(def),
+            bindings: Vec::new(),
+        }
+    }
+
+    pub fn with_bindings(mut self, bindings: Vec<(String, Const)>) -> Scope<'p> {
+        self.bindings = bindings;
+        self
+    }
+}
+
+const MAX_DEPTH: u32 = 24;
+
+fn is_env_getter(q: &str) -> bool {
+    matches!(
+        q,
+        "os.getenv"
+            | "os.environ.get"
+            | "os.environ.setdefault"
+            | "os.getenvb"
+            | "decouple.config"
+            | "environ.get"
+    )
+}
+
+/// The right-hand sides assigned to `name` in a function body (not in nested functions).
+pub(crate) fn local_assignments<'a>(body: &'a [Stmt], name: &str) -> Vec<(&'a Expr, TextRange)> {
+    let mut out = Vec::new();
+    walk::for_each_stmt_shallow(body, &mut |s| match s {
+        Stmt::Assign(a) => {
+            for t in &a.targets {
+                if let Expr::Name(n) = t
+                    && n.id.as_str() == name
+                {
+                    out.push((&*a.value, s.range()));
+                }
+            }
+        }
+        Stmt::AnnAssign(a) => {
+            if let (Expr::Name(n), Some(v)) = (&*a.target, &a.value)
+                && n.id.as_str() == name
+            {
+                out.push((&**v, s.range()));
+            }
+        }
+        _ => {}
+    });
+    out
+}
+
+impl Project {
+    /// Evaluates `expr` in `scope`; [`Value::Unknown`] when it is not statically known.
+    pub fn eval(&self, scope: &Scope<'_>, expr: &Expr) -> Const {
+        self.eval_at(scope, expr, 0)
+    }
+
+    /// The value of the module-level (or class-level) name `qname`.
+    pub fn eval_qname(&self, qname: &str) -> Const {
+        self.eval_qname_at(qname, 0)
+    }
+
+    fn eval_qname_at(&self, qname: &str, depth: u32) -> Const {
+        if depth > MAX_DEPTH {
+            return Const::unknown();
+        }
+        match self.lookup(qname) {
+            Some(Binding::Assign {
+                module,
+                class,
+                value,
+                qualname,
+                ..
+            }) => {
+                let scope = Scope::module(module);
+                let v = match value {
+                    Some(v) => self.eval_field_default(&scope, v, depth + 1),
+                    None => Const::unknown(),
+                };
+                if let Some(cls) = class {
+                    let cq = crate::names::join(&module.name, &cls);
+                    if let Some(c) = self.class(&cq)
+                        && self.is_settings_class(&c)
+                    {
+                        let var = qualname.rsplit('.').next().unwrap_or_default().to_string();
+                        let default = if value.is_some() {
+                            Some(Box::new(v))
+                        } else {
+                            None
+                        };
+                        return Const {
+                            value: Value::Env { var, default },
+                            origin: None,
+                        };
+                    }
+                }
+                v
+            }
+            _ => Const::unknown(),
+        }
+    }
+
+    /// A class attribute value, `Field(default)` / `Field(default=...)` unwrapped.
+    fn eval_field_default(&self, scope: &Scope<'_>, value: &Expr, depth: u32) -> Const {
+        if let Expr::Call(c) = value
+            && let Some(q) = self.qualified_name(scope.module, &c.func)
+            && (q.ends_with(".Field") || q == "Field")
+        {
+            if let Some(k) = c
+                .arguments
+                .keywords
+                .iter()
+                .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "default"))
+            {
+                return self.eval_at(scope, &k.value, depth);
+            }
+            if let Some(a) = c.arguments.args.first()
+                && !matches!(a, Expr::EllipsisLiteral(_))
+            {
+                return self.eval_at(scope, a, depth);
+            }
+            return Const::unknown();
+        }
+        self.eval_at(scope, value, depth)
+    }
+
+    /// True for pydantic-settings style classes (a base named `BaseSettings`), whose fields
+    /// are read from the environment with the class default as fallback.
+    pub fn is_settings_class(&self, class: &ClassRef<'_>) -> bool {
+        let mut todo = vec![class.clone()];
+        let mut n = 0;
+        while let Some(c) = todo.pop() {
+            n += 1;
+            if n > 16 {
+                break;
+            }
+            for b in self.class_bases(&c) {
+                if b.ends_with("BaseSettings") {
+                    return true;
+                }
+                if let Some(bc) = self.class(&b) {
+                    todo.push(bc);
+                }
+            }
+        }
+        false
+    }
+
+    fn eval_at(&self, scope: &Scope<'_>, expr: &Expr, depth: u32) -> Const {
+        if depth > MAX_DEPTH {
+            return Const::unknown();
+        }
+        let m = scope.module;
+        let r = expr.range();
+        let d = depth + 1;
+        match expr {
+            Expr::StringLiteral(s) => Const::new(Value::Str(s.value.to_str().to_string()), m, r),
+            Expr::BytesLiteral(b) => Const::new(Value::Bytes(b.value.bytes().collect()), m, r),
+            Expr::NumberLiteral(n) => match &n.value {
+                Number::Int(i) => match i.as_i64() {
+                    Some(v) => Const::new(Value::Int(v), m, r),
+                    None => Const::unknown(),
+                },
+                Number::Float(f) => Const::new(Value::Float(*f), m, r),
+                Number::Complex { .. } => Const::unknown(),
+            },
+            Expr::BooleanLiteral(b) => Const::new(Value::Bool(b.value), m, r),
+            Expr::NoneLiteral(_) => Const::new(Value::None, m, r),
+            Expr::List(l) => Const::new(
+                Value::List(l.elts.iter().map(|e| self.eval_at(scope, e, d)).collect()),
+                m,
+                r,
+            ),
+            Expr::Tuple(t) => Const::new(
+                Value::Tuple(t.elts.iter().map(|e| self.eval_at(scope, e, d)).collect()),
+                m,
+                r,
+            ),
+            Expr::Set(s) => Const::new(
+                Value::List(s.elts.iter().map(|e| self.eval_at(scope, e, d)).collect()),
+                m,
+                r,
+            ),
+            Expr::Dict(dict) => {
+                let mut items = Vec::new();
+                for item in &dict.items {
+                    match &item.key {
+                        Some(k) => items.push((
+                            self.eval_at(scope, k, d),
+                            self.eval_at(scope, &item.value, d),
+                        )),
+                        None => {
+                            // `**other`: splice a known dict.
+                            if let Value::Dict(inner) = self.eval_at(scope, &item.value, d).value {
+                                items.extend(inner);
+                            }
+                        }
+                    }
+                }
+                Const::new(Value::Dict(items), m, r)
+            }
+            Expr::FString(f) => {
+                let mut s = String::new();
+                for part in f.value.iter() {
+                    match part {
+                        ruff_python_ast::FStringPart::Literal(l) => s.push_str(&l.value),
+                        ruff_python_ast::FStringPart::FString(fs) => {
+                            for el in fs.elements.iter() {
+                                match el {
+                                    ruff_python_ast::InterpolatedStringElement::Literal(l) => {
+                                        s.push_str(&l.value)
+                                    }
+                                    ruff_python_ast::InterpolatedStringElement::Interpolation(
+                                        i,
+                                    ) => match self.eval_at(scope, &i.expression, d).value {
+                                        Value::Str(v) => s.push_str(&v),
+                                        Value::Int(v) => s.push_str(&v.to_string()),
+                                        _ => return Const::unknown(),
+                                    },
+                                }
+                            }
+                        }
+                    }
+                }
+                Const::new(Value::Str(s), m, r)
+            }
+            Expr::Name(n) => self.eval_name(scope, n.id.as_str(), r.start(), d),
+            Expr::Attribute(a) => {
+                if let Some(q) = self.qualified_name(m, expr) {
+                    let v = self.eval_qname_at(&q, d);
+                    if !v.is_unknown() {
+                        return v;
+                    }
+                }
+                let base = self.eval_at(scope, &a.value, d);
+                match &base.value {
+                    Value::Instance { class, .. } => {
+                        if let Some(c) = self.class(class)
+                            && let Some(Binding::Assign { qualname, .. }) =
+                                self.class_attribute(&c, a.attr.as_str())
+                        {
+                            return self.eval_qname_at(&qualname, d);
+                        }
+                        Const::unknown()
+                    }
+                    _ => Const::unknown(),
+                }
+            }
+            Expr::Call(call) => self.eval_call(scope, call, d),
+            Expr::BinOp(b) => {
+                let l = self.eval_at(scope, &b.left, d);
+                let rv = self.eval_at(scope, &b.right, d);
+                match binop(&l.value, b.op, &rv.value) {
+                    Some(v) => Const::new(v, m, r),
+                    None => Const::unknown(),
+                }
+            }
+            Expr::UnaryOp(u) => {
+                let v = self.eval_at(scope, &u.operand, d);
+                let out = match (u.op, &v.value) {
+                    (UnaryOp::USub, Value::Int(i)) => Value::Int(-i),
+                    (UnaryOp::USub, Value::Float(f)) => Value::Float(-f),
+                    (UnaryOp::Not, _) => match v.truthy() {
+                        Some(t) => Value::Bool(!t),
+                        None => Value::Unknown,
+                    },
+                    _ => Value::Unknown,
+                };
+                Const::new(out, m, r)
+            }
+            Expr::BoolOp(b) if b.op == BoolOp::Or && b.values.len() == 2 => {
+                let l = self.eval_at(scope, &b.values[0], d);
+                let rv = self.eval_at(scope, &b.values[1], d);
+                match (&l.value, l.truthy()) {
+                    (Value::Env { var, default: None }, _) => Const {
+                        value: Value::Env {
+                            var: var.clone(),
+                            default: Some(Box::new(rv)),
+                        },
+                        origin: l.origin,
+                    },
+                    (_, Some(true)) => l,
+                    (_, Some(false)) => rv,
+                    _ => Const::unknown(),
+                }
+            }
+            Expr::Subscript(s) => {
+                if let Some(q) = self.qualified_name(m, &s.value)
+                    && q == "os.environ"
+                {
+                    if let Some(var) = self.eval_at(scope, &s.slice, d).as_str() {
+                        return Const::new(
+                            Value::Env {
+                                var: var.to_string(),
+                                default: None,
+                            },
+                            m,
+                            r,
+                        );
+                    }
+                    return Const::unknown();
+                }
+                let base = self.eval_at(scope, &s.value, d);
+                let key = self.eval_at(scope, &s.slice, d);
+                match (&base.value, &key.value) {
+                    (Value::Dict(_), Value::Str(k)) => {
+                        base.dict_get(k).cloned().unwrap_or_else(Const::unknown)
+                    }
+                    (Value::List(v) | Value::Tuple(v), Value::Int(i)) => {
+                        let idx = if *i < 0 { v.len() as i64 + i } else { *i };
+                        usize::try_from(idx)
+                            .ok()
+                            .and_then(|i| v.get(i).cloned())
+                            .unwrap_or_else(Const::unknown)
+                    }
+                    _ => Const::unknown(),
+                }
+            }
+            _ => Const::unknown(),
+        }
+    }
+
+    fn eval_name(&self, scope: &Scope<'_>, name: &str, at: TextSize, d: u32) -> Const {
+        if let Some((_, v)) = scope.bindings.iter().find(|(n, _)| n == name) {
+            return v.clone();
+        }
+        if let Some(f) = scope.function {
+            let assigns = local_assignments(&f.body, name);
+            let chosen = assigns
+                .iter()
+                .rev()
+                .find(|(_, r)| r.end() <= at)
+                .or(assigns.last());
+            if let Some((value, _)) = chosen {
+                return self.eval_at(scope, value, d);
+            }
+            let params = &f.parameters;
+            let param = params
+                .posonlyargs
+                .iter()
+                .chain(&params.args)
+                .chain(&params.kwonlyargs)
+                .find(|p| p.parameter.name.as_str() == name);
+            if let Some(p) = param {
+                return match &p.default {
+                    Some(def) => self.eval_at(&Scope::module(scope.module), def, d),
+                    None => Const::unknown(),
+                };
+            }
+        }
+        let m = scope.module;
+        if let Some(e) = m.index().defs.get(name) {
+            if e.kind == crate::index::DefKind::Assign {
+                return self.eval_qname_at(&crate::names::join(&m.name, name), d);
+            }
+            return Const::unknown();
+        }
+        if let Some(q) = m.imports.get(name) {
+            return self.eval_qname_at(q, d);
+        }
+        Const::unknown()
+    }
+
+    fn eval_call(&self, scope: &Scope<'_>, call: &ExprCall, d: u32) -> Const {
+        let m = scope.module;
+        let r = call.range();
+        let args = &call.arguments;
+        let kw = |name: &str| {
+            args.keywords
+                .iter()
+                .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))
+                .map(|k| &k.value)
+        };
+        // Methods on known values: "x".encode(), secret.get_secret_value().
+        if let Expr::Attribute(a) = &*call.func {
+            match a.attr.as_str() {
+                "encode" => {
+                    let base = self.eval_at(scope, &a.value, d);
+                    return match base.value {
+                        Value::Str(s) => Const {
+                            value: Value::Bytes(s.into_bytes()),
+                            origin: base.origin,
+                        },
+                        _ => Const::unknown(),
+                    };
+                }
+                "get_secret_value" | "strip" => return self.eval_at(scope, &a.value, d),
+                _ => {}
+            }
+        }
+        let callee = self.qualified_name(m, &call.func);
+        if let Some(q) = callee.as_deref() {
+            let last = q.rsplit('.').next().unwrap_or(q);
+            if is_env_getter(q) {
+                let var = args
+                    .args
+                    .first()
+                    .or(kw("key"))
+                    .map(|e| self.eval_at(scope, e, d));
+                let Some(var) = var.and_then(|v| v.as_str().map(str::to_string)) else {
+                    return Const::unknown();
+                };
+                let default = args
+                    .args
+                    .get(1)
+                    .or(kw("default"))
+                    .map(|e| Box::new(self.eval_at(scope, e, d)));
+                return Const::new(Value::Env { var, default }, m, r);
+            }
+            match q {
+                "int" | "float" | "str" | "bool" => {
+                    let Some(a) = args.args.first() else {
+                        return Const::unknown();
+                    };
+                    let v = self.eval_at(scope, a, d);
+                    return convert(q, v);
+                }
+                "datetime.timedelta" => {
+                    const UNITS: [(&str, f64); 7] = [
+                        ("days", 86400.0),
+                        ("seconds", 1.0),
+                        ("microseconds", 1e-6),
+                        ("milliseconds", 1e-3),
+                        ("minutes", 60.0),
+                        ("hours", 3600.0),
+                        ("weeks", 604800.0),
+                    ];
+                    let mut total = 0.0;
+                    for (i, a) in args.args.iter().enumerate() {
+                        let Some(s) = self.eval_at(scope, a, d).seconds() else {
+                            return Const::unknown();
+                        };
+                        total += s * UNITS.get(i).map_or(0.0, |u| u.1);
+                    }
+                    for k in &args.keywords {
+                        let Some(name) = &k.arg else {
+                            return Const::unknown();
+                        };
+                        let Some((_, mul)) = UNITS.iter().find(|u| u.0 == name.as_str()) else {
+                            return Const::unknown();
+                        };
+                        let Some(s) = self.eval_at(scope, &k.value, d).seconds() else {
+                            return Const::unknown();
+                        };
+                        total += s * mul;
+                    }
+                    return Const::new(Value::Duration(total), m, r);
+                }
+                "dict" if args.args.is_empty() => {
+                    let items = args
+                        .keywords
+                        .iter()
+                        .filter_map(|k| {
+                            let key = k.arg.as_ref()?;
+                            Some((
+                                Const::new(Value::Str(key.as_str().to_string()), m, k.range),
+                                self.eval_at(scope, &k.value, d),
+                            ))
+                        })
+                        .collect();
+                    return Const::new(Value::Dict(items), m, r);
+                }
+                _ => {}
+            }
+            if matches!(last, "Secret" | "SecretStr" | "SecretBytes")
+                && let Some(a) = args.args.first()
+            {
+                return self.eval_at(scope, a, d);
+            }
+            match self.lookup(q) {
+                Some(Binding::Function(f)) => {
+                    // A function that only returns an expression (`get_settings()`).
+                    let body: Vec<&Stmt> = f
+                        .def
+                        .body
+                        .iter()
+                        .filter(|s| {
+                            !matches!(s, Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_)))
+                        })
+                        .collect();
+                    if let [Stmt::Return(ret)] = body.as_slice()
+                        && let Some(v) = &ret.value
+                    {
+                        let mut bindings = Vec::new();
+                        for p in f.params() {
+                            if let Some(a) = f.argument_for(call, p.name) {
+                                bindings.push((p.name.to_string(), self.eval_at(scope, a, d)));
+                            }
+                        }
+                        let inner = Scope::function(f.module, f.def).with_bindings(bindings);
+                        return self.eval_at(&inner, v, d);
+                    }
+                    return Const::unknown();
+                }
+                Some(Binding::Class(c)) => {
+                    return Const::new(
+                        Value::Instance {
+                            class: c.qualname,
+                            call: Some(Origin {
+                                module: m.id,
+                                range: r,
+                            }),
+                        },
+                        m,
+                        r,
+                    );
+                }
+                _ => {}
+            }
+            if last.starts_with(|c: char| c.is_ascii_uppercase()) && q.contains('.') {
+                return Const::new(
+                    Value::Instance {
+                        class: q.to_string(),
+                        call: Some(Origin {
+                            module: m.id,
+                            range: r,
+                        }),
+                    },
+                    m,
+                    r,
+                );
+            }
+        }
+        // Calling an instance: starlette's `config("X", default=...)`.
+        let target = self.eval_at(scope, &call.func, d);
+        if let Value::Instance { class, .. } = &target.value
+            && (class == "starlette.config.Config" || class.ends_with(".AutoConfig"))
+        {
+            let var = args.args.first().map(|e| self.eval_at(scope, e, d));
+            if let Some(var) = var.and_then(|v| v.as_str().map(str::to_string)) {
+                let default = kw("default").map(|e| Box::new(self.eval_at(scope, e, d)));
+                return Const::new(Value::Env { var, default }, m, r);
+            }
+        }
+        Const::unknown()
+    }
+}
+
+fn convert(to: &str, v: Const) -> Const {
+    let origin = v.origin;
+    let value = match (to, v.value) {
+        (_, Value::Env { var, default }) => Value::Env {
+            var,
+            default: default.map(|d| Box::new(convert(to, *d))),
+        },
+        ("int", Value::Str(s)) => s.trim().parse().map(Value::Int).unwrap_or(Value::Unknown),
+        ("int", Value::Int(i)) => Value::Int(i),
+        ("int", Value::Float(f)) => Value::Int(f as i64),
+        ("float", Value::Str(s)) => s.trim().parse().map(Value::Float).unwrap_or(Value::Unknown),
+        ("float", Value::Int(i)) => Value::Float(i as f64),
+        ("float", Value::Float(f)) => Value::Float(f),
+        ("str", Value::Str(s)) => Value::Str(s),
+        ("str", Value::Int(i)) => Value::Str(i.to_string()),
+        ("bool", v) => match (Const { value: v, origin }).truthy() {
+            Some(b) => Value::Bool(b),
+            None => Value::Unknown,
+        },
+        _ => Value::Unknown,
+    };
+    Const { value, origin }
+}
+
+fn binop(l: &Value, op: Operator, r: &Value) -> Option<Value> {
+    use Value::*;
+    Some(match (l, op, r) {
+        (Int(a), Operator::Add, Int(b)) => Int(a.checked_add(*b)?),
+        (Int(a), Operator::Sub, Int(b)) => Int(a.checked_sub(*b)?),
+        (Int(a), Operator::Mult, Int(b)) => Int(a.checked_mul(*b)?),
+        (Int(a), Operator::FloorDiv, Int(b)) if *b != 0 => Int(a.div_euclid(*b)),
+        (Int(a), Operator::Pow, Int(b)) if (0..64).contains(b) => Int(a.checked_pow(*b as u32)?),
+        (
+            Int(_) | Float(_),
+            Operator::Add | Operator::Sub | Operator::Mult | Operator::Div,
+            Int(_) | Float(_),
+        ) => {
+            let a = num(l)?;
+            let b = num(r)?;
+            Float(match op {
+                Operator::Add => a + b,
+                Operator::Sub => a - b,
+                Operator::Mult => a * b,
+                _ if b != 0.0 => a / b,
+                _ => return Option::None,
+            })
+        }
+        (Duration(a), Operator::Add, Duration(b)) => Duration(a + b),
+        (Duration(a), Operator::Sub, Duration(b)) => Duration(a - b),
+        (Duration(a), Operator::Mult, Int(_) | Float(_)) => Duration(a * num(r)?),
+        (Int(_) | Float(_), Operator::Mult, Duration(b)) => Duration(num(l)? * b),
+        (Str(a), Operator::Add, Str(b)) => Str(format!("{a}{b}")),
+        (Str(a), Operator::Mult, Int(n)) if (0..4096).contains(n) => Str(a.repeat(*n as usize)),
+        (Bytes(a), Operator::Add, Bytes(b)) => Bytes([a.as_slice(), b.as_slice()].concat()),
+        (Str(_), Operator::Mod, _) => return Option::None,
+        _ => return Option::None,
+    })
+}
+
+fn num(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        _ => None,
+    }
+}

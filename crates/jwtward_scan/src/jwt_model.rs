@@ -1,0 +1,1129 @@
+//! The JWT-library model: every call into PyJWT, python-jose or Authlib, with the validation
+//! it performs once the options, algorithms and keys are resolved.
+//!
+//! Library facts this model relies on (checked against PyJWT 2.15.1, python-jose 3.5.0 and
+//! Authlib 1.9.10):
+//! * PyJWT 2 refuses to decode without `algorithms=` when it verifies the signature; with
+//!   `options={"verify_signature": False}` every other `verify_*` option defaults to off too.
+//!   It checks `exp`, `nbf`, `iat` when present but requires none of them unless
+//!   `options={"require": [...]}`. It checks `aud` only when the token has one or `audience=`
+//!   is given. The `verify=` argument of PyJWT 1 does nothing in PyJWT 2.
+//! * python-jose accepts any algorithm the header names that fits the key when `algorithms` is
+//!   missing; it checks `exp` when present (`require_exp` makes it mandatory).
+//! * Authlib's `jwt.decode` only checks the signature: no claim (not even `exp`) is checked until
+//!   `claims.validate()`. The module-level `authlib.jose.jwt` accepts every registered
+//!   algorithm the header names (HS*, RS*, ES*, PS*, EdDSA); `JsonWebToken([...])` pins a list.
+
+use jwtward_python::ast::{Expr, ExprCall, Stmt};
+use jwtward_python::walk::{self, Frame};
+use jwtward_python::{Binding, Const, Module, Origin, Project, Scope, TextRange, Value};
+use jwtward_python::{CallSite, Ranged};
+use std::collections::{HashMap, HashSet};
+
+/// A JWT library.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Library {
+    PyJwt,
+    Jose,
+    Authlib,
+}
+
+impl Library {
+    pub fn name(self) -> &'static str {
+        match self {
+            Library::PyJwt => "PyJWT",
+            Library::Jose => "python-jose",
+            Library::Authlib => "Authlib",
+        }
+    }
+}
+
+/// What a call does with a token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecodeKind {
+    /// Decodes and (unless options say otherwise) verifies: `jwt.decode`, `decode_complete`,
+    /// `jws.verify`, Authlib `jwt.decode`.
+    Decode,
+    /// Signature-only verification without claims (`PyJWS().decode`, jose `jws.verify`).
+    SignatureOnly,
+    /// Reads the claims without verification (jose `get_unverified_claims`).
+    UnverifiedClaims,
+    /// Reads the header without verification (`get_unverified_header`): the key-selection peek.
+    UnverifiedHeader,
+}
+
+/// Whether a check is done, and where it is switched off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    On,
+    /// Switched off at this place.
+    Off(Origin),
+    /// The library never does it for this call.
+    Never,
+    /// Depends on a value not known statically.
+    Unknown,
+}
+
+impl Check {
+    pub fn is_off(self) -> bool {
+        matches!(self, Check::Off(_) | Check::Never)
+    }
+}
+
+/// The allowed-algorithms list of a decode.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Algorithms {
+    /// No allowlist given (the library default applies).
+    NotGiven,
+    /// An explicit list, each with where it was written.
+    List(Vec<(String, Option<Origin>)>),
+    /// Taken from the unverified token header.
+    FromHeader(Origin),
+    Unknown,
+}
+
+impl Algorithms {
+    pub fn names(&self) -> Vec<&str> {
+        match self {
+            Algorithms::List(v) => v.iter().map(|(a, _)| a.as_str()).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A key argument, evaluated.
+#[derive(Clone, Debug)]
+pub struct KeyArg<'p> {
+    pub expr: &'p Expr,
+    pub value: Const,
+    /// A stable identity for "the same key" across calls (qualified name or literal place).
+    pub identity: Option<String>,
+}
+
+/// A call of a wrapper function through which a library call was evaluated.
+#[derive(Clone, Debug)]
+pub struct Via<'p> {
+    pub site: CallSite<'p>,
+    /// The wrapper's parameters, evaluated at that call site.
+    pub bindings: Vec<(String, Const)>,
+}
+
+/// One call that decodes or inspects a token.
+#[derive(Clone, Debug)]
+pub struct DecodeCall<'p> {
+    pub module: &'p Module,
+    pub call: &'p ExprCall,
+    /// Qualified name of the enclosing function.
+    pub function: Option<String>,
+    /// What was called, e.g. `jwt.decode`, `jose.jwt.get_unverified_claims`,
+    /// `authlib.jose.JsonWebToken.decode`.
+    pub callee: String,
+    pub library: Library,
+    pub kind: DecodeKind,
+    pub signature: Check,
+    pub exp: Check,
+    /// `exp` is mandatory (PyJWT `require`, jose `require_exp`, Authlib `essential`).
+    pub exp_required: bool,
+    pub audience: Check,
+    pub issuer: Check,
+    pub algorithms: Algorithms,
+    pub key: Option<KeyArg<'p>>,
+    /// The wrapper call site this instance was evaluated for (parameters bound).
+    pub via: Option<Via<'p>>,
+}
+
+/// One call that mints a token.
+#[derive(Clone, Debug)]
+pub struct EncodeCall<'p> {
+    pub module: &'p Module,
+    pub call: &'p ExprCall,
+    pub function: Option<String>,
+    pub callee: String,
+    pub library: Library,
+    /// The signing algorithm (`None` when not statically known).
+    pub algorithm: Option<(String, Option<Origin>)>,
+    pub key: Option<KeyArg<'p>>,
+    pub payload: Option<&'p Expr>,
+    pub via: Option<Via<'p>>,
+}
+
+/// The model of every JWT library call in a project.
+pub struct JwtModel<'p> {
+    pub project: &'p Project,
+    pub decodes: Vec<DecodeCall<'p>>,
+    pub encodes: Vec<EncodeCall<'p>>,
+    /// PyJWT major version when a requirements file pins it below 2.
+    pub pyjwt_v1: bool,
+    /// Function -> indices into `decodes` of the calls it makes, directly or through
+    /// project functions it calls.
+    decoders: HashMap<String, Vec<usize>>,
+    /// Functions calling `.validate(` (Authlib claims), directly.
+    validating: HashSet<String>,
+}
+
+/// Method names worth looking at; a call whose last name is not one of them is skipped.
+const METHODS: &[&str] = &[
+    "decode",
+    "decode_complete",
+    "encode",
+    "get_unverified_header",
+    "get_unverified_headers",
+    "get_unverified_claims",
+    "verify",
+    "sign",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    Decode,
+    DecodeComplete,
+    Header,
+    Claims,
+    JwsVerify,
+    Encode,
+}
+
+/// Classifies a fully qualified callee.
+fn classify(q: &str) -> Option<(Library, Op)> {
+    Some(match q {
+        "jwt.decode" | "jwt.api_jwt.decode" => (Library::PyJwt, Op::Decode),
+        "jwt.decode_complete" | "jwt.api_jwt.decode_complete" => {
+            (Library::PyJwt, Op::DecodeComplete)
+        }
+        "jwt.get_unverified_header" | "jwt.api_jws.get_unverified_header" => {
+            (Library::PyJwt, Op::Header)
+        }
+        "jwt.encode" | "jwt.api_jwt.encode" => (Library::PyJwt, Op::Encode),
+        "jose.jwt.decode" => (Library::Jose, Op::Decode),
+        "jose.jwt.get_unverified_claims" | "jose.jws.get_unverified_claims" => {
+            (Library::Jose, Op::Claims)
+        }
+        "jose.jwt.get_unverified_header"
+        | "jose.jwt.get_unverified_headers"
+        | "jose.jws.get_unverified_header"
+        | "jose.jws.get_unverified_headers" => (Library::Jose, Op::Header),
+        "jose.jws.verify" => (Library::Jose, Op::JwsVerify),
+        "jose.jwt.encode" | "jose.jws.sign" => (Library::Jose, Op::Encode),
+        "authlib.jose.jwt.decode" => (Library::Authlib, Op::Decode),
+        "authlib.jose.jwt.encode" => (Library::Authlib, Op::Encode),
+        _ => return None,
+    })
+}
+
+fn is_class(q: &str, names: &[&str]) -> bool {
+    names.contains(&q)
+}
+
+const PYJWT_CLASSES: &[&str] = &["jwt.PyJWT", "jwt.api_jwt.PyJWT"];
+const PYJWS_CLASSES: &[&str] = &["jwt.PyJWS", "jwt.api_jws.PyJWS"];
+const AUTHLIB_CLASSES: &[&str] = &[
+    "authlib.jose.JsonWebToken",
+    "authlib.jose.rfc7519.JsonWebToken",
+    "authlib.jose.rfc7519.jwt.JsonWebToken",
+];
+
+/// The receiver's constructor call: `X(...)` itself, or a name assigned from one.
+fn receiver_ctor<'p>(
+    project: &'p Project,
+    scope: &Scope<'p>,
+    expr: &'p Expr,
+) -> Option<(&'p Module, &'p ExprCall, String)> {
+    match expr {
+        Expr::Call(c) => {
+            let q = project.qualified_name(scope.module, &c.func)?;
+            Some((scope.module, c, q))
+        }
+        Expr::Name(n) => {
+            if let Some(f) = scope.function {
+                let assigns = local_assigns(&f.body, n.id.as_str());
+                if let Some(Expr::Call(c)) = assigns.last().copied() {
+                    let q = project.qualified_name(scope.module, &c.func)?;
+                    return Some((scope.module, c, q));
+                }
+            }
+            let q = project.qualified_name(scope.module, expr)?;
+            ctor_of_qname(project, &q)
+        }
+        Expr::Attribute(_) => {
+            let q = project.qualified_name(scope.module, expr)?;
+            ctor_of_qname(project, &q)
+        }
+        _ => None,
+    }
+}
+
+fn ctor_of_qname<'p>(project: &'p Project, q: &str) -> Option<(&'p Module, &'p ExprCall, String)> {
+    match project.lookup(q)? {
+        Binding::Assign {
+            module,
+            value: Some(Expr::Call(c)),
+            ..
+        } => {
+            let cq = project.qualified_name(module, &c.func)?;
+            Some((module, c, cq))
+        }
+        _ => None,
+    }
+}
+
+fn local_assigns<'a>(body: &'a [Stmt], name: &str) -> Vec<&'a Expr> {
+    let mut out = Vec::new();
+    walk::for_each_stmt_shallow(body, &mut |s| {
+        if let Stmt::Assign(a) = s {
+            for t in &a.targets {
+                if let Expr::Name(n) = t
+                    && n.id.as_str() == name
+                {
+                    out.push(&*a.value);
+                }
+            }
+        }
+    });
+    out
+}
+
+/// A library call found in the source, before evaluation.
+struct Raw<'p> {
+    module: &'p Module,
+    call: &'p ExprCall,
+    function: Option<jwtward_python::FunctionRef<'p>>,
+    callee: String,
+    library: Library,
+    op: Op,
+    /// PyJWS instead of PyJWT.
+    jws: bool,
+    /// Constructor of the receiving instance (PyJWT(options=...), JsonWebToken([...])).
+    ctor: Option<(&'p Module, &'p ExprCall)>,
+}
+
+fn kw<'a>(call: &'a ExprCall, name: &str) -> Option<&'a Expr> {
+    call.arguments
+        .keywords
+        .iter()
+        .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))
+        .map(|k| &k.value)
+}
+
+/// Keyword `name`, else positional `pos`.
+fn arg<'a>(call: &'a ExprCall, name: &str, pos: Option<usize>) -> Option<&'a Expr> {
+    kw(call, name).or_else(|| pos.and_then(|p| call.arguments.args.get(p)))
+}
+
+fn origin_of(module: &Module, e: &Expr) -> Origin {
+    Origin {
+        module: module.id,
+        range: e.range(),
+    }
+}
+
+/// True when the expression reads the token header's `alg` (`header["alg"]`, `.get("alg")`).
+fn reads_alg(scope: &Scope<'_>, e: &Expr) -> Option<TextRange> {
+    let mut found = None;
+    walk::for_each_subexpr(e, &mut |x| {
+        if found.is_some() {
+            return;
+        }
+        match x {
+            Expr::Subscript(s) => {
+                if let Expr::StringLiteral(l) = &*s.slice
+                    && l.value.to_str() == "alg"
+                {
+                    found = Some(x.range());
+                }
+            }
+            Expr::Call(c) => {
+                if let Expr::Attribute(a) = &*c.func
+                    && a.attr.as_str() == "get"
+                    && let Some(Expr::StringLiteral(l)) = c.arguments.args.first()
+                    && l.value.to_str() == "alg"
+                {
+                    found = Some(x.range());
+                }
+            }
+            _ => {}
+        }
+    });
+    if found.is_none()
+        && let Some(f) = scope.function
+    {
+        let mut names = Vec::new();
+        walk::for_each_subexpr(e, &mut |x| {
+            if let Expr::Name(n) = x {
+                names.push(n.id.as_str().to_string());
+            }
+        });
+        for n in names {
+            for v in local_assigns(&f.body, &n) {
+                if !matches!(v, Expr::Name(_))
+                    && let Some(r) = reads_alg(scope, v)
+                {
+                    return Some(r);
+                }
+            }
+        }
+    }
+    found
+}
+
+impl<'p> JwtModel<'p> {
+    /// Finds and evaluates every JWT library call of the project.
+    pub fn build(project: &'p Project) -> JwtModel<'p> {
+        let pyjwt_v1 = detect_pyjwt_v1(project);
+        let raws = find_raw_calls(project);
+        let mut model = JwtModel {
+            project,
+            decodes: Vec::new(),
+            encodes: Vec::new(),
+            pyjwt_v1,
+            decoders: HashMap::new(),
+            validating: HashSet::new(),
+        };
+        model.index_validating();
+        for raw in &raws {
+            model.evaluate(raw);
+        }
+        model.index_functions();
+        model
+    }
+
+    /// Decode calls made by `function` itself or by project functions it calls (transitively).
+    pub fn decodes_in(&self, function: &str) -> Vec<&DecodeCall<'p>> {
+        self.decoders
+            .get(function)
+            .map(|v| v.iter().map(|&i| &self.decodes[i]).collect())
+            .unwrap_or_default()
+    }
+
+    /// True when `function` (transitively) decodes or verifies a JWT.
+    pub fn decodes_jwt(&self, function: &str) -> bool {
+        self.decodes_in(function)
+            .iter()
+            .any(|d| d.kind != DecodeKind::UnverifiedHeader)
+    }
+
+    /// True when `function` or one of its (transitive) callers calls `.validate()`.
+    pub fn validates_claims(&self, function: Option<&str>) -> bool {
+        let Some(f) = function else { return false };
+        let mut todo = vec![f.to_string()];
+        let mut seen = HashSet::new();
+        while let Some(f) = todo.pop() {
+            if !seen.insert(f.clone()) || seen.len() > 64 {
+                continue;
+            }
+            if self.validating.contains(&f) {
+                return true;
+            }
+            for site in self.project.call_sites_of(&f) {
+                if let Some(c) = site.caller {
+                    todo.push(c);
+                }
+            }
+        }
+        false
+    }
+
+    /// Callers of `function`, transitively (up to `limit`), as (caller, site).
+    pub fn callers(&self, function: &str, limit: usize) -> Vec<CallSite<'p>> {
+        let mut out = Vec::new();
+        let mut todo = vec![function.to_string()];
+        let mut seen = HashSet::new();
+        while let Some(f) = todo.pop() {
+            if !seen.insert(f.clone()) {
+                continue;
+            }
+            for site in self.project.call_sites_of(&f) {
+                if out.len() >= limit {
+                    return out;
+                }
+                if let Some(c) = &site.caller {
+                    todo.push(c.clone());
+                }
+                out.push(site);
+            }
+        }
+        out
+    }
+
+    fn index_functions(&mut self) {
+        // Direct decoders.
+        let mut direct: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, d) in self.decodes.iter().enumerate() {
+            if let Some(f) = &d.function {
+                direct.entry(f.clone()).or_default().push(i);
+            }
+        }
+        // Propagate to callers (bounded worklist).
+        let mut all = direct.clone();
+        let mut todo: Vec<String> = direct.keys().cloned().collect();
+        let mut steps = 0;
+        while let Some(f) = todo.pop() {
+            steps += 1;
+            if steps > 4096 {
+                break;
+            }
+            let ids = all.get(&f).cloned().unwrap_or_default();
+            for site in self.project.call_sites_of(&f) {
+                let Some(caller) = site.caller else { continue };
+                let entry = all.entry(caller.clone()).or_default();
+                let before = entry.len();
+                for &i in &ids {
+                    if !entry.contains(&i) {
+                        entry.push(i);
+                    }
+                }
+                if entry.len() != before {
+                    todo.push(caller);
+                }
+            }
+        }
+        self.decoders = all;
+    }
+
+    fn index_validating(&mut self) {
+        // Functions calling `.validate(...)` (Authlib claims validation).
+        for m in &self.project.modules {
+            if !m.interesting || !m.source.contains(".validate(") {
+                continue;
+            }
+            walk::for_each_expr(&m.ast().body, &mut |e, frames| {
+                if let Expr::Call(c) = e
+                    && let Expr::Attribute(a) = &*c.func
+                    && a.attr.as_str() == "validate"
+                    && let Some(name) = enclosing_name(m, frames)
+                {
+                    self.validating.insert(name);
+                }
+            });
+        }
+    }
+
+    /// Bindings for each call site of the wrapper `f` whose parameters the call depends on,
+    /// or a single evaluation without bindings.
+    fn contexts(&self, raw: &Raw<'p>, depends: bool) -> Vec<(Scope<'p>, Option<Via<'p>>)> {
+        let base = match &raw.function {
+            Some(f) => Scope::function(raw.module, f.def),
+            None => Scope::module(raw.module),
+        };
+        let Some(f) = raw.function.as_ref().filter(|_| depends) else {
+            return vec![(base, None)];
+        };
+        let sites = self.project.call_sites_of(&f.qualname);
+        if sites.is_empty() {
+            return vec![(base, None)];
+        }
+        let mut out = Vec::new();
+        for site in sites.into_iter().take(32) {
+            let caller_scope = match self
+                .project
+                .enclosing_function(site.module, site.call.start())
+            {
+                Some(cf) => Scope::function(site.module, cf.def),
+                None => Scope::module(site.module),
+            };
+            let mut bindings = Vec::new();
+            for p in f.params() {
+                if let Some(a) = f.argument_for(site.call, p.name) {
+                    bindings.push((p.name.to_string(), self.project.eval(&caller_scope, a)));
+                }
+            }
+            out.push((
+                base.clone().with_bindings(bindings.clone()),
+                Some(Via { site, bindings }),
+            ));
+        }
+        out
+    }
+
+    fn evaluate(&mut self, raw: &Raw<'p>) {
+        // Does the call depend on the enclosing function's parameters?
+        let depends = raw.function.as_ref().is_some_and(|f| {
+            let params: HashSet<&str> = f.params().iter().map(|p| p.name).collect();
+            let mut dep = false;
+            for k in &raw.call.arguments.keywords {
+                walk::for_each_subexpr(&k.value, &mut |e| {
+                    if let Expr::Name(n) = e
+                        && params.contains(n.id.as_str())
+                    {
+                        dep = true;
+                    }
+                });
+            }
+            for a in raw.call.arguments.args.iter().skip(1) {
+                walk::for_each_subexpr(a, &mut |e| {
+                    if let Expr::Name(n) = e
+                        && params.contains(n.id.as_str())
+                    {
+                        dep = true;
+                    }
+                });
+            }
+            // Options held in local variables built from parameters.
+            if !dep {
+                for k in &raw.call.arguments.keywords {
+                    if let Expr::Name(n) = &k.value {
+                        for v in local_assigns(&f.def.body, n.id.as_str()) {
+                            walk::for_each_subexpr(v, &mut |e| {
+                                if let Expr::Name(n) = e
+                                    && params.contains(n.id.as_str())
+                                {
+                                    dep = true;
+                                }
+                            });
+                        }
+                    }
+                }
+            }
+            dep
+        });
+        for (scope, via) in self.contexts(raw, depends) {
+            if raw.op == Op::Encode {
+                let e = self.eval_encode(raw, &scope, via);
+                self.encodes.push(e);
+            } else {
+                let d = self.eval_decode(raw, &scope, via);
+                self.decodes.push(d);
+            }
+        }
+    }
+
+    fn key_arg(&self, scope: &Scope<'p>, e: Option<&'p Expr>) -> Option<KeyArg<'p>> {
+        let e = e?;
+        let value = self.project.eval(scope, e);
+        let identity = match e {
+            Expr::Name(_) | Expr::Attribute(_) => {
+                let local_name = matches!(e, Expr::Name(n) if scope.function.is_some_and(|f| !local_assigns(&f.body, n.id.as_str()).is_empty()));
+                if local_name {
+                    value.origin.map(|o| format!("@{}:{:?}", o.module, o.range))
+                } else {
+                    self.project.qualified_name(scope.module, e)
+                }
+            }
+            _ => value.origin.map(|o| format!("@{}:{:?}", o.module, o.range)),
+        };
+        Some(KeyArg {
+            expr: e,
+            value,
+            identity,
+        })
+    }
+
+    fn eval_decode(
+        &self,
+        raw: &Raw<'p>,
+        scope: &Scope<'p>,
+        via: Option<Via<'p>>,
+    ) -> DecodeCall<'p> {
+        let p = self.project;
+        let call = raw.call;
+        let m = raw.module;
+        let call_origin = origin_of(m, &Expr::Call(call.clone()));
+        let mut d = DecodeCall {
+            module: m,
+            call,
+            function: raw.function.as_ref().map(|f| f.qualname.clone()),
+            callee: raw.callee.clone(),
+            library: raw.library,
+            kind: DecodeKind::Decode,
+            signature: Check::On,
+            exp: Check::On,
+            exp_required: false,
+            audience: Check::Never,
+            issuer: Check::Never,
+            algorithms: Algorithms::NotGiven,
+            key: None,
+            via,
+        };
+        let option = |opts: &Const, name: &str| -> Option<Const> { opts.dict_get(name).cloned() };
+        match (raw.library, raw.op) {
+            (_, Op::Header) => {
+                d.kind = DecodeKind::UnverifiedHeader;
+                d.signature = Check::Never;
+                d.exp = Check::Never;
+            }
+            (_, Op::Claims) => {
+                d.kind = DecodeKind::UnverifiedClaims;
+                d.signature = Check::Off(call_origin);
+                d.exp = Check::Never;
+            }
+            (Library::PyJwt, Op::Decode | Op::DecodeComplete) => {
+                d.key = self.key_arg(scope, arg(call, "key", Some(1)));
+                let algs_expr = arg(
+                    call,
+                    "algorithms",
+                    if self.pyjwt_v1 { Some(3) } else { Some(2) },
+                );
+                d.algorithms = self.algorithms(scope, algs_expr);
+                // Options: constructor options (PyJWT(options=...)) then call options.
+                let mut opts: Vec<Const> = Vec::new();
+                if let Some((cm, ctor)) = raw.ctor
+                    && let Some(o) = arg(ctor, "options", Some(0))
+                {
+                    opts.push(p.eval(&Scope::module(cm), o));
+                }
+                if let Some(o) = arg(
+                    call,
+                    "options",
+                    if self.pyjwt_v1 { Some(4) } else { Some(3) },
+                ) {
+                    opts.push(p.eval(scope, o));
+                }
+                let get = |name: &str| opts.iter().rev().find_map(|o| option(o, name));
+                let opts_unknown = opts.iter().any(|o| o.is_unknown());
+                let sig = get("verify_signature");
+                d.signature = tri(sig.as_ref(), opts_unknown);
+                // PyJWT 1: verify=False.
+                if let Some(v) = kw(call, "verify") {
+                    let c = p.eval(scope, v);
+                    if c.truthy() == Some(false) && self.pyjwt_v1_or_unknown() {
+                        d.signature = Check::Off(c.origin.unwrap_or(origin_of(m, v)));
+                    }
+                }
+                if raw.jws {
+                    d.kind = DecodeKind::SignatureOnly;
+                }
+                if d.signature.is_off() {
+                    d.kind = DecodeKind::UnverifiedClaims;
+                }
+                let sig_on = !d.signature.is_off();
+                let sub = |name: &str| -> Check {
+                    match get(name) {
+                        Some(c) => tri(Some(&c), false),
+                        None if !sig_on => Check::Off(call_origin),
+                        None if opts_unknown => Check::Unknown,
+                        None => Check::On,
+                    }
+                };
+                d.exp = if raw.jws {
+                    Check::Never
+                } else {
+                    sub("verify_exp")
+                };
+                d.exp_required = get("require")
+                    .and_then(|r| {
+                        r.elements()
+                            .map(|v| v.iter().any(|x| x.as_str() == Some("exp")))
+                    })
+                    .unwrap_or(opts_unknown)
+                    || get("require_exp").and_then(|c| c.truthy()).unwrap_or(false);
+                d.audience = claim_check(p, scope, call, "audience", sub("verify_aud"), raw.jws);
+                d.issuer = claim_check(p, scope, call, "issuer", sub("verify_iss"), raw.jws);
+            }
+            (Library::Jose, Op::Decode) => {
+                d.key = self.key_arg(scope, arg(call, "key", Some(1)));
+                d.algorithms = self.algorithms(scope, arg(call, "algorithms", Some(2)));
+                let opts = arg(call, "options", Some(3)).map(|o| p.eval(scope, o));
+                let opts_unknown = opts.as_ref().is_some_and(Const::is_unknown);
+                let get = |name: &str| opts.as_ref().and_then(|o| option(o, name));
+                d.signature = tri(get("verify_signature").as_ref(), opts_unknown);
+                if d.signature.is_off() {
+                    d.kind = DecodeKind::UnverifiedClaims;
+                }
+                let sub = |name: &str| match get(name) {
+                    Some(c) => tri(Some(&c), false),
+                    None if opts_unknown => Check::Unknown,
+                    None => Check::On,
+                };
+                d.exp = sub("verify_exp");
+                d.exp_required = get("require_exp")
+                    .and_then(|c| c.truthy())
+                    .unwrap_or(opts_unknown);
+                d.audience = claim_check(p, scope, call, "audience", sub("verify_aud"), false);
+                d.issuer = claim_check(p, scope, call, "issuer", sub("verify_iss"), false);
+            }
+            (Library::Jose, Op::JwsVerify) => {
+                d.kind = DecodeKind::SignatureOnly;
+                d.key = self.key_arg(scope, arg(call, "key", Some(1)));
+                d.algorithms = self.algorithms(scope, arg(call, "algorithms", Some(2)));
+                if let Some(v) = arg(call, "verify", Some(3)) {
+                    let c = p.eval(scope, v);
+                    if c.truthy() == Some(false) {
+                        d.signature = Check::Off(c.origin.unwrap_or(origin_of(m, v)));
+                        d.kind = DecodeKind::UnverifiedClaims;
+                    }
+                }
+                d.exp = Check::Never;
+            }
+            (Library::Authlib, Op::Decode) => {
+                d.key = self.key_arg(scope, arg(call, "key", Some(1)));
+                d.algorithms = match raw.ctor {
+                    Some((cm, ctor)) => match arg(ctor, "algorithms", Some(0)) {
+                        Some(a) => self.algorithms(&Scope::module(cm), Some(a)),
+                        None => Algorithms::NotGiven,
+                    },
+                    None => Algorithms::NotGiven,
+                };
+                let validated = self.validates_claims(d.function.as_deref())
+                    || raw.function.is_none() && m.source.contains(".validate(");
+                let claims_opts = arg(call, "claims_options", Some(3)).map(|o| p.eval(scope, o));
+                let essential = |name: &str| -> Option<bool> {
+                    let o = claims_opts.as_ref()?;
+                    if o.is_unknown() {
+                        return Some(true);
+                    }
+                    let c = o.dict_get(name)?;
+                    Some(
+                        c.dict_get("essential")
+                            .and_then(|e| e.truthy())
+                            .unwrap_or(false)
+                            || c.dict_get("value").is_some()
+                            || c.dict_get("values").is_some(),
+                    )
+                };
+                if validated {
+                    d.exp = Check::On;
+                    d.exp_required = essential("exp").unwrap_or(false);
+                    d.audience = if essential("aud").unwrap_or(false) {
+                        Check::On
+                    } else {
+                        Check::Never
+                    };
+                    d.issuer = if essential("iss").unwrap_or(false) {
+                        Check::On
+                    } else {
+                        Check::Never
+                    };
+                } else {
+                    d.exp = Check::Never;
+                    d.audience = Check::Never;
+                    d.issuer = Check::Never;
+                }
+            }
+            _ => {}
+        }
+        d
+    }
+
+    fn pyjwt_v1_or_unknown(&self) -> bool {
+        // A project that pins PyJWT >= 2 would be known; without a pin PyJWT 1 code paths
+        // (`verify=False`) are taken at face value.
+        self.pyjwt_v1 || !self.pyjwt_v2_pinned()
+    }
+
+    fn pyjwt_v2_pinned(&self) -> bool {
+        detect_pyjwt_pin(self.project) == Some(2)
+    }
+
+    fn algorithms(&self, scope: &Scope<'p>, e: Option<&'p Expr>) -> Algorithms {
+        let Some(e) = e else {
+            return Algorithms::NotGiven;
+        };
+        if let Some(r) = reads_alg(scope, e) {
+            return Algorithms::FromHeader(Origin {
+                module: scope.module.id,
+                range: r,
+            });
+        }
+        // A list written in place: each element a string, a constant or `ALGORITHMS.X`.
+        if let Expr::List(jwtward_python::ast::ExprList { elts, .. })
+        | Expr::Tuple(jwtward_python::ast::ExprTuple { elts, .. }) = e
+        {
+            let mut out = Vec::new();
+            for el in elts {
+                let c = self.project.eval(scope, el);
+                if let Some(s) = c.as_str() {
+                    out.push((
+                        s.to_string(),
+                        c.origin.or(Some(origin_of(scope.module, el))),
+                    ));
+                    continue;
+                }
+                let q = self.project.qualified_name(scope.module, el);
+                match q.as_deref() {
+                    Some(q) if q.contains("ALGORITHMS.") || q.contains("Algorithms.") => {
+                        let last = q.rsplit('.').next().unwrap_or(q);
+                        out.push((last.to_string(), Some(origin_of(scope.module, el))));
+                    }
+                    _ => return Algorithms::Unknown,
+                }
+            }
+            return Algorithms::List(out);
+        }
+        let c = self.project.eval(scope, e);
+        if matches!(c.value, Value::None) {
+            return Algorithms::NotGiven;
+        }
+        match c.elements() {
+            Some(items) => {
+                let mut out = Vec::new();
+                for it in items {
+                    match it.as_str() {
+                        Some(s) => out.push((s.to_string(), it.origin)),
+                        None => return Algorithms::Unknown,
+                    }
+                }
+                Algorithms::List(out)
+            }
+            None => Algorithms::Unknown,
+        }
+    }
+
+    fn eval_encode(
+        &self,
+        raw: &Raw<'p>,
+        scope: &Scope<'p>,
+        via: Option<Via<'p>>,
+    ) -> EncodeCall<'p> {
+        let p = self.project;
+        let call = raw.call;
+        let (payload, key, algorithm) = match raw.library {
+            Library::PyJwt | Library::Jose => {
+                let payload = arg(call, "payload", Some(0)).or(kw(call, "claims"));
+                let key = arg(call, "key", Some(1));
+                let alg = match arg(call, "algorithm", Some(2)) {
+                    Some(a) => {
+                        let c = p.eval(scope, a);
+                        c.as_str()
+                            .map(|s| (s.to_string(), c.origin.or(Some(origin_of(raw.module, a)))))
+                    }
+                    None if raw.callee.ends_with("jws.sign") => Some(("HS256".to_string(), None)),
+                    None => Some(("HS256".to_string(), None)),
+                };
+                (payload, key, alg)
+            }
+            Library::Authlib => {
+                let header = arg(call, "header", Some(0));
+                let alg = header.and_then(|h| {
+                    let c = p.eval(scope, h);
+                    c.dict_get("alg")
+                        .and_then(|a| a.as_str().map(|s| (s.to_string(), a.origin)))
+                });
+                (
+                    arg(call, "payload", Some(1)),
+                    arg(call, "key", Some(2)),
+                    alg,
+                )
+            }
+        };
+        EncodeCall {
+            module: raw.module,
+            call,
+            function: raw.function.as_ref().map(|f| f.qualname.clone()),
+            callee: raw.callee.clone(),
+            library: raw.library,
+            algorithm,
+            key: self.key_arg(scope, key),
+            payload,
+            via,
+        }
+    }
+}
+
+fn enclosing_name(m: &Module, frames: &[Frame]) -> Option<String> {
+    let i = frames.iter().rposition(|f| !f.is_class)?;
+    let local = walk::frames_name(&frames[..=i]);
+    Some(if m.name.is_empty() {
+        local
+    } else {
+        format!("{}.{}", m.name, local)
+    })
+}
+
+fn tri(c: Option<&Const>, unknown: bool) -> Check {
+    match c {
+        None if unknown => Check::Unknown,
+        None => Check::On,
+        Some(c) => match c.truthy() {
+            Some(true) => Check::On,
+            Some(false) => match c.origin {
+                Some(o) => Check::Off(o),
+                None => Check::Unknown,
+            },
+            None => Check::Unknown,
+        },
+    }
+}
+
+/// `audience=`/`issuer=` given (and not None), unless the matching `verify_*` is off.
+fn claim_check(
+    p: &Project,
+    scope: &Scope<'_>,
+    call: &ExprCall,
+    name: &str,
+    verify: Check,
+    never: bool,
+) -> Check {
+    if never {
+        return Check::Never;
+    }
+    if let Check::Off(o) = verify {
+        return Check::Off(o);
+    }
+    match kw(call, name) {
+        None => Check::Never,
+        Some(e) => {
+            let c = p.eval(scope, e);
+            match c.value {
+                Value::None => Check::Never,
+                Value::Env { default: None, .. } | Value::Unknown => Check::Unknown,
+                _ => Check::On,
+            }
+        }
+    }
+}
+
+fn find_raw_calls(project: &Project) -> Vec<Raw<'_>> {
+    let mut out = Vec::new();
+    for m in &project.modules {
+        if !m.interesting
+            || !(m.source.contains("jwt")
+                || m.source.contains("jose")
+                || m.source.contains("JsonWebToken"))
+        {
+            continue;
+        }
+        let ast = m.ast();
+        let mut found: Vec<(&ExprCall, Vec<Frame>)> = Vec::new();
+        walk::for_each_expr(&ast.body, &mut |e, frames| {
+            let Expr::Call(c) = e else { return };
+            let last = match &*c.func {
+                Expr::Attribute(a) => a.attr.as_str(),
+                Expr::Name(n) => {
+                    let id = n.id.as_str();
+                    match m.imports.get(id) {
+                        Some(t) => t.rsplit('.').next().unwrap_or(t),
+                        None => return,
+                    }
+                }
+                _ => return,
+            };
+            if METHODS.contains(&last) {
+                found.push((c, frames.to_vec()));
+            }
+        });
+        let functions = project.functions(m);
+        for (call, frames) in found {
+            let function = frames.iter().rposition(|f| !f.is_class).and_then(|i| {
+                let range = frames[i].range;
+                functions.iter().find(|f| f.def.range == range).cloned()
+            });
+            let scope = match &function {
+                Some(f) => Scope::function(m, f.def),
+                None => Scope::module(m),
+            };
+            let mut raw = None;
+            if let Some(q) = project.qualified_name(m, &call.func)
+                && let Some((library, op)) = classify(&q)
+            {
+                raw = Some((q, library, op, false, None));
+            }
+            if raw.is_none()
+                && let Expr::Attribute(a) = &*call.func
+                && let Some((cm, ctor, cq)) = receiver_ctor(project, &scope, &a.value)
+            {
+                let method = a.attr.as_str();
+                let pyjwt = is_class(&cq, PYJWT_CLASSES);
+                let pyjws = is_class(&cq, PYJWS_CLASSES);
+                let authlib = is_class(&cq, AUTHLIB_CLASSES);
+                let op = match method {
+                    "decode" => Some(Op::Decode),
+                    "decode_complete" => Some(Op::DecodeComplete),
+                    "encode" => Some(Op::Encode),
+                    "get_unverified_header" => Some(Op::Header),
+                    _ => None,
+                };
+                if let Some(op) = op {
+                    if pyjwt || pyjws {
+                        raw = Some((
+                            format!("{cq}.{method}"),
+                            Library::PyJwt,
+                            op,
+                            pyjws,
+                            Some((cm, ctor)),
+                        ));
+                    } else if authlib && matches!(op, Op::Decode | Op::Encode) {
+                        raw = Some((
+                            format!("{cq}.{method}"),
+                            Library::Authlib,
+                            op,
+                            false,
+                            Some((cm, ctor)),
+                        ));
+                    }
+                }
+            }
+            if let Some((callee, library, op, jws, ctor)) = raw {
+                out.push(Raw {
+                    module: m,
+                    call,
+                    function: function.clone(),
+                    callee,
+                    library,
+                    op,
+                    jws,
+                    ctor,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The PyJWT major version pinned by a requirements file next to the scanned paths.
+fn detect_pyjwt_pin(project: &Project) -> Option<u32> {
+    let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+    for r in &project.roots {
+        if r.is_dir() {
+            dirs.push(r.clone());
+        } else if let Some(p) = r.parent() {
+            dirs.push(p.to_path_buf());
+        }
+    }
+    for d in dirs {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().to_lowercase();
+            let wanted = (name.starts_with("requirements") && name.ends_with(".txt"))
+                || name == "pyproject.toml"
+                || name == "setup.cfg"
+                || name == "setup.py"
+                || name == "pipfile";
+            if !wanted {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(e.path()) else {
+                continue;
+            };
+            for line in text.lines() {
+                let l = line.to_lowercase();
+                let Some(i) = l.find("pyjwt") else { continue };
+                let spec: String = l[i + 5..]
+                    .chars()
+                    .skip_while(|c| {
+                        c.is_whitespace()
+                            || *c == '['
+                            || c.is_alphanumeric()
+                            || *c == ']'
+                            || *c == '"'
+                            || *c == '\''
+                    })
+                    .collect();
+                let spec = spec.replace([' ', '"', '\''], "");
+                if spec.starts_with("==1")
+                    || spec.starts_with("~=1")
+                    || spec.starts_with("<2")
+                    || spec.starts_with("<=1")
+                    || spec.contains(",<2")
+                    || spec.starts_with("=\"^1")
+                    || spec.starts_with("=^1")
+                {
+                    return Some(1);
+                }
+                if spec.starts_with("==2")
+                    || spec.starts_with(">=2")
+                    || spec.starts_with("~=2")
+                    || spec.starts_with("=^2")
+                    || spec.starts_with(">2")
+                {
+                    return Some(2);
+                }
+            }
+        }
+    }
+    None
+}
+
+fn detect_pyjwt_v1(project: &Project) -> bool {
+    detect_pyjwt_pin(project) == Some(1)
+}

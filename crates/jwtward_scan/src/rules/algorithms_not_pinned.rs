@@ -1,0 +1,56 @@
+use crate::jwt_model::{Algorithms, DecodeKind, Library};
+use crate::rules::{Seen, call_origin, short_callee};
+use crate::{Ctx, decode_trace, finding};
+use jwtward_report::{Finding, RuleMeta, Severity};
+
+pub const META: RuleMeta = RuleMeta {
+    name: "algorithms-not-pinned",
+    severity: Severity::High,
+    cwe: &[347],
+    summary: "A token is verified without an explicit algorithm allowlist, or with the algorithm the token itself names.",
+    explanation: "When the verifier lets the token's header choose the algorithm, an attacker picks the one that suits them: an HMAC algorithm with the server's public key as the secret, or a weaker one. python-jose's `jwt.decode` without `algorithms=` accepts any algorithm the header names that fits the key; Authlib's module-level `jwt` (`authlib.jose.jwt`) accepts every registered HS/RS/ES/PS/EdDSA algorithm the header asks for; PyJWT 1 without `algorithms=` accepts the header's algorithm. PyJWT 2 refuses to decode without `algorithms=`, so it is not reported. Passing `algorithms=[header[\"alg\"]]` (read from the unverified header) pins nothing, with any library.",
+    remediation: "Pass the fixed list of algorithms your keys are meant for, written in your code or configuration (`algorithms=[\"RS256\"]`), and for Authlib build the verifier with `JsonWebToken([\"RS256\"])`. Never take the list from the token.",
+    example: "from jose import jwt\nclaims = jwt.decode(token, PUBLIC_KEY)",
+    fixed_example: "from jose import jwt\nclaims = jwt.decode(token, PUBLIC_KEY, algorithms=[\"RS256\"])",
+};
+
+pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut seen = Seen::default();
+    for d in &ctx.model.decodes {
+        if !matches!(d.kind, DecodeKind::Decode | DecodeKind::SignatureOnly) || d.signature.is_off()
+        {
+            continue;
+        }
+        let callee = short_callee(&d.callee);
+        let (origin, msg) = match &d.algorithms {
+            Algorithms::FromHeader(o) => (
+                *o,
+                format!(
+                    "`{callee}` takes its allowed algorithms from the unverified token header: the attacker chooses the algorithm"
+                ),
+            ),
+            Algorithms::NotGiven => {
+                let msg = match d.library {
+                    Library::Jose => format!(
+                        "`{callee}` is called without `algorithms=`: python-jose accepts whatever algorithm the token header names"
+                    ),
+                    Library::Authlib => format!(
+                        "`{callee}` uses a verifier without an algorithm allowlist: Authlib accepts any HS/RS/ES/PS/EdDSA algorithm the token header names"
+                    ),
+                    Library::PyJwt if ctx.model.pyjwt_v1 => format!(
+                        "`{callee}` is called without `algorithms=` on PyJWT 1 (pinned in the requirements): the token header chooses the algorithm"
+                    ),
+                    Library::PyJwt => continue,
+                };
+                (call_origin(d.module, d.call), msg)
+            }
+            _ => continue,
+        };
+        let loc = ctx.location(origin);
+        if seen.first(&loc) {
+            out.push(finding(&META, msg, loc, decode_trace(ctx, d)));
+        }
+    }
+    out
+}

@@ -1,0 +1,62 @@
+use crate::jwt_model::{Check, Library};
+use crate::rules::{Seen, call_origin, short_callee, verified_decode};
+use crate::{Ctx, decode_trace, finding};
+use jwtward_report::{Finding, RuleMeta, Severity};
+
+pub const META: RuleMeta = RuleMeta {
+    name: "audience-not-verified",
+    severity: Severity::Medium,
+    cwe: &[287],
+    summary: "A verified token's audience (`aud`) is not checked.",
+    explanation: "Services that share a signing key or an identity provider accept each other's tokens unless each checks that the token was issued for it. Without `audience=` (or with `verify_aud: False`), a token minted for another service (or one without `aud` at all) is accepted here. Authlib checks `aud` in `claims.validate()` only when `claims_options` names it.",
+    remediation: "Pass the audience this API expects: PyJWT and python-jose `audience=\"my-api\"`, Authlib `claims_options={\"aud\": {\"essential\": True, \"value\": \"my-api\"}}`, and keep `verify_aud` on.",
+    example: "payload = jwt.decode(token, key, algorithms=[\"RS256\"])",
+    fixed_example: "payload = jwt.decode(token, key, algorithms=[\"RS256\"], audience=\"notes-api\")",
+};
+
+pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
+    claim_rule(ctx, &META, |d| d.audience, "audience", "aud")
+}
+
+pub(crate) fn claim_rule(
+    ctx: &Ctx<'_, '_>,
+    meta: &jwtward_report::RuleMeta,
+    get: impl Fn(&crate::DecodeCall<'_>) -> Check,
+    word: &str,
+    claim: &str,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut seen = Seen::default();
+    for d in &ctx.model.decodes {
+        if !verified_decode(d) {
+            continue;
+        }
+        let callee = short_callee(&d.callee);
+        let (origin, msg) = match get(d) {
+            Check::Off(o) => (
+                o,
+                format!(
+                    "`{callee}` is called with `verify_{claim}` switched off here: tokens issued for any {word} are accepted"
+                ),
+            ),
+            Check::Never => {
+                let how = match d.library {
+                    Library::Authlib => format!("`claims_options` does not name `{claim}`"),
+                    _ => format!("no `{word}=` argument"),
+                };
+                (
+                    call_origin(d.module, d.call),
+                    format!(
+                        "`{callee}` does not check the token's {word} ({how}): tokens minted for another {word} are accepted"
+                    ),
+                )
+            }
+            _ => continue,
+        };
+        let loc = ctx.location(origin);
+        if seen.first(&loc) {
+            out.push(finding(meta, msg, loc, decode_trace(ctx, d)));
+        }
+    }
+    out
+}

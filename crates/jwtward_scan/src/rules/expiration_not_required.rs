@@ -1,0 +1,68 @@
+use crate::jwt_model::{Check, Library};
+use crate::rules::{Seen, call_origin, short_callee, verified_decode};
+use crate::{Ctx, decode_trace, finding};
+use jwtward_python::ast::Expr;
+use jwtward_python::walk;
+use jwtward_report::{Finding, RuleMeta, Severity};
+
+pub const META: RuleMeta = RuleMeta {
+    name: "expiration-not-required",
+    severity: Severity::Medium,
+    cwe: &[613],
+    summary: "`exp` is checked only when present: a token without `exp` never expires.",
+    explanation: "PyJWT and python-jose verify `exp` when the token has one but accept a token that has none, and Authlib's `claims.validate()` does the same unless `exp` is essential. Any token minted without `exp` (by a bug, a debugging script, another service sharing the key) is then valid forever. This is not reported when the function checks `exp` itself (for example `if \"exp\" not in payload`).",
+    remediation: "Make `exp` mandatory: PyJWT `options={\"require\": [\"exp\"]}`, python-jose `options={\"require_exp\": True}`, Authlib `claims_options={\"exp\": {\"essential\": True}}`.",
+    example: "payload = jwt.decode(token, key, algorithms=[\"HS256\"], audience=AUD, issuer=ISS)",
+    fixed_example: "payload = jwt.decode(\n    token, key, algorithms=[\"HS256\"], audience=AUD, issuer=ISS,\n    options={\"require\": [\"exp\", \"sub\"]},\n)",
+};
+
+/// The function mentions `"exp"` in a comparison or lookup (a hand-written check).
+fn checks_exp_by_hand(ctx: &Ctx<'_, '_>, function: Option<&str>) -> bool {
+    let Some(f) = function.and_then(|f| ctx.project.function(f)) else {
+        return false;
+    };
+    let mut found = false;
+    walk::for_each_expr_shallow(&f.def.body, &mut |e| {
+        if let Expr::Compare(c) = e {
+            for x in std::iter::once(&*c.left).chain(c.comparators.iter()) {
+                walk::for_each_subexpr(x, &mut |y| {
+                    if matches!(y, Expr::StringLiteral(l) if l.value.to_str() == "exp") {
+                        found = true;
+                    }
+                });
+            }
+        }
+    });
+    found
+}
+
+pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut seen = Seen::default();
+    for d in &ctx.model.decodes {
+        if !verified_decode(d) || d.exp != Check::On || d.exp_required {
+            continue;
+        }
+        if checks_exp_by_hand(ctx, d.function.as_deref()) {
+            continue;
+        }
+        let how = match d.library {
+            Library::PyJwt => "`options={\"require\": [\"exp\"]}`",
+            Library::Jose => "`options={\"require_exp\": True}`",
+            Library::Authlib => "`claims_options={\"exp\": {\"essential\": True}}`",
+        };
+        let loc = ctx.location(call_origin(d.module, d.call));
+        if seen.first(&loc) {
+            out.push(finding(
+                &META,
+                format!(
+                    "`{}` checks `exp` only when the token has one ({how} is missing): a token without `exp` never expires",
+                    short_callee(&d.callee)
+                ),
+                loc,
+                decode_trace(ctx, d),
+            ));
+        }
+    }
+    out
+}

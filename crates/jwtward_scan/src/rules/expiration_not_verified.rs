@@ -1,0 +1,52 @@
+use crate::jwt_model::{Check, DecodeKind, Library};
+use crate::rules::{Seen, call_origin, short_callee};
+use crate::{Ctx, decode_trace, finding};
+use jwtward_report::{Finding, RuleMeta, Severity};
+
+pub const META: RuleMeta = RuleMeta {
+    name: "expiration-not-verified",
+    severity: Severity::High,
+    cwe: &[613],
+    summary: "Token expiry is not checked: `verify_exp` is off, or the library never checks `exp` on this path.",
+    explanation: "`exp` is what makes a stolen or leaked token stop working. With `options={\"verify_exp\": False}` (PyJWT, python-jose) an expired token is accepted forever. Authlib's `jwt.decode` checks only the signature: `exp`, `nbf` and `iat` are checked by `claims.validate()`, so code that never calls it (in the function or in its callers) accepts expired tokens. PyJWT's `PyJWS.decode` checks only the signature, never claims.",
+    remediation: "Leave expiry verification on (drop `verify_exp: False`), and with Authlib call `claims.validate()` on the result of `jwt.decode` before trusting it.",
+    example: "claims = jwt.decode(token, key)  # authlib\nuser = claims[\"sub\"]",
+    fixed_example: "claims = jwt.decode(token, key)  # authlib\nclaims.validate()\nuser = claims[\"sub\"]",
+};
+
+pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut seen = Seen::default();
+    for d in &ctx.model.decodes {
+        if d.signature.is_off() {
+            continue; // signature-not-verified already covers it
+        }
+        let callee = short_callee(&d.callee);
+        let (origin, msg) = match (d.kind, d.exp) {
+            (DecodeKind::Decode, Check::Off(o)) => (
+                o,
+                format!(
+                    "`{callee}` is called with expiry verification switched off here (`verify_exp`): expired tokens are accepted"
+                ),
+            ),
+            (DecodeKind::Decode, Check::Never) if d.library == Library::Authlib => (
+                call_origin(d.module, d.call),
+                format!(
+                    "`{callee}` (Authlib) checks only the signature and `claims.validate()` is never called: expired tokens are accepted"
+                ),
+            ),
+            (DecodeKind::SignatureOnly, _) if d.library == Library::PyJwt => (
+                call_origin(d.module, d.call),
+                format!(
+                    "`{callee}` verifies only the signature and never checks `exp`: expired tokens are accepted"
+                ),
+            ),
+            _ => continue,
+        };
+        let loc = ctx.location(origin);
+        if seen.first(&loc) {
+            out.push(finding(&META, msg, loc, decode_trace(ctx, d)));
+        }
+    }
+    out
+}

@@ -1,0 +1,263 @@
+use crate::rules::{Seen, short_callee};
+use crate::{Ctx, encode_trace, finding};
+use jwtward_python::ast::{Expr, Operator, Stmt};
+use jwtward_python::{Const, FunctionRef, Origin, Ranged, Scope, Value, walk};
+use jwtward_report::{Finding, RuleMeta, Severity};
+
+pub const META: RuleMeta = RuleMeta {
+    name: "long-token-lifetime",
+    severity: Severity::Medium,
+    cwe: &[613],
+    summary: "Access tokens are minted with a lifetime above the threshold (default 24 hours).",
+    explanation: "A JWT cannot be revoked before it expires unless the service keeps a deny-list. The longer an access token lives, the longer a leaked or stolen one (browser storage, logs, a proxy) lets an attacker act as the user, and the longer a fired employee or a changed role keeps access. The lifetime is followed through constants in other modules, settings, `timedelta(...)` arithmetic and the arguments callers pass to a token-minting helper. Refresh tokens (a function or `type` claim that says `refresh`) are not reported. The threshold is `--token-lifetime-threshold`.",
+    remediation: "Keep access tokens short-lived (minutes to a few hours) and use refresh tokens, which can be rotated and revoked server-side, for long sessions.",
+    example: "ACCESS_TOKEN_EXPIRE_MINUTES = 60 * 24 * 30\nexpire = datetime.now(timezone.utc) + timedelta(minutes=ACCESS_TOKEN_EXPIRE_MINUTES)\njwt.encode({\"sub\": user, \"exp\": expire}, key, algorithm=\"HS256\")",
+    fixed_example: "ACCESS_TOKEN_EXPIRE_MINUTES = 15\nexpire = datetime.now(timezone.utc) + timedelta(minutes=ACCESS_TOKEN_EXPIRE_MINUTES)\njwt.encode({\"sub\": user, \"exp\": expire}, key, algorithm=\"HS256\")",
+};
+
+/// A human duration (`30 days`, `8 hours`, `90 minutes`).
+pub fn human(secs: f64) -> String {
+    let s = secs.round() as i64;
+    let plural = |n: i64, u: &str| format!("{n} {u}{}", if n == 1 { "" } else { "s" });
+    if s % 86400 == 0 {
+        plural(s / 86400, "day")
+    } else if s % 3600 == 0 {
+        plural(s / 3600, "hour")
+    } else if s % 60 == 0 {
+        plural(s / 60, "minute")
+    } else {
+        plural(s, "second")
+    }
+}
+
+enum Item {
+    Dur(f64, Origin),
+    Param(String),
+}
+
+fn looks_like_time(m: &jwtward_python::Module, e: &Expr) -> bool {
+    let t = m.slice(e.range()).to_ascii_lowercase();
+    t.contains("time") || t.contains("now") || t.contains("utc") || t.contains("timestamp")
+}
+
+fn durations(
+    ctx: &Ctx<'_, '_>,
+    scope: &Scope<'_>,
+    f: Option<&FunctionRef<'_>>,
+    e: &Expr,
+    depth: u32,
+    out: &mut Vec<Item>,
+) {
+    if depth > 8 {
+        return;
+    }
+    let m = scope.module;
+    match e {
+        Expr::BinOp(b) if matches!(b.op, Operator::Add) => {
+            for (side, other) in [(&*b.left, &*b.right), (&*b.right, &*b.left)] {
+                let c = ctx.project.eval(scope, side);
+                match c.value {
+                    Value::Duration(s) => out.push(Item::Dur(s, origin(m, side, &c))),
+                    Value::Int(_) | Value::Float(_) if looks_like_time(m, other) => {
+                        out.push(Item::Dur(c.seconds().unwrap_or(0.0), origin(m, side, &c)))
+                    }
+                    _ => {
+                        if let Expr::Name(n) = side {
+                            let name = n.id.as_str();
+                            let is_param =
+                                f.is_some_and(|f| f.params().iter().any(|p| p.name == name));
+                            let bound = scope.bindings.iter().any(|(b, _)| b == name);
+                            if is_param && !bound && local(f, name).is_empty() {
+                                out.push(Item::Param(name.to_string()));
+                                continue;
+                            }
+                            for v in local(f, name) {
+                                durations(ctx, scope, f, v, depth + 1, out);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Expr::Name(n) => {
+            for v in local(f, n.id.as_str()) {
+                durations(ctx, scope, f, v, depth + 1, out);
+            }
+        }
+        Expr::Call(c) => {
+            durations(ctx, scope, f, &c.func, depth + 1, out);
+            for a in c.arguments.args.iter() {
+                durations(ctx, scope, f, a, depth + 1, out);
+            }
+        }
+        Expr::Attribute(a) => durations(ctx, scope, f, &a.value, depth + 1, out),
+        _ => {}
+    }
+}
+
+fn origin(m: &jwtward_python::Module, e: &Expr, c: &Const) -> Origin {
+    c.origin.unwrap_or(Origin {
+        module: m.id,
+        range: e.range(),
+    })
+}
+
+fn local<'p>(f: Option<&FunctionRef<'p>>, name: &str) -> Vec<&'p Expr> {
+    let Some(f) = f else { return Vec::new() };
+    let mut out = Vec::new();
+    walk::for_each_stmt_shallow(&f.def.body, &mut |s| {
+        if let Stmt::Assign(a) = s {
+            for t in &a.targets {
+                if matches!(t, Expr::Name(n) if n.id.as_str() == name) {
+                    out.push(&*a.value);
+                }
+            }
+        }
+        if let Stmt::AnnAssign(a) = s
+            && let (Expr::Name(n), Some(v)) = (&*a.target, &a.value)
+            && n.id.as_str() == name
+        {
+            out.push(&**v);
+        }
+    });
+    out
+}
+
+/// The expressions a function puts under the `exp` claim.
+fn exp_exprs(body: &[Stmt]) -> (Vec<&Expr>, bool) {
+    let mut out = Vec::new();
+    let mut refresh = false;
+    walk::for_each_expr_shallow(body, &mut |e| match e {
+        Expr::Dict(d) => {
+            for item in &d.items {
+                let Some(Expr::StringLiteral(k)) = &item.key else {
+                    continue;
+                };
+                let k = k.value.to_str();
+                if k == "exp" {
+                    out.push(&item.value);
+                }
+                if matches!(k, "type" | "token_type" | "typ" | "token_use")
+                    && matches!(&item.value, Expr::StringLiteral(v) if v.value.to_str().to_ascii_lowercase().contains("refresh"))
+                {
+                    refresh = true;
+                }
+            }
+        }
+        Expr::Call(c) => {
+            if let Expr::Attribute(a) = &*c.func
+                && a.attr.as_str() == "update"
+            {
+                for k in &c.arguments.keywords {
+                    if k.arg.as_ref().is_some_and(|a| a.as_str() == "exp") {
+                        out.push(&k.value);
+                    }
+                }
+            }
+        }
+        _ => {}
+    });
+    walk::for_each_stmt_shallow(body, &mut |s| {
+        if let Stmt::Assign(a) = s {
+            for t in &a.targets {
+                if let Expr::Subscript(sub) = t
+                    && matches!(&*sub.slice, Expr::StringLiteral(k) if k.value.to_str() == "exp")
+                {
+                    out.push(&*a.value);
+                }
+            }
+        }
+    });
+    (out, refresh)
+}
+
+pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut seen = Seen::default();
+    let threshold = ctx.settings.long_token_lifetime_threshold_secs as f64;
+    for e in &ctx.model.encodes {
+        if e.module.is_test {
+            continue;
+        }
+        let f = e.function.as_deref().and_then(|q| ctx.project.function(q));
+        if f.as_ref()
+            .is_some_and(|f| f.name().to_ascii_lowercase().contains("refresh"))
+        {
+            continue;
+        }
+        let scope = match &f {
+            Some(f) => Scope::function(e.module, f.def),
+            None => Scope::module(e.module),
+        };
+        let scope = match &e.via {
+            Some(v) => scope.with_bindings(v.bindings.clone()),
+            None => scope,
+        };
+        let (mut exps, refresh) = match &f {
+            Some(f) => exp_exprs(&f.def.body),
+            None => (Vec::new(), false),
+        };
+        if refresh {
+            continue;
+        }
+        if f.is_none()
+            && let Some(Expr::Dict(d)) = e.payload
+        {
+            for item in &d.items {
+                if matches!(&item.key, Some(Expr::StringLiteral(k)) if k.value.to_str() == "exp") {
+                    exps.push(&item.value);
+                }
+            }
+        }
+        let mut items = Vec::new();
+        for x in exps {
+            durations(ctx, &scope, f.as_ref(), x, 0, &mut items);
+        }
+        let mut lifetimes: Vec<(f64, Origin)> = Vec::new();
+        for it in items {
+            match it {
+                Item::Dur(s, o) => lifetimes.push((s, o)),
+                Item::Param(name) => {
+                    let Some(f) = &f else { continue };
+                    for site in ctx.project.call_sites_of(&f.qualname) {
+                        let Some(arg) = f.argument_for(site.call, &name) else {
+                            continue;
+                        };
+                        let caller_scope = match ctx
+                            .project
+                            .enclosing_function(site.module, site.call.start())
+                        {
+                            Some(cf) => Scope::function(site.module, cf.def),
+                            None => Scope::module(site.module),
+                        };
+                        let c = ctx.project.eval(&caller_scope, arg);
+                        if let Value::Duration(s) = c.value {
+                            lifetimes.push((s, origin(site.module, arg, &c)));
+                        }
+                    }
+                }
+            }
+        }
+        for (secs, o) in lifetimes {
+            if secs <= threshold {
+                continue;
+            }
+            let loc = ctx.location(o);
+            if !seen.first(&loc) {
+                continue;
+            }
+            out.push(finding(
+                &META,
+                format!(
+                    "tokens minted by `{}` live {} (threshold {}): a leaked token stays usable that long",
+                    short_callee(&e.callee),
+                    human(secs),
+                    human(threshold)
+                ),
+                loc,
+                encode_trace(ctx, e),
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,60 @@
+use crate::jwt_model::{Check, DecodeKind, Library};
+use crate::rules::Seen;
+use crate::{Ctx, decode_trace, finding};
+use jwtward_report::{Finding, RuleMeta, Severity};
+
+pub const META: RuleMeta = RuleMeta {
+    name: "signature-not-verified",
+    severity: Severity::Critical,
+    cwe: &[347],
+    summary: "A token is decoded without checking its signature, and its claims are trusted.",
+    explanation: "A JWT's claims are only as trustworthy as its signature. PyJWT skips the check with `options={\"verify_signature\": False}` (and PyJWT 1 with `verify=False`), python-jose with the same option, `jws.verify(..., verify=False)` or `jwt.get_unverified_claims`. Whoever calls the API can then write any `sub` or `role` into a token and be accepted. Reading the unverified header to choose a key, and then verifying, is the normal key-rotation pattern and is not reported; reading unverified claims is reported unless the same function goes on to verify the token.",
+    remediation: "Verify the signature on every token that drives an authentication or authorisation decision: call `jwt.decode(token, key, algorithms=[...])` with the verification options left on. If you need a claim to pick the key, read only the header (`get_unverified_header`) and verify afterwards.",
+    example: "payload = jwt.decode(token, options={\"verify_signature\": False})\nuser_id = payload[\"sub\"]",
+    fixed_example: "payload = jwt.decode(token, settings.jwt_key, algorithms=[\"HS256\"])\nuser_id = payload[\"sub\"]",
+};
+
+pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut seen = Seen::default();
+    let decodes = &ctx.model.decodes;
+    for d in decodes {
+        if d.kind != DecodeKind::UnverifiedClaims {
+            continue;
+        }
+        // Peek-then-verify: the same function verifies the token afterwards.
+        if let Some(f) = &d.function {
+            let verifies = decodes.iter().any(|o| {
+                o.function.as_deref() == Some(f.as_str())
+                    && matches!(o.kind, DecodeKind::Decode | DecodeKind::SignatureOnly)
+                    && !o.signature.is_off()
+            });
+            if verifies {
+                continue;
+            }
+        }
+        let Check::Off(origin) = d.signature else {
+            continue;
+        };
+        let loc = ctx.location(origin);
+        if !seen.first(&loc) {
+            continue;
+        }
+        let callee = crate::rules::short_callee(&d.callee);
+        let msg = if d.callee.ends_with("get_unverified_claims") {
+            format!(
+                "`{callee}` reads the token's claims without verifying its signature, and the token is never verified afterwards: a forged token is trusted"
+            )
+        } else if d.library == Library::Jose && d.callee.ends_with("jws.verify") {
+            format!(
+                "`{callee}` is called with `verify=False`: the signature is not checked and a forged token is accepted"
+            )
+        } else {
+            format!(
+                "`{callee}` decodes the token with signature verification switched off here: a forged token is accepted"
+            )
+        };
+        out.push(finding(&META, msg, loc, decode_trace(ctx, d)));
+    }
+    out
+}

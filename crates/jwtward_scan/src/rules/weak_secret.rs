@@ -1,0 +1,130 @@
+use crate::jwt_model::{Algorithms, DecodeKind};
+use crate::rules::Seen;
+use crate::rules::algorithm_confusion::{Family, family};
+use crate::secrets::{is_pem, preview, weakness};
+use crate::{Ctx, decode_trace, encode_trace, finding, place};
+use jwtward_python::{Origin, Ranged};
+use jwtward_report::{Finding, RuleMeta, Severity, TraceStep};
+
+pub const META: RuleMeta = RuleMeta {
+    name: "weak-secret",
+    severity: Severity::High,
+    cwe: &[326, 798],
+    summary: "An HMAC signing key is short, low-entropy or a well-known default, even as an environment-variable fallback.",
+    explanation: "HS256/384/512 tokens are only as strong as the shared secret: a short key, a dictionary word or a key copied from a tutorial is recovered offline from a single captured token (`jwtward crack`), after which the attacker mints tokens for any user. A weak fallback such as `os.getenv(\"SECRET_KEY\", \"changeme\")` ships whenever the variable is missing. Keys used only by test code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`) are not reported.",
+    remediation: "Generate a random key of at least 32 bytes (`python -c 'import secrets; print(secrets.token_urlsafe(48))'`), load it from the environment or a secret store, and fail at start-up when it is missing instead of falling back to a default.",
+    example: "SECRET_KEY = os.getenv(\"SECRET_KEY\", \"changeme\")\ntoken = jwt.encode(claims, SECRET_KEY, algorithm=\"HS256\")",
+    fixed_example: "SECRET_KEY = os.environ[\"SECRET_KEY\"]  # 48 random bytes, from the secret store\ntoken = jwt.encode(claims, SECRET_KEY, algorithm=\"HS256\")",
+};
+
+/// A literal key reaching a JWT call.
+pub(crate) struct KeyUse {
+    pub bytes: Vec<u8>,
+    pub env: Option<String>,
+    pub origin: Origin,
+    /// `jwt.encode` at `auth.py:12`.
+    pub used_by: String,
+    pub trace: Vec<TraceStep>,
+    /// The algorithms are known to be HMAC only (not unknown, not mixed).
+    pub hmac: Option<bool>,
+}
+
+pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
+    let mut out = Vec::new();
+    let fam = |algs: &[&str]| -> Option<bool> {
+        let f: Vec<Option<Family>> = algs.iter().map(|a| family(a)).collect();
+        if f.is_empty() || f.iter().any(Option::is_none) {
+            return None;
+        }
+        Some(f.iter().all(|x| *x == Some(Family::Hmac)))
+    };
+    for d in &ctx.model.decodes {
+        if !matches!(d.kind, DecodeKind::Decode | DecodeKind::SignatureOnly) || d.signature.is_off()
+        {
+            continue;
+        }
+        if d.module.is_test {
+            continue;
+        }
+        let Some(k) = &d.key else { continue };
+        let Some((bytes, env, origin)) = k.value.secret_bytes() else {
+            continue;
+        };
+        let hmac = match &d.algorithms {
+            Algorithms::List(_) => fam(&d.algorithms.names()),
+            _ => None,
+        };
+        out.push(KeyUse {
+            bytes,
+            env: env.map(str::to_string),
+            origin,
+            used_by: format!(
+                "`{}` at {}",
+                crate::rules::short_callee(&d.callee),
+                place(d.module, d.call.range())
+            ),
+            trace: decode_trace(ctx, d),
+            hmac,
+        });
+    }
+    for e in &ctx.model.encodes {
+        if e.module.is_test {
+            continue;
+        }
+        let Some(k) = &e.key else { continue };
+        let Some((bytes, env, origin)) = k.value.secret_bytes() else {
+            continue;
+        };
+        let hmac = e.algorithm.as_ref().and_then(|(a, _)| fam(&[a.as_str()]));
+        out.push(KeyUse {
+            bytes,
+            env: env.map(str::to_string),
+            origin,
+            used_by: format!(
+                "`{}` at {}",
+                crate::rules::short_callee(&e.callee),
+                place(e.module, e.call.range())
+            ),
+            trace: encode_trace(ctx, e),
+            hmac,
+        });
+    }
+    // Test-only keys are not findings: the key's own file, or the call, is test code.
+    out.retain(|u| !ctx.project.module(u.origin.module).is_test);
+    out
+}
+
+pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut seen = Seen::default();
+    for u in key_uses(ctx) {
+        if is_pem(&u.bytes) || u.hmac == Some(false) {
+            continue;
+        }
+        let Some(why) = weakness(&u.bytes) else {
+            continue;
+        };
+        let loc = ctx.location(u.origin);
+        if !seen.first(&loc) {
+            continue;
+        }
+        let what = match &u.env {
+            Some(var) => format!(
+                "the fallback of environment variable `{var}`, {}, is used as the HMAC key",
+                preview(&u.bytes)
+            ),
+            None => format!("HMAC key {} is used", preview(&u.bytes)),
+        };
+        out.push(finding(
+            &META,
+            format!(
+                "{what} by {}; it is {}: tokens can be forged after guessing it",
+                u.used_by,
+                why.describe()
+            ),
+            loc,
+            u.trace,
+        ));
+    }
+    out
+}

@@ -1,0 +1,170 @@
+//! Every rule against its vulnerable fixtures (snapshot of the JSON findings) and its fixed
+//! twins (no finding of that rule).
+
+use jwtward_python::{DiscoveryOptions, Project};
+use jwtward_report::Finding;
+use jwtward_scan::{RULES, Settings, check};
+use std::path::PathBuf;
+
+fn scan(dir: &str) -> Vec<Finding> {
+    let project = Project::load(&[PathBuf::from(dir)], &DiscoveryOptions::default())
+        .unwrap_or_else(|e| panic!("cannot load {dir}: {e}"));
+    assert!(!project.modules.is_empty(), "no Python files under {dir}");
+    assert!(
+        project.errors.is_empty(),
+        "fixture errors in {dir}: {:#?}",
+        project.errors
+    );
+    let mut findings = check(&project, &Settings::default());
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings
+}
+
+fn rule_case(rule: &str, expected: usize) {
+    assert!(RULES.iter().any(|r| r.name == rule), "unknown rule {rule}");
+    let vulnerable: Vec<Finding> = scan(&format!("tests/fixtures/{rule}/vulnerable"))
+        .into_iter()
+        .filter(|f| f.rule == rule)
+        .collect();
+    assert_eq!(
+        vulnerable.len(),
+        expected,
+        "{rule}: expected {expected} findings in the vulnerable fixtures, got {vulnerable:#?}"
+    );
+    insta::assert_json_snapshot!(rule, vulnerable);
+    let fixed: Vec<Finding> = scan(&format!("tests/fixtures/{rule}/fixed"))
+        .into_iter()
+        .filter(|f| f.rule == rule)
+        .collect();
+    assert!(
+        fixed.is_empty(),
+        "{rule}: the fixed twins still report {fixed:#?}"
+    );
+}
+
+#[test]
+fn signature_not_verified() {
+    rule_case("signature-not-verified", 4);
+}
+
+#[test]
+fn none_algorithm_allowed() {
+    rule_case("none-algorithm-allowed", 6);
+}
+
+#[test]
+fn algorithms_not_pinned() {
+    rule_case("algorithms-not-pinned", 4);
+}
+
+#[test]
+fn algorithm_confusion() {
+    rule_case("algorithm-confusion", 3);
+}
+
+#[test]
+fn weak_secret() {
+    rule_case("weak-secret", 5);
+}
+
+#[test]
+fn hardcoded_secret() {
+    rule_case("hardcoded-secret", 3);
+}
+
+#[test]
+fn expiration_not_verified() {
+    rule_case("expiration-not-verified", 4);
+}
+
+#[test]
+fn expiration_not_required() {
+    rule_case("expiration-not-required", 3);
+}
+
+#[test]
+fn long_token_lifetime() {
+    rule_case("long-token-lifetime", 4);
+}
+
+#[test]
+fn audience_not_verified() {
+    rule_case("audience-not-verified", 3);
+}
+
+#[test]
+fn issuer_not_verified() {
+    rule_case("issuer-not-verified", 3);
+}
+
+#[test]
+fn error_detail_leak() {
+    rule_case("error-detail-leak", 3);
+}
+
+#[test]
+fn insecure_token_cookie() {
+    rule_case("insecure-token-cookie", 3);
+}
+
+#[test]
+fn threshold_is_configurable() {
+    let project = Project::load(
+        &[PathBuf::from(
+            "tests/fixtures/long-token-lifetime/vulnerable",
+        )],
+        &DiscoveryOptions::default(),
+    )
+    .unwrap();
+    let count = |secs: u64| {
+        check(
+            &project,
+            &Settings {
+                long_token_lifetime_threshold_secs: secs,
+            },
+        )
+        .into_iter()
+        .filter(|f| f.rule == "long-token-lifetime")
+        .count()
+    };
+    assert_eq!(count(24 * 3600), 4);
+    // 2 and 7 days stay under a 10-day threshold; 30 days does not.
+    assert_eq!(count(10 * 86400), 1);
+    assert_eq!(count(365 * 86400), 0);
+}
+
+#[test]
+fn registry_matches_the_issue() {
+    let expected = [
+        ("signature-not-verified", "critical", vec![347]),
+        ("none-algorithm-allowed", "critical", vec![347]),
+        ("algorithms-not-pinned", "high", vec![347]),
+        ("algorithm-confusion", "high", vec![347]),
+        ("weak-secret", "high", vec![326, 798]),
+        ("hardcoded-secret", "medium", vec![798]),
+        ("expiration-not-verified", "high", vec![613]),
+        ("expiration-not-required", "medium", vec![613]),
+        ("long-token-lifetime", "medium", vec![613]),
+        ("audience-not-verified", "medium", vec![287]),
+        ("issuer-not-verified", "medium", vec![287]),
+        ("error-detail-leak", "low", vec![209]),
+        ("insecure-token-cookie", "medium", vec![614, 1004]),
+    ];
+    assert_eq!(RULES.len(), expected.len());
+    for (meta, (name, sev, cwe)) in RULES.iter().zip(expected) {
+        assert_eq!(meta.name, name);
+        assert_eq!(meta.severity.as_str(), sev, "{name}");
+        assert_eq!(meta.cwe, cwe.as_slice(), "{name}");
+        for (field, text) in [
+            ("summary", meta.summary),
+            ("explanation", meta.explanation),
+            ("remediation", meta.remediation),
+            ("example", meta.example),
+            ("fixed_example", meta.fixed_example),
+        ] {
+            assert!(text.len() > 10, "{name}: {field} is empty");
+        }
+        assert!(std::path::Path::new(&format!("tests/fixtures/{name}/vulnerable")).is_dir());
+        assert!(std::path::Path::new(&format!("tests/fixtures/{name}/fixed")).is_dir());
+    }
+}
