@@ -8,19 +8,24 @@
 #   INPUT_LEN=260 bench/crack.sh   # another signing-input length
 #   ALG=HS512 bench/crack.sh       # HS384/HS512
 #   NO_HASHCAT=1 bench/crack.sh    # skip hashcat (it is installed with apt-get when missing)
+#   JWTWARD_BIN=path bench/crack.sh  # use this binary instead of building one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 WORDS=${WORDS:-20000000}
-HASHCAT_WORDS=${HASHCAT_WORDS:-4000000}
+HASHCAT_WORDS=${HASHCAT_WORDS:-8000000}
 INPUT_LEN=${INPUT_LEN:-209}
 ALG=${ALG:-HS256}
 work=${BENCH_DIR:-/tmp/jwtward-bench}
 mkdir -p "$work"
 
-echo "==> building jwtward (release)"
-cargo build --release --locked -p jwtward >/dev/null
-bin=${CARGO_TARGET_DIR:-$root/target}/release/jwtward
+if [ -n "${JWTWARD_BIN:-}" ]; then
+  bin=$JWTWARD_BIN # an already built binary
+else
+  echo "==> building jwtward (release)"
+  cargo build --release --locked -p jwtward >/dev/null
+  bin=${CARGO_TARGET_DIR:-$root/target}/release/jwtward
+fi
 
 # A token whose signing input is exactly INPUT_LEN bytes, signed with a key not in the list.
 token=$(python3 - "$INPUT_LEN" "$ALG" <<'PY'

@@ -54,44 +54,46 @@ lines=$(find "$corpus" -name '*.py' -print0 | xargs -0 cat | wc -l)
 bytes=$(find "$corpus" -name '*.py' -print0 | xargs -0 cat | wc -c)
 echo "==> corpus: $files files, $lines lines, $((bytes / 1024 / 1024)) MiB ($CORPUS), $(nproc) cores"
 
-# best_of CMD...: prints the best wall time in seconds over RUNS runs.
+# best_of CMD...: prints "WALL CPU" (seconds) of the run with the best wall time over RUNS runs.
+# CPU is user+system time: on a shared machine it shows the work done when wall time is noisy.
 best_of() {
-  local best=""
+  local best="" best_cpu=""
   for _ in $(seq "$RUNS"); do
-    local t0 t1 t
-    t0=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || true
-    t1=$(date +%s.%N)
-    t=$(echo "$t1 - $t0" | bc -l)
-    if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+    /usr/bin/time -f "%e %U %S" -o "$work/time.txt" "$@" >/dev/null 2>&1 || true
+    read -r wall user sys < <(tail -1 "$work/time.txt")
+    if [ -z "$best" ] || [ "$(echo "$wall < $best" | bc -l)" = 1 ]; then
+      best=$wall
+      best_cpu=$(echo "$user + $sys" | bc -l)
+    fi
   done
-  echo "$best"
+  echo "$best $best_cpu"
 }
 
 echo "==> jwtward scan"
-t_jw=$(best_of "$bin" scan "$corpus" --format json)
+read -r t_jw c_jw < <(best_of "$bin" scan "$corpus" --format json)
 "$bin" scan "$corpus" --format json > "$work/jwtward.json" || true
 echo "==> ruff check --select S"
-t_ruff=$(best_of "$venv/bin/ruff" check --isolated --no-cache --select S --exit-zero "$corpus")
+read -r t_ruff c_ruff < <(best_of "$venv/bin/ruff" check --isolated --no-cache --select S --exit-zero "$corpus")
 t_sg=""
 if [ -z "${NO_SEMGREP:-}" ]; then
   echo "==> semgrep (bench/scan/jwt.yml)"
-  RUNS_SAVED=$RUNS
+  runs_saved=$RUNS
   RUNS=1
-  t_sg=$(best_of "$venv/bin/semgrep" scan --config "$root/bench/scan/jwt.yml" --metrics=off \
+  read -r t_sg c_sg < <(best_of "$venv/bin/semgrep" scan --config "$root/bench/scan/jwt.yml" --metrics=off \
     --disable-version-check --no-git-ignore --max-target-bytes 0 --quiet --json \
     --output "$work/semgrep.json" "$corpus")
-  RUNS=$RUNS_SAVED
+  RUNS=$runs_saved
 fi
 
 rate() { echo "$lines / $1" | bc -l | xargs printf '%.0f'; }
 echo
-printf '%-28s %10s %14s\n' tool seconds lines/s
-printf '%-28s %10.3f %14s\n' "jwtward scan" "$t_jw" "$(rate "$t_jw")"
-printf '%-28s %10.3f %14s\n' "ruff check --select S" "$t_ruff" "$(rate "$t_ruff")"
-[ -n "$t_sg" ] && printf '%-28s %10.3f %14s\n' "semgrep (jwt.yml)" "$t_sg" "$(rate "$t_sg")"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (other work on the machine slows wall time)"
+printf '%-24s %9s %9s %14s %18s\n' tool wall_s cpu_s lines/s lines/cpu-second
+printf '%-24s %9.3f %9.3f %14s %18s\n' "jwtward scan" "$t_jw" "$c_jw" "$(rate "$t_jw")" "$(rate "$c_jw")"
+printf '%-24s %9.3f %9.3f %14s %18s\n' "ruff check --select S" "$t_ruff" "$c_ruff" "$(rate "$t_ruff")" "$(rate "$c_ruff")"
+[ -n "$t_sg" ] && printf '%-24s %9.3f %9.3f %14s %18s\n' "semgrep (jwt.yml)" "$t_sg" "$c_sg" "$(rate "$t_sg")" "$(rate "$c_sg")"
 echo
-printf 'jwtward vs ruff:    %.2fx faster\n' "$(echo "$t_ruff / $t_jw" | bc -l)"
-[ -n "$t_sg" ] && printf 'jwtward vs semgrep: %.1fx faster\n' "$(echo "$t_sg / $t_jw" | bc -l)"
-summary=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print(f"{s[\"files\"]} files, {s[\"lines\"]} lines, {s[\"findings\"]} findings, {s[\"errors\"]} errors")' "$work/jwtward.json")
+printf 'jwtward vs ruff:    %.2fx faster (wall), %.2fx less CPU\n' "$(echo "$t_ruff / $t_jw" | bc -l)" "$(echo "$c_ruff / $c_jw" | bc -l)"
+[ -n "$t_sg" ] && printf 'jwtward vs semgrep: %.1fx faster (wall), %.1fx less CPU\n' "$(echo "$t_sg / $t_jw" | bc -l)" "$(echo "$c_sg / $c_jw" | bc -l)"
+summary=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print("%s files, %s lines, %s findings, %s errors" % (s["files"], s["lines"], s["findings"], s["errors"]))' "$work/jwtward.json")
 echo "jwtward summary: $summary"

@@ -106,6 +106,12 @@ pub(crate) fn builtin_text() -> &'static str {
     })
 }
 
+/// True when `key` is one of the built-in candidates (the listed secrets, the 1-3 letter
+/// lowercase words or a number 0-9999), i.e. what [`check_builtin`] and [`crack_token`] try first.
+pub fn is_builtin(key: &[u8]) -> bool {
+    builtin_text().lines().any(|l| l.as_bytes() == key)
+}
+
 /// Number of built-in candidates.
 pub fn builtin_count() -> u64 {
     wordlist::count_lines(builtin_text().as_bytes())
@@ -136,4 +142,32 @@ pub fn crack_token(
         ..SearchOptions::default()
     };
     Ok(search(&target, &opts, &Progress::new())?.key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_list_shape() {
+        let listed: Vec<&str> = builtin_secrets().collect();
+        assert!(listed.len() > 600);
+        for must in ["secret", "your-256-bit-secret", "changeme", "super-secret"] {
+            assert!(listed.contains(&must), "{must}");
+        }
+        let mut dedup = listed.clone();
+        dedup.sort();
+        dedup.dedup();
+        assert_eq!(
+            dedup.len(),
+            listed.len(),
+            "duplicates in builtin_secrets.txt"
+        );
+        assert!(is_builtin(b"zzz") && is_builtin(b"9999") && is_builtin(b"changeme"));
+        assert!(!is_builtin(b"10000") && !is_builtin(b"not-a-builtin"));
+        assert_eq!(
+            builtin_count(),
+            listed.len() as u64 + 26 + 676 + 17_576 + 10_000
+        );
+    }
 }

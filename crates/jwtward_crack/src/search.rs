@@ -114,6 +114,9 @@ struct Run<'a> {
     engine: Engine,
     progress: &'a Progress,
     found: Mutex<Option<(u64, Vec<u8>)>>,
+    /// A hit inside the current word chunk, as (piece, position within the piece): workers do
+    /// not know how many lines precede their piece, so it is made absolute after the chunk.
+    found_local: Mutex<Option<(usize, u64, Vec<u8>)>>,
     /// Set with `found`, read by the workers after every batch (no lock on the hot path).
     found_flag: AtomicBool,
     /// Absolute position reached (all before it checked).
@@ -139,6 +142,16 @@ impl Run<'_> {
         let mut f = self.found.lock().expect("lock");
         if f.as_ref().is_none_or(|(p, _)| position < *p) {
             *f = Some((position, key.to_vec()));
+        }
+        self.found_flag.store(true, Ordering::Relaxed);
+    }
+
+    fn record_local(&self, piece: usize, position: u64, key: &[u8]) {
+        let mut f = self.found_local.lock().expect("lock");
+        if f.as_ref()
+            .is_none_or(|(i, p, _)| (piece, position) < (*i, *p))
+        {
+            *f = Some((piece, position, key.to_vec()));
         }
         self.found_flag.store(true, Ordering::Relaxed);
     }
@@ -182,26 +195,32 @@ impl Run<'_> {
                 }
             }
             let chunk = &buf[off..stop];
-            // Cut the chunk into pieces for the workers, each with its first line's position.
+            // Cut the chunk into pieces for the workers; each counts its own lines.
             let pieces_wanted = self.threads * 16;
             let piece_bytes = chunk.len().div_ceil(pieces_wanted).max(1);
             let mut pieces = Vec::with_capacity(pieces_wanted + 1);
             let mut p = 0;
-            let mut line_base = self.pos;
             while p < chunk.len() {
                 let q = wordlist::next_line_start(chunk, (p + piece_bytes).min(chunk.len()) - 1);
-                pieces.push((line_base, &chunk[p..q]));
-                line_base += wordlist::count_lines(&chunk[p..q]) * v;
+                pieces.push(&chunk[p..q]);
                 p = q;
             }
-            let lines = (line_base - self.pos) / v;
             let this = &*self;
-            pieces
+            let counts: Vec<u64> = pieces
                 .par_iter()
-                .for_each(|&(base, piece)| this.words_piece(base, piece));
+                .enumerate()
+                .map(|(i, piece)| this.words_piece(i, piece))
+                .collect();
+            let hit = self.found_local.lock().expect("lock").take();
+            if let Some((i, local, key)) = hit {
+                // Pieces before the hit may have stopped early: count their lines again.
+                let before: u64 = pieces[..i].iter().map(|p| wordlist::count_lines(p)).sum();
+                self.record(self.pos + before * v + local, &key);
+            }
             if self.halted() {
                 return Flow::Halt;
             }
+            let lines: u64 = counts.iter().sum();
             let to = self.pos + lines * v;
             self.advance(to);
             off = stop;
@@ -209,11 +228,12 @@ impl Run<'_> {
         Flow::Continue
     }
 
-    fn words_piece(&self, base: u64, piece: &[u8]) {
+    /// Checks the words of one piece; returns its number of lines (fewer when halted early).
+    fn words_piece(&self, piece_idx: usize, piece: &[u8]) -> u64 {
         let mut keys: [&[u8]; BATCH] = [&[]; BATCH];
         let mut pos = [0u64; BATCH];
         let mut n = 0;
-        let mut line_pos = base;
+        let mut line_pos = 0u64;
         if !self.rules {
             let mut halted = false;
             wordlist::for_each_line(piece, |line| {
@@ -223,7 +243,7 @@ impl Run<'_> {
                 line_pos += 1;
                 if n == BATCH {
                     if let Some(i) = self.engine.check(&keys) {
-                        self.record(pos[i], keys[i]);
+                        self.record_local(piece_idx, pos[i], keys[i]);
                     }
                     n = 0;
                     if self.halted() {
@@ -237,9 +257,9 @@ impl Run<'_> {
                 && n > 0
                 && let Some(i) = self.engine.check(&keys[..n])
             {
-                self.record(pos[i], keys[i]);
+                self.record_local(piece_idx, pos[i], keys[i]);
             }
-            return;
+            return line_pos;
         }
         let mut arena = [[0u8; rules::MAX_LEN]; BATCH];
         let mut lens = [0usize; BATCH];
@@ -249,7 +269,7 @@ impl Run<'_> {
                      n: usize| {
             let keys: [&[u8]; BATCH] = std::array::from_fn(|i| &arena[i][..lens[i]]);
             if let Some(i) = self.engine.check(&keys[..n]) {
-                self.record(pos[i], keys[i]);
+                self.record_local(piece_idx, pos[i], keys[i]);
             }
         };
         wordlist::for_each_line(piece, |line| {
@@ -265,7 +285,7 @@ impl Run<'_> {
                 } else if slot == 0 && line.len() > rules::MAX_LEN {
                     // Too long for the rule arena: try the word itself.
                     if let Some(i) = self.engine.check(&[line]) {
-                        self.record(line_pos + i as u64, line);
+                        self.record_local(piece_idx, line_pos + i as u64, line);
                     }
                 }
             }
@@ -275,6 +295,7 @@ impl Run<'_> {
         if n > 0 && !self.halted() {
             flush(&arena, &lens, &pos, n);
         }
+        line_pos / rules::VARIANTS as u64
     }
 
     fn mask(&mut self, mask: &Mask) -> Flow {
@@ -380,7 +401,15 @@ pub fn search(
         total += wordlist::count_lines(builtin_text().as_bytes()) * variants;
     }
     match &wl {
-        Some(Wordlist::Mapped(Some(m))) => total += wordlist::count_lines(m) * variants,
+        Some(Wordlist::Mapped(Some(m))) => {
+            // Every line ends with `\n` except perhaps the last: count newlines in parallel.
+            let nl: u64 = m
+                .par_chunks(1 << 20)
+                .map(|c| c.iter().filter(|&&b| b == b'\n').count() as u64)
+                .sum();
+            let last = u64::from(m.last().is_some_and(|&b| b != b'\n'));
+            total += (nl + last) * variants
+        }
         Some(Wordlist::Gzip(_)) => known = false,
         _ => {}
     }
@@ -400,6 +429,7 @@ pub fn search(
         engine,
         progress,
         found: Mutex::new(None),
+        found_local: Mutex::new(None),
         found_flag: AtomicBool::new(false),
         pos: 0,
         skip: opts.skip,

@@ -201,27 +201,48 @@ impl Project {
         let (names, candidates) = match cached {
             Some(c) => c,
             None => {
+                let idx = self.import_index();
                 // Local names the function is imported under (`from .x import f as g`,
-                // re-exports), then the modules that mention one of them.
+                // re-exports).
                 let mut names: Vec<String> = vec![short.clone()];
-                for _ in 0..2 {
-                    for m in &self.modules {
-                        for (local, target) in &m.imports.names {
-                            let last = target.rsplit('.').next().unwrap_or(target);
-                            if names.iter().any(|n| n == last)
-                                && !names.contains(local)
-                                && self.canonical(target) == qname
-                            {
-                                names.push(local.clone());
+                let mut cands: std::collections::BTreeSet<usize> = Default::default();
+                let mut i = 0;
+                while i < names.len() && i < 64 {
+                    if let Some(v) = idx.by_last.get(&names[i]) {
+                        for (m, local, target) in v {
+                            if self.canonical(target) == qname {
+                                cands.insert(*m);
+                                if !names.contains(local) {
+                                    names.push(local.clone());
+                                }
+                            }
+                        }
+                    }
+                    i += 1;
+                }
+                // Modules importing the defining module (or a package above it), and the
+                // defining module itself.
+                let parts: Vec<&str> = qname.split('.').collect();
+                for k in 1..parts.len() {
+                    let prefix = parts[..k].join(".");
+                    let Some(dm) = self.module_by_name(&prefix) else {
+                        continue;
+                    };
+                    cands.insert(dm.id);
+                    for n in std::iter::once(&dm.name).chain(dm.aliases.iter()) {
+                        for map in [&idx.by_target, &idx.star] {
+                            if let Some(v) = map.get(n) {
+                                cands.extend(v.iter().copied());
                             }
                         }
                     }
                 }
-                let c: Vec<usize> = self
-                    .modules
-                    .iter()
-                    .filter(|m| names.iter().any(|n| m.source.contains(n.as_str())))
-                    .map(|m| m.id)
+                let c: Vec<usize> = cands
+                    .into_iter()
+                    .filter(|&m| {
+                        let src = &self.modules[m].source;
+                        names.iter().any(|n| src.contains(n.as_str()))
+                    })
                     .collect();
                 if let Ok(mut memo) = self.call_candidates.lock() {
                     memo.insert(qname.clone(), (names.clone(), c.clone()));

@@ -139,6 +139,19 @@ pub struct Project {
     /// Modules that may call a function, by the function's qualified name (memo of the
     /// substring prefilter of [`Project::call_sites_of`]).
     pub(crate) call_candidates: std::sync::Mutex<HashMap<String, CallCandidates>>,
+    /// Reverse index of every module's imports, built on first use.
+    pub(crate) import_index: OnceLock<ImportIndex>,
+}
+
+/// Who imports what: built once, used to find the possible callers of a function.
+#[derive(Debug, Default)]
+pub(crate) struct ImportIndex {
+    /// Last segment of an import target -> (module, local name, target).
+    pub by_last: HashMap<String, Vec<(ModuleId, String, String)>>,
+    /// Full import target -> importing modules.
+    pub by_target: HashMap<String, Vec<ModuleId>>,
+    /// Star-imported module -> importing modules.
+    pub star: HashMap<String, Vec<ModuleId>>,
 }
 
 fn parse(source: &str, ty: PySourceType) -> (ModModule, Vec<SyntaxIssue>) {
@@ -365,7 +378,29 @@ impl Project {
             roots: Vec::new(),
             by_name,
             call_candidates: Default::default(),
+            import_index: OnceLock::new(),
         }
+    }
+
+    pub(crate) fn import_index(&self) -> &ImportIndex {
+        self.import_index.get_or_init(|| {
+            let mut idx = ImportIndex::default();
+            for m in &self.modules {
+                for (local, target) in &m.imports.names {
+                    let last = target.rsplit('.').next().unwrap_or(target);
+                    idx.by_last.entry(last.to_string()).or_default().push((
+                        m.id,
+                        local.clone(),
+                        target.clone(),
+                    ));
+                    idx.by_target.entry(target.clone()).or_default().push(m.id);
+                }
+                for s in &m.imports.star {
+                    idx.star.entry(s.clone()).or_default().push(m.id);
+                }
+            }
+            idx
+        })
     }
 
     /// The module imported as `name` (canonical name or an alias).

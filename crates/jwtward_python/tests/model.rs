@@ -242,10 +242,16 @@ fn packages_below_a_plain_directory_use_their_import_name() {
     let p = Project::from_sources(vec![
         ("vendor/lib/__init__.py", "from .core import helper\n"),
         ("vendor/lib/core.py", "def helper():\n    return 1\n"),
-        ("scripts/run.py", "from lib import helper\n\ndef main():\n    return helper()\n"),
+        (
+            "scripts/run.py",
+            "from lib import helper\n\ndef main():\n    return helper()\n",
+        ),
     ]);
     assert_eq!(p.module_by_name("lib.core").unwrap().name, "lib.core");
-    assert_eq!(p.module_by_name("vendor.lib.core").unwrap().name, "lib.core");
+    assert_eq!(
+        p.module_by_name("vendor.lib.core").unwrap().name,
+        "lib.core"
+    );
     assert_eq!(p.module_by_name("scripts.run").unwrap().name, "scripts.run");
     let sites = p.call_sites_of("lib.core.helper");
     assert_eq!(sites.len(), 1);

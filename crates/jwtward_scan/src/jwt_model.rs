@@ -128,6 +128,8 @@ pub struct DecodeCall<'p> {
     pub issuer: Check,
     pub algorithms: Algorithms,
     pub key: Option<KeyArg<'p>>,
+    /// `leeway` in seconds and where it was written (PyJWT `leeway=`, jose `options["leeway"]`).
+    pub leeway: Option<(f64, Origin)>,
     /// The wrapper call site this instance was evaluated for (parameters bound).
     pub via: Option<Via<'p>>,
 }
@@ -317,7 +319,10 @@ fn origin_of(module: &Module, e: &Expr) -> Origin {
 }
 
 /// True when the expression reads the token header's `alg` (`header["alg"]`, `.get("alg")`).
-fn reads_alg(scope: &Scope<'_>, e: &Expr) -> Option<TextRange> {
+fn reads_alg(scope: &Scope<'_>, e: &Expr, depth: u32) -> Option<TextRange> {
+    if depth > 8 {
+        return None;
+    }
     let mut found = None;
     walk::for_each_subexpr(e, &mut |x| {
         if found.is_some() {
@@ -355,7 +360,7 @@ fn reads_alg(scope: &Scope<'_>, e: &Expr) -> Option<TextRange> {
         for n in names {
             for v in local_assigns(&f.body, &n) {
                 if !matches!(v, Expr::Name(_))
-                    && let Some(r) = reads_alg(scope, v)
+                    && let Some(r) = reads_alg(scope, v, depth + 1)
                 {
                     return Some(r);
                 }
@@ -631,6 +636,7 @@ impl<'p> JwtModel<'p> {
             issuer: Check::Never,
             algorithms: Algorithms::NotGiven,
             key: None,
+            leeway: None,
             via,
         };
         let option = |opts: &Const, name: &str| -> Option<Const> { opts.dict_get(name).cloned() };
@@ -683,6 +689,11 @@ impl<'p> JwtModel<'p> {
                 }
                 if d.signature.is_off() {
                     d.kind = DecodeKind::UnverifiedClaims;
+                    // `decode_complete(...)["header"]`: a header peek, not a claims read.
+                    if raw.op == Op::DecodeComplete && header_only(raw, call) {
+                        d.kind = DecodeKind::UnverifiedHeader;
+                        d.signature = Check::Never;
+                    }
                 }
                 let sig_on = !d.signature.is_off();
                 let sub = |name: &str| -> Check {
@@ -705,6 +716,12 @@ impl<'p> JwtModel<'p> {
                     })
                     .unwrap_or(opts_unknown)
                     || get("require_exp").and_then(|c| c.truthy()).unwrap_or(false);
+                if let Some(l) = kw(call, "leeway") {
+                    let c = p.eval(scope, l);
+                    if let Some(secs) = c.seconds() {
+                        d.leeway = Some((secs, c.origin.unwrap_or(origin_of(m, l))));
+                    }
+                }
                 d.audience = claim_check(p, scope, call, "audience", sub("verify_aud"), raw.jws);
                 d.issuer = claim_check(p, scope, call, "issuer", sub("verify_iss"), raw.jws);
             }
@@ -807,7 +824,7 @@ impl<'p> JwtModel<'p> {
         let Some(e) = e else {
             return Algorithms::NotGiven;
         };
-        if let Some(r) = reads_alg(scope, e) {
+        if let Some(r) = reads_alg(scope, e, 0) {
             return Algorithms::FromHeader(Origin {
                 module: scope.module.id,
                 range: r,
@@ -906,6 +923,50 @@ impl<'p> JwtModel<'p> {
             via,
         }
     }
+}
+
+/// True when the result of `call` is only used through `["header"]` in its function.
+fn header_only(raw: &Raw<'_>, call: &ExprCall) -> bool {
+    let Some(f) = &raw.function else { return false };
+    let body = &f.def.body;
+    let is_header = |e: &Expr| matches!(e, Expr::StringLiteral(l) if l.value.to_str() == "header");
+    // Directly subscripted.
+    let mut direct = false;
+    walk::for_each_expr_shallow(body, &mut |e| {
+        if let Expr::Subscript(s) = e
+            && s.value.range() == call.range()
+            && is_header(&s.slice)
+        {
+            direct = true;
+        }
+    });
+    if direct {
+        return true;
+    }
+    // Assigned to a name that is only ever subscripted with "header".
+    let mut target: Option<String> = None;
+    walk::for_each_stmt_shallow(body, &mut |s| {
+        if let Stmt::Assign(a) = s
+            && a.value.range() == call.range()
+            && let [Expr::Name(n)] = a.targets.as_slice()
+        {
+            target = Some(n.id.as_str().to_string());
+        }
+    });
+    let Some(name) = target else { return false };
+    let mut header_uses = 0usize;
+    let mut all_uses = 0usize;
+    walk::for_each_expr_shallow(body, &mut |e| match e {
+        Expr::Subscript(s)
+            if matches!(&*s.value, Expr::Name(n) if n.id.as_str() == name)
+                && is_header(&s.slice) =>
+        {
+            header_uses += 1;
+        }
+        Expr::Name(n) if n.id.as_str() == name && n.ctx.is_load() => all_uses += 1,
+        _ => {}
+    });
+    header_uses > 0 && header_uses == all_uses
 }
 
 fn enclosing_name(m: &Module, frames: &[Frame]) -> Option<String> {

@@ -176,3 +176,34 @@ fn missing_path_is_an_error() {
     .unwrap_err();
     assert!(err.to_string().contains("no/such/dir"), "{err}");
 }
+
+#[test]
+fn cyclic_definitions_terminate() {
+    let project = Project::from_sources(vec![(
+        "cycle.py",
+        r#"
+import jwt
+A = B
+B = A
+OPTIONS = {"verify_signature": A}
+
+def f(token):
+    a = [b]
+    b = [a]
+    x = x
+    return jwt.decode(token, A, algorithms=a, options=OPTIONS)
+
+def g(token):
+    return g(token)
+
+class C(C):
+    pass
+"#,
+    )]);
+    // Terminates (no stack overflow, no endless loop) and still sees the decode call.
+    let decodes = big_stack(move || {
+        let _ = check(&project, &Settings::default());
+        jwtward_scan::JwtModel::build(&project).decodes.len()
+    });
+    assert_eq!(decodes, 1);
+}

@@ -10,7 +10,7 @@ mod shani;
 
 use crate::CrackError;
 use crate::target::{HmacAlg, Target};
-use prep::{Prep, key_words_256, key_words_512};
+use prep::{Prep, key_words_256, key_words_512, padded_tail};
 use std::fmt;
 use std::str::FromStr;
 
@@ -312,6 +312,7 @@ impl Engine {
 
 /// Feeds `keys` to a `N`-lane kernel, transposing each group into `[word][lane]` order.
 #[inline(always)]
+#[allow(clippy::needless_range_loop)]
 fn run<const N: usize, W: Copy + Default>(
     keys: &[&[u8]],
     target: &Target,
@@ -339,18 +340,6 @@ fn run<const N: usize, W: Copy + Default>(
         }
     }
     None
-}
-
-fn padded_tail(input: &[u8], block: usize) -> Vec<u8> {
-    let len_field = if block == 64 { 8 } else { 16 };
-    let mut m = input.to_vec();
-    m.push(0x80);
-    while (m.len() + len_field) % block != 0 {
-        m.push(0);
-    }
-    let bits = (((block + input.len()) as u128) * 8).to_be_bytes();
-    m.extend_from_slice(&bits[16 - len_field..]);
-    m
 }
 
 #[inline]

@@ -33,12 +33,12 @@ fn ssig1_64(x: u64) -> u64 {
 }
 
 /// The message after the ipad block, padded: `input || 0x80 || 0.. || bit length`.
-fn padded_tail(input: &[u8], block: usize) -> Vec<u8> {
+pub(crate) fn padded_tail(input: &[u8], block: usize) -> Vec<u8> {
     let len_field = if block == 64 { 8 } else { 16 };
     let total_bits = ((block + input.len()) as u128) * 8;
     let mut m = input.to_vec();
     m.push(0x80);
-    while (m.len() + len_field) % block != 0 {
+    while !(m.len() + len_field).is_multiple_of(block) {
         m.push(0);
     }
     let bits = total_bits.to_be_bytes();

@@ -7,12 +7,15 @@ pub const META: RuleMeta = RuleMeta {
     name: "expiration-not-verified",
     severity: Severity::High,
     cwe: &[613],
-    summary: "Token expiry is not checked: `verify_exp` is off, or the library never checks `exp` on this path.",
-    explanation: "`exp` is what makes a stolen or leaked token stop working. With `options={\"verify_exp\": False}` (PyJWT, python-jose) an expired token is accepted forever. Authlib's `jwt.decode` checks only the signature: `exp`, `nbf` and `iat` are checked by `claims.validate()`, so code that never calls it (in the function or in its callers) accepts expired tokens. PyJWT's `PyJWS.decode` checks only the signature, never claims.",
+    summary: "Token expiry is not checked: `verify_exp` is off, a `leeway` of more than an hour, or the library never checks `exp` on this path.",
+    explanation: "`exp` is what makes a stolen or leaked token stop working. With `options={\"verify_exp\": False}` (PyJWT, python-jose) an expired token is accepted forever. Authlib's `jwt.decode` checks only the signature: `exp`, `nbf` and `iat` are checked by `claims.validate()`, so code that never calls it (in the function or in its callers) accepts expired tokens. PyJWT's `PyJWS.decode` checks only the signature, never claims. A `leeway` of more than an hour (clock skew needs seconds) keeps expired tokens valid just as well.",
     remediation: "Leave expiry verification on (drop `verify_exp: False`), and with Authlib call `claims.validate()` on the result of `jwt.decode` before trusting it.",
     example: "claims = jwt.decode(token, key)  # authlib\nuser = claims[\"sub\"]",
     fixed_example: "claims = jwt.decode(token, key)  # authlib\nclaims.validate()\nuser = claims[\"sub\"]",
 };
+
+/// A leeway above this (one hour) keeps expired tokens valid: clock skew needs seconds.
+const MAX_LEEWAY_SECS: f64 = 3600.0;
 
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -22,20 +25,30 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             continue; // signature-not-verified already covers it
         }
         let callee = short_callee(&d.callee);
-        let (origin, msg) = match (d.kind, d.exp) {
-            (DecodeKind::Decode, Check::Off(o)) => (
+        let leeway = d
+            .leeway
+            .filter(|(secs, _)| *secs > MAX_LEEWAY_SECS && d.kind == DecodeKind::Decode);
+        let (origin, msg) = match (d.kind, d.exp, leeway) {
+            (_, Check::On | Check::Unknown, Some((secs, o))) => (
+                o,
+                format!(
+                    "`{callee}` accepts tokens up to {} after they expired (`leeway`): expiry is effectively not checked",
+                    crate::rules::long_token_lifetime::human(secs)
+                ),
+            ),
+            (DecodeKind::Decode, Check::Off(o), _) => (
                 o,
                 format!(
                     "`{callee}` is called with expiry verification switched off here (`verify_exp`): expired tokens are accepted"
                 ),
             ),
-            (DecodeKind::Decode, Check::Never) if d.library == Library::Authlib => (
+            (DecodeKind::Decode, Check::Never, _) if d.library == Library::Authlib => (
                 call_origin(d.module, d.call),
                 format!(
                     "`{callee}` (Authlib) checks only the signature and `claims.validate()` is never called: expired tokens are accepted"
                 ),
             ),
-            (DecodeKind::SignatureOnly, _) if d.library == Library::PyJwt => (
+            (DecodeKind::SignatureOnly, _, _) if d.library == Library::PyJwt => (
                 call_origin(d.module, d.call),
                 format!(
                     "`{callee}` verifies only the signature and never checks `exp`: expired tokens are accepted"
