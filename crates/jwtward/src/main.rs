@@ -2,6 +2,7 @@
 
 mod cmd;
 mod output;
+mod registry;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -21,6 +22,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', global = true, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -34,6 +38,8 @@ enum Command {
     Crack(cmd::crack::Args),
     /// Attack a running API, guided by its OpenAPI spec, and report what was proven.
     Probe(cmd::probe::Args),
+    /// Show the documentation of a rule (or list every rule).
+    Rule(cmd::rule::Args),
 }
 
 fn main() -> ExitCode {
@@ -50,11 +56,18 @@ fn main() -> ExitCode {
             };
         }
     };
+    let origin = match &cli.command {
+        Command::Probe(_) => registry::Origin::Probe,
+        Command::Token(_) | Command::Crack(_) => registry::Origin::Token,
+        Command::Scan(_) | Command::Rule(_) => registry::Origin::Scan,
+    };
+    output::set_context(origin, cli.output);
     let result = match cli.command {
         Command::Scan(args) => cmd::scan::run(args),
         Command::Token(c) => cmd::token::run(c),
         Command::Crack(args) => cmd::crack::run(args),
         Command::Probe(args) => cmd::probe::run(args),
+        Command::Rule(args) => cmd::rule::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,10 +1,16 @@
 //! `jwtward crack`: recover the HMAC key of an HS256/384/512 token.
 
-use crate::output::OutputFormat;
+/// `--format` for crack: a key is not a finding, so text or JSON only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CrackFormat {
+    Text,
+    Json,
+}
+
 use anyhow::{Context, bail};
 use jwtward_crack::{EngineKind, Mask, Outcome, Progress, SearchOptions, Target, search};
 use jwtward_jose::audit::display_secret;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -70,7 +76,7 @@ pub struct Args {
     pub threads: usize,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: OutputFormat,
+    pub format: CrackFormat,
 }
 
 fn parse_engine(s: &str) -> Result<EngineKind, String> {
@@ -127,13 +133,7 @@ fn human_count(n: f64) -> String {
 }
 
 fn print(text: &str) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(e.into());
-    }
-    Ok(())
+    crate::output::write_out(text)
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -146,11 +146,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let key = parse_key(k)?;
         let ok = target.verify(&key);
         match args.format {
-            OutputFormat::Json => print(&format!(
+            CrackFormat::Json => print(&format!(
                 "{}\n",
                 serde_json::json!({"verified": ok, "alg": target.alg.as_str()})
             ))?,
-            OutputFormat::Text => print(&format!(
+            CrackFormat::Text => print(&format!(
                 "{}: {} {} the token ({})\n",
                 if ok { "valid" } else { "invalid" },
                 display_secret(&key),
@@ -202,7 +202,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         // A second handler cannot be installed (tests call run once per process): ignore that.
         let _ = ctrlc::set_handler(move || p.stop());
     }
-    let show_bar = args.format == OutputFormat::Text && std::io::stderr().is_terminal();
+    let show_bar = args.format == CrackFormat::Text && std::io::stderr().is_terminal();
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let bar_thread = show_bar.then(|| {
         let p = progress.clone();
@@ -231,10 +231,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let _ = t.join();
     }
     let outcome: Outcome = result?;
-    let tried_now = outcome.tried.saturating_sub(args.skip);
+    // Candidates checked in this run (when found: up to and including the key).
+    let reached = match outcome.position {
+        Some(p) => p + 1,
+        None => outcome.tried,
+    };
+    let tried_now = reached.saturating_sub(args.skip);
     let r = rate(tried_now, outcome.elapsed);
     match args.format {
-        OutputFormat::Json => {
+        CrackFormat::Json => {
             let status = if outcome.key.is_some() {
                 "found"
             } else if outcome.stopped {
@@ -248,7 +253,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 "status": status,
                 "alg": target.alg.as_str(),
                 "engine": outcome.engine.as_str(),
-                "tried": outcome.tried,
+                "tried": reached,
                 "elapsed_s": outcome.elapsed.as_secs_f64(),
                 "keys_per_s": r,
             });
@@ -266,7 +271,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             print(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
         }
-        OutputFormat::Text => {
+        CrackFormat::Text => {
             let stats = format!(
                 "{} keys in {:.2}s, {} keys/s, engine {}",
                 human_count(tried_now as f64),

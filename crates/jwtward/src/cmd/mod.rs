@@ -1,4 +1,5 @@
 pub mod crack;
 pub mod probe;
+pub mod rule;
 pub mod scan;
 pub mod token;

@@ -10,14 +10,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// `--format` for probe: the shared formats plus SARIF.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ProbeFormat {
-    Text,
-    Json,
-    Sarif,
-}
-
 #[derive(clap::Args)]
 pub struct Args {
     /// Base URL of the running API (e.g. http://127.0.0.1:8000).
@@ -79,8 +71,8 @@ pub struct Args {
     /// only when the target is on loopback).
     #[arg(long, value_name = "URL")]
     pub callback_url: Option<String>,
-    #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
-    pub format: ProbeFormat,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
     /// Exit 1 when a finding at or above this severity is reported.
     #[arg(long, value_name = "SEV", default_value = "low")]
     pub fail_on: Severity,
@@ -235,35 +227,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             ..Summary::default()
         },
     );
-    match args.format {
-        ProbeFormat::Text => output::emit(&report, OutputFormat::Text, args.fail_on, &NoSources),
-        ProbeFormat::Json => output::emit(&report, OutputFormat::Json, args.fail_on, &NoSources),
-        ProbeFormat::Sarif => {
-            let doc = jwtward_report::sarif::to_sarif(
-                &report,
-                &NoSources,
-                &jwtward_report::sarif::SarifOptions {
-                    rules: jwtward_probe::RULES,
-                    category: "jwtward/probe/",
-                    root: None,
-                    tool_version: env!("CARGO_PKG_VERSION"),
-                },
-            );
-            let mut text = serde_json::to_string_pretty(&doc)?;
-            text.push('\n');
-            let mut out = std::io::stdout().lock();
-            if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush())
-                && e.kind() != std::io::ErrorKind::BrokenPipe
-            {
-                return Err(e.into());
-            }
-            Ok(if report.fails_at(args.fail_on) {
-                ExitCode::from(output::EXIT_FOUND)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
-    }
+    output::emit(&report, args.format, args.fail_on, &NoSources)
 }
 
 #[cfg(test)]

@@ -88,7 +88,7 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
 
 /// Every rule registry `scan` runs. Add a crate's `RULES` here to make its rules selectable.
 fn registries() -> Vec<&'static [RuleMeta]> {
-    vec![jwtward_scan::RULES]
+    vec![jwtward_scan::RULES, jwtward_fastapi::RULES]
 }
 
 fn all_rules() -> Vec<&'static RuleMeta> {
@@ -112,8 +112,11 @@ fn validate_rule_names(names: &[String], flag: &str) -> anyhow::Result<()> {
 
 /// Runs every analysis on the project.
 fn analyse(project: &Project, settings: &jwtward_scan::Settings) -> Vec<Finding> {
-    let findings = jwtward_scan::check(project, settings);
-    // The FastAPI route analysis (jwtward_fastapi::check) is appended here when it exists.
+    // One JWT-library model for both rule sets: the FastAPI rules use it for decode sites.
+    let model = jwtward_scan::JwtModel::build(project);
+    let mut findings = jwtward_scan::check_with_model(project, &model, settings);
+    let fastapi = jwtward_fastapi::Settings::default();
+    findings.extend(jwtward_fastapi::check_with_model(project, &model, &fastapi));
     findings
 }
 

@@ -7,7 +7,7 @@ use jwtward_jose::audit::{AuditOptions, audit, human_duration, human_time};
 use jwtward_report::text::NoSources;
 use jwtward_report::{Report, Severity, Summary};
 use serde_json::Value;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 #[derive(clap::Subcommand)]
@@ -129,12 +129,14 @@ fn inspect(args: InspectArgs) -> anyhow::Result<ExitCode> {
             }
         }
         s.push_str(&format!("signature: {} bytes\n\n", jws.signature().len()));
-        let mut out = anstream::stdout().lock();
-        if let Err(e) = out.write_all(s.as_bytes()).and_then(|_| out.flush())
-            && e.kind() != std::io::ErrorKind::BrokenPipe
-        {
-            return Err(e.into());
-        }
+        // The decoded token, then the findings, as one document (it may go to --output).
+        s.push_str(&jwtward_report::text::render_report(
+            &report,
+            &NoSources,
+            crate::output::stdout_styled(),
+        ));
+        crate::output::write_out(&s)?;
+        return Ok(crate::output::exit_code(&report, args.fail_on));
     }
     emit(&report, args.format, args.fail_on, &NoSources)
 }

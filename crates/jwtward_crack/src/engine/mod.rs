@@ -268,42 +268,50 @@ impl Engine {
                     && self.target.verify(k)
             }),
             Imp::Lanes256(p, w) => match w {
-                Width::Portable => run::<1, u32>(keys, &self.target, key_words_256, |b| {
+                Width::Portable => run::<1, u32>(keys, &self.target, fill_256, |b| {
                     lanes::portable256::check(p, b)
                 }),
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: `Engine::new` checked that the CPU has AVX2.
-                Width::Avx2 => run::<8, u32>(keys, &self.target, key_words_256, |b| unsafe {
+                Width::Avx2 => run::<8, u32>(keys, &self.target, fill_256, |b| unsafe {
                     lanes::avx2_256::check(p, b)
                 }),
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: `Engine::new` checked that the CPU has AVX-512F.
-                Width::Avx512 => run::<16, u32>(keys, &self.target, key_words_256, |b| unsafe {
+                Width::Avx512 => run::<16, u32>(keys, &self.target, fill_256, |b| unsafe {
                     lanes::avx512_256::check(p, b)
                 }),
             },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Engine::new` checked that the CPU has SHA, SSE4.1 and SSSE3.
-            Imp::ShaNi2(p) => run::<2, u32>(keys, &self.target, key_words_256, |b| unsafe {
+            Imp::ShaNi2(p) => run::<2, u32>(keys, &self.target, fill_256, |b| unsafe {
                 shani::check2(p, b)
             }),
             Imp::Lanes512(p, w) => {
                 let alg = self.target.alg;
-                let words = move |k: &[u8]| key_words_512(k, alg);
                 match w {
-                    Width::Portable => run::<1, u64>(keys, &self.target, words, |b| {
-                        lanes::portable512::check(p, b)
-                    }),
+                    Width::Portable => run::<1, u64>(
+                        keys,
+                        &self.target,
+                        |k, b, l| fill_512(k, alg, b, l),
+                        |b| lanes::portable512::check(p, b),
+                    ),
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: `Engine::new` checked that the CPU has AVX2.
-                    Width::Avx2 => run::<4, u64>(keys, &self.target, words, |b| unsafe {
-                        lanes::avx2_512::check(p, b)
-                    }),
+                    Width::Avx2 => run::<4, u64>(
+                        keys,
+                        &self.target,
+                        |k, b, l| fill_512(k, alg, b, l),
+                        |b| unsafe { lanes::avx2_512::check(p, b) },
+                    ),
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: `Engine::new` checked that the CPU has AVX-512F.
-                    Width::Avx512 => run::<8, u64>(keys, &self.target, words, |b| unsafe {
-                        lanes::avx512_512::check(p, b)
-                    }),
+                    Width::Avx512 => run::<8, u64>(
+                        keys,
+                        &self.target,
+                        |k, b, l| fill_512(k, alg, b, l),
+                        |b| unsafe { lanes::avx512_512::check(p, b) },
+                    ),
                 }
             }
         }
@@ -311,21 +319,18 @@ impl Engine {
 }
 
 /// Feeds `keys` to a `N`-lane kernel, transposing each group into `[word][lane]` order.
+/// `fill` writes one key's non-zero block words into its lane of a zeroed block.
 #[inline(always)]
-#[allow(clippy::needless_range_loop)]
 fn run<const N: usize, W: Copy + Default>(
     keys: &[&[u8]],
     target: &Target,
-    words: impl Fn(&[u8]) -> [W; 16],
+    fill: impl Fn(&[u8], &mut [[W; N]; 16], usize),
     kernel: impl Fn(&[[W; N]; 16]) -> u32,
 ) -> Option<usize> {
-    let mut block = [[W::default(); N]; 16];
     for (g, group) in keys.chunks(N).enumerate() {
+        let mut block = [[W::default(); N]; 16];
         for lane in 0..N {
-            let w = words(group.get(lane).unwrap_or(&group[0]));
-            for (j, wj) in w.iter().enumerate() {
-                block[j][lane] = *wj;
-            }
+            fill(group.get(lane).unwrap_or(&group[0]), &mut block, lane);
         }
         let mut mask = kernel(&block);
         if group.len() < N {
@@ -340,6 +345,52 @@ fn run<const N: usize, W: Copy + Default>(
         }
     }
     None
+}
+
+/// Writes `key` as big-endian 32-bit words into `lane` (keys over 64 bytes are hashed first).
+#[inline(always)]
+fn fill_256<const N: usize>(key: &[u8], block: &mut [[u32; N]; 16], lane: usize) {
+    if key.len() > 64 {
+        for (j, w) in key_words_256(key).iter().enumerate() {
+            block[j][lane] = *w;
+        }
+        return;
+    }
+    let mut chunks = key.chunks_exact(4);
+    let mut j = 0;
+    for c in &mut chunks {
+        block[j][lane] = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
+        j += 1;
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut b = [0u8; 4];
+        b[..rest.len()].copy_from_slice(rest);
+        block[j][lane] = u32::from_be_bytes(b);
+    }
+}
+
+/// Writes `key` as big-endian 64-bit words into `lane` (keys over 128 bytes are hashed first).
+#[inline(always)]
+fn fill_512<const N: usize>(key: &[u8], alg: HmacAlg, block: &mut [[u64; N]; 16], lane: usize) {
+    if key.len() > 128 {
+        for (j, w) in key_words_512(key, alg).iter().enumerate() {
+            block[j][lane] = *w;
+        }
+        return;
+    }
+    let mut chunks = key.chunks_exact(8);
+    let mut j = 0;
+    for c in &mut chunks {
+        block[j][lane] = u64::from_be_bytes(c.try_into().expect("8 bytes"));
+        j += 1;
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut b = [0u8; 8];
+        b[..rest.len()].copy_from_slice(rest);
+        block[j][lane] = u64::from_be_bytes(b);
+    }
 }
 
 #[inline]

@@ -1,0 +1,75 @@
+//! Every rule jwtward can report, by the subcommand that reports it. One place, built from the
+//! registries of the crates, so `--select`, SARIF's rule list and `jwtward rule` agree.
+
+use jwtward_report::RuleMeta;
+
+/// The subcommands that report findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Scan,
+    Probe,
+    Token,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Scan => "scan",
+            Origin::Probe => "probe",
+            Origin::Token => "token",
+        }
+    }
+}
+
+/// The rules one subcommand reports.
+pub fn rules(origin: Origin) -> Vec<&'static RuleMeta> {
+    match origin {
+        Origin::Scan => jwtward_scan::RULES
+            .iter()
+            .chain(std::iter::once(
+                &jwtward_report::suppress::UNUSED_SUPPRESSION,
+            ))
+            .collect(),
+        Origin::Probe => jwtward_probe::RULES.iter().collect(),
+        Origin::Token => jwtward_jose::audit::RULES.to_vec(),
+    }
+}
+
+/// Every rule of every subcommand.
+pub fn all() -> Vec<(&'static RuleMeta, Origin)> {
+    [Origin::Scan, Origin::Probe, Origin::Token]
+        .into_iter()
+        .flat_map(|o| rules(o).into_iter().map(move |r| (r, o)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_are_kebab_case_and_unique_per_subcommand() {
+        for origin in [Origin::Scan, Origin::Probe, Origin::Token] {
+            let mut seen = HashSet::new();
+            for r in rules(origin) {
+                assert!(
+                    !r.name.is_empty()
+                        && r.name
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                    "{} is not kebab-case",
+                    r.name
+                );
+                assert!(
+                    seen.insert(r.name),
+                    "{} registered twice in {origin:?}",
+                    r.name
+                );
+                assert!(!r.summary.is_empty(), "{} has no summary", r.name);
+                assert!(!r.explanation.is_empty(), "{} has no explanation", r.name);
+                assert!(!r.remediation.is_empty(), "{} has no remediation", r.name);
+            }
+        }
+    }
+}
