@@ -26,6 +26,7 @@ pub fn rules(origin: Origin) -> Vec<&'static RuleMeta> {
     match origin {
         Origin::Scan => jwtward_scan::RULES
             .iter()
+            .chain(jwtward_fastapi::RULES.iter())
             .chain(std::iter::once(
                 &jwtward_report::suppress::UNUSED_SUPPRESSION,
             ))

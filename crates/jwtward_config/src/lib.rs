@@ -60,12 +60,10 @@ pub struct Options {
     /// Extra path patterns that are public by design (`*` wildcards), e.g. `/metrics`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub public_paths: Vec<String>,
-    /// Qualified names of project-specific auth dependencies (e.g. `app.deps.require_user`).
+    /// Project-specific auth dependencies (`app.deps.require_user` or `require_user`): a route
+    /// that depends on one counts as authenticated.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub auth_dependencies: Vec<String>,
-    /// Qualified names of project-specific token-decoding helpers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub token_helpers: Vec<String>,
 }
 
 /// A duration in seconds, written as a number or as `30s`, `90m`, `12h`, `7d`, `2w`.
@@ -89,24 +87,47 @@ pub fn format_duration(secs: u64) -> String {
     format!("{secs}s")
 }
 
-/// Parses `3600`, `30s`, `90m`, `12h`, `7d`, `2w`.
+/// Parses a duration: `3600` (seconds), `30s`, `90m`, `12h`, `7d`, `2w`, `1h30m`.
 pub fn parse_duration(s: &str) -> Result<u64, String> {
     let s = s.trim();
-    let (num, mult) = match s.char_indices().last() {
-        Some((i, 's')) => (&s[..i], 1),
-        Some((i, 'm')) => (&s[..i], 60),
-        Some((i, 'h')) => (&s[..i], 3_600),
-        Some((i, 'd')) => (&s[..i], 86_400),
-        Some((i, 'w')) => (&s[..i], 604_800),
-        _ => (s, 1),
-    };
-    num.trim()
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(mult))
-        .ok_or_else(|| {
-            format!("`{s}` is not a duration (use seconds or a number with s, m, h, d or w)")
-        })
+    if s.is_empty() {
+        return Err("empty duration".into());
+    }
+    if let Ok(n) = s.parse::<u64>() {
+        return Ok(n);
+    }
+    let mut total: u64 = 0;
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let mul = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            'w' => 604800,
+            _ => {
+                return Err(format!(
+                    "invalid duration `{s}`: unknown unit `{c}` (use s, m, h, d, w)"
+                ));
+            }
+        };
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("invalid duration `{s}`: a number must come before `{c}`"))?;
+        total = n
+            .checked_mul(mul)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(|| format!("duration `{s}` is too large"))?;
+        num.clear();
+    }
+    if !num.is_empty() {
+        return Err(format!("invalid duration `{s}`: `{num}` has no unit"));
+    }
+    Ok(total)
 }
 
 impl<'de> Deserialize<'de> for Duration {
@@ -351,6 +372,9 @@ mod tests {
         assert_eq!(parse_duration("3600"), Ok(3600));
         assert_eq!(parse_duration("7d"), Ok(604_800));
         assert!(parse_duration("h").is_err());
+        assert_eq!(parse_duration("1h30m"), Ok(5400));
+        assert!(parse_duration("12x").is_err());
+        assert!(parse_duration("10h5").is_err());
         assert!(parse_duration("99999999999999999999w").is_err());
         assert_eq!(format_duration(86_400), "1d");
         assert_eq!(format_duration(5400), "90m");

@@ -21,12 +21,15 @@ use jwtward_report::{Finding, Location, RuleMeta, TraceStep};
 pub struct Settings {
     /// Access tokens living longer than this are `long-token-lifetime` findings (default 24 h).
     pub long_token_lifetime_threshold_secs: u64,
+    /// Extra keys to treat as known-weak (`weak-secrets` in the configuration).
+    pub extra_weak_secrets: Vec<String>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             long_token_lifetime_threshold_secs: 24 * 3600,
+            extra_weak_secrets: Vec::new(),
         }
     }
 }
@@ -56,6 +59,19 @@ pub struct Ctx<'a, 'p> {
 }
 
 impl Ctx<'_, '_> {
+    /// Why `key` is weak: a key listed in the settings, or [`secrets::weakness`].
+    pub fn weakness(&self, key: &[u8]) -> Option<secrets::Weakness> {
+        if self
+            .settings
+            .extra_weak_secrets
+            .iter()
+            .any(|s| s.as_bytes() == key)
+        {
+            return Some(secrets::Weakness::Configured);
+        }
+        secrets::weakness(key)
+    }
+
     /// Report location of an origin.
     pub fn location(&self, o: Origin) -> Location {
         self.project.module(o.module).location(o.range)

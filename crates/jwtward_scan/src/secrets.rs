@@ -76,6 +76,8 @@ pub enum Weakness {
     Placeholder(&'static str),
     Short(usize),
     LowEntropy,
+    /// Listed in the configuration's `weak-secrets`.
+    Configured,
 }
 
 impl Weakness {
@@ -87,6 +89,7 @@ impl Weakness {
                 format!("only {n} bytes long (HMAC keys need at least {MIN_KEY_BYTES})")
             }
             Weakness::LowEntropy => "low-entropy (few distinct characters, guessable)".into(),
+            Weakness::Configured => "listed in `weak-secrets` of the configuration".into(),
         }
     }
 }

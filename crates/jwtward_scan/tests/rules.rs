@@ -121,6 +121,7 @@ fn threshold_is_configurable() {
             &project,
             &Settings {
                 long_token_lifetime_threshold_secs: secs,
+                ..Settings::default()
             },
         )
         .into_iter()
@@ -131,6 +132,35 @@ fn threshold_is_configurable() {
     // 2 and 7 days stay under a 10-day threshold; 30 days does not.
     assert_eq!(count(10 * 86400), 1);
     assert_eq!(count(365 * 86400), 0);
+}
+
+#[test]
+fn configured_weak_secrets_are_weak() {
+    // A strong-looking literal key is `hardcoded-secret`; once the configuration lists it as
+    // known-weak (a key that leaked, say) it is `weak-secret` instead.
+    let project = Project::load(
+        &[PathBuf::from(
+            "tests/fixtures/hardcoded-secret/vulnerable/literal.py",
+        )],
+        &DiscoveryOptions::default(),
+    )
+    .unwrap();
+    let rules = |extra: Vec<String>| -> Vec<String> {
+        check(
+            &project,
+            &Settings {
+                extra_weak_secrets: extra,
+                ..Settings::default()
+            },
+        )
+        .into_iter()
+        .map(|f| f.rule)
+        .filter(|r| r == "weak-secret" || r == "hardcoded-secret")
+        .collect()
+    };
+    assert_eq!(rules(vec![]), vec!["hardcoded-secret"]);
+    let listed = rules(vec!["q8Zt1LrX0bVf3JmP7sWc5nYh2KgD9eRa6TuE4oIwNx".into()]);
+    assert_eq!(listed, vec!["weak-secret"]);
 }
 
 #[test]

@@ -1,12 +1,31 @@
 //! `jwtward scan PATH...`: static analysis of Python source.
 
-use crate::output::{OutputFormat, emit};
+use crate::output::{self, OutputFormat, emit};
+use anyhow::{Context as _, bail};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use jwtward_config::{ConfigFile, parse_duration};
 use jwtward_python::{DiscoveryOptions, Project};
+use jwtward_report::html::{AuthStatus, RouteCoverage};
 use jwtward_report::text::DiskSources;
 use jwtward_report::{Finding, Report, RuleMeta, Severity, Summary};
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// `--format` for scan: the shared formats plus the HTML coverage report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScanFormat {
+    /// Code frames for people (colour on a terminal).
+    Text,
+    /// `{"version": 1, "findings": [...], "errors": [...], "summary": {...}}`.
+    Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions annotations.
+    Github,
+    /// One self-contained HTML page: the authentication coverage map and the findings.
+    Html,
+}
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -15,84 +34,63 @@ pub struct Args {
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: OutputFormat,
-    /// Exit with 1 when a finding at or above this severity is reported.
-    #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
-    pub fail_on: Severity,
-    /// Only run these rules (comma-separated rule names).
+    pub format: ScanFormat,
+    /// Exit with 1 when a finding at or above this severity is reported [default: low, or
+    /// `fail-on` of the configuration].
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Only run these rules (comma-separated rule names); replaces `select` of the configuration.
     #[arg(long, value_name = "RULE,...", value_delimiter = ',')]
     pub select: Vec<String>,
-    /// Do not run these rules (comma-separated rule names).
+    /// Do not run these rules (comma-separated rule names); added to `ignore` of the configuration.
     #[arg(long, value_name = "RULE,...", value_delimiter = ',')]
     pub ignore: Vec<String>,
     /// Skip files and directories matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Apply the exclusions to files named on the command line too (for pre-commit).
+    #[arg(long)]
+    pub force_exclude: bool,
     /// Also scan files ignored by .gitignore / .ignore.
     #[arg(long)]
     pub no_respect_gitignore: bool,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
-    /// Access-token lifetime above which `long-token-lifetime` reports (e.g. 24h, 90m, 7d, 3600s).
-    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
-    pub token_lifetime_threshold: u64,
+    /// Access-token lifetime above which `long-token-lifetime` reports (e.g. 24h, 90m, 7d,
+    /// 3600s) [default: 24h, or `token-lifetime-threshold` of the configuration].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub token_lifetime_threshold: Option<u64>,
+    /// Use this configuration file instead of discovering one.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    pub isolated: bool,
+    /// Print the resolved configuration and exit.
+    #[arg(long)]
+    pub show_settings: bool,
+    /// Report `# jwtward: ignore[...]` comments that suppress nothing.
+    #[arg(long)]
+    pub report_unused_ignores: bool,
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in this baseline file and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// With --format html: merge a `jwtward probe --format json` report into the coverage map.
+    #[arg(long, value_name = "FILE")]
+    pub probe_report: Option<PathBuf>,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
 }
 
-/// `24h`, `90m`, `7d`, `1h30m`, `3600s`, `3600` (seconds).
-pub fn parse_duration(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Err("empty duration".into());
-    }
-    if let Ok(n) = s.parse::<u64>() {
-        return Ok(n);
-    }
-    let mut total: u64 = 0;
-    let mut num = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let mul = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86400,
-            'w' => 604800,
-            _ => {
-                return Err(format!(
-                    "invalid duration `{s}`: unknown unit `{c}` (use s, m, h, d, w)"
-                ));
-            }
-        };
-        let n: u64 = num
-            .parse()
-            .map_err(|_| format!("invalid duration `{s}`: a number must come before `{c}`"))?;
-        total = n
-            .checked_mul(mul)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(|| format!("duration `{s}` is too large"))?;
-        num.clear();
-    }
-    if !num.is_empty() {
-        return Err(format!("invalid duration `{s}`: `{num}` has no unit"));
-    }
-    Ok(total)
-}
-
-/// Every rule registry `scan` runs. Add a crate's `RULES` here to make its rules selectable.
-fn registries() -> Vec<&'static [RuleMeta]> {
-    vec![jwtward_scan::RULES, jwtward_fastapi::RULES]
-}
-
+/// Every rule `scan` can report (the registry of `crate::registry`).
 fn all_rules() -> Vec<&'static RuleMeta> {
-    registries().into_iter().flatten().collect()
+    crate::registry::rules(crate::registry::Origin::Scan)
 }
 
 fn validate_rule_names(names: &[String], flag: &str) -> anyhow::Result<()> {
@@ -110,88 +108,416 @@ fn validate_rule_names(names: &[String], flag: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs every analysis on the project.
-fn analyse(project: &Project, settings: &jwtward_scan::Settings) -> Vec<Finding> {
+/// Runs every analysis on the project; with `routes`, also returns the route table.
+fn analyse(
+    project: &Project,
+    settings: &jwtward_scan::Settings,
+    routes: bool,
+) -> (Vec<Finding>, Vec<jwtward_fastapi::RouteInfo>) {
     // One JWT-library model for both rule sets: the FastAPI rules use it for decode sites.
     let model = jwtward_scan::JwtModel::build(project);
     let mut findings = jwtward_scan::check_with_model(project, &model, settings);
     let fastapi = jwtward_fastapi::Settings::default();
     findings.extend(jwtward_fastapi::check_with_model(project, &model, &fastapi));
-    findings
+    let table = if routes {
+        jwtward_fastapi::route_table_with_model(project, &model)
+    } else {
+        Vec::new()
+    };
+    (findings, table)
+}
+
+/// The configuration in force: `--config`, else the nearest file, unless `--isolated`.
+fn resolve_config(args: &Args) -> anyhow::Result<Option<ConfigFile>> {
+    if args.isolated {
+        return Ok(None);
+    }
+    let file = match &args.config {
+        Some(path) => match jwtward_config::load(path)? {
+            Some(f) => Some(f),
+            None => bail!("{} has no [tool.jwtward] table", path.display()),
+        },
+        None => jwtward_config::discover(&args.paths[0])?,
+    };
+    if let Some(f) = &file {
+        let known: Vec<&str> = all_rules().iter().map(|r| r.name).collect();
+        jwtward_config::check_rule_names(f, &known)?;
+    }
+    Ok(file)
+}
+
+/// What a run does, after the command line and the configuration are merged.
+#[derive(Debug, serde::Serialize)]
+struct Settings {
+    config_file: Option<PathBuf>,
+    select: Vec<String>,
+    ignore: Vec<String>,
+    per_file_ignores: std::collections::BTreeMap<String, Vec<String>>,
+    exclude: Vec<String>,
+    default_exclusions: bool,
+    respect_gitignore: bool,
+    fail_on: Severity,
+    token_lifetime_threshold: String,
+    weak_secrets: usize,
+    public_paths: Vec<String>,
+    auth_dependencies: Vec<String>,
+}
+
+fn clean(list: &[String]) -> Vec<String> {
+    list.iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// A path pattern of `public-paths`: `*` matches within a segment, a trailing `*` anything.
+fn path_matches(pattern: &str, path: &str) -> bool {
+    fn go(p: &[u8], s: &[u8]) -> bool {
+        match (p.first(), s.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => {
+                if p.len() == 1 {
+                    return true; // a trailing `*` matches the rest
+                }
+                (0..=s.len())
+                    .take_while(|&i| i == 0 || s[i - 1] != b'/')
+                    .any(|i| go(&p[1..], &s[i..]))
+            }
+            (Some(a), Some(b)) if a == b => go(&p[1..], &s[1..]),
+            _ => false,
+        }
+    }
+    go(pattern.as_bytes(), path.as_bytes())
+}
+
+/// True when a route's dependency chain names one of the configured auth dependencies
+/// (a qualified name matches on its last component).
+fn uses_auth_dependency(route: &jwtward_fastapi::RouteInfo, names: &[String]) -> bool {
+    route.chain.iter().any(|link| {
+        names.iter().any(|n| {
+            let last = n.rsplit('.').next().unwrap_or(n);
+            let dep = link.dependency.as_str();
+            dep.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|tok| tok == last)
+        })
+    })
+}
+
+/// Files named on the command line that the exclusions cover (`--force-exclude`).
+fn force_excluded(path: &Path, exclusions: &GlobSet, default_exclusions: bool) -> bool {
+    if !path.is_file() {
+        return false;
+    }
+    let text = path.to_string_lossy();
+    let text = text.strip_prefix("./").unwrap_or(&text);
+    if exclusions.is_match(text) || path.file_name().is_some_and(|n| exclusions.is_match(n)) {
+        return true;
+    }
+    default_exclusions
+        && path.components().any(|c| {
+            matches!(
+                c.as_os_str().to_str(),
+                Some(
+                    ".venv"
+                        | "venv"
+                        | ".tox"
+                        | ".nox"
+                        | "site-packages"
+                        | "node_modules"
+                        | "__pycache__"
+                )
+            )
+        })
+}
+
+fn globset(patterns: &[String]) -> anyhow::Result<GlobSet> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(Glob::new(p).with_context(|| format!("bad exclude glob `{p}`"))?);
+        b.add(Glob::new(&format!("**/{p}")).with_context(|| format!("bad exclude glob `{p}`"))?);
+    }
+    Ok(b.build()?)
+}
+
+fn coverage(routes: &[jwtward_fastapi::RouteInfo], s: &Settings) -> Vec<RouteCoverage> {
+    let mut out = Vec::new();
+    for r in routes {
+        let mut auth = match r.auth {
+            jwtward_fastapi::Auth::Protected => AuthStatus::Protected,
+            jwtward_fastapi::Auth::Optional => AuthStatus::Optional,
+            jwtward_fastapi::Auth::FailOpen => AuthStatus::FailOpen,
+            jwtward_fastapi::Auth::None => AuthStatus::None,
+            jwtward_fastapi::Auth::PublicByDesign => AuthStatus::Public,
+        };
+        if auth == AuthStatus::None && s.public_paths.iter().any(|p| path_matches(p, &r.path)) {
+            auth = AuthStatus::Public;
+        }
+        if auth == AuthStatus::None && uses_auth_dependency(r, &s.auth_dependencies) {
+            auth = AuthStatus::Protected;
+        }
+        // Routes are grouped by their app and the first segment of their path.
+        let group = r
+            .path
+            .split('/')
+            .find(|seg| !seg.is_empty())
+            .map(|seg| format!("/{seg}"))
+            .unwrap_or_else(|| "/".to_string());
+        let chain = r
+            .chain
+            .iter()
+            .map(|l| format!("{} ({})", l.dependency, l.effect))
+            .collect::<Vec<_>>();
+        let (file, line) = r
+            .handler_location
+            .as_ref()
+            .map(|l| (l.file.clone(), l.line))
+            .unwrap_or((r.location.file.clone(), r.location.line));
+        for m in &r.methods {
+            out.push(RouteCoverage {
+                app: r.app.clone(),
+                group: group.clone(),
+                method: m.clone(),
+                path: r.path.clone(),
+                handler: r.handler.clone().unwrap_or_else(|| "?".into()),
+                file: file.clone(),
+                line,
+                auth,
+                chain: chain.clone(),
+            });
+        }
+    }
+    out
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let select: Vec<String> = args
-        .select
-        .iter()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
-    let ignore: Vec<String> = args
-        .ignore
-        .iter()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let config = resolve_config(&args)?;
+    let opts_file = config
+        .as_ref()
+        .map(|c| c.options.clone())
+        .unwrap_or_default();
+    let mut select = clean(&args.select);
+    if select.is_empty() {
+        select = clean(opts_file.select.as_deref().unwrap_or(&[]));
+    }
+    let mut ignore = clean(&opts_file.ignore);
+    ignore.extend(clean(&args.ignore));
     validate_rule_names(&select, "--select")?;
     validate_rule_names(&ignore, "--ignore")?;
+    if args.probe_report.is_some() && args.format != ScanFormat::Html {
+        bail!("--probe-report only applies to --format html");
+    }
+    let default_exclusions = opts_file.exclude.is_none();
+    let mut exclude = opts_file.exclude.clone().unwrap_or_default();
+    exclude.extend(opts_file.extend_exclude.iter().cloned());
+    exclude.extend(args.exclude.iter().cloned());
+    let threshold = args
+        .token_lifetime_threshold
+        .or(opts_file.token_lifetime_threshold.map(|d| d.0))
+        .unwrap_or(24 * 3600);
+    let settings = Settings {
+        config_file: config.as_ref().map(|c| c.path.clone()),
+        select: select.clone(),
+        ignore: ignore.clone(),
+        per_file_ignores: opts_file.per_file_ignores.clone(),
+        exclude: exclude.clone(),
+        default_exclusions,
+        respect_gitignore: !args.no_respect_gitignore
+            && opts_file.respect_gitignore.unwrap_or(true),
+        fail_on: args.fail_on.or(opts_file.fail_on).unwrap_or(Severity::Low),
+        token_lifetime_threshold: jwtward_config::format_duration(threshold),
+        weak_secrets: opts_file.weak_secrets.len(),
+        public_paths: opts_file.public_paths.clone(),
+        auth_dependencies: opts_file.auth_dependencies.clone(),
+    };
+    if args.show_settings {
+        let mut text = serde_json::to_string_pretty(&settings)?;
+        text.push('\n');
+        output::write_out(&text)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let mut paths = args.paths.clone();
+    if args.force_exclude {
+        let set = globset(&exclude)?;
+        paths.retain(|p| !force_excluded(p, &set, default_exclusions));
+        if paths.is_empty() {
+            let report = Report::new(Vec::new(), Vec::new(), Summary::default());
+            return emit_report(&args, &settings, &report, &[], None);
+        }
+    }
     let opts = DiscoveryOptions {
-        respect_gitignore: !args.no_respect_gitignore,
-        exclude: args.exclude.clone(),
+        respect_gitignore: settings.respect_gitignore,
+        skip_venvs: default_exclusions,
+        exclude,
         threads: args.threads.map(usize::from),
         ..DiscoveryOptions::default()
     };
-    let settings = jwtward_scan::Settings {
-        long_token_lifetime_threshold_secs: args.token_lifetime_threshold,
+    let scan_settings = jwtward_scan::Settings {
+        long_token_lifetime_threshold_secs: threshold,
+        extra_weak_secrets: opts_file.weak_secrets.clone(),
     };
-    let paths = args.paths.clone();
+    let want_routes = args.format == ScanFormat::Html
+        || !settings.public_paths.is_empty()
+        || !settings.auth_dependencies.is_empty();
     // Deeply nested source recurses deeply: analyse on a thread with a large stack.
     let handle = std::thread::Builder::new()
         .name("jwtward-scan".into())
         .stack_size(256 * 1024 * 1024)
-        .spawn(move || -> anyhow::Result<Report> {
-            let timings = std::env::var_os("JWTWARD_TIMINGS").is_some();
-            let t0 = std::time::Instant::now();
-            let project = Project::load(&paths, &opts)?;
-            let t1 = std::time::Instant::now();
-            let findings = analyse(&project, &settings);
-            if timings {
-                eprintln!(
-                    "jwtward: load+parse {:.3}s, analysis {:.3}s",
-                    (t1 - t0).as_secs_f64(),
-                    t1.elapsed().as_secs_f64()
-                );
-            }
-            let findings: Vec<Finding> = findings
-                .into_iter()
-                .filter(|f| select.is_empty() || select.contains(&f.rule))
-                .filter(|f| !ignore.contains(&f.rule))
-                .collect();
-            let summary = Summary {
-                files: Some(project.modules.len()),
-                lines: Some(project.line_count()),
-                ..Summary::default()
-            };
-            Ok(Report::new(findings, project.errors.clone(), summary))
-        })?;
-    let report = handle
+        .spawn(
+            move || -> anyhow::Result<(Project, Vec<Finding>, Vec<jwtward_fastapi::RouteInfo>)> {
+                let timings = std::env::var_os("JWTWARD_TIMINGS").is_some();
+                let t0 = std::time::Instant::now();
+                let project = Project::load(&paths, &opts)?;
+                let t1 = std::time::Instant::now();
+                let (findings, routes) = analyse(&project, &scan_settings, want_routes);
+                if timings {
+                    eprintln!(
+                        "jwtward: load+parse {:.3}s, analysis {:.3}s",
+                        (t1 - t0).as_secs_f64(),
+                        t1.elapsed().as_secs_f64()
+                    );
+                }
+                Ok((project, findings, routes))
+            },
+        )?;
+    let (project, findings, routes) = handle
         .join()
         .map_err(|_| anyhow::anyhow!("the analysis thread panicked"))??;
-    emit(&report, args.format, args.fail_on, &DiskSources)
+
+    // Rule selection, per-file ignores and the route settings of the configuration.
+    let per_file = config
+        .as_ref()
+        .map(ConfigFile::per_file_ignores)
+        .unwrap_or_default();
+    let config_dir = config
+        .as_ref()
+        .map(|c| std::path::absolute(c.dir()).unwrap_or_else(|_| c.dir().to_path_buf()));
+    let public: HashSet<(String, String)> = routes
+        .iter()
+        .filter(|r| {
+            settings
+                .public_paths
+                .iter()
+                .any(|p| path_matches(p, &r.path))
+                || uses_auth_dependency(r, &settings.auth_dependencies)
+        })
+        .flat_map(|r| r.methods.iter().map(|m| (m.clone(), r.path.clone())))
+        .collect();
+    let findings: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| select.is_empty() || select.contains(&f.rule))
+        .filter(|f| !ignore.contains(&f.rule))
+        .filter(|f| {
+            let (Some(loc), Some(dir)) = (&f.location, &config_dir) else {
+                return true;
+            };
+            let abs = std::path::absolute(&loc.file).unwrap_or_else(|_| PathBuf::from(&loc.file));
+            let Ok(rel) = abs.strip_prefix(dir) else {
+                return true;
+            };
+            !per_file
+                .iter()
+                .any(|(set, rules)| set.is_match(rel) && rules.contains(&f.rule))
+        })
+        .filter(|f| {
+            !(f.rule == "unprotected-route"
+                && matches!((&f.method, &f.path), (Some(m), Some(p)) if public.contains(&(m.clone(), p.clone()))))
+        })
+        .collect();
+
+    // Inline suppressions, then the baseline.
+    let files: Vec<String> = if args.report_unused_ignores {
+        project
+            .modules
+            .iter()
+            .map(|m| m.display_path.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let applied =
+        jwtward_report::suppress::apply(findings, &DiskSources, args.report_unused_ignores, &files);
+    let mut findings = applied.kept;
+    findings.extend(applied.unused);
+    if let Some(path) = &args.write_baseline {
+        let n = jwtward_report::baseline::write(path, &findings, &DiskSources)
+            .with_context(|| format!("cannot write baseline {}", path.display()))?;
+        eprintln!("jwtward: recorded {n} findings in {}", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(path) = &args.baseline {
+        let (kept, _dropped) = jwtward_report::baseline::filter(path, findings, &DiskSources)
+            .map_err(anyhow::Error::msg)?;
+        findings = kept;
+    }
+    let summary = Summary {
+        files: Some(project.modules.len()),
+        lines: Some(project.line_count()),
+        ..Summary::default()
+    };
+    let report = Report::new(findings, project.errors.clone(), summary);
+    let probe = match &args.probe_report {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read probe report {}", p.display()))?;
+            Some(serde_json::from_str::<Report>(&text).with_context(|| {
+                format!(
+                    "{} is not a `jwtward probe --format json` report",
+                    p.display()
+                )
+            })?)
+        }
+        None => None,
+    };
+    emit_report(&args, &settings, &report, &routes, probe.as_ref())
+}
+
+fn emit_report(
+    args: &Args,
+    settings: &Settings,
+    report: &Report,
+    routes: &[jwtward_fastapi::RouteInfo],
+    probe: Option<&Report>,
+) -> anyhow::Result<ExitCode> {
+    let format = match args.format {
+        ScanFormat::Text => OutputFormat::Text,
+        ScanFormat::Json => OutputFormat::Json,
+        ScanFormat::Sarif => OutputFormat::Sarif,
+        ScanFormat::Github => OutputFormat::Github,
+        ScanFormat::Html => {
+            let title = format!(
+                "jwtward scan: {}",
+                args.paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+            let html = jwtward_report::html::render(
+                &title,
+                report,
+                &coverage(routes, settings),
+                probe,
+                &DiskSources,
+            );
+            output::write_out(&html)?;
+            return Ok(output::exit_code(report, settings.fail_on));
+        }
+    };
+    emit(report, format, settings.fail_on, &DiskSources)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration;
+    use super::path_matches;
 
     #[test]
-    fn durations() {
-        assert_eq!(parse_duration("24h"), Ok(86400));
-        assert_eq!(parse_duration("1h30m"), Ok(5400));
-        assert_eq!(parse_duration("3600"), Ok(3600));
-        assert_eq!(parse_duration("7d"), Ok(604800));
-        assert!(parse_duration("12x").is_err());
-        assert!(parse_duration("h").is_err());
-        assert!(parse_duration("10h5").is_err());
+    fn public_path_patterns() {
+        assert!(path_matches("/metrics", "/metrics"));
+        assert!(!path_matches("/metrics", "/metrics/x"));
+        assert!(path_matches("/public/*", "/public/a/b"));
+        assert!(path_matches("/items/*/preview", "/items/{id}/preview"));
+        assert!(!path_matches("/items/*/preview", "/items/a/b/preview"));
+        assert!(!path_matches("/admin", "/administrator"));
     }
 }

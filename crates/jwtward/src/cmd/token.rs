@@ -42,19 +42,10 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 }
 
 fn parse_duration(s: &str) -> Result<i64, String> {
-    let s = s.trim();
-    let (num, mult) = match s.chars().last() {
-        Some('s') => (&s[..s.len() - 1], 1),
-        Some('m') => (&s[..s.len() - 1], 60),
-        Some('h') => (&s[..s.len() - 1], 3600),
-        Some('d') => (&s[..s.len() - 1], 86_400),
-        _ => (s, 1),
-    };
-    num.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .map(|n| n * mult)
-        .ok_or_else(|| format!("`{s}` is not a duration (e.g. 3600, 30m, 12h, 7d)"))
+    match jwtward_config::parse_duration(s)? {
+        0 => Err(format!("`{s}` is not a positive duration")),
+        n => i64::try_from(n).map_err(|_| format!("duration `{s}` is too large")),
+    }
 }
 
 pub fn run(c: TokenCommand) -> anyhow::Result<ExitCode> {

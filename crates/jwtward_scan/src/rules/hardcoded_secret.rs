@@ -1,6 +1,6 @@
 use crate::rules::Seen;
 use crate::rules::weak_secret::key_uses;
-use crate::secrets::{is_pem, is_private_pem, weakness};
+use crate::secrets::{is_pem, is_private_pem};
 use crate::{Ctx, finding};
 use jwtward_report::{Finding, RuleMeta, Severity};
 
@@ -23,7 +23,7 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         if is_pem(&u.bytes) && !private {
             continue; // a public key is meant to be public
         }
-        if !private && (u.hmac == Some(false) || weakness(&u.bytes).is_some()) {
+        if !private && (u.hmac == Some(false) || ctx.weakness(&u.bytes).is_some()) {
             continue;
         }
         let loc = ctx.location(u.origin);

@@ -1,7 +1,7 @@
 use crate::jwt_model::{Algorithms, DecodeKind};
 use crate::rules::Seen;
 use crate::rules::algorithm_confusion::{Family, family};
-use crate::secrets::{is_pem, preview, weakness};
+use crate::secrets::{is_pem, preview};
 use crate::{Ctx, decode_trace, encode_trace, finding, place};
 use jwtward_python::{Origin, Ranged};
 use jwtward_report::{Finding, RuleMeta, Severity, TraceStep};
@@ -101,7 +101,7 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         if is_pem(&u.bytes) || u.hmac == Some(false) {
             continue;
         }
-        let Some(why) = weakness(&u.bytes) else {
+        let Some(why) = ctx.weakness(&u.bytes) else {
             continue;
         };
         let loc = ctx.location(u.origin);

@@ -1,0 +1,164 @@
+//! The HTML coverage report, loaded in a real headless Chromium: the route table is there
+//! with the right authentication per route, a merged probe report marks the proven bypass,
+//! and a screenshot is taken.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn chromium() -> PathBuf {
+    if let Some(p) = std::env::var_os("JWTWARD_TEST_CHROMIUM") {
+        return PathBuf::from(p);
+    }
+    for p in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
+        if Path::new(p).exists() {
+            return PathBuf::from(p);
+        }
+    }
+    panic!(
+        "Chromium is missing: run scripts/test.sh (it installs the Debian package), or set JWTWARD_TEST_CHROMIUM"
+    );
+}
+
+fn browser(args: &[&str], url: &str) -> std::process::Output {
+    let profile = tempfile::tempdir().unwrap();
+    std::process::Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-extensions",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("run chromium")
+}
+
+/// The text of each table row of the rendered DOM, tags stripped.
+fn rows(dom: &str) -> Vec<String> {
+    dom.split("<tr")
+        .skip(1)
+        .map(|row| {
+            let row = row.split("</tr>").next().unwrap_or("");
+            let row = &row[row.find('>').map_or(0, |i| i + 1)..];
+            let mut text = String::new();
+            let mut in_tag = false;
+            for c in row.chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' => {
+                        in_tag = false;
+                        text.push(' ');
+                    }
+                    c if !in_tag => text.push(c),
+                    _ => {}
+                }
+            }
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        })
+        .collect()
+}
+
+#[test]
+fn coverage_map_renders_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("report.html");
+    let probe = dir.path().join("probe.json");
+    // A probe report as `jwtward probe --format json` writes it, proving the unprotected DELETE.
+    std::fs::write(
+        &probe,
+        r#"{"version": 1, "findings": [{"rule": "missing-auth", "severity": "high", "cwe": [306],
+            "message": "DELETE /shared/{note_id} answers 204 without credentials",
+            "remediation": "Add the auth dependency.", "method": "DELETE",
+            "path": "/shared/{note_id}", "url": "http://127.0.0.1:8000/shared/1",
+            "curl": "curl -X DELETE http://127.0.0.1:8000/shared/1"}],
+            "errors": [], "summary": {"findings": 1, "by_severity": {"high": 1}, "errors": 0}}"#,
+    )
+    .unwrap();
+    let out = Command::cargo_bin("jwtward")
+        .unwrap()
+        .current_dir(root())
+        .args(["scan", "examples/notes_api", "--format", "html", "--output"])
+        .arg(&html)
+        .arg("--probe-report")
+        .arg(&probe)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        !page.contains("src=\"http") && !page.contains("href=\"http"),
+        "no external assets"
+    );
+
+    let url = format!("file://{}", html.display());
+    let dom = browser(&["--dump-dom"], &url);
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let dom = String::from_utf8_lossy(&dom.stdout).to_string();
+    assert!(
+        dom.contains("Authentication coverage"),
+        "the browser rendered the page"
+    );
+    let rows = rows(&dom);
+    let row = |method: &str, path: &str| -> &String {
+        rows.iter()
+            .find(|r| r.starts_with(&format!("{method} {path} ")))
+            .unwrap_or_else(|| panic!("no row for {method} {path} in {rows:#?}"))
+    };
+    // The route table tells protected, fail-open, unprotected and public routes apart.
+    assert!(row("GET", "/notes/").contains("protected"));
+    assert!(row("GET", "/notes/").contains("Depends(get_current_user)"));
+    let shared_get = row("GET", "/shared/{note_id}");
+    assert!(shared_get.contains("fail-open"), "{shared_get}");
+    assert!(
+        shared_get.contains("fail-open-auth-dependency"),
+        "{shared_get}"
+    );
+    let shared_delete = row("DELETE", "/shared/{note_id}");
+    assert!(shared_delete.contains(" none "), "{shared_delete}");
+    assert!(
+        shared_delete.contains("unprotected-route"),
+        "{shared_delete}"
+    );
+    assert!(
+        shared_delete.contains("proven: missing-auth"),
+        "{shared_delete}"
+    );
+    assert!(row("POST", "/shared/{note_id}").contains("no bypass proven"));
+    assert!(row("GET", "/health").contains("public by design"));
+
+    let shot = dir.path().join("shot.png");
+    let res = browser(
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,1600",
+        ],
+        &url,
+    );
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let png = std::fs::read(&shot).expect("a screenshot was written");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert!(png.len() > 20_000, "a rendered page, not a blank one");
+    if let Some(dir) = std::env::var_os("JWTWARD_KEEP_SCREENSHOT") {
+        std::fs::copy(&shot, Path::new(&dir).join("html-report.png")).unwrap();
+    }
+}
