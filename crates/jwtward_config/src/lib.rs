@@ -404,10 +404,9 @@ mod tests {
 
     #[test]
     fn the_readme_example_is_valid() {
-        let readme = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
-        )
-        .unwrap();
+        let readme =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+                .unwrap();
         let section = &readme[readme.find("## Configuration").expect("section")..];
         let start = section.find("```toml\n").expect("a toml block") + 8;
         let block = &section[start..start + section[start..].find("```").unwrap()];
@@ -415,7 +414,10 @@ mod tests {
         let p = write(d.path(), "pyproject.toml", block);
         let f = load(&p).unwrap().expect("[tool.jwtward] is there");
         assert_eq!(f.options.fail_on, Some(Severity::Medium));
-        assert_eq!(f.options.token_lifetime_threshold, Some(Duration(12 * 3600)));
+        assert_eq!(
+            f.options.token_lifetime_threshold,
+            Some(Duration(12 * 3600))
+        );
         assert_eq!(f.per_file_ignores().len(), 2);
     }
 }
