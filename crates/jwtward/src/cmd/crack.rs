@@ -7,10 +7,10 @@ pub enum CrackFormat {
     Json,
 }
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use jwtward_crack::{EngineKind, Mask, Outcome, Progress, SearchOptions, Target, search};
 use jwtward_jose::audit::display_secret;
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -83,22 +83,6 @@ fn parse_engine(s: &str) -> Result<EngineKind, String> {
     s.parse()
 }
 
-fn read_token(arg: Option<&str>) -> anyhow::Result<String> {
-    match arg {
-        Some(t) if t != "-" => Ok(t.to_string()),
-        _ => {
-            if std::io::stdin().is_terminal() {
-                bail!("no token given: pass it as an argument or on stdin");
-            }
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .context("reading the token from stdin")?;
-            Ok(s)
-        }
-    }
-}
-
 /// `hex:...` is bytes, anything else is the text itself.
 fn parse_key(k: &str) -> anyhow::Result<Vec<u8>> {
     match k.strip_prefix("hex:") {
@@ -137,7 +121,7 @@ fn print(text: &str) -> anyhow::Result<()> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let token = read_token(args.token.as_deref())?;
+    let token = super::token::read_token(args.token.as_deref())?;
     let target = Target::from_token(&token)?;
     if args.verify {
         let Some(k) = &args.key else {

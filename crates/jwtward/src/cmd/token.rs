@@ -48,13 +48,8 @@ fn parse_duration(s: &str) -> Result<i64, String> {
     }
 }
 
-pub fn run(c: TokenCommand) -> anyhow::Result<ExitCode> {
-    match c {
-        TokenCommand::Inspect(args) => inspect(args),
-    }
-}
-
-fn read_token(arg: Option<&str>) -> anyhow::Result<String> {
+/// The token from the argument, or from standard input when it is `-` or absent.
+pub fn read_token(arg: Option<&str>) -> anyhow::Result<String> {
     match arg {
         Some(t) if t != "-" => Ok(t.to_string()),
         _ => {
@@ -67,6 +62,12 @@ fn read_token(arg: Option<&str>) -> anyhow::Result<String> {
                 .context("reading the token from stdin")?;
             Ok(s)
         }
+    }
+}
+
+pub fn run(c: TokenCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        TokenCommand::Inspect(args) => inspect(args),
     }
 }
 
