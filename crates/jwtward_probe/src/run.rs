@@ -760,6 +760,19 @@ fn push_error(ctx: &Ctx, e: ErrorEntry) {
     }
 }
 
+/// Records a finding of `rule` on the endpoint of `st`; the message starts with the route.
+fn report(
+    ctx: &Ctx,
+    st: &State,
+    rule: &RuleMeta,
+    what: impl std::fmt::Display,
+    req: &Req,
+    resp: &Resp,
+) {
+    let message = format!("{} {} {what}", st.ep.method, st.ep.path);
+    push_finding(ctx, finding(rule, st, message, req, resp));
+}
+
 /// A finding on `st`'s endpoint with `req`/`resp` as evidence and the baselines beside it.
 fn finding(rule: &RuleMeta, st: &State, message: String, req: &Req, resp: &Resp) -> Finding {
     let mut f = Finding::new(rule, message).with_route(st.ep.method.clone(), st.ep.path.clone());
@@ -996,25 +1009,21 @@ fn baseline_findings(ctx: &Ctx, states: &[Arc<State>], rejection_status: Option<
                 }
                 _ => {
                     if st.ep.secured || (is_sensitive(&st.ep.path) && protected_siblings > 0) {
-                        push_finding(
+                        report(
                             ctx,
-                            finding(
-                                &MISSING_AUTH,
-                                st,
-                                format!(
-                                    "{} {} answers {} without credentials although {}",
-                                    st.ep.method,
-                                    st.ep.path,
-                                    nresp.status,
-                                    if st.ep.secured {
-                                        "the spec declares a security requirement"
-                                    } else {
-                                        "its path looks sensitive and its siblings require a token"
-                                    }
-                                ),
-                                nreq,
-                                nresp,
+                            st,
+                            &MISSING_AUTH,
+                            format!(
+                                "answers {} without credentials although {}",
+                                nresp.status,
+                                if st.ep.secured {
+                                    "the spec declares a security requirement"
+                                } else {
+                                    "its path looks sensitive and its siblings require a token"
+                                }
                             ),
+                            nreq,
+                            nresp,
                         );
                     }
                 }
@@ -1368,21 +1377,17 @@ async fn transport(ctx: &Ctx, st: &State) {
                     }
                 }
                 let (req, resp, name) = hit;
-                push_finding(
+                report(
                     ctx,
-                    finding(
-                        &TOKEN_IN_COOKIE_ACCEPTED,
-                        st,
-                        format!(
-                            "{} {} accepts the token from the cookie {} (no Authorization header sent)",
-                            st.ep.method,
-                            st.ep.path,
-                            name.map(|n| format!("`{n}`"))
-                                .unwrap_or_else(|| "jar".into())
-                        ),
-                        &req,
-                        &resp,
+                    st,
+                    &TOKEN_IN_COOKIE_ACCEPTED,
+                    format!(
+                        "accepts the token from the cookie {} (no Authorization header sent)",
+                        name.map(|n| format!("`{n}`"))
+                            .unwrap_or_else(|| "jar".into())
                     ),
+                    &req,
+                    &resp,
                 );
             }
         }
@@ -1421,21 +1426,17 @@ async fn transport(ctx: &Ctx, st: &State) {
                 }
             }
             let (req, resp, name) = hit;
-            push_finding(
+            report(
                 ctx,
-                finding(
-                    &TOKEN_IN_QUERY_ACCEPTED,
-                    st,
-                    format!(
-                        "{} {} accepts the token from the query parameter {} (no Authorization header sent)",
-                        st.ep.method,
-                        st.ep.path,
-                        name.map(|n| format!("`{n}`"))
-                            .unwrap_or_else(|| "list".into())
-                    ),
-                    &req,
-                    &resp,
+                st,
+                &TOKEN_IN_QUERY_ACCEPTED,
+                format!(
+                    "accepts the token from the query parameter {} (no Authorization header sent)",
+                    name.map(|n| format!("`{n}`"))
+                        .unwrap_or_else(|| "list".into())
                 ),
+                &req,
+                &resp,
             );
         }
     }
@@ -1454,20 +1455,16 @@ async fn signature(ctx: &Ctx, st: &State) {
         // The corrupted-signature baseline was accepted: confirm with a tampered `sub`.
         let d = differential(ctx, st, Some(random_payload(ctx, jws).to_compact())).await;
         st.hits.lock().expect("hits").insert("signature");
-        push_finding(
+        report(
             ctx,
-            finding(
-                &SIGNATURE_NOT_VERIFIED,
-                st,
-                format!(
-                    "{} {} accepts the token with a corrupted signature: the signature is not verified{}",
-                    st.ep.method,
-                    st.ep.path,
-                    diff_note(d)
-                ),
-                creq,
-                cresp,
+            st,
+            &SIGNATURE_NOT_VERIFIED,
+            format!(
+                "accepts the token with a corrupted signature: the signature is not verified{}",
+                diff_note(d)
             ),
+            creq,
+            cresp,
         );
         return;
     }
@@ -1496,20 +1493,16 @@ async fn signature(ctx: &Ctx, st: &State) {
             };
             let d = differential(ctx, st, Some(forged.to_compact())).await;
             st.hits.lock().expect("hits").insert("signature");
-            push_finding(
+            report(
                 ctx,
-                finding(
-                    &SIGNATURE_NOT_VERIFIED,
-                    st,
-                    format!(
-                        "{} {} accepts the token {how}: the signature is not verified{}",
-                        st.ep.method,
-                        st.ep.path,
-                        diff_note(d)
-                    ),
-                    &req,
-                    &resp,
+                st,
+                &SIGNATURE_NOT_VERIFIED,
+                format!(
+                    "accepts the token {how}: the signature is not verified{}",
+                    diff_note(d)
                 ),
+                &req,
+                &resp,
             );
             return;
         }
@@ -1563,20 +1556,16 @@ async fn alg_none(ctx: &Ctx, st: &State) {
                 "no signature segment",
                 "the original signature",
             ][kind as usize];
-            push_finding(
+            report(
                 ctx,
-                finding(
-                    &ALG_NONE_ACCEPTED,
-                    st,
-                    format!(
-                        "{} {} accepts an unsigned token (alg `{form}`, {sig}){}",
-                        st.ep.method,
-                        st.ep.path,
-                        diff_note(d)
-                    ),
-                    &req,
-                    &resp,
+                st,
+                &ALG_NONE_ACCEPTED,
+                format!(
+                    "accepts an unsigned token (alg `{form}`, {sig}){}",
+                    diff_note(d)
                 ),
+                &req,
+                &resp,
             );
             return;
         }
@@ -1616,20 +1605,16 @@ async fn kid(ctx: &Ctx, st: &State) {
         };
         if v.accepted() {
             let d = differential(ctx, st, make(&random_payload(ctx, jws))).await;
-            push_finding(
+            report(
                 ctx,
-                finding(
-                    &KID_INJECTION,
-                    st,
-                    format!(
-                        "{} {} accepts a token with kid `{k}` signed ({alg}) with an empty key{}",
-                        st.ep.method,
-                        st.ep.path,
-                        diff_note(d)
-                    ),
-                    &req,
-                    &resp,
+                st,
+                &KID_INJECTION,
+                format!(
+                    "accepts a token with kid `{k}` signed ({alg}) with an empty key{}",
+                    diff_note(d)
                 ),
+                &req,
+                &resp,
             );
             return;
         }
@@ -1682,20 +1667,16 @@ async fn jwk(ctx: &Ctx, st: &State) {
         };
         if v.accepted() {
             let d = differential(ctx, st, make(&random_payload(ctx, jws))).await;
-            push_finding(
+            report(
                 ctx,
-                finding(
-                    &JWK_HEADER_INJECTION,
-                    st,
-                    format!(
-                        "{} {} accepts a token signed ({alg}) with jwtward's own key, embedded in its `jwk` header{}",
-                        st.ep.method,
-                        st.ep.path,
-                        diff_note(d)
-                    ),
-                    &req,
-                    &resp,
+                st,
+                &JWK_HEADER_INJECTION,
+                format!(
+                    "accepts a token signed ({alg}) with jwtward's own key, embedded in its `jwk` header{}",
+                    diff_note(d)
                 ),
+                &req,
+                &resp,
             );
             return;
         }
@@ -1746,25 +1727,21 @@ async fn jku(ctx: &Ctx, st: &State) {
                 .hits()
                 .iter()
                 .any(|h| h.starts_with(&server.jwks_path));
-            push_finding(
+            report(
                 ctx,
-                finding(
-                    &JKU_HEADER_INJECTION,
-                    st,
-                    format!(
-                        "{} {} accepts a token signed ({alg}) with jwtward's key, whose `jku` points at the JWKS jwtward serves ({url}){}{}",
-                        st.ep.method,
-                        st.ep.path,
-                        if fetched {
-                            "; the target fetched it"
-                        } else {
-                            ""
-                        },
-                        diff_note(d)
-                    ),
-                    &req,
-                    &resp,
+                st,
+                &JKU_HEADER_INJECTION,
+                format!(
+                    "accepts a token signed ({alg}) with jwtward's key, whose `jku` points at the JWKS jwtward serves ({url}){}{}",
+                    if fetched {
+                        "; the target fetched it"
+                    } else {
+                        ""
+                    },
+                    diff_note(d)
                 ),
+                &req,
+                &resp,
             );
             return;
         }
@@ -1800,21 +1777,17 @@ async fn confusion(ctx: &Ctx, st: &State) {
             };
             if v.accepted() {
                 let d = differential(ctx, st, make(&random_payload(ctx, jws))).await;
-                push_finding(
+                report(
                     ctx,
-                    finding(
-                        &ALGORITHM_CONFUSION,
-                        st,
-                        format!(
-                            "{} {} accepts an {alg} token whose HMAC secret is the public key from {source} ({}){}",
-                            st.ep.method,
-                            st.ep.path,
-                            secret.label,
-                            diff_note(d)
-                        ),
-                        &req,
-                        &resp,
+                    st,
+                    &ALGORITHM_CONFUSION,
+                    format!(
+                        "accepts an {alg} token whose HMAC secret is the public key from {source} ({}){}",
+                        secret.label,
+                        diff_note(d)
                     ),
+                    &req,
+                    &resp,
                 );
                 return;
             }
@@ -1872,20 +1845,16 @@ async fn signing_key(ctx: &Ctx, st: &State) {
     let mut other = fresh.clone();
     set(&mut other, "sub", Value::String(ctx.random_sub()));
     let d = differential(ctx, st, sign(&other)).await;
-    push_finding(
+    report(
         ctx,
-        finding(
-            &FORGED_TOKEN_ACCEPTED,
-            st,
-            format!(
-                "{} {} accepts a token freshly signed by jwtward with {source} ({alg}){}",
-                st.ep.method,
-                st.ep.path,
-                diff_note(d)
-            ),
-            &req,
-            &resp,
+        st,
+        &FORGED_TOKEN_ACCEPTED,
+        format!(
+            "accepts a token freshly signed by jwtward with {source} ({alg}){}",
+            diff_note(d)
         ),
+        &req,
+        &resp,
     );
 
     // The claims matrix.
