@@ -303,17 +303,7 @@ fn file_errors_are_reported_not_fatal() {
     assert!(rules_of(&report).contains(&"weak-secret".to_string()));
 }
 
-fn python() -> PathBuf {
-    let p = std::env::var_os("JWTWARD_TEST_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join(".venv/bin/python"));
-    assert!(
-        p.exists(),
-        "Python for the tests not found at {} (run scripts/test.sh, which creates .venv, or set JWTWARD_TEST_PYTHON)",
-        p.display()
-    );
-    p
-}
+use jwtward_testkit::python;
 
 /// The example really is vulnerable the way the scan says: under uvicorn, an unsigned token
 /// and a token signed with the fallback key get in, tokens live 30 days, the cookie is not

@@ -30,20 +30,7 @@ fn report(dir: &str) -> Report {
     Report::new(findings, Vec::new(), Summary::default())
 }
 
-/// The venv python: `JWTWARD_TEST_PYTHON`, else `<workspace root>/.venv/bin/python`.
-fn python() -> PathBuf {
-    let p = match std::env::var_os("JWTWARD_TEST_PYTHON") {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"),
-    };
-    assert!(
-        p.exists(),
-        "the test Python is missing: {} does not exist. Run scripts/test.sh (it creates .venv \
-         from tests/requirements.txt) or set JWTWARD_TEST_PYTHON to a python with FastAPI",
-        p.display()
-    );
-    p
-}
+use jwtward_testkit::python;
 
 #[test]
 fn fixtures_are_real_apps_that_behave_as_listed() {

@@ -3,22 +3,10 @@
 //! other libraries, deeply nested code, recursion through imports).
 
 use jwtward_python::{DiscoveryOptions, Project};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-fn python() -> PathBuf {
-    let p = match std::env::var_os("JWTWARD_TEST_PYTHON") {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"),
-    };
-    assert!(
-        p.exists(),
-        "the test Python is missing: {} does not exist. Run scripts/test.sh (it creates .venv \
-         from tests/requirements.txt) or set JWTWARD_TEST_PYTHON",
-        p.display()
-    );
-    p
-}
+use jwtward_testkit::python;
 
 #[test]
 fn cpython_stdlib_scans_without_panic() {

@@ -8,20 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("JWTWARD_TEST_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let p = root.join(".venv/bin/python");
-    assert!(
-        p.exists(),
-        "no Python for the round-trip tests: set JWTWARD_TEST_PYTHON or run scripts/test.sh \
-         (it creates {}), which installs PyJWT, python-jose and Authlib",
-        p.display()
-    );
-    p
-}
+use jwtward_testkit::python;
 
 fn call(req: &Value) -> Value {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/jose_libs.py");

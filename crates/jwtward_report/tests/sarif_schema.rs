@@ -7,7 +7,7 @@ use jwtward_report::text::DiskSources;
 use jwtward_report::{
     ErrorEntry, Evidence, Finding, Location, Report, RuleMeta, Severity, Summary, TraceStep,
 };
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 const RULES: &[RuleMeta] = &[
@@ -43,17 +43,7 @@ const RULES: &[RuleMeta] = &[
     },
 ];
 
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("JWTWARD_TEST_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-    assert!(
-        p.exists(),
-        "the test venv is missing: run scripts/test.sh (it creates .venv), or set JWTWARD_TEST_PYTHON"
-    );
-    p
-}
+use jwtward_testkit::python;
 
 fn sample(dir: &Path, padding: usize) -> Report {
     let file = dir.join("auth.py");

@@ -23,19 +23,7 @@ pub fn apps_dir() -> PathBuf {
     workspace_root().join("tests").join("probe_apps")
 }
 
-/// `$JWTWARD_TEST_PYTHON`, else `<workspace>/.venv/bin/python`; fails loudly when missing.
-pub fn python() -> PathBuf {
-    let p = match std::env::var_os("JWTWARD_TEST_PYTHON") {
-        Some(p) => PathBuf::from(p),
-        None => workspace_root().join(".venv").join("bin").join("python"),
-    };
-    assert!(
-        p.exists(),
-        "the test python `{}` does not exist: run scripts/test.sh (it creates .venv from tests/requirements.txt) or set JWTWARD_TEST_PYTHON",
-        p.display()
-    );
-    p
-}
+pub use jwtward_testkit::python;
 
 /// A server process on loopback, killed when dropped.
 pub struct Server {

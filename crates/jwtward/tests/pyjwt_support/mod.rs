@@ -5,18 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::Stdio;
 
-pub fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("JWTWARD_TEST_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-    assert!(
-        p.exists(),
-        "no Python for the CLI tests: set JWTWARD_TEST_PYTHON or run scripts/test.sh (it creates {})",
-        p.display()
-    );
-    p
-}
+pub use jwtward_testkit::python;
 
 /// Signs every spec with PyJWT in one Python process.
 pub fn pyjwt_tokens(specs: &Value) -> Vec<String> {
