@@ -189,6 +189,8 @@ pub(crate) struct Odometer<'a> {
     sets: &'a [Vec<u8>],
     idx: Vec<usize>,
     pub word: Vec<u8>,
+    /// The first 16 bytes of `word`, zero-padded (copied with one fixed-size move).
+    pub head: [u8; 16],
 }
 
 impl<'a> Odometer<'a> {
@@ -199,8 +201,16 @@ impl<'a> Odometer<'a> {
             idx[p] = (start % n) as usize;
             start /= n;
         }
-        let word = idx.iter().zip(sets).map(|(&i, s)| s[i]).collect();
-        Odometer { sets, idx, word }
+        let word: Vec<u8> = idx.iter().zip(sets).map(|(&i, s)| s[i]).collect();
+        let mut head = [0u8; 16];
+        let n = word.len().min(16);
+        head[..n].copy_from_slice(&word[..n]);
+        Odometer {
+            sets,
+            idx,
+            word,
+            head,
+        }
     }
 
     /// Moves to the next candidate (wraps around after the last).
@@ -208,12 +218,18 @@ impl<'a> Odometer<'a> {
     pub fn advance(&mut self) {
         for p in (0..self.sets.len()).rev() {
             self.idx[p] += 1;
-            if self.idx[p] < self.sets[p].len() {
-                self.word[p] = self.sets[p][self.idx[p]];
+            let wrapped = self.idx[p] == self.sets[p].len();
+            if wrapped {
+                self.idx[p] = 0;
+            }
+            let c = self.sets[p][self.idx[p]];
+            self.word[p] = c;
+            if p < 16 {
+                self.head[p] = c;
+            }
+            if !wrapped {
                 return;
             }
-            self.idx[p] = 0;
-            self.word[p] = self.sets[p][0];
         }
     }
 }
@@ -259,6 +275,7 @@ mod tests {
         for i in 0..260u64 {
             let fresh = Odometer::new(sets, i);
             assert_eq!(o.word, fresh.word);
+            assert_eq!(o.head, fresh.head);
             o.advance();
         }
         assert_eq!(Odometer::new(sets, 27).word, b"1b");

@@ -344,9 +344,18 @@ impl Run<'_> {
         let mut i = start;
         while i < end {
             let n = ((end - i) as usize).min(BATCH);
-            for slot in arena.iter_mut().take(n) {
-                slot[..len].copy_from_slice(&odo.word);
-                odo.advance();
+            if len <= 16 {
+                // A fixed-size copy (one vector move) instead of a `memcpy` call per key: the
+                // bytes past `len` are never read as part of the key.
+                for slot in arena.iter_mut().take(n) {
+                    slot[..16].copy_from_slice(&odo.head);
+                    odo.advance();
+                }
+            } else {
+                for slot in arena.iter_mut().take(n) {
+                    slot[..len].copy_from_slice(&odo.word);
+                    odo.advance();
+                }
             }
             let keys: [&[u8]; BATCH] = std::array::from_fn(|k| &arena[k][..len]);
             if let Some(k) = self.engine.check(&keys[..n]) {
@@ -403,10 +412,7 @@ pub fn search(
     match &wl {
         Some(Wordlist::Mapped(Some(m))) => {
             // Every line ends with `\n` except perhaps the last: count newlines in parallel.
-            let nl: u64 = m
-                .par_chunks(1 << 20)
-                .map(|c| c.iter().filter(|&&b| b == b'\n').count() as u64)
-                .sum();
+            let nl: u64 = m.par_chunks(1 << 20).map(wordlist::count_newlines).sum();
             let last = u64::from(m.last().is_some_and(|&b| b != b'\n'));
             total += (nl + last) * variants
         }

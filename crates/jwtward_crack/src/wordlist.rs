@@ -42,8 +42,16 @@ pub(crate) fn count_lines(buf: &[u8]) -> u64 {
     if buf.is_empty() {
         return 0;
     }
-    let nl = buf.iter().filter(|&&b| b == b'\n').count() as u64;
-    nl + u64::from(*buf.last().expect("non-empty") != b'\n')
+    count_newlines(buf) + u64::from(*buf.last().expect("non-empty") != b'\n')
+}
+
+/// Number of `\n` bytes in `buf`. Counted in byte-wide lanes over runs of at most 255 bytes,
+/// which the compiler turns into vector compares and subtracts (`filter().count()` does not
+/// vectorise and ran at about 1.5 GB/s).
+pub(crate) fn count_newlines(buf: &[u8]) -> u64 {
+    buf.chunks(255)
+        .map(|c| u64::from(c.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n'))))
+        .sum()
 }
 
 /// Byte offset just after the `n`-th newline (or `buf.len()` when there are fewer lines).
@@ -52,7 +60,7 @@ pub(crate) fn skip_lines(buf: &[u8], mut n: u64) -> usize {
     let mut off = 0;
     while n > 0 && off < buf.len() {
         let end = (off + BLOCK).min(buf.len());
-        let c = buf[off..end].iter().filter(|&&b| b == b'\n').count() as u64;
+        let c = count_newlines(&buf[off..end]);
         if c < n {
             n -= c;
             off = end;
@@ -153,5 +161,34 @@ mod tests {
             .collect();
         let off = skip_lines(&big, 150_000);
         assert!(big[off..].starts_with(b"150000\n"));
+    }
+
+    /// The byte-lane counter agrees with a plain count on runs longer than 255 newlines (where
+    /// a `u8` lane would overflow if the runs were not cut) and on every small length.
+    #[test]
+    fn newline_count_matches_plain_count() {
+        let plain = |b: &[u8]| b.iter().filter(|&&c| c == b'\n').count() as u64;
+        let all_newlines = vec![b'\n'; 100_000];
+        assert_eq!(count_newlines(&all_newlines), 100_000);
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mixed: Vec<u8> = (0..70_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                if x.is_multiple_of(3) {
+                    b'\n'
+                } else {
+                    (x >> 8) as u8
+                }
+            })
+            .collect();
+        for len in (0..600).chain([65_535, 65_536, 70_000]) {
+            assert_eq!(
+                count_newlines(&mixed[..len]),
+                plain(&mixed[..len]),
+                "len {len}"
+            );
+        }
     }
 }

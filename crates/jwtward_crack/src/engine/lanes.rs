@@ -52,41 +52,75 @@ macro_rules! eight_rounds {
     }};
 }
 
+/// Rounds `0 .. 8 * $groups` of one compression of the 16-word block `$w` (a local array),
+/// computing the message schedule in place. The first four groups are written out, so that
+/// the block words the compiler knows (zero key words, padding) fold into the schedule.
+macro_rules! schedule_rounds {
+    ([$a:ident, $b:ident, $c:ident, $d:ident, $e:ident, $f:ident, $g:ident, $h:ident], $w:ident, $k:ident, $groups:expr) => {
+        eight_rounds!([$a, $b, $c, $d, $e, $f, $g, $h], 0, |t| add(
+            splat($k[t]),
+            $w[t]
+        ));
+        eight_rounds!([$a, $b, $c, $d, $e, $f, $g, $h], 8, |t| add(
+            splat($k[t]),
+            $w[t]
+        ));
+        eight_rounds!([$a, $b, $c, $d, $e, $f, $g, $h], 16, |t| sched(
+            &mut $w, $k[t], t
+        ));
+        eight_rounds!([$a, $b, $c, $d, $e, $f, $g, $h], 24, |t| sched(
+            &mut $w, $k[t], t
+        ));
+        for i in 4..$groups {
+            eight_rounds!([$a, $b, $c, $d, $e, $f, $g, $h], i * 8, |t| sched(
+                &mut $w, $k[t], t
+            ));
+        }
+    };
+}
+
 /// Instantiates the kernel. `$ops` must provide, for vector type `$V` over words `$W`:
-/// `splat add xor ch maj bsig0 bsig1 ssig0 ssig1 load store`.
+/// `splat add sub xor ch maj bsig0 bsig1 ssig0 ssig1 load store eq_mask`. `$iv` is the initial
+/// hash value, an expression that may use the const parameter `OUT` (tag words kept).
+///
+/// Compile-time constants do much of the work: `check::<NK, OUT>` knows that key words
+/// `NK..16` are zero (so those words of the ipad/opad blocks are constants and the compiler folds
+/// their part of the message schedule), and that the final block holds the inner hash followed
+/// by constant padding. The final compression stops three rounds early: the fourth output word
+/// is `state[3] + a` after round `R - 3`, so that is what is compared.
 macro_rules! hmac_kernel {
-    ($modname:ident, [$(#[$attr:meta])*], $W:ty, $V:ty, $LANES:expr, $ROUNDS:expr, $K:path, $ops:ident) => {
+    ($modname:ident, [$(#[$attr:meta])*], $W:ty, $V:ty, $LANES:expr, $ROUNDS:expr, $K:path, $iv:expr, $ops:ident) => {
         pub(crate) mod $modname {
             #![allow(unused_unsafe, clippy::missing_safety_doc)]
             use crate::engine::prep::Prep;
             #[allow(unused_imports)]
             use super::$ops::*;
 
+            const WORD: usize = std::mem::size_of::<$W>();
 
+            /// The ipad (`PAD = 0x36`) or opad (`0x5c`) block of keys whose words `NK..16` are
+            /// zero, from the initial hash value.
             $(#[$attr])*
             #[inline]
-            fn compress_full(st: &mut [$V; 8], w: &mut [$V; 16]) {
-                let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *st;
+            fn key_block<const NK: usize, const PAD: u8, const OUT: usize>(kv: &[$V; NK]) -> [$V; 8] {
+                let pad = splat(<$W>::from_ne_bytes([PAD; WORD]));
+                let mut w = [pad; 16];
+                for i in 0..NK {
+                    w[i] = xor(kv[i], pad);
+                }
+                let iv: [$W; 8] = $iv;
+                let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = iv.map(|x| splat(x));
                 let k = &$K;
-                for i in 0..2 {
-                    eight_rounds!([a, b, c, d, e, f, g, h], i * 8, |t| add(splat(k[t]), w[t]));
-                }
-                for i in 2..($ROUNDS / 8) {
-                    eight_rounds!([a, b, c, d, e, f, g, h], i * 8, |t| {
-                        let x = add(
-                            add(ssig1(w[(t + 14) & 15]), w[(t + 9) & 15]),
-                            add(ssig0(w[(t + 1) & 15]), w[t & 15]),
-                        );
-                        w[t & 15] = x;
-                        add(splat(k[t]), x)
-                    });
-                }
+                schedule_rounds!([a, b, c, d, e, f, g, h], w, k, $ROUNDS / 8);
                 let s = [a, b, c, d, e, f, g, h];
+                let mut st = [splat(0); 8];
                 for i in 0..8 {
-                    st[i] = add(st[i], s[i]);
+                    st[i] = add(splat(iv[i]), s[i]);
                 }
+                st
             }
 
+            /// One compression with the `K + W` words precomputed (a key-independent block).
             $(#[$attr])*
             #[inline]
             fn compress_pre(st: &mut [$V; 8], kw: &[$W]) {
@@ -101,54 +135,69 @@ macro_rules! hmac_kernel {
                 }
             }
 
-            /// Checks `LANES` keys given as block words (`keys[word][lane]`). Returns a bit
-            /// mask of the lanes whose first output word equals the tag's first word.
+            /// Message schedule word `t >= 16` (kept in the 16-word ring `w`), plus `K[t]`.
             $(#[$attr])*
-            pub(crate) fn check(p: &Prep<$W>, keys: &[[$W; $LANES]; 16]) -> u32 {
-                let ipad = splat(<$W>::from_ne_bytes([0x36; std::mem::size_of::<$W>()]));
-                let opad = splat(<$W>::from_ne_bytes([0x5c; std::mem::size_of::<$W>()]));
-                let mut kv = [splat(0); 16];
-                for i in 0..16 {
-                    kv[i] = load(&keys[i]);
-                }
-                // inner: ipad block, then the precomputed message blocks
+            #[inline]
+            fn sched(w: &mut [$V; 16], k: $W, t: usize) -> $V {
+                let x = add(
+                    add(ssig1(w[(t + 14) & 15]), w[(t + 9) & 15]),
+                    add(ssig0(w[(t + 1) & 15]), w[t & 15]),
+                );
+                w[t & 15] = x;
+                add(splat(k), x)
+            }
+
+            /// The final outer block (the inner hash, then constant padding) up to round
+            /// `R - 3`; returns `a`, which the fourth output word is `st[3] + a` of.
+            $(#[$attr])*
+            #[inline]
+            fn final_block_a<const OUT: usize>(st: &[$V; 8], inner: &[$V; 8]) -> $V {
                 let mut w = [splat(0); 16];
                 for i in 0..16 {
-                    w[i] = xor(kv[i], ipad);
+                    w[i] = if i < OUT {
+                        inner[i]
+                    } else if i == OUT {
+                        splat((0x80 as $W) << (<$W>::BITS - 8))
+                    } else if i == 15 {
+                        splat(((16 * WORD + OUT * WORD) * 8) as $W)
+                    } else {
+                        splat(0)
+                    };
                 }
-                let mut inner = [splat(0); 8];
-                for i in 0..8 {
-                    inner[i] = splat(p.iv[i]);
+                let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *st;
+                let k = &$K;
+                schedule_rounds!([a, b, c, d, e, f, g, h], w, k, $ROUNDS / 8 - 1);
+                // The last group: five of its eight rounds (R-8 .. R-4).
+                let t0 = $ROUNDS - 8;
+                round!(a, b, c, d, e, f, g, h, sched(&mut w, k[t0], t0));
+                round!(h, a, b, c, d, e, f, g, sched(&mut w, k[t0 + 1], t0 + 1));
+                round!(g, h, a, b, c, d, e, f, sched(&mut w, k[t0 + 2], t0 + 2));
+                round!(f, g, h, a, b, c, d, e, sched(&mut w, k[t0 + 3], t0 + 3));
+                round!(e, f, g, h, a, b, c, d, sched(&mut w, k[t0 + 4], t0 + 4));
+                let _ = (a, b, c, e, f, g, h);
+                d
+            }
+
+            /// Checks `LANES` keys given as block words (`keys[word][lane]`, words `NK..16`
+            /// zero). `OUT` is the number of inner-hash words in the final block (8, or 6 for
+            /// SHA-384). Returns a bit mask of the lanes whose fourth output word equals the
+            /// tag's.
+            $(#[$attr])*
+            pub(crate) fn check<const NK: usize, const OUT: usize>(
+                p: &Prep<$W>,
+                keys: &[[$W; $LANES]; NK],
+            ) -> u32 {
+                let mut kv = [splat(0); NK];
+                for i in 0..NK {
+                    kv[i] = load(&keys[i]);
                 }
-                compress_full(&mut inner, &mut w);
+                let mut inner = key_block::<NK, 0x36, OUT>(&kv);
                 for block in p.kw.chunks_exact(p.rounds) {
                     compress_pre(&mut inner, block);
                 }
-                // outer: opad block, then the final block holding the inner hash
-                for i in 0..16 {
-                    w[i] = xor(kv[i], opad);
-                }
-                let mut outer = [splat(0); 8];
-                for i in 0..8 {
-                    outer[i] = splat(p.iv[i]);
-                }
-                compress_full(&mut outer, &mut w);
-                for i in 0..16 {
-                    w[i] = if i < p.out_words {
-                        inner[i]
-                    } else {
-                        splat(p.final_block[i])
-                    };
-                }
-                compress_full(&mut outer, &mut w);
-                let first: [$W; $LANES] = store(outer[0]);
-                let mut mask = 0u32;
-                for (lane, &v) in first.iter().enumerate() {
-                    if v == p.tag[0] {
-                        mask |= 1 << lane;
-                    }
-                }
-                mask
+                let outer = key_block::<NK, 0x5c, OUT>(&kv);
+                let a = final_block_a::<OUT>(&outer, &inner);
+                eq_mask(a, sub(splat(p.tag[3]), outer[3]))
             }
         }
     };
@@ -156,6 +205,14 @@ macro_rules! hmac_kernel {
 
 /// Scalar operations (one lane): the portable engine.
 pub(crate) mod scalar32 {
+    #[inline(always)]
+    pub fn sub(a: u32, b: u32) -> u32 {
+        a.wrapping_sub(b)
+    }
+    #[inline(always)]
+    pub fn eq_mask(a: u32, b: u32) -> u32 {
+        u32::from(a == b)
+    }
     #[inline(always)]
     pub fn splat(x: u32) -> u32 {
         x
@@ -196,13 +253,17 @@ pub(crate) mod scalar32 {
     pub fn load(x: &[u32; 1]) -> u32 {
         x[0]
     }
-    #[inline(always)]
-    pub fn store(x: u32) -> [u32; 1] {
-        [x]
-    }
 }
 
 pub(crate) mod scalar64 {
+    #[inline(always)]
+    pub fn sub(a: u64, b: u64) -> u64 {
+        a.wrapping_sub(b)
+    }
+    #[inline(always)]
+    pub fn eq_mask(a: u64, b: u64) -> u32 {
+        u32::from(a == b)
+    }
     #[inline(always)]
     pub fn splat(x: u64) -> u64 {
         x
@@ -243,10 +304,6 @@ pub(crate) mod scalar64 {
     pub fn load(x: &[u64; 1]) -> u64 {
         x[0]
     }
-    #[inline(always)]
-    pub fn store(x: u64) -> [u64; 1] {
-        [x]
-    }
 }
 
 hmac_kernel!(
@@ -257,6 +314,7 @@ hmac_kernel!(
     1,
     64,
     crate::consts::K256,
+    crate::consts::IV256,
     scalar32
 );
 hmac_kernel!(
@@ -267,6 +325,11 @@ hmac_kernel!(
     1,
     80,
     crate::consts::K512,
+    if OUT == 6 {
+        crate::consts::IV384
+    } else {
+        crate::consts::IV512
+    },
     scalar64
 );
 
@@ -274,6 +337,16 @@ hmac_kernel!(
 pub(crate) mod avx512_32 {
     use std::arch::x86_64::*;
     pub type V = __m512i;
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn sub(a: V, b: V) -> V {
+        _mm512_sub_epi32(a, b)
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn eq_mask(a: V, b: V) -> u32 {
+        u32::from(_mm512_cmpeq_epi32_mask(a, b))
+    }
     #[inline]
     #[target_feature(enable = "avx512f")]
     pub fn splat(x: u32) -> V {
@@ -341,20 +414,22 @@ pub(crate) mod avx512_32 {
         // SAFETY: 64 readable bytes; unaligned load.
         unsafe { _mm512_loadu_si512(x.as_ptr().cast()) }
     }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn store(x: V) -> [u32; 16] {
-        let mut out = [0u32; 16];
-        // SAFETY: 64 writable bytes; unaligned store.
-        unsafe { _mm512_storeu_si512(out.as_mut_ptr().cast(), x) };
-        out
-    }
 }
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx512_64 {
     use std::arch::x86_64::*;
     pub type V = __m512i;
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn sub(a: V, b: V) -> V {
+        _mm512_sub_epi64(a, b)
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn eq_mask(a: V, b: V) -> u32 {
+        u32::from(_mm512_cmpeq_epi64_mask(a, b))
+    }
     #[inline]
     #[target_feature(enable = "avx512f")]
     pub fn splat(x: u64) -> V {
@@ -422,14 +497,6 @@ pub(crate) mod avx512_64 {
         // SAFETY: 64 readable bytes; unaligned load.
         unsafe { _mm512_loadu_si512(x.as_ptr().cast()) }
     }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn store(x: V) -> [u64; 8] {
-        let mut out = [0u64; 8];
-        // SAFETY: 64 writable bytes; unaligned store.
-        unsafe { _mm512_storeu_si512(out.as_mut_ptr().cast(), x) };
-        out
-    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -440,6 +507,16 @@ pub(crate) mod avx2_32 {
         ($x:expr, $n:literal, $m:literal) => {
             _mm256_or_si256(_mm256_srli_epi32::<$n>($x), _mm256_slli_epi32::<$m>($x))
         };
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn sub(a: V, b: V) -> V {
+        _mm256_sub_epi32(a, b)
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn eq_mask(a: V, b: V) -> u32 {
+        _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(a, b))) as u32
     }
     #[inline]
     #[target_feature(enable = "avx2")]
@@ -507,14 +584,6 @@ pub(crate) mod avx2_32 {
         // SAFETY: 32 readable bytes; unaligned load.
         unsafe { _mm256_loadu_si256(x.as_ptr().cast()) }
     }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn store(x: V) -> [u32; 8] {
-        let mut out = [0u32; 8];
-        // SAFETY: 32 writable bytes; unaligned store.
-        unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), x) };
-        out
-    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -525,6 +594,16 @@ pub(crate) mod avx2_64 {
         ($x:expr, $n:literal, $m:literal) => {
             _mm256_or_si256(_mm256_srli_epi64::<$n>($x), _mm256_slli_epi64::<$m>($x))
         };
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn sub(a: V, b: V) -> V {
+        _mm256_sub_epi64(a, b)
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn eq_mask(a: V, b: V) -> u32 {
+        _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(a, b))) as u32
     }
     #[inline]
     #[target_feature(enable = "avx2")]
@@ -592,21 +671,13 @@ pub(crate) mod avx2_64 {
         // SAFETY: 32 readable bytes; unaligned load.
         unsafe { _mm256_loadu_si256(x.as_ptr().cast()) }
     }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn store(x: V) -> [u64; 4] {
-        let mut out = [0u64; 4];
-        // SAFETY: 32 writable bytes; unaligned store.
-        unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), x) };
-        out
-    }
 }
 
 #[cfg(target_arch = "x86_64")]
-hmac_kernel!(avx512_256, [#[target_feature(enable = "avx512f")]], u32, std::arch::x86_64::__m512i, 16, 64, crate::consts::K256, avx512_32);
+hmac_kernel!(avx512_256, [#[target_feature(enable = "avx512f")]], u32, std::arch::x86_64::__m512i, 16, 64, crate::consts::K256, crate::consts::IV256, avx512_32);
 #[cfg(target_arch = "x86_64")]
-hmac_kernel!(avx512_512, [#[target_feature(enable = "avx512f")]], u64, std::arch::x86_64::__m512i, 8, 80, crate::consts::K512, avx512_64);
+hmac_kernel!(avx512_512, [#[target_feature(enable = "avx512f")]], u64, std::arch::x86_64::__m512i, 8, 80, crate::consts::K512, if OUT == 6 { crate::consts::IV384 } else { crate::consts::IV512 }, avx512_64);
 #[cfg(target_arch = "x86_64")]
-hmac_kernel!(avx2_256, [#[target_feature(enable = "avx2")]], u32, std::arch::x86_64::__m256i, 8, 64, crate::consts::K256, avx2_32);
+hmac_kernel!(avx2_256, [#[target_feature(enable = "avx2")]], u32, std::arch::x86_64::__m256i, 8, 64, crate::consts::K256, crate::consts::IV256, avx2_32);
 #[cfg(target_arch = "x86_64")]
-hmac_kernel!(avx2_512, [#[target_feature(enable = "avx2")]], u64, std::arch::x86_64::__m256i, 4, 80, crate::consts::K512, avx2_64);
+hmac_kernel!(avx2_512, [#[target_feature(enable = "avx2")]], u64, std::arch::x86_64::__m256i, 4, 80, crate::consts::K512, if OUT == 6 { crate::consts::IV384 } else { crate::consts::IV512 }, avx2_64);

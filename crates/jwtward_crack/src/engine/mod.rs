@@ -249,6 +249,7 @@ impl Engine {
 
     /// Checks a batch of keys; returns the index of the first key that signs the token.
     /// Allocation-free.
+    #[allow(unused_unsafe)] // the portable kernels are safe functions
     pub fn check(&self, keys: &[&[u8]]) -> Option<usize> {
         match &self.imp {
             Imp::Reference => keys.iter().position(|k| self.target.verify(k)),
@@ -268,129 +269,198 @@ impl Engine {
                     && self.target.verify(k)
             }),
             Imp::Lanes256(p, w) => match w {
-                Width::Portable => run::<1, u32>(keys, &self.target, fill_256, |b| {
-                    lanes::portable256::check(p, b)
-                }),
+                Width::Portable => run::<1, u32, 4>(
+                    keys,
+                    &self.target,
+                    |b| lanes::portable256::check::<4, 8>(p, b),
+                    |b| lanes::portable256::check::<16, 8>(p, b),
+                ),
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: `Engine::new` checked that the CPU has AVX2.
-                Width::Avx2 => run::<8, u32>(keys, &self.target, fill_256, |b| unsafe {
-                    lanes::avx2_256::check(p, b)
-                }),
+                Width::Avx2 => run::<8, u32, 4>(
+                    keys,
+                    &self.target,
+                    |b| unsafe { lanes::avx2_256::check::<4, 8>(p, b) },
+                    |b| unsafe { lanes::avx2_256::check::<16, 8>(p, b) },
+                ),
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: `Engine::new` checked that the CPU has AVX-512F.
-                Width::Avx512 => run::<16, u32>(keys, &self.target, fill_256, |b| unsafe {
-                    lanes::avx512_256::check(p, b)
-                }),
+                Width::Avx512 => run::<16, u32, 4>(
+                    keys,
+                    &self.target,
+                    |b| unsafe { lanes::avx512_256::check::<4, 8>(p, b) },
+                    |b| unsafe { lanes::avx512_256::check::<16, 8>(p, b) },
+                ),
             },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Engine::new` checked that the CPU has SHA, SSE4.1 and SSSE3.
-            Imp::ShaNi2(p) => run::<2, u32>(keys, &self.target, fill_256, |b| unsafe {
-                shani::check2(p, b)
-            }),
+            Imp::ShaNi2(p) => {
+                run_full::<2, u32>(keys, &self.target, |b| unsafe { shani::check2(p, b) })
+            }
             Imp::Lanes512(p, w) => {
-                let alg = self.target.alg;
+                macro_rules! wide {
+                    ($n:literal, $m:ident) => {
+                        if p.out_words == 6 {
+                            run::<$n, u64, 2>(
+                                keys,
+                                &self.target,
+                                |b| unsafe { lanes::$m::check::<2, 6>(p, b) },
+                                |b| unsafe { lanes::$m::check::<16, 6>(p, b) },
+                            )
+                        } else {
+                            run::<$n, u64, 2>(
+                                keys,
+                                &self.target,
+                                |b| unsafe { lanes::$m::check::<2, 8>(p, b) },
+                                |b| unsafe { lanes::$m::check::<16, 8>(p, b) },
+                            )
+                        }
+                    };
+                }
                 match w {
-                    Width::Portable => run::<1, u64>(
-                        keys,
-                        &self.target,
-                        |k, b, l| fill_512(k, alg, b, l),
-                        |b| lanes::portable512::check(p, b),
-                    ),
+                    Width::Portable => wide!(1, portable512),
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: `Engine::new` checked that the CPU has AVX2.
-                    Width::Avx2 => run::<4, u64>(
-                        keys,
-                        &self.target,
-                        |k, b, l| fill_512(k, alg, b, l),
-                        |b| unsafe { lanes::avx2_512::check(p, b) },
-                    ),
+                    Width::Avx2 => wide!(4, avx2_512),
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: `Engine::new` checked that the CPU has AVX-512F.
-                    Width::Avx512 => run::<8, u64>(
-                        keys,
-                        &self.target,
-                        |k, b, l| fill_512(k, alg, b, l),
-                        |b| unsafe { lanes::avx512_512::check(p, b) },
-                    ),
+                    Width::Avx512 => wide!(8, avx512_512),
                 }
             }
         }
     }
 }
 
-/// Feeds `keys` to a `N`-lane kernel, transposing each group into `[word][lane]` order.
-/// `fill` writes one key's non-zero block words into its lane of a zeroed block.
+/// Block words of a key: any key as a whole block (keys longer than the hash block are hashed
+/// first), or a key of at most 16 bytes as its first `16 / size_of::<W>()` words.
+trait KeyWord: Copy + Default {
+    fn block(key: &[u8], alg: HmacAlg) -> [Self; 16];
+    /// The 16-byte zero-padded key as words; only for keys of at most 16 bytes.
+    fn short(b: [u8; 16], i: usize) -> Self;
+}
+
+impl KeyWord for u32 {
+    #[inline(always)]
+    fn block(key: &[u8], _alg: HmacAlg) -> [u32; 16] {
+        key_words_256(key)
+    }
+    #[inline(always)]
+    fn short(b: [u8; 16], i: usize) -> u32 {
+        u32::from_be_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]])
+    }
+}
+
+impl KeyWord for u64 {
+    #[inline(always)]
+    fn block(key: &[u8], alg: HmacAlg) -> [u64; 16] {
+        key_words_512(key, alg)
+    }
+    #[inline(always)]
+    fn short(b: [u8; 16], i: usize) -> u64 {
+        u64::from_be_bytes(b[8 * i..8 * i + 8].try_into().expect("8 bytes"))
+    }
+}
+
+/// A key of at most 16 bytes, zero-padded, without a `memcpy` call: two overlapping loads.
 #[inline(always)]
-fn run<const N: usize, W: Copy + Default>(
+fn short_key(key: &[u8]) -> [u8; 16] {
+    let n = key.len();
+    debug_assert!(n <= 16);
+    let mut b = [0u8; 16];
+    if n >= 8 {
+        let lo = u64::from_le_bytes(key[..8].try_into().expect("8 bytes"));
+        let hi = u64::from_le_bytes(key[n - 8..n].try_into().expect("8 bytes"));
+        b[n - 8..n].copy_from_slice(&hi.to_le_bytes());
+        b[..8].copy_from_slice(&lo.to_le_bytes());
+    } else if n >= 4 {
+        let lo = u32::from_le_bytes(key[..4].try_into().expect("4 bytes"));
+        let hi = u32::from_le_bytes(key[n - 4..n].try_into().expect("4 bytes"));
+        b[n - 4..n].copy_from_slice(&hi.to_le_bytes());
+        b[..4].copy_from_slice(&lo.to_le_bytes());
+    } else {
+        for (i, &c) in key.iter().enumerate() {
+            b[i] = c;
+        }
+    }
+    b
+}
+
+/// Feeds `keys` to an `N`-lane kernel, transposing each group into `[word][lane]` order. A
+/// group whose keys all fit in 16 bytes goes to `short` (`NK` key words, the rest known zero),
+/// any other to `full`. Keys longer than the hash block are replaced by their digest.
+#[inline(always)]
+fn run<const N: usize, W: KeyWord, const NK: usize>(
     keys: &[&[u8]],
     target: &Target,
-    fill: impl Fn(&[u8], &mut [[W; N]; 16], usize),
-    kernel: impl Fn(&[[W; N]; 16]) -> u32,
+    short: impl Fn(&[[W; N]; NK]) -> u32,
+    full: impl Fn(&[[W; N]; 16]) -> u32,
 ) -> Option<usize> {
     for (g, group) in keys.chunks(N).enumerate() {
-        let mut block = [[W::default(); N]; 16];
-        for lane in 0..N {
-            fill(group.get(lane).unwrap_or(&group[0]), &mut block, lane);
-        }
-        let mut mask = kernel(&block);
-        if group.len() < N {
-            mask &= (1u32 << group.len()) - 1;
-        }
-        while mask != 0 {
-            let lane = mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            if target.verify(group[lane]) {
-                return Some(g * N + lane);
+        let mask = if group.iter().all(|k| k.len() <= 16) {
+            let mut block = [[W::default(); N]; NK];
+            for lane in 0..N {
+                let b = short_key(group.get(lane).unwrap_or(&group[0]));
+                for (j, row) in block.iter_mut().enumerate() {
+                    row[lane] = W::short(b, j);
+                }
             }
+            short(&block)
+        } else {
+            full(&full_block(group, target.alg))
+        };
+        if let Some(i) = confirm(group, mask, target) {
+            return Some(g * N + i);
         }
     }
     None
 }
 
-/// Writes `key` as big-endian 32-bit words into `lane` (keys over 64 bytes are hashed first).
+/// [`run`] for a kernel that only takes whole blocks.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn fill_256<const N: usize>(key: &[u8], block: &mut [[u32; N]; 16], lane: usize) {
-    if key.len() > 64 {
-        for (j, w) in key_words_256(key).iter().enumerate() {
-            block[j][lane] = *w;
+fn run_full<const N: usize, W: KeyWord>(
+    keys: &[&[u8]],
+    target: &Target,
+    full: impl Fn(&[[W; N]; 16]) -> u32,
+) -> Option<usize> {
+    for (g, group) in keys.chunks(N).enumerate() {
+        let mask = full(&full_block(group, target.alg));
+        if let Some(i) = confirm(group, mask, target) {
+            return Some(g * N + i);
         }
-        return;
     }
-    let mut chunks = key.chunks_exact(4);
-    let mut j = 0;
-    for c in &mut chunks {
-        block[j][lane] = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
-        j += 1;
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut b = [0u8; 4];
-        b[..rest.len()].copy_from_slice(rest);
-        block[j][lane] = u32::from_be_bytes(b);
-    }
+    None
 }
 
-/// Writes `key` as big-endian 64-bit words into `lane` (keys over 128 bytes are hashed first).
+/// A group of up to `N` keys as block words in `[word][lane]` order (missing lanes repeat the
+/// first key).
 #[inline(always)]
-fn fill_512<const N: usize>(key: &[u8], alg: HmacAlg, block: &mut [[u64; N]; 16], lane: usize) {
-    if key.len() > 128 {
-        for (j, w) in key_words_512(key, alg).iter().enumerate() {
-            block[j][lane] = *w;
+fn full_block<const N: usize, W: KeyWord>(group: &[&[u8]], alg: HmacAlg) -> [[W; N]; 16] {
+    let mut block = [[W::default(); N]; 16];
+    for lane in 0..N {
+        let words = W::block(group.get(lane).unwrap_or(&group[0]), alg);
+        for (j, row) in block.iter_mut().enumerate() {
+            row[lane] = words[j];
         }
-        return;
     }
-    let mut chunks = key.chunks_exact(8);
-    let mut j = 0;
-    for c in &mut chunks {
-        block[j][lane] = u64::from_be_bytes(c.try_into().expect("8 bytes"));
-        j += 1;
+    block
+}
+
+/// The first lane of `mask` (lanes whose compared tag word matched) whose key really signs the
+/// token, checked with the reference implementation.
+#[inline(always)]
+fn confirm(group: &[&[u8]], mut mask: u32, target: &Target) -> Option<usize> {
+    if group.len() < 32 {
+        mask &= (1u32 << group.len()) - 1;
     }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut b = [0u8; 8];
-        b[..rest.len()].copy_from_slice(rest);
-        block[j][lane] = u64::from_be_bytes(b);
+    while mask != 0 {
+        let lane = mask.trailing_zeros() as usize;
+        mask &= mask - 1;
+        if target.verify(group[lane]) {
+            return Some(lane);
+        }
     }
+    None
 }
 
 #[inline]
