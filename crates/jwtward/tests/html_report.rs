@@ -65,6 +65,27 @@ fn rows(dom: &str) -> Vec<String> {
         .collect()
 }
 
+/// The route groups of the rendered DOM in order: (app, group, the rows below the heading).
+fn groups(dom: &str) -> Vec<(String, String, Vec<String>)> {
+    let attr = |s: &str, name: &str| -> String {
+        let key = format!("{name}=\"");
+        let start = s.find(&key).map(|i| i + key.len()).unwrap_or(0);
+        s[start..start + s[start..].find('"').unwrap_or(0)].to_string()
+    };
+    dom.split("<h3 class=\"group\"")
+        .skip(1)
+        .map(|section| {
+            let heading = &section[..section.find('>').unwrap_or(0)];
+            let body = section.split("</table>").next().unwrap_or("");
+            (
+                attr(heading, "data-app"),
+                attr(heading, "data-group"),
+                rows(body),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn coverage_map_renders_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
@@ -142,6 +163,44 @@ fn coverage_map_renders_in_chromium() {
     assert!(row("POST", "/shared/{note_id}").contains("no bypass proven"));
     assert!(row("GET", "/health").contains("public by design"));
 
+    // Routes are grouped by app, then by the router they are registered on (its variable
+    // and the prefix it is served under), in declaration order.
+    let groups = groups(&dom);
+    let names: Vec<(&str, &str)> = groups
+        .iter()
+        .map(|(a, g, _)| (a.as_str(), g.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("main.app", ""),
+            ("main.app", "routers.auth.router (/auth)"),
+            ("main.app", "routers.notes.router (/notes)"),
+            ("main.app", "routers.sharing.router (/shared)"),
+        ]
+    );
+    let group_of = |method: &str, path: &str| -> &str {
+        groups
+            .iter()
+            .find(|(_, _, rows)| {
+                rows.iter()
+                    .any(|r| r.starts_with(&format!("{method} {path} ")))
+            })
+            .map(|(_, g, _)| g.as_str())
+            .unwrap_or_else(|| panic!("{method} {path} is in no group"))
+    };
+    assert_eq!(group_of("GET", "/health"), "");
+    assert_eq!(group_of("GET", "/notes/"), "routers.notes.router (/notes)");
+    assert_eq!(
+        group_of("DELETE", "/shared/{note_id}"),
+        "routers.sharing.router (/shared)"
+    );
+    assert_eq!(
+        group_of("POST", "/auth/token"),
+        "routers.auth.router (/auth)"
+    );
+    assert!(dom.contains("(app routes)"));
+
     let shot = dir.path().join("shot.png");
     let res = browser(
         &[
@@ -161,4 +220,43 @@ fn coverage_map_renders_in_chromium() {
     if let Some(dir) = std::env::var_os("JWTWARD_KEEP_SCREENSHOT") {
         std::fs::copy(&shot, Path::new(&dir).join("html-report.png")).unwrap();
     }
+}
+
+/// A mounted sub-app is a group of its own, under its mount path (plain HTML, no browser).
+#[test]
+fn mounted_sub_apps_are_groups_of_their_own() {
+    let out = Command::cargo_bin("jwtward")
+        .unwrap()
+        .current_dir(root())
+        .args([
+            "scan",
+            "crates/jwtward_fastapi/tests/fixtures/mounted_admin/vulnerable",
+            "--isolated",
+            "--format",
+            "html",
+        ])
+        .output()
+        .unwrap();
+    let page = String::from_utf8_lossy(&out.stdout).to_string();
+    let groups = groups(&page);
+    let names: Vec<(&str, &str)> = groups
+        .iter()
+        .map(|(a, g, _)| (a.as_str(), g.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("shop.main.app", ""),
+            ("shop.main.app", "shop.routers.orders.router (/v1/orders)"),
+            ("shop.admin.admin_app (mounted at /admin)", ""),
+        ],
+        "{page}"
+    );
+    let (_, _, admin_rows) = &groups[2];
+    assert!(
+        admin_rows
+            .iter()
+            .any(|r| r.starts_with("GET /admin/users ")),
+        "{admin_rows:?}"
+    );
 }

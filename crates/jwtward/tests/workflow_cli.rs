@@ -373,3 +373,148 @@ fn rule_docs_are_generated_and_up_to_date() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("did you mean"));
 }
+
+/// `(method path)` of each `unprotected-route` finding of a JSON report.
+fn unprotected(out: &[u8]) -> Vec<String> {
+    let v: Value = serde_json::from_slice(out).expect("JSON report");
+    let mut r: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "unprotected-route")
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["method"].as_str().unwrap(),
+                f["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    r.sort();
+    r
+}
+
+#[test]
+fn auth_dependencies_and_token_helpers_feed_the_fastapi_model() {
+    // The ledger fixture authenticates with `company_auth`, a package outside the tree.
+    let fixture = "crates/jwtward_fastapi/tests/fixtures/company_auth/app";
+    let d = tempfile::tempdir().unwrap();
+    let scan = |config: Option<&str>, format: &str| {
+        let mut c = jwtward(&root());
+        c.args(["scan", fixture, "--format", format]);
+        match config {
+            Some(text) => {
+                let p = d.path().join("jwtward.toml");
+                std::fs::write(&p, text).unwrap();
+                c.arg("--config").arg(p);
+            }
+            None => {
+                c.arg("--isolated");
+            }
+        }
+        c.output().unwrap()
+    };
+    let bare = scan(None, "json");
+    assert_eq!(
+        unprotected(&bare.stdout),
+        [
+            "DELETE /api/accounts/{account_id}",
+            "GET /api/accounts",
+            "GET /api/accounts/{account_id}",
+            "GET /api/reports",
+            "GET /api/reports/{report_id}",
+            "POST /api/reports/{report_id}/approve",
+        ]
+    );
+    let deps_only = scan(
+        Some("auth-dependencies = [\"company_auth.require_user\"]\n"),
+        "json",
+    );
+    assert_eq!(
+        unprotected(&deps_only.stdout),
+        [
+            "GET /api/reports",
+            "GET /api/reports/{report_id}",
+            "POST /api/reports/{report_id}/approve",
+        ]
+    );
+    let both = "auth-dependencies = [\"company_auth.require_user\"]\ntoken-helpers = [\"company_auth.verify_token\"]\n";
+    let configured = scan(Some(both), "json");
+    assert!(
+        unprotected(&configured.stdout).is_empty(),
+        "{}",
+        String::from_utf8_lossy(&configured.stdout)
+    );
+    // The HTML map shows the routes as protected, from the model.
+    let html = scan(Some(both), "html");
+    let page = String::from_utf8_lossy(&html.stdout);
+    for path in ["/api/accounts", "/api/reports/{report_id}/approve"] {
+        let row = page
+            .split("<tr ")
+            .find(|r| r.contains(&format!("<code>{path}</code>")))
+            .unwrap_or_else(|| panic!("no row for {path}"));
+        assert!(row.starts_with("data-auth=\"protected\""), "{row}");
+    }
+    let s: Value = serde_json::from_slice(
+        &jwtward(&root())
+            .args(["scan", fixture, "--show-settings", "--config"])
+            .arg(d.path().join("jwtward.toml"))
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(s["auth_dependencies"][0], "company_auth.require_user");
+    assert_eq!(s["token_helpers"][0], "company_auth.verify_token");
+}
+
+#[test]
+fn a_configured_auth_dependency_makes_escapes_visible() {
+    // The app authenticates every route with a dependency from a package outside the tree
+    // and mounts an admin sub-app, which app-level dependencies do not cover. Only once
+    // the dependency is known to authenticate can the escape be reported.
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(d.path().join("svc")).unwrap();
+    std::fs::write(d.path().join("svc/__init__.py"), "").unwrap();
+    std::fs::write(
+        d.path().join("svc/main.py"),
+        r#"from company_auth import require_user
+from fastapi import Depends, FastAPI
+
+admin = FastAPI()
+
+
+@admin.post("/users/{name}/disable")
+def disable_user(name: str):
+    return {"disabled": name}
+
+
+app = FastAPI(dependencies=[Depends(require_user)])
+app.mount("/admin", admin)
+
+
+@app.get("/orders")
+def orders():
+    return []
+"#,
+    )
+    .unwrap();
+    let bare = jwtward(d.path())
+        .args(["scan", "svc", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(unprotected(&bare.stdout).is_empty());
+    std::fs::write(
+        d.path().join("pyproject.toml"),
+        "[tool.jwtward]\nauth-dependencies = [\"require_user\"]\n",
+    )
+    .unwrap();
+    let configured = jwtward(d.path())
+        .args(["scan", "svc", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        unprotected(&configured.stdout),
+        ["POST /admin/users/{name}/disable"]
+    );
+}

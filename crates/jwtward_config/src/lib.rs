@@ -60,10 +60,17 @@ pub struct Options {
     /// Extra path patterns that are public by design (`*` wildcards), e.g. `/metrics`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub public_paths: Vec<String>,
-    /// Project-specific auth dependencies (`app.deps.require_user` or `require_user`): a route
-    /// that depends on one counts as authenticated.
+    /// Project-specific auth dependencies (`company_auth.require_user`,
+    /// `app.deps.require_user` or a bare `require_user`): dependencies that raise when the
+    /// token is missing or invalid. The FastAPI model treats a dependency with one of these
+    /// names as authenticating, also when it comes from a package outside the scan.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub auth_dependencies: Vec<String>,
+    /// Token helpers (`company_auth.jwt.verify` or a bare `verify`): functions that decode
+    /// *and* verify a token and raise on an invalid one, defined outside the scan or too
+    /// indirect to follow. A dependency that calls one on the request's token authenticates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub token_helpers: Vec<String>,
 }
 
 /// A duration in seconds, written as a number or as `30s`, `90m`, `12h`, `7d`, `2w`.
@@ -367,6 +374,27 @@ mod tests {
     }
 
     #[test]
+    fn auth_dependencies_and_token_helpers() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(
+            d.path(),
+            "pyproject.toml",
+            "[tool.jwtward]\nauth-dependencies = [\"company_auth.require_user\"]\ntoken-helpers = [\"company_auth.jwt.verify\", \"verify_token\"]\n",
+        );
+        let f = load(&p).unwrap().unwrap();
+        assert_eq!(f.options.auth_dependencies, ["company_auth.require_user"]);
+        assert_eq!(
+            f.options.token_helpers,
+            ["company_auth.jwt.verify", "verify_token"]
+        );
+        // A string instead of a list, and the snake_case spelling, are errors.
+        let p = write(d.path(), "jwtward.toml", "token-helpers = \"verify\"\n");
+        assert!(load(&p).unwrap_err().to_string().contains("token-helpers"));
+        let p = write(d.path(), "jwtward.toml", "token_helpers = [\"verify\"]\n");
+        assert!(load(&p).unwrap_err().to_string().contains("token_helpers"));
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(parse_duration("90m"), Ok(5400));
         assert_eq!(parse_duration("3600"), Ok(3600));
@@ -419,5 +447,7 @@ mod tests {
             Some(Duration(12 * 3600))
         );
         assert_eq!(f.per_file_ignores().len(), 2);
+        assert!(!f.options.auth_dependencies.is_empty());
+        assert!(!f.options.token_helpers.is_empty());
     }
 }

@@ -130,6 +130,9 @@ pub(crate) struct FullRoute<'p> {
     pub middleware: Vec<usize>,
     /// Mounts from the root app down to this route's app: (parent app, mount index).
     pub mounts: Vec<(usize, usize)>,
+    /// The app, then each router included on the way to `decl_obj` (the last), with the
+    /// path prefix under which each one's routes are served.
+    pub via: Vec<(usize, String)>,
     pub decorators: &'p [ruff_python_ast::Decorator],
 }
 
@@ -152,6 +155,8 @@ pub(crate) struct Ctx<'m, 'p> {
     class_memo: RefCell<HashMap<String, DepClass>>,
     /// The top-level app (or orphan router) being walked while collecting routes.
     cur_root: usize,
+    /// The app and routers being walked, with their prefixes (see [`FullRoute::via`]).
+    cur_via: Vec<(usize, String)>,
 }
 
 const PUBLIC_SEGMENTS: &[&str] = &[
@@ -286,14 +291,19 @@ pub(crate) fn public_by_design(path: &str) -> bool {
 }
 
 impl<'m, 'p> Ctx<'m, 'p> {
-    pub fn new(m: &'m Model<'p>, jwt: &'m jwtward_scan::JwtModel<'p>) -> Self {
+    pub fn new(
+        m: &'m Model<'p>,
+        jwt: &'m jwtward_scan::JwtModel<'p>,
+        settings: &'m crate::Settings,
+    ) -> Self {
         let mut cx = Ctx {
-            an: Analyzer::new(m, jwt),
+            an: Analyzer::new(m, jwt, settings),
             routes: Vec::new(),
             mws: Vec::new(),
             auths: Vec::new(),
             class_memo: RefCell::new(HashMap::new()),
             cur_root: 0,
+            cur_via: Vec::new(),
         };
         cx.collect_routes();
         cx.collect_middleware();
@@ -461,6 +471,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
         if o.kind == ObjKind::Router {
             deps.extend(o.deps.iter().map(|d| (d.clone(), Level::Router)));
         }
+        self.cur_via.push((obj, prefix.clone()));
         for r in &o.routes {
             let mut rd: Vec<(DepUse<'p>, Level)> = if r.kind == RouteKind::Starlette {
                 Vec::new()
@@ -491,6 +502,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 deps: rd,
                 middleware: mw.clone(),
                 mounts: mounts.clone(),
+                via: self.cur_via.clone(),
                 decorators: r.decorators,
             });
         }
@@ -507,6 +519,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 depth + 1,
             );
         }
+        self.cur_via.pop();
     }
 
     fn collect_middleware(&mut self) {
@@ -522,7 +535,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             });
             let name = &self.an.m.objs[self.mws[i].obj].middleware[self.mws[i].idx].name;
             self.mws[i].is_rate_limit = is_rate_limit_name(name);
-            self.mws[i].is_auth = s.decodes.is_some() || reads_auth_header;
+            self.mws[i].is_auth = s.decodes.is_some() || s.verifies.is_some() || reads_auth_header;
             if self.mws[i].is_auth {
                 self.mws[i].state_attrs = state_attrs(&f.def.body);
                 self.mws[i].fail_open = s.fail_open.clone();
@@ -628,8 +641,42 @@ impl<'m, 'p> Ctx<'m, 'p> {
         }
     }
 
+    /// True when the dependency is one of the configured `auth-dependencies`: by the name
+    /// it is spelled with at the use, the definition it resolves to, or (for names the
+    /// model cannot resolve) the name as written.
+    pub fn is_configured_auth_dep(&self, d: &DepUse<'p>) -> bool {
+        let names = &self.an.settings.auth_dependencies;
+        if names.is_empty() {
+            return false;
+        }
+        let mut cands: Vec<String> = d.spelled.iter().cloned().collect();
+        match &d.target {
+            DepTarget::External(q) => cands.push(q.clone()),
+            DepTarget::Func(f) => {
+                let module = &self.an.m.ix.module(f.mid).name;
+                cands.push(match f.class {
+                    Some(c) => format!("{module}.{}", c.name.as_str()),
+                    None => format!("{module}.{}", f.def.name.as_str()),
+                });
+            }
+            DepTarget::Unknown(t) => cands.extend(
+                t.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_string),
+            ),
+            DepTarget::Scheme(_) => {}
+        }
+        names
+            .iter()
+            .any(|n| cands.iter().any(|c| crate::name_matches(n, c)))
+    }
+
     /// What a dependency use does for authentication (memoised on its target).
     pub fn classify(&self, d: &DepUse<'p>) -> DepClass {
+        // The configuration says it raises when the token is missing or invalid.
+        if self.is_configured_auth_dep(d) {
+            return DepClass::Protected;
+        }
         let key = match &d.target {
             DepTarget::Func(f) => format!("f{}", f.key()),
             DepTarget::Scheme(s) => format!("s{s}"),
@@ -681,6 +728,10 @@ impl<'m, 'p> Ctx<'m, 'p> {
                     .map(|d| self.classify(d))
                     .collect();
                 let is_auth = s.decodes.is_some()
+                    || s.verifies.is_some()
+                    || s.verifies_params
+                        .iter()
+                        .any(|(p, _)| crate::flow::is_token_name(p))
                     || s.sources.iter().any(|t| t.is_token_like())
                     || sub.iter().any(DepClass::is_auth)
                     || is_auth_name(&name);
@@ -829,13 +880,19 @@ impl<'m, 'p> Ctx<'m, 'p> {
         // A handler that decodes the token itself and raises on failure authenticates.
         if !protected
             && let Some(h) = r.handler
-            && self.an.may_decode(h)
+            && (self.an.may_decode(h) || !self.an.settings.token_helpers.is_empty())
         {
             let s = self.an.summary(h);
             if s.decodes.is_some() && s.raises && s.fail_open.is_empty() {
                 protected = true;
                 info.protected_by.get_or_insert_with(|| {
                     format!("{}() (decodes the token itself)", h.def.name.as_str())
+                });
+            } else if s.fail_open.is_empty() && self.an.verified(h).is_some() {
+                // A configured token helper verifies the request's token on every path.
+                protected = true;
+                info.protected_by.get_or_insert_with(|| {
+                    format!("{}() (verifies the token itself)", h.def.name.as_str())
                 });
             }
         }

@@ -115,6 +115,15 @@ pub(crate) struct Summary {
     pub always_raises: bool,
     /// Where a JWT is decoded: the decode call, or the call of the helper that decodes.
     pub decodes: Option<Point>,
+    /// Where a configured token helper (`token-helpers`) verifies the request's token: the
+    /// helper's call, or the call of a project function that does.
+    pub verifies: Option<Point>,
+    /// Token-helper calls on one of this function's plain parameters (whose value the
+    /// caller decides): (parameter, the call).
+    pub verifies_params: Vec<(String, Point)>,
+    /// The verification above happens on every path that returns (it is not skipped by a
+    /// branch, nor swallowed by an `except`).
+    pub verifies_always: bool,
     pub sources: Vec<TokenSource>,
     pub returns: Vec<ReturnEvent>,
 }
@@ -128,7 +137,45 @@ pub(crate) struct Analyzer<'m, 'p> {
     memo: RefCell<HashMap<usize, Rc<Summary>>>,
     busy: RefCell<HashSet<usize>>,
     params_memo: RefCell<HashMap<usize, Rc<Vec<ParamInfo<'p>>>>>,
+    /// `auth-dependencies` and `token-helpers` of the configuration.
+    pub settings: &'m crate::Settings,
+    origins_memo: RefCell<HashMap<usize, Rc<HashMap<String, Origin>>>>,
 }
+
+/// Where a value of a function comes from, as far as tokens go.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Origin {
+    /// Read from the request: a `Request`, a `Header`/`Cookie`/`Query` parameter, a
+    /// security scheme, a dependency that reads a token.
+    pub request: bool,
+    /// Derived from these plain parameters (the caller decides what they hold).
+    pub params: Vec<String>,
+}
+
+impl Origin {
+    fn merge(&mut self, o: &Origin) -> bool {
+        let before = (self.request, self.params.len());
+        self.request |= o.request;
+        for p in &o.params {
+            if !self.params.contains(p) {
+                self.params.push(p.clone());
+            }
+        }
+        before != (self.request, self.params.len())
+    }
+}
+
+/// A parameter name that holds a token when FastAPI fills it from the request (`token`,
+/// `access_token`, `authorization`, `credentials`...).
+pub(crate) fn is_token_name(n: &str) -> bool {
+    let n = n.to_ascii_lowercase();
+    ["token", "jwt", "authorization", "bearer", "credential"]
+        .iter()
+        .any(|k| n.contains(k))
+}
+
+/// The pseudo-variable that stays in the state until a token helper verified the token.
+const UNVERIFIED: &str = "$unverified";
 
 pub(crate) const DECODERS: &[&str] = &[
     "jwt.decode",
@@ -214,11 +261,13 @@ struct Interp<'a, 'm, 'p> {
     except_ctx: Vec<(String, TextRange)>,
     /// The `if` tests enclosing the statement being walked (then-branches only).
     tests: Vec<String>,
+    /// A return was reached before any token helper verified the token.
+    unverified_return: bool,
     out: Summary,
 }
 
 impl<'m, 'p> Analyzer<'m, 'p> {
-    pub fn new(m: &'m Model<'p>, jwt: &'m JwtModel<'p>) -> Self {
+    pub fn new(m: &'m Model<'p>, jwt: &'m JwtModel<'p>, settings: &'m crate::Settings) -> Self {
         let decode_by_call = jwt
             .decodes
             .iter()
@@ -233,7 +282,127 @@ impl<'m, 'p> Analyzer<'m, 'p> {
             memo: RefCell::new(HashMap::new()),
             busy: RefCell::new(HashSet::new()),
             params_memo: RefCell::new(HashMap::new()),
+            settings,
+            origins_memo: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// True when a call of `call` (from module `mid`) calls a configured token helper.
+    pub fn is_helper_call(&self, mid: ModuleId, call: &ExprCall) -> bool {
+        let names = &self.settings.token_helpers;
+        if names.is_empty() {
+            return false;
+        }
+        let mut cands: Vec<String> = Vec::new();
+        cands.extend(self.m.ix.spelled(mid, &call.func));
+        match self.m.ix.resolve_expr(mid, &call.func) {
+            Some(Sym::External(q)) => cands.push(q),
+            Some(Sym::Function(fm, f)) => {
+                cands.push(format!("{}.{}", self.m.ix.module(fm).name, f.name.as_str()))
+            }
+            _ => {}
+        }
+        // `self.verify(...)`, a name the module does not bind: its last part.
+        if cands.is_empty()
+            && let Expr::Attribute(a) = &*call.func
+        {
+            cands.push(a.attr.to_string());
+        }
+        names
+            .iter()
+            .any(|n| cands.iter().any(|c| crate::name_matches(n, c)))
+    }
+
+    /// Where each variable of `f` comes from (flow-insensitive: parameters, then every
+    /// assignment in the body until nothing changes).
+    pub fn origins(&self, f: Func<'p>) -> Rc<HashMap<String, Origin>> {
+        if let Some(o) = self.origins_memo.borrow().get(&f.key()) {
+            return o.clone();
+        }
+        let mut map: HashMap<String, Origin> = HashMap::new();
+        for p in self.params(f).iter() {
+            let request = p.is_request
+                || p.source.is_some()
+                || match p.dep.as_ref().map(|d| &d.target) {
+                    Some(DepTarget::Scheme(_)) => true,
+                    // `token: str = Depends(get_token)` where get_token reads the token.
+                    Some(DepTarget::Func(g)) if g.key() != f.key() => self
+                        .summary(*g)
+                        .sources
+                        .iter()
+                        .any(TokenSource::is_token_like),
+                    _ => false,
+                };
+            let o = if request {
+                Origin {
+                    request: true,
+                    params: Vec::new(),
+                }
+            } else if p.dep.is_none() {
+                Origin {
+                    request: false,
+                    params: vec![p.name.clone()],
+                }
+            } else {
+                continue;
+            };
+            map.insert(p.name.clone(), o);
+        }
+        let mut assigns: Vec<(&'p Expr, &'p Expr)> = Vec::new();
+        crate::model::for_each_stmt(&f.def.body, Some(f.def), &mut |s, scope| {
+            if scope.map(|d| std::ptr::eq(d, f.def)) != Some(true) {
+                return;
+            }
+            match s {
+                Stmt::Assign(a) => assigns.extend(a.targets.iter().map(|t| (t, &*a.value))),
+                Stmt::AnnAssign(a) => {
+                    if let Some(v) = &a.value {
+                        assigns.push((&*a.target, &**v));
+                    }
+                }
+                _ => {}
+            }
+        });
+        for _ in 0..4 {
+            let mut changed = false;
+            for (t, v) in &assigns {
+                let o = origin_of(v, &map);
+                if o == Origin::default() {
+                    continue;
+                }
+                let targets: Vec<&Expr> = match t {
+                    Expr::Tuple(tt) => tt.elts.iter().collect(),
+                    t => vec![*t],
+                };
+                for t in targets {
+                    if let Some(k) = key_of(t) {
+                        changed |= map.entry(k).or_default().merge(&o);
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let rc = Rc::new(map);
+        self.origins_memo.borrow_mut().insert(f.key(), rc.clone());
+        rc
+    }
+
+    /// Where `f`, used as a dependency or handler, verifies the request's token with a
+    /// token helper on every path: its own calls on request data, or calls on a plain
+    /// parameter named like a token (`token: str` is read from the request by FastAPI).
+    pub fn verified(&self, f: Func<'p>) -> Option<Point> {
+        let s = self.summary(f);
+        if !s.verifies_always {
+            return None;
+        }
+        s.verifies.clone().or_else(|| {
+            s.verifies_params
+                .iter()
+                .find(|(p, _)| is_token_name(p))
+                .map(|(_, pt)| pt.clone())
+        })
     }
 
     pub fn step(&self, mid: ModuleId, range: TextRange, note: impl Into<String>) -> TraceStep {
@@ -623,12 +792,27 @@ impl<'m, 'p> Analyzer<'m, 'p> {
     }
 
     fn interpret(&self, f: Func<'p>, init: State, depth: u32) -> Summary {
+        let mut init = init;
+        if !self.settings.token_helpers.is_empty() {
+            init.insert(
+                UNVERIFIED.into(),
+                Nullable {
+                    why: Vec::new(),
+                    known: None,
+                    claim: false,
+                    scheme: None,
+                    guarded: false,
+                    root: None,
+                },
+            );
+        }
         let mut it = Interp {
             an: self,
             func: f,
             depth,
             except_ctx: Vec::new(),
             tests: Vec::new(),
+            unverified_return: false,
             out: Summary::default(),
         };
         for p in self.params(f).iter() {
@@ -661,6 +845,13 @@ impl<'m, 'p> Analyzer<'m, 'p> {
             let r = TextRange::empty(f.def.range().end());
             it.on_return(r, None, &st);
         }
+        // A token helper raises on a missing or invalid token: when it runs on every path
+        // that returns, the function fails closed like one that raises itself.
+        let verifies = it.out.verifies.is_some() || !it.out.verifies_params.is_empty();
+        it.out.verifies_always = verifies && !it.unverified_return;
+        if it.out.verifies_always {
+            it.out.raises = true;
+        }
         it.out.always_raises = it.out.raises && it.out.returns.is_empty();
         // Explain with the invalid-token path first when there is one: it is the bypass.
         it.out.fail_open.sort_by_key(|p| {
@@ -670,6 +861,40 @@ impl<'m, 'p> Analyzer<'m, 'p> {
         });
         it.out
     }
+}
+
+/// The origin of an expression: the union of the origins of the variables it reads
+/// (lambdas excluded).
+fn origin_of(e: &Expr, map: &HashMap<String, Origin>) -> Origin {
+    struct V<'a> {
+        map: &'a HashMap<String, Origin>,
+        out: Origin,
+    }
+    impl<'e> Visitor<'e> for V<'_> {
+        fn visit_expr(&mut self, e: &'e Expr) {
+            if let Expr::Lambda(_) = e {
+                return;
+            }
+            if let Some(k) = key_of(e)
+                && let Some(o) = self.map.get(&k)
+            {
+                self.out.merge(o);
+                return;
+            }
+            if let Expr::Name(n) = e
+                && let Some(o) = self.map.get(n.id.as_str())
+            {
+                self.out.merge(o);
+            }
+            visitor::walk_expr(self, e);
+        }
+    }
+    let mut v = V {
+        map,
+        out: Origin::default(),
+    };
+    v.visit_expr(e);
+    v.out
 }
 
 struct SourceFinder<'a, 'p> {
@@ -773,6 +998,7 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
             };
             sf.visit_expr(e);
             for c in calls_in_expr(e) {
+                self.note_verification(c, st);
                 if self.out.decodes.is_none() {
                     if self.an.is_decode_call(self.func.mid, c) {
                         self.out.decodes = Some(Point {
@@ -801,6 +1027,99 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
                 }
             }
             deref_scan(e, st);
+        }
+    }
+
+    /// A call that verifies a token with a configured token helper: the helper itself on
+    /// request data or on plain parameters, or a project function that does so on every
+    /// path, given request data or plain parameters. The origin of the verified value and
+    /// the point to report.
+    fn verification(&self, c: &'p ExprCall) -> Option<(Origin, Point)> {
+        if self.an.settings.token_helpers.is_empty() {
+            return None;
+        }
+        let origins = self.an.origins(self.func);
+        if self.an.is_helper_call(self.func.mid, c) {
+            let mut o = Origin::default();
+            for a in c.arguments.args.iter() {
+                o.merge(&origin_of(a, &origins));
+            }
+            for k in c.arguments.keywords.iter() {
+                o.merge(&origin_of(&k.value, &origins));
+            }
+            if !o.request && o.params.is_empty() {
+                return None;
+            }
+            let note = format!(
+                "verifies the token with the token helper `{}`",
+                self.an.text(self.func.mid, c.range())
+            );
+            let pt = Point {
+                mid: self.func.mid,
+                range: c.range(),
+                trace: vec![self.step(c.range(), note)],
+            };
+            return Some((o, pt));
+        }
+        let callee = self.an.callee(self.func, &c.func)?;
+        let sum = self.an.summary_depth(callee, self.depth + 1);
+        if !sum.verifies_always {
+            return None;
+        }
+        let mut o = Origin {
+            request: sum.verifies.is_some(),
+            params: Vec::new(),
+        };
+        let cps = self.an.params(callee);
+        for (p, _) in &sum.verifies_params {
+            let arg = cps
+                .iter()
+                .position(|x| x.name == *p)
+                .and_then(|i| c.arguments.args.get(i))
+                .filter(|a| !matches!(a, Expr::Starred(_)))
+                .or_else(|| c.arguments.find_keyword(p).map(|k| &k.value));
+            if let Some(a) = arg {
+                o.merge(&origin_of(a, &origins));
+            }
+        }
+        if !o.request && o.params.is_empty() {
+            return None;
+        }
+        let inner = sum
+            .verifies
+            .as_ref()
+            .or_else(|| sum.verifies_params.first().map(|(_, p)| p))?;
+        let mut trace = vec![self.step(c.range(), format!("calls {}()", callee.display()))];
+        trace.extend(inner.trace.iter().cloned());
+        Some((
+            o,
+            Point {
+                mid: self.func.mid,
+                range: c.range(),
+                trace,
+            },
+        ))
+    }
+
+    /// Records a token-helper verification made by `c`: after it the token is there (the
+    /// helper raised otherwise).
+    fn note_verification(&mut self, c: &'p ExprCall, st: &mut State) {
+        let Some((o, pt)) = self.verification(c) else {
+            return;
+        };
+        if o.request && self.out.verifies.is_none() {
+            self.out.verifies = Some(pt.clone());
+        }
+        for p in o.params {
+            if !self.out.verifies_params.iter().any(|(q, _)| *q == p) {
+                self.out.verifies_params.push((p, pt.clone()));
+            }
+        }
+        st.remove(UNVERIFIED);
+        for a in c.arguments.args.iter() {
+            if let Some(k) = key_of(a) {
+                st.remove(&k);
+            }
         }
     }
 
@@ -925,6 +1244,10 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
                         }
                     }
                 }
+                // A configured token helper raises instead of returning None.
+                if self.an.is_helper_call(self.func.mid, c) {
+                    return None;
+                }
                 let callee = self.an.callee(self.func, &c.func)?;
                 // Arguments that may be missing reach the callee: follow its summary. Only
                 // token helpers count: a database helper that swallows an IntegrityError
@@ -962,6 +1285,9 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
     }
 
     fn on_return(&mut self, range: TextRange, value: Option<&'p Expr>, st: &State) {
+        if st.contains_key(UNVERIFIED) {
+            self.unverified_return = true;
+        }
         let missing: Vec<(String, Option<TextRange>, Option<String>)> = st
             .iter()
             .filter(|(k, _)| !k.starts_with('$'))
@@ -1255,7 +1581,7 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
         for s in body {
             for e in stmt_exprs(s) {
                 for c in calls_in_expr(e) {
-                    if self.an.is_decode_call(self.func.mid, c) {
+                    if self.an.is_decode_call(self.func.mid, c) || self.verification(c).is_some() {
                         return true;
                     }
                     if let Some(callee) = self.an.callee(self.func, &c.func)

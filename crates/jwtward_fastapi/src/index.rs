@@ -243,6 +243,42 @@ impl<'p> Index<'p> {
         }
     }
 
+    /// The dotted name `expr` is spelled as at the top level of module `id`, with the
+    /// imports applied (`deps.require_user` after `from app import deps` is
+    /// `app.deps.require_user`; a name defined in the module is `module.name`). Unlike
+    /// [`Index::resolve_expr`] it does not follow re-exports: it is the name as the code
+    /// writes it. None for names the module does not bind.
+    pub fn spelled(&self, id: ModuleId, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Name(n) => match *self.binds(id).get(n.id.as_str())? {
+                Bind::Import {
+                    module,
+                    level,
+                    name: None,
+                } => Some(self.absolute_module(id, module, level)),
+                Bind::Import {
+                    module,
+                    level,
+                    name: Some(m),
+                } => {
+                    let abs = self.absolute_module(id, module, level);
+                    Some(if abs.is_empty() {
+                        m.to_string()
+                    } else {
+                        format!("{abs}.{m}")
+                    })
+                }
+                _ => Some(format!("{}.{}", self.module(id).name, n.id.as_str())),
+            },
+            Expr::Attribute(a) => Some(format!(
+                "{}.{}",
+                self.spelled(id, &a.value)?,
+                a.attr.as_str()
+            )),
+            _ => None,
+        }
+    }
+
     /// A cheap test before resolving `e`: false when `e` comes from a project module whose
     /// source contains none of `needles` (so resolving it would only parse that module for
     /// nothing). Packages re-export, so they always pass.

@@ -34,12 +34,43 @@ use jwtward_report::{Finding, Location, RuleMeta};
 pub use jwtward_scan::JwtModel;
 use serde::Serialize;
 
-/// Options of the FastAPI rules.
+/// Options of the FastAPI analysis and its rules.
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
     /// Also report findings located in test code (`tests/`, `test_*.py`, `conftest.py`).
     /// Off by default: tests override auth dependencies and raise bare 401s on purpose.
     pub include_test_code: bool,
+    /// Project-specific authentication dependencies (`auth-dependencies` of the
+    /// configuration): dependencies that raise when the token is missing or invalid, named
+    /// by qualified name (`company_auth.require_user`, `app.deps.require_user`) or bare
+    /// name (`require_user`). A dependency use matching one authenticates the route, also
+    /// when it is imported from a package outside the scan or cannot be summarised.
+    /// See [`name_matches`] for the matching.
+    pub auth_dependencies: Vec<String>,
+    /// Token helpers (`token-helpers` of the configuration): functions that decode *and*
+    /// verify a token and raise on an invalid one (`company_auth.jwt.verify`, or a bare
+    /// name). A dependency (or handler) that calls one on the request's token verifies it,
+    /// like a verifying `jwt.decode` that raises.
+    pub token_helpers: Vec<String>,
+}
+
+/// True when the configured name `configured` (of `auth-dependencies` / `token-helpers`)
+/// designates the dotted name `qualified`. A dotted configured name matches the same name
+/// or a dotted suffix of it (`deps.require_user` matches `app.deps.require_user`); a bare
+/// name matches the last component (`require_user` matches `company_auth.require_user`).
+pub fn name_matches(configured: &str, qualified: &str) -> bool {
+    let c = configured.trim();
+    if c.is_empty() {
+        return false;
+    }
+    if c.contains('.') {
+        qualified == c
+            || qualified
+                .strip_suffix(c)
+                .is_some_and(|head| head.ends_with('.'))
+    } else {
+        qualified.rsplit('.').next() == Some(c)
+    }
 }
 
 /// Robustness check: builds the model over every module (not only those that mention
@@ -49,7 +80,8 @@ pub struct Settings {
 pub fn summarize_everything(project: &Project) -> usize {
     let m = model::Model::build_all(project);
     let jwt = JwtModel::build(project);
-    let cx = analysis::Ctx::new(&m, &jwt);
+    let settings = Settings::default();
+    let cx = analysis::Ctx::new(&m, &jwt, &settings);
     let mut n = 0;
     for md in &project.modules {
         n += cx.summarize_module(md.id);
@@ -89,7 +121,7 @@ pub fn check_with_model(
     let t0 = std::time::Instant::now();
     let m = model::Model::build(project);
     let t1 = std::time::Instant::now();
-    let cx = analysis::Ctx::new(&m, jwt);
+    let cx = analysis::Ctx::new(&m, jwt, settings);
     let t2 = std::time::Instant::now();
     let mut out = Vec::new();
     rules::run_all(&cx, &mut out);
@@ -135,6 +167,19 @@ pub struct RouteInfo {
     /// The app serving the route (`FastAPI()` at `file:line`; a mounted sub-app for
     /// mounted routes, a router for routers no app includes).
     pub app: String,
+    /// The serving app's variable (`app.main.app`), when it is assigned to one.
+    pub app_name: Option<String>,
+    /// The router (or app) the route is registered on: its variable's qualified name
+    /// (`app.routers.items.router`), or `APIRouter() at file:line`.
+    pub router: String,
+    /// The path prefix under which that router's routes are served: mount paths, include
+    /// prefixes and the router's own `prefix=`, joined (empty at the root).
+    pub router_prefix: String,
+    /// How the router is reached: the serving app, then each router included on the way,
+    /// each as `name (prefix)`; the last one is [`RouteInfo::router`].
+    pub include_chain: Vec<String>,
+    /// Where the serving app is mounted (`/admin`), for routes of mounted sub-apps.
+    pub mount: Option<String>,
     /// Methods (`GET`...; `WEBSOCKET` for websocket routes).
     pub methods: Vec<String>,
     /// The full path, every prefix joined.
@@ -179,16 +224,26 @@ fn push_dep<'p>(
     }
 }
 
-/// Every route of every app (and of routers no app includes), in declaration order.
+/// Every route of every app (and of routers no app includes), in declaration order, with
+/// the default [`Settings`].
 pub fn route_table(project: &Project) -> Vec<RouteInfo> {
-    let jwt = JwtModel::build(project);
-    route_table_with_model(project, &jwt)
+    route_table_with_settings(project, &Settings::default())
 }
 
-/// [`route_table`] with the JWT-library model already built.
-pub fn route_table_with_model(project: &Project, jwt: &JwtModel<'_>) -> Vec<RouteInfo> {
+/// [`route_table`] with the configured auth dependencies and token helpers.
+pub fn route_table_with_settings(project: &Project, settings: &Settings) -> Vec<RouteInfo> {
+    let jwt = JwtModel::build(project);
+    route_table_with_model(project, &jwt, settings)
+}
+
+/// [`route_table_with_settings`] with the JWT-library model already built.
+pub fn route_table_with_model(
+    project: &Project,
+    jwt: &JwtModel<'_>,
+    settings: &Settings,
+) -> Vec<RouteInfo> {
     let m = model::Model::build(project);
-    let cx = analysis::Ctx::new(&m, jwt);
+    let cx = analysis::Ctx::new(&m, jwt, settings);
     let mut out = Vec::new();
     for (i, r) in cx.routes.iter().enumerate() {
         let md = m.ix.module(r.mid);
@@ -219,6 +274,22 @@ pub fn route_table_with_model(project: &Project, jwt: &JwtModel<'_>) -> Vec<Rout
         }
         let app = &m.objs[r.app];
         let am = m.ix.module(app.mid);
+        let include_chain = r
+            .via
+            .iter()
+            .map(|(o, prefix)| {
+                format!(
+                    "{} ({})",
+                    m.obj_label(*o),
+                    if prefix.is_empty() { "/" } else { prefix }
+                )
+            })
+            .collect();
+        let mount = (!r.mounts.is_empty()).then(|| {
+            r.mounts.iter().fold(String::new(), |acc, &(parent, mi)| {
+                model::join_path(&acc, &m.objs[parent].mounts[mi].path)
+            })
+        });
         out.push(RouteInfo {
             app: format!(
                 "{} at {}:{}",
@@ -226,6 +297,11 @@ pub fn route_table_with_model(project: &Project, jwt: &JwtModel<'_>) -> Vec<Rout
                 am.display_path,
                 am.line_column(app.range.start()).0
             ),
+            app_name: app.var.clone(),
+            router: m.obj_label(r.decl_obj),
+            router_prefix: r.via.last().map(|(_, p)| p.clone()).unwrap_or_default(),
+            include_chain,
+            mount,
             methods: r.methods.clone(),
             path: r.path.clone(),
             kind: match r.kind {

@@ -51,6 +51,9 @@ pub(crate) struct DepUse<'p> {
     pub text: String,
     /// The parameter that receives the value (parameter dependencies only).
     pub param: Option<String>,
+    /// The dependency's dotted name as written at the use, imports applied
+    /// (`company_auth.require_user`), for matching `auth-dependencies`.
+    pub spelled: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,6 +110,9 @@ pub(crate) struct Middleware<'p> {
 pub(crate) struct Obj<'p> {
     pub kind: ObjKind,
     pub name: String,
+    /// The qualified name of the variable the object is assigned to
+    /// (`app.routers.items.router`; `module.factory.var` inside a factory function).
+    pub var: Option<String>,
     pub mid: ModuleId,
     pub range: TextRange,
     pub prefix: String,
@@ -145,6 +151,8 @@ impl Scheme {
 pub(crate) struct Override<'p> {
     pub key: DepTarget<'p>,
     pub key_text: String,
+    /// The key's dotted name as written, imports applied.
+    pub spelled: Option<String>,
     pub mid: ModuleId,
     pub range: TextRange,
 }
@@ -207,7 +215,7 @@ pub(crate) fn join_path(a: &str, b: &str) -> String {
 
 /// Every statement in a body, recursively through compound statements (not into nested
 /// functions or classes), with the function it belongs to.
-fn for_each_stmt<'p>(
+pub(crate) fn for_each_stmt<'p>(
     body: &'p [Stmt],
     scope: Option<&'p StmtFunctionDef>,
     f: &mut dyn FnMut(&'p Stmt, Option<&'p StmtFunctionDef>),
@@ -351,6 +359,34 @@ impl<'p> Model<'p> {
                 m.classify_creation(mid, call, expr);
             }
         }
+        // The variables apps and routers are assigned to, for the route table.
+        for &mid in &interesting {
+            let md = m.ix.module(mid);
+            let mut found: Vec<(usize, String)> = Vec::new();
+            for_each_stmt(&md.ast().body, None, &mut |s, scope| {
+                let (targets, value): (Vec<&Expr>, &Expr) = match s {
+                    Stmt::Assign(a) => (a.targets.iter().collect(), &a.value),
+                    Stmt::AnnAssign(a) => match &a.value {
+                        Some(v) => (vec![&*a.target], &**v),
+                        None => return,
+                    },
+                    _ => return,
+                };
+                let Some(&id) = m.obj_by_call.get(&ptr(value)) else {
+                    return;
+                };
+                if let Some(k) = targets.iter().find_map(|t| crate::flow::key_of(t)) {
+                    let q = match scope {
+                        Some(f) => format!("{}.{}.{k}", md.name, f.name.as_str()),
+                        None => format!("{}.{k}", md.name),
+                    };
+                    found.push((id, q));
+                }
+            });
+            for (id, q) in found {
+                m.objs[id].var.get_or_insert(q);
+            }
+        }
         // 2. Routes, includes, mounts, middleware, overrides.
         for &mid in &interesting {
             let ast = m.ix.module(mid).ast();
@@ -440,6 +476,7 @@ impl<'p> Model<'p> {
                 self.objs.push(Obj {
                     kind,
                     name: format!("{}()", class.rsplit('.').next().unwrap_or(&class)),
+                    var: None,
                     mid,
                     range: call.range(),
                     prefix,
@@ -718,19 +755,26 @@ impl<'p> Model<'p> {
             Some(Sym::External(q)) if is_framework(&q, &["Depends", "Security"]) => {}
             _ => return None,
         }
-        let target = match call.arguments.find_argument_value("dependency", 0) {
+        let callable = call
+            .arguments
+            .find_argument_value("dependency", 0)
+            .or(annotation);
+        let target = match callable {
             Some(d) => self.dep_target(mid, scope, d, 0),
-            None => match annotation {
-                Some(a) => self.dep_target(mid, scope, a, 0),
-                None => DepTarget::Unknown("Depends()".into()),
-            },
+            None => DepTarget::Unknown("Depends()".into()),
         };
+        // `Depends(require_role("admin"))`: the factory's name.
+        let spelled = callable.and_then(|d| match d {
+            Expr::Call(c) => self.ix.spelled(mid, &c.func),
+            d => self.ix.spelled(mid, d),
+        });
         Some(DepUse {
             target,
             mid,
             range: call.range(),
             text: self.ix.module(mid).slice(call.range()).to_string(),
             param,
+            spelled,
         })
     }
 
@@ -799,9 +843,11 @@ impl<'p> Model<'p> {
     fn add_override(&mut self, mid: ModuleId, scope: Option<&'p StmtFunctionDef>, key: &'p Expr) {
         let target = self.dep_target(mid, scope, key, 0);
         let text = self.ix.module(mid).slice(key.range()).to_string();
+        let spelled = self.ix.spelled(mid, key);
         self.overrides.push(Override {
             key: target,
             key_text: text,
+            spelled,
             mid,
             range: key.range(),
         });
@@ -1018,6 +1064,26 @@ impl<'p> Model<'p> {
                 });
             }
             _ => {}
+        }
+    }
+}
+
+impl Model<'_> {
+    /// How the route table names an app or router: its variable
+    /// (`app.routers.items.router`), else its creation (`APIRouter() at file:line`).
+    pub fn obj_label(&self, id: usize) -> String {
+        let o = &self.objs[id];
+        match &o.var {
+            Some(v) => v.clone(),
+            None => {
+                let md = self.ix.module(o.mid);
+                format!(
+                    "{} at {}:{}",
+                    o.name,
+                    md.display_path,
+                    md.line_column(o.range.start()).0
+                )
+            }
         }
     }
 }

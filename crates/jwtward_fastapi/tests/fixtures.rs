@@ -189,6 +189,7 @@ fn test_code_overrides_are_not_reported() {
         &project,
         &jwtward_fastapi::Settings {
             include_test_code: true,
+            ..Default::default()
         },
     );
     assert!(
@@ -197,4 +198,211 @@ fn test_code_overrides_are_not_reported() {
             .all(|f| f.rule != "auth-dependency-overridden"),
         "overrides in test modules are never findings"
     );
+}
+
+/// The `configured` settings of a manifest entry (`auth_dependencies`, `token_helpers`).
+fn configured(fx: &Value) -> Option<jwtward_fastapi::Settings> {
+    let c = fx.get("configured")?;
+    let list = |k: &str| -> Vec<String> {
+        c[k].as_array()
+            .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    Some(jwtward_fastapi::Settings {
+        auth_dependencies: list("auth_dependencies"),
+        token_helpers: list("token_helpers"),
+        ..Default::default()
+    })
+}
+
+fn rules_with(dir: &str, settings: &jwtward_fastapi::Settings) -> BTreeSet<String> {
+    jwtward_fastapi::check(&load(dir), settings)
+        .into_iter()
+        .map(|f| f.rule)
+        .collect()
+}
+
+#[test]
+fn configured_fixtures_produce_exactly_their_rules() {
+    let mut n = 0;
+    for fx in manifest() {
+        let Some(settings) = configured(&fx) else {
+            continue;
+        };
+        n += 1;
+        let dir = fx["dir"].as_str().unwrap();
+        let want: BTreeSet<String> = fx["configured"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(rules_with(dir, &settings), want, "{dir} with {settings:?}");
+    }
+    assert!(n > 0, "a fixture has configured settings");
+}
+
+/// The auth of each route of `table`, as `METHOD path`.
+fn auths(
+    table: &[jwtward_fastapi::RouteInfo],
+) -> std::collections::BTreeMap<String, jwtward_fastapi::Auth> {
+    table
+        .iter()
+        .map(|r| (format!("{} {}", r.methods.join(","), r.path), r.auth))
+        .collect()
+}
+
+#[test]
+fn auth_dependencies_and_token_helpers_from_outside_the_tree() {
+    use jwtward_fastapi::{Auth, Settings};
+    let dir = "company_auth/app";
+    let project = load(dir);
+    let accounts = [
+        "GET /api/accounts",
+        "GET /api/accounts/{account_id}",
+        "DELETE /api/accounts/{account_id}",
+    ];
+    let reports = [
+        "GET /api/reports",
+        "GET /api/reports/{report_id}",
+        "POST /api/reports/{report_id}/approve",
+    ];
+    let unprotected = |s: &Settings| -> BTreeSet<String> {
+        jwtward_fastapi::check(&project, s)
+            .into_iter()
+            .filter(|f| f.rule == "unprotected-route")
+            .map(|f| format!("{} {}", f.method.unwrap(), f.path.unwrap()))
+            .collect()
+    };
+
+    // Without configuration `company_auth` is opaque: nothing protects those routes, and
+    // the legacy export next to them makes them unprotected siblings.
+    let none = Settings::default();
+    let table = auths(&jwtward_fastapi::route_table_with_settings(&project, &none));
+    for r in accounts.iter().chain(&reports) {
+        assert_eq!(table[*r], Auth::None, "{r}");
+    }
+    assert_eq!(
+        table["GET /api/accounts/{account_id}/export.csv"],
+        Auth::Protected
+    );
+    let all: BTreeSet<String> = accounts
+        .iter()
+        .chain(&reports)
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(unprotected(&none), all);
+
+    // `auth-dependencies` alone: the router dependency imported from the package counts.
+    let deps = Settings {
+        auth_dependencies: vec!["company_auth.require_user".into()],
+        ..Default::default()
+    };
+    let table = auths(&jwtward_fastapi::route_table_with_settings(&project, &deps));
+    for r in accounts {
+        assert_eq!(table[r], Auth::Protected, "{r}");
+    }
+    for r in reports {
+        assert_eq!(table[r], Auth::None, "{r}");
+    }
+    let rest: BTreeSet<String> = reports.iter().map(|s| s.to_string()).collect();
+    assert_eq!(unprotected(&deps), rest);
+    // A bare name matches too; another package's `require_user` does not match a
+    // qualified entry.
+    let bare = Settings {
+        auth_dependencies: vec!["require_user".into()],
+        ..Default::default()
+    };
+    assert_eq!(unprotected(&bare), rest);
+    let other = Settings {
+        auth_dependencies: vec!["other_auth.require_user".into()],
+        ..Default::default()
+    };
+    assert_eq!(unprotected(&other), all);
+
+    // `token-helpers` alone: the project dependency that calls the helper on the
+    // request's token authenticates (and so does the one built on it).
+    let helpers = Settings {
+        token_helpers: vec!["company_auth.verify_token".into()],
+        ..Default::default()
+    };
+    let routes = jwtward_fastapi::route_table_with_settings(&project, &helpers);
+    let table = auths(&routes);
+    for r in reports {
+        assert_eq!(table[r], Auth::Protected, "{r}");
+    }
+    for r in accounts {
+        assert_eq!(table[r], Auth::None, "{r}");
+    }
+    let rest: BTreeSet<String> = accounts.iter().map(|s| s.to_string()).collect();
+    assert_eq!(unprotected(&helpers), rest);
+    let list = routes.iter().find(|r| r.path == "/api/reports").unwrap();
+    assert!(
+        list.chain
+            .iter()
+            .any(|c| c.dependency == "Depends(current_claims)" && c.effect == "authenticates"),
+        "{:?}",
+        list.chain
+    );
+
+    // Both: everything behind company_auth is protected; the public endpoints that call
+    // the helper on something else (an invite in the body) or only when a token is
+    // there (result thrown away) stay unauthenticated.
+    let both = Settings {
+        auth_dependencies: deps.auth_dependencies.clone(),
+        token_helpers: helpers.token_helpers.clone(),
+        ..Default::default()
+    };
+    assert!(unprotected(&both).is_empty());
+    let table = auths(&jwtward_fastapi::route_table_with_settings(&project, &both));
+    for r in accounts.iter().chain(&reports) {
+        assert_eq!(table[*r], Auth::Protected, "{r}");
+    }
+    assert_eq!(table["POST /api/public/invites/accept"], Auth::None);
+    assert_eq!(table["GET /api/public/summary"], Auth::None);
+    assert_eq!(table["GET /health"], Auth::PublicByDesign);
+}
+
+#[test]
+fn routes_carry_their_router_include_chain_and_mount() {
+    let table = jwtward_fastapi::route_table(&load("company_auth/app"));
+    let route = |m: &str, p: &str| {
+        table
+            .iter()
+            .find(|r| r.methods == [m] && r.path == p)
+            .unwrap_or_else(|| panic!("no route {m} {p}"))
+    };
+    let r = route("GET", "/api/accounts/{account_id}");
+    assert_eq!(r.app_name.as_deref(), Some("ledger.main.app"));
+    assert_eq!(r.router, "ledger.routers.accounts.router");
+    assert_eq!(r.router_prefix, "/api/accounts");
+    assert_eq!(
+        r.include_chain,
+        [
+            "ledger.main.app (/)",
+            "ledger.routers.accounts.router (/api/accounts)"
+        ]
+    );
+    assert_eq!(r.mount, None);
+    let h = route("GET", "/health");
+    assert_eq!(h.router, "ledger.main.app");
+    assert_eq!(h.router_prefix, "");
+    assert_eq!(h.include_chain, ["ledger.main.app (/)"]);
+
+    // A mounted sub-app: its own app, the mount path, its own router chain.
+    let table = jwtward_fastapi::route_table(&load("mounted_admin/vulnerable"));
+    let admin = table
+        .iter()
+        .find(|r| r.path.starts_with("/admin/"))
+        .expect("a route of the mounted admin app");
+    assert_eq!(admin.mount.as_deref(), Some("/admin"));
+    assert_eq!(admin.app_name.as_deref(), Some("shop.admin.admin_app"));
+    assert_eq!(admin.include_chain[0], "shop.admin.admin_app (/admin)");
+    let orders = table
+        .iter()
+        .find(|r| r.path.starts_with("/v1/"))
+        .expect("an orders route");
+    assert_eq!(orders.mount, None);
+    assert_eq!(orders.router, "shop.routers.orders.router");
+    assert_eq!(orders.include_chain[0], "shop.main.app (/)");
 }

@@ -2,6 +2,9 @@
 document, and sends the listed requests without credentials to check the status each
 route really answers (what the vulnerable variant lets through, what the fixed one refuses).
 
+A fixture's `pythonpath` (relative to its directory) is put on sys.path too: packages the
+app imports that are not part of the scanned tree.
+
 Usage: python import_fixtures.py FIXTURES_DIR
 Prints one line per app and exits 1 if any app fails to import, build or answer as listed.
 """
@@ -24,6 +27,10 @@ for fx in manifest["fixtures"]:
     for name in [m for m in sys.modules if m == top or m.startswith(top + ".")]:
         del sys.modules[name]
     sys.path.insert(0, root)
+    # Packages the app imports from outside the scanned tree (the company's auth package).
+    extra = os.path.normpath(os.path.join(root, fx["pythonpath"])) if "pythonpath" in fx else None
+    if extra:
+        sys.path.insert(0, extra)
     try:
         app = getattr(importlib.import_module(module), attr)
         doc = app.openapi()
@@ -44,4 +51,6 @@ for fx in manifest["fixtures"]:
         print(f"FAIL {fx['dir']}: {type(exc).__name__}: {exc}")
     finally:
         sys.path.remove(root)
+        if extra:
+            sys.path.remove(extra)
 sys.exit(1 if failed else 0)

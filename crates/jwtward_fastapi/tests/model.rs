@@ -261,3 +261,238 @@ app.include_router(router, prefix=API_PREFIX)
         .collect();
     assert_eq!(paths, ["/api/v2/items/{item_id}"]);
 }
+
+fn helpers(names: &[&str]) -> jwtward_fastapi::Settings {
+    jwtward_fastapi::Settings {
+        token_helpers: names.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    }
+}
+
+fn auth_with(
+    files: &[(&str, &str)],
+    settings: &jwtward_fastapi::Settings,
+    method: &str,
+    path: &str,
+) -> jwtward_fastapi::Auth {
+    let project = Project::from_sources(files.to_vec());
+    jwtward_fastapi::route_table_with_settings(&project, settings)
+        .into_iter()
+        .find(|r| r.methods == [method] && r.path == path)
+        .unwrap_or_else(|| panic!("no route {method} {path}"))
+        .auth
+}
+
+const COMPANY: &str = "import company_auth
+from fastapi import Depends, FastAPI, Header, Request
+SERVICE_TOKEN = 'eyJ.service.token'
+app = FastAPI()
+";
+
+#[test]
+fn token_helper_only_counts_on_the_requests_token() {
+    use jwtward_fastapi::Auth;
+    let src = format!(
+        "{COMPANY}
+def caller(request: Request):
+    token = company_auth.bearer_token(request)
+    return company_auth.verify_token(token)
+
+def service():
+    return company_auth.verify_token(SERVICE_TOKEN)
+
+def verify(token):
+    return company_auth.verify_token(token)
+
+def caller_via_wrapper(request: Request):
+    return verify(request.headers.get('x-session', ''))
+
+def service_via_wrapper():
+    return verify(SERVICE_TOKEN)
+
+@app.get('/a')
+def a(claims=Depends(caller)):
+    return claims
+
+@app.get('/b')
+def b(identity=Depends(service)):
+    return identity
+
+@app.get('/c')
+def c(claims=Depends(caller_via_wrapper)):
+    return claims
+
+@app.get('/d')
+def d(identity=Depends(service_via_wrapper)):
+    return identity
+
+@app.get('/e')
+def e(token: str):
+    return verify(token)
+
+@app.get('/f')
+def f(invite_code: str):
+    return verify(invite_code)
+"
+    );
+    let files = [("svc/main.py", src.as_str())];
+    let none = jwtward_fastapi::Settings::default();
+    for p in ["/a", "/b", "/c", "/d", "/e", "/f"] {
+        assert_eq!(auth_with(&files, &none, "GET", p), Auth::None, "{p}");
+    }
+    for names in [
+        &["company_auth.verify_token"][..],
+        &["verify_token"],
+        &["svc.main.verify"],
+    ] {
+        let s = helpers(names);
+        // The helper's own call, or a project wrapper, on the request's token.
+        assert_eq!(
+            auth_with(&files, &s, "GET", "/c"),
+            Auth::Protected,
+            "{names:?}"
+        );
+        assert_eq!(
+            auth_with(&files, &s, "GET", "/e"),
+            Auth::Protected,
+            "{names:?}"
+        );
+        // On the service's own token, or on a request value that is not a token.
+        assert_eq!(auth_with(&files, &s, "GET", "/b"), Auth::None, "{names:?}");
+        assert_eq!(auth_with(&files, &s, "GET", "/d"), Auth::None, "{names:?}");
+        assert_eq!(auth_with(&files, &s, "GET", "/f"), Auth::None, "{names:?}");
+    }
+    let s = helpers(&["company_auth.verify_token"]);
+    assert_eq!(auth_with(&files, &s, "GET", "/a"), Auth::Protected);
+    // Another module's `verify_token` is not the configured one.
+    let other = helpers(&["other_auth.verify_token"]);
+    assert_eq!(auth_with(&files, &other, "GET", "/a"), Auth::None);
+}
+
+#[test]
+fn token_helper_skipped_or_swallowed_does_not_protect() {
+    use jwtward_fastapi::Auth;
+    let src = format!(
+        "{COMPANY}
+def audit_only(request: Request):
+    try:
+        company_auth.verify_token(company_auth.bearer_token(request))
+    except Exception:
+        pass
+
+@app.get('/reports', dependencies=[Depends(audit_only)])
+def reports():
+    return []
+
+@app.get('/summary')
+def summary(authorization: str | None = Header(default=None)):
+    if authorization:
+        company_auth.verify_token(authorization)
+    return {{'revenue': 1}}
+
+@app.get('/me')
+def me(request: Request):
+    claims = company_auth.verify_token(company_auth.bearer_token(request))
+    return claims
+"
+    );
+    let files = [("svc/main.py", src.as_str())];
+    let s = helpers(&["company_auth.verify_token"]);
+    assert_eq!(auth_with(&files, &s, "GET", "/reports"), Auth::FailOpen);
+    assert_eq!(auth_with(&files, &s, "GET", "/summary"), Auth::None);
+    // The handler verifies the token itself, on every path.
+    assert_eq!(auth_with(&files, &s, "GET", "/me"), Auth::Protected);
+    assert_eq!(
+        auth_with(&files, &jwtward_fastapi::Settings::default(), "GET", "/me"),
+        Auth::None
+    );
+    let project = Project::from_sources(files.to_vec());
+    let got: BTreeSet<String> = jwtward_fastapi::check(&project, &s)
+        .into_iter()
+        .map(|f| f.rule)
+        .collect();
+    assert!(got.contains("fail-open-auth-dependency"), "{got:?}");
+}
+
+#[test]
+fn auth_dependencies_match_spelled_resolved_and_bare_names() {
+    use jwtward_fastapi::Auth;
+    let deps = "import remote_sso
+
+def ensure_member(request):
+    return remote_sso.check(request)
+";
+    let init = "from .deps import ensure_member\n";
+    let main = "from fastapi import APIRouter, Depends, FastAPI
+from svc.security import ensure_member
+from svc.security import deps
+from company_auth.fastapi import current_principal
+
+app = FastAPI()
+
+@app.get('/a', dependencies=[Depends(ensure_member)])
+def a():
+    return 1
+
+@app.get('/b', dependencies=[Depends(deps.ensure_member)])
+def b():
+    return 2
+
+@app.get('/c')
+def c(p=Depends(current_principal)):
+    return p
+";
+    let files = [
+        ("svc/__init__.py", ""),
+        ("svc/security/__init__.py", init),
+        ("svc/security/deps.py", deps),
+        ("svc/main.py", main),
+    ];
+    let with = |names: &[&str]| jwtward_fastapi::Settings {
+        auth_dependencies: names.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+    let none = jwtward_fastapi::Settings::default();
+    for p in ["/a", "/b", "/c"] {
+        assert_eq!(auth_with(&files, &none, "GET", p), Auth::None, "{p}");
+    }
+    // The re-exported name, as `/a` spells it (`/b` reaches it through the submodule).
+    let s = with(&["svc.security.ensure_member"]);
+    assert_eq!(auth_with(&files, &s, "GET", "/a"), Auth::Protected);
+    // The definition's qualified name, a dotted suffix of it, or the bare name.
+    for names in [
+        &["svc.security.deps.ensure_member"][..],
+        &["deps.ensure_member"],
+        &["ensure_member"],
+    ] {
+        let s = with(names);
+        assert_eq!(
+            auth_with(&files, &s, "GET", "/a"),
+            Auth::Protected,
+            "{names:?}"
+        );
+        assert_eq!(
+            auth_with(&files, &s, "GET", "/b"),
+            Auth::Protected,
+            "{names:?}"
+        );
+        assert_eq!(auth_with(&files, &s, "GET", "/c"), Auth::None, "{names:?}");
+    }
+    let s = with(&["company_auth.fastapi.current_principal"]);
+    assert_eq!(auth_with(&files, &s, "GET", "/c"), Auth::Protected);
+    assert_eq!(auth_with(&files, &s, "GET", "/a"), Auth::None);
+    // A qualified entry does not match a same-named function elsewhere.
+    let s = with(&["other.ensure_member"]);
+    assert_eq!(auth_with(&files, &s, "GET", "/a"), Auth::None);
+}
+
+#[test]
+fn name_matching() {
+    use jwtward_fastapi::name_matches;
+    assert!(name_matches("company_auth.verify", "company_auth.verify"));
+    assert!(name_matches("jwt.verify", "company_auth.jwt.verify"));
+    assert!(!name_matches("jwt.verify", "company_auth.xjwt.verify"));
+    assert!(name_matches("verify", "company_auth.jwt.verify"));
+    assert!(!name_matches("verify", "company_auth.jwt.verify_all"));
+    assert!(!name_matches("", "verify"));
+}

@@ -7,6 +7,7 @@ use crate::rule::Severity;
 use crate::text::{SourceProvider, render_finding};
 use annotate_snippets::Renderer;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// The effective authentication of a route, as the static model sees it.
@@ -50,8 +51,13 @@ impl AuthStatus {
 pub struct RouteCoverage {
     /// The app that serves it (`main:app`).
     pub app: String,
-    /// The router or mount it belongs to (`/admin (admin.router)`), empty for the app itself.
+    /// The router it is registered on, with the prefix its routes are served under
+    /// (`app.routers.items.router (/api/items)`); empty for routes of the app itself.
     pub group: String,
+    /// How the router is reached from the app: the app, then each included router, each
+    /// with its prefix (`app.main.app (/)`, `app.routers.items.router (/api/items)`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<String>,
     pub method: String,
     pub path: String,
     /// The handler, as `module.function`.
@@ -170,9 +176,26 @@ pub fn render(
     if routes.is_empty() {
         h.push_str("<p class=\"muted\">No FastAPI routes were found.</p>\n");
     }
+    // Apps and groups in the order the routes come (declaration order: an app's own
+    // routes, its routers in include order, then its mounted sub-apps); routes by path.
+    let mut app_rank: HashMap<&str, usize> = HashMap::new();
+    let mut group_rank: HashMap<(&str, &str), usize> = HashMap::new();
+    for r in routes {
+        let n = app_rank.len();
+        app_rank.entry(r.app.as_str()).or_insert(n);
+        let n = group_rank.len();
+        group_rank
+            .entry((r.app.as_str(), r.group.as_str()))
+            .or_insert(n);
+    }
     let mut order: Vec<&RouteCoverage> = routes.iter().collect();
-    order.sort_by(|a, b| {
-        (&a.app, &a.group, &a.path, &a.method).cmp(&(&b.app, &b.group, &b.path, &b.method))
+    order.sort_by_key(|r| {
+        (
+            app_rank[r.app.as_str()],
+            group_rank[&(r.app.as_str(), r.group.as_str())],
+            r.path.as_str(),
+            r.method.as_str(),
+        )
     });
     let mut current: Option<(&str, &str)> = None;
     let mut open = false;
@@ -188,9 +211,27 @@ pub fn render(
             };
             let _ = writeln!(
                 h,
-                "<h3>{} &rsaquo; {}</h3>\n<table class=\"routes\"><thead><tr><th>method</th><th>path</th><th>authentication</th><th>dependency chain</th><th>handler</th><th>findings</th>{}</tr></thead><tbody>",
+                "<h3 class=\"group\" data-app=\"{}\" data-group=\"{}\">{} &rsaquo; {}</h3>",
+                esc(&r.app),
+                esc(&r.group),
                 esc(&r.app),
                 esc(&group),
+            );
+            // Routers included through other routers: the chain that leads to this one.
+            if r.via.len() > 2 {
+                let _ = writeln!(
+                    h,
+                    "<p class=\"muted via\">included via {}</p>",
+                    r.via
+                        .iter()
+                        .map(|v| format!("<code>{}</code>", esc(v)))
+                        .collect::<Vec<_>>()
+                        .join(" &rarr; ")
+                );
+            }
+            let _ = writeln!(
+                h,
+                "<table class=\"routes\"><thead><tr><th>method</th><th>path</th><th>authentication</th><th>dependency chain</th><th>handler</th><th>findings</th>{}</tr></thead><tbody>",
                 if probe.is_some() {
                     "<th>probe</th>"
                 } else {
@@ -323,6 +364,7 @@ mod tests {
         let routes = vec![RouteCoverage {
             app: "main:app".into(),
             group: "/admin".into(),
+            via: vec![],
             method: "GET".into(),
             path: "/admin/<users>".into(),
             handler: "admin.users".into(),
@@ -345,5 +387,69 @@ mod tests {
             !out.contains("http://") && !out.contains("https://"),
             "no external assets"
         );
+    }
+
+    #[test]
+    fn routes_are_grouped_by_app_then_router_in_declaration_order() {
+        let route = |app: &str, group: &str, via: &[&str], path: &str| RouteCoverage {
+            app: app.into(),
+            group: group.into(),
+            via: via.iter().map(|s| s.to_string()).collect(),
+            method: "GET".into(),
+            path: path.into(),
+            handler: "h".into(),
+            file: "main.py".into(),
+            line: 1,
+            auth: AuthStatus::Protected,
+            chain: vec![],
+        };
+        let items = [
+            "app.main.app (/)",
+            "app.api.router (/api)",
+            "app.items.router (/api/items)",
+        ];
+        let routes = vec![
+            route("app.main.app", "", &["app.main.app (/)"], "/health"),
+            route(
+                "app.main.app",
+                "app.items.router (/api/items)",
+                &items,
+                "/api/items/{id}",
+            ),
+            route(
+                "app.admin.app (mounted at /admin)",
+                "",
+                &["app.admin.app (/admin)"],
+                "/admin/users",
+            ),
+            route(
+                "app.main.app",
+                "app.items.router (/api/items)",
+                &items,
+                "/api/items",
+            ),
+        ];
+        let report = Report::new(vec![], vec![], Summary::default());
+        let out = render("t", &report, &routes, None, &NoSources);
+        let headings: Vec<&str> = out
+            .split("<h3 class=\"group\"")
+            .skip(1)
+            .map(|s| &s[s.find('>').unwrap() + 1..s.find("</h3>").unwrap()])
+            .collect();
+        assert_eq!(
+            headings,
+            [
+                "app.main.app &rsaquo; (app routes)",
+                "app.main.app &rsaquo; app.items.router (/api/items)",
+                "app.admin.app (mounted at /admin) &rsaquo; (app routes)",
+            ]
+        );
+        // One table per group, its routes sorted by path; the include chain is shown for
+        // routers reached through other routers.
+        let items_section = out.split("<h3").nth(2).unwrap();
+        assert!(items_section.contains("included via <code>app.main.app (/)</code>"));
+        let a = items_section.find("<code>/api/items</code>").unwrap();
+        let b = items_section.find("<code>/api/items/{id}</code>").unwrap();
+        assert!(a < b);
     }
 }

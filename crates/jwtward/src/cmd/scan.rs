@@ -112,15 +112,15 @@ fn validate_rule_names(names: &[String], flag: &str) -> anyhow::Result<()> {
 fn analyse(
     project: &Project,
     settings: &jwtward_scan::Settings,
+    fastapi: &jwtward_fastapi::Settings,
     routes: bool,
 ) -> (Vec<Finding>, Vec<jwtward_fastapi::RouteInfo>) {
     // One JWT-library model for both rule sets: the FastAPI rules use it for decode sites.
     let model = jwtward_scan::JwtModel::build(project);
     let mut findings = jwtward_scan::check_with_model(project, &model, settings);
-    let fastapi = jwtward_fastapi::Settings::default();
-    findings.extend(jwtward_fastapi::check_with_model(project, &model, &fastapi));
+    findings.extend(jwtward_fastapi::check_with_model(project, &model, fastapi));
     let table = if routes {
-        jwtward_fastapi::route_table_with_model(project, &model)
+        jwtward_fastapi::route_table_with_model(project, &model, fastapi)
     } else {
         Vec::new()
     };
@@ -161,6 +161,7 @@ struct Settings {
     weak_secrets: usize,
     public_paths: Vec<String>,
     auth_dependencies: Vec<String>,
+    token_helpers: Vec<String>,
 }
 
 fn clean(list: &[String]) -> Vec<String> {
@@ -188,19 +189,6 @@ fn path_matches(pattern: &str, path: &str) -> bool {
         }
     }
     go(pattern.as_bytes(), path.as_bytes())
-}
-
-/// True when a route's dependency chain names one of the configured auth dependencies
-/// (a qualified name matches on its last component).
-fn uses_auth_dependency(route: &jwtward_fastapi::RouteInfo, names: &[String]) -> bool {
-    route.chain.iter().any(|link| {
-        names.iter().any(|n| {
-            let last = n.rsplit('.').next().unwrap_or(n);
-            let dep = link.dependency.as_str();
-            dep.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .any(|tok| tok == last)
-        })
-    })
 }
 
 /// Files named on the command line that the exclusions cover (`--force-exclude`).
@@ -239,6 +227,29 @@ fn globset(patterns: &[String]) -> anyhow::Result<GlobSet> {
     Ok(b.build()?)
 }
 
+/// Where the HTML map puts a route: its app (a mounted sub-app is an app of its own, with
+/// its mount path), its group (the router it is registered on, with the prefix its routes
+/// are served under; empty for routes of the app itself), and the include chain from the
+/// app to that router.
+fn route_group(r: &jwtward_fastapi::RouteInfo) -> (String, String, Vec<String>) {
+    let name = r.app_name.clone().unwrap_or_else(|| r.app.clone());
+    let app = match &r.mount {
+        Some(m) => format!("{name} (mounted at {m})"),
+        None => name,
+    };
+    let group = if r.include_chain.len() <= 1 {
+        String::new()
+    } else {
+        let prefix = if r.router_prefix.is_empty() {
+            "/"
+        } else {
+            r.router_prefix.as_str()
+        };
+        format!("{} ({prefix})", r.router)
+    };
+    (app, group, r.include_chain.clone())
+}
+
 fn coverage(routes: &[jwtward_fastapi::RouteInfo], s: &Settings) -> Vec<RouteCoverage> {
     let mut out = Vec::new();
     for r in routes {
@@ -252,16 +263,7 @@ fn coverage(routes: &[jwtward_fastapi::RouteInfo], s: &Settings) -> Vec<RouteCov
         if auth == AuthStatus::None && s.public_paths.iter().any(|p| path_matches(p, &r.path)) {
             auth = AuthStatus::Public;
         }
-        if auth == AuthStatus::None && uses_auth_dependency(r, &s.auth_dependencies) {
-            auth = AuthStatus::Protected;
-        }
-        // Routes are grouped by their app and the first segment of their path.
-        let group = r
-            .path
-            .split('/')
-            .find(|seg| !seg.is_empty())
-            .map(|seg| format!("/{seg}"))
-            .unwrap_or_else(|| "/".to_string());
+        let (app, group, via) = route_group(r);
         let chain = r
             .chain
             .iter()
@@ -274,8 +276,9 @@ fn coverage(routes: &[jwtward_fastapi::RouteInfo], s: &Settings) -> Vec<RouteCov
             .unwrap_or((r.location.file.clone(), r.location.line));
         for m in &r.methods {
             out.push(RouteCoverage {
-                app: r.app.clone(),
+                app: app.clone(),
                 group: group.clone(),
+                via: via.clone(),
                 method: m.clone(),
                 path: r.path.clone(),
                 handler: r.handler.clone().unwrap_or_else(|| "?".into()),
@@ -327,7 +330,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         token_lifetime_threshold: jwtward_config::format_duration(threshold),
         weak_secrets: opts_file.weak_secrets.len(),
         public_paths: opts_file.public_paths.clone(),
-        auth_dependencies: opts_file.auth_dependencies.clone(),
+        auth_dependencies: clean(&opts_file.auth_dependencies),
+        token_helpers: clean(&opts_file.token_helpers),
     };
     if args.show_settings {
         let mut text = serde_json::to_string_pretty(&settings)?;
@@ -356,9 +360,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         long_token_lifetime_threshold_secs: threshold,
         extra_weak_secrets: opts_file.weak_secrets.clone(),
     };
-    let want_routes = args.format == ScanFormat::Html
-        || !settings.public_paths.is_empty()
-        || !settings.auth_dependencies.is_empty();
+    // Auth dependencies and token helpers are part of the FastAPI model itself.
+    let fastapi_settings = jwtward_fastapi::Settings {
+        auth_dependencies: settings.auth_dependencies.clone(),
+        token_helpers: settings.token_helpers.clone(),
+        ..jwtward_fastapi::Settings::default()
+    };
+    let want_routes = args.format == ScanFormat::Html || !settings.public_paths.is_empty();
     // Deeply nested source recurses deeply: analyse on a thread with a large stack.
     let handle = std::thread::Builder::new()
         .name("jwtward-scan".into())
@@ -369,7 +377,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 let t0 = std::time::Instant::now();
                 let project = Project::load(&paths, &opts)?;
                 let t1 = std::time::Instant::now();
-                let (findings, routes) = analyse(&project, &scan_settings, want_routes);
+                let (findings, routes) =
+                    analyse(&project, &scan_settings, &fastapi_settings, want_routes);
                 if timings {
                     eprintln!(
                         "jwtward: load+parse {:.3}s, analysis {:.3}s",
@@ -384,7 +393,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .join()
         .map_err(|_| anyhow::anyhow!("the analysis thread panicked"))??;
 
-    // Rule selection, per-file ignores and the route settings of the configuration.
+    // Rule selection, per-file ignores and the public paths of the configuration.
     let per_file = config
         .as_ref()
         .map(ConfigFile::per_file_ignores)
@@ -399,7 +408,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .public_paths
                 .iter()
                 .any(|p| path_matches(p, &r.path))
-                || uses_auth_dependency(r, &settings.auth_dependencies)
         })
         .flat_map(|r| r.methods.iter().map(|m| (m.clone(), r.path.clone())))
         .collect();

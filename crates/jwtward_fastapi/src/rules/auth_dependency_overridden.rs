@@ -33,6 +33,7 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             range: o.range,
             text: o.key_text.clone(),
             param: None,
+            spelled: o.spelled.clone(),
         };
         let is_auth = cx.classify(&d).is_auth()
             || matches!(&o.key, DepTarget::External(q) | DepTarget::Unknown(q) if {

@@ -42,7 +42,9 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     let mut per_func = Vec::new();
     for (f, roots) in funcs {
         let s = cx.an.summary(f);
-        let is_auth = s.decodes.is_some() || s.sources.iter().any(|t| t.is_token_like());
+        let is_auth = s.decodes.is_some()
+            || s.verifies.is_some()
+            || s.sources.iter().any(|t| t.is_token_like());
         if !is_auth {
             continue;
         }

@@ -41,6 +41,7 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     for f in funcs {
         let s = cx.an.summary(f);
         let is_auth = s.decodes.is_some()
+            || s.verifies.is_some()
             || s.sources
                 .iter()
                 .any(|t| t.kind == SourceKind::Header && t.is_token_like());
