@@ -283,7 +283,8 @@ fn file_errors_are_reported_not_fatal() {
     )
     .unwrap();
     std::fs::write(dir.path().join("bad.py"), b"x = '\xff'\n").unwrap();
-    std::fs::write(dir.path().join("broken.py"), "def f(:\n").unwrap();
+    // Syntax errors are reported for the files parsed up front: this one has JWT code.
+    std::fs::write(dir.path().join("broken.py"), "import jwt\ndef f(:\n").unwrap();
     let out = jwtward()
         .args(["scan", dir.path().to_str().unwrap(), "--format", "json"])
         .assert()
@@ -301,6 +302,44 @@ fn file_errors_are_reported_not_fatal() {
     assert!(kinds.contains(&"not-utf8"), "{kinds:?}");
     assert!(kinds.contains(&"parse-error"), "{kinds:?}");
     assert!(rules_of(&report).contains(&"weak-secret".to_string()));
+}
+
+/// A broken file with nothing the analysis looks for is not parsed by default, so it gets no
+/// `parse-error`; `--parse-all` parses it and reports it.
+#[test]
+fn parse_all_reports_syntax_errors_of_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.py"), "def f(:\n    pass\n").unwrap();
+    let errors = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["scan", dir.path().to_str().unwrap(), "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = jwtward()
+            .args(&args)
+            .assert()
+            .code(0)
+            .get_output()
+            .stdout
+            .clone();
+        json_of(&out)["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e["kind"].as_str().unwrap(),
+                    e["file"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(errors(&[]), Vec::<String>::new());
+    let all = errors(&["--parse-all"]);
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert!(
+        all[0].starts_with("parse-error ") && all[0].ends_with("notes.py"),
+        "{all:?}"
+    );
 }
 
 use jwtward_testkit::python;

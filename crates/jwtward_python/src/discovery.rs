@@ -38,6 +38,9 @@ pub struct DiscoveryOptions {
     pub threads: Option<usize>,
     /// Files larger than this many bytes are reported as `file-too-large` and skipped.
     pub max_file_size: u64,
+    /// Parse every file while loading, and report the syntax errors of all of them (default:
+    /// false, parse only the files the analysis starts from; see [`crate::Project::load`]).
+    pub parse_all: bool,
 }
 
 impl Default for DiscoveryOptions {
@@ -48,6 +51,7 @@ impl Default for DiscoveryOptions {
             exclude: Vec::new(),
             threads: None,
             max_file_size: 64 * 1024 * 1024,
+            parse_all: false,
         }
     }
 }

@@ -520,7 +520,7 @@ impl Project {
             }
             return Const::unknown();
         }
-        if let Some(q) = m.imports.get(name) {
+        if let Some(q) = m.imports().get(name) {
             return self.eval_qname_at(q, d);
         }
         Const::unknown()

@@ -1,8 +1,10 @@
 //! The Python front end of jwtward: the project model every static rule works on.
 //!
-//! * [`Project::load`] walks the paths given on the command line ([`discovery`]), reads and
-//!   parses every Python file in parallel with Astral's `ruff_python_parser`, and names each
-//!   [`Module`] from the file tree (packages, `__init__.py`, src layouts, namespace packages).
+//! * [`Project::load`] walks the paths given on the command line ([`discovery`]), reads every
+//!   Python file in parallel, parses the ones the analysis starts from (those mentioning a JWT
+//!   library, FastAPI or Starlette, and their importers, found without parsing) with Astral's
+//!   `ruff_python_parser`, and names each [`Module`] from the file tree (packages,
+//!   `__init__.py`, src layouts, namespace packages). Other modules are parsed on first use.
 //! * Names: [`Project::qualified_name`] turns an expression into a fully qualified name through
 //!   imports and aliases (`from jose import jwt as j` makes `j.decode` be `jose.jwt.decode`),
 //!   following relative imports and re-exports in `__init__.py` ([`Project::canonical`]).
@@ -21,6 +23,7 @@
 pub mod discovery;
 mod eval;
 mod functions;
+mod import_scan;
 mod index;
 mod names;
 mod project;
@@ -31,7 +34,9 @@ pub use eval::{Const, Origin, Scope, Value};
 pub use functions::{CallSite, FunctionRef, Param};
 pub use index::{Binding, ClassRef};
 pub use names::ImportMap;
-pub use project::{Module, ModuleId, Project, SyntaxIssue};
+pub use project::{
+    IMPORT_CLOSURE_PATTERNS, INTERESTING_PATTERNS, Module, ModuleId, Project, SyntaxIssue,
+};
 
 /// Re-exported so that dependants use the very same AST and range types.
 pub use ruff_python_ast as ast;

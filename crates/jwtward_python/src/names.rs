@@ -35,10 +35,45 @@ fn stem_parts(relative: &Path) -> (Vec<String>, bool) {
     (parts, is_package)
 }
 
+/// What [`module_names`] learns about a directory on disk, shared by the files below it.
+#[derive(Clone, Debug)]
+struct DirInfo {
+    /// Holds an `__init__.py` or `__init__.pyi`.
+    is_pkg: bool,
+    /// The directory's own name after resolving links (packages only).
+    name: Option<String>,
+}
+
+/// A per-load memo of [`DirInfo`]s: every file of a package asks about the same directories.
+#[derive(Debug, Default)]
+pub(crate) struct DirCache {
+    dirs: std::sync::Mutex<HashMap<PathBuf, DirInfo>>,
+}
+
+impl DirCache {
+    fn info(&self, dir: &Path) -> DirInfo {
+        if let Some(i) = self.dirs.lock().ok().and_then(|m| m.get(dir).cloned()) {
+            return i;
+        }
+        let is_pkg = dir.join("__init__.py").is_file() || dir.join("__init__.pyi").is_file();
+        let name = if is_pkg {
+            dir.canonicalize()
+                .ok()
+                .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
+        } else {
+            None
+        };
+        let info = DirInfo { is_pkg, name };
+        if let Ok(mut m) = self.dirs.lock() {
+            m.insert(dir.to_path_buf(), info.clone());
+        }
+        info
+    }
+}
+
 /// Names of the module at `relative` below `root`, looking at `__init__.py` files on disk.
-pub(crate) fn module_names(root: &Root, relative: &Path) -> ModuleNames {
-    let is_pkg =
-        |dir: &Path| dir.join("__init__.py").is_file() || dir.join("__init__.pyi").is_file();
+pub(crate) fn module_names(root: &Root, relative: &Path, cache: &DirCache) -> ModuleNames {
+    let is_pkg = |dir: &Path| cache.info(dir).is_pkg;
     let full = root.base.join(relative);
     let (rel_parts, is_package) = stem_parts(relative);
     // Package-based name: walk up while the directory is a package.
@@ -53,11 +88,7 @@ pub(crate) fn module_names(root: &Root, relative: &Path) -> ModuleNames {
         if guard > 64 || d.as_os_str().is_empty() || !is_pkg(&d) {
             break;
         }
-        let Some(name) = d
-            .canonicalize()
-            .ok()
-            .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
-        else {
+        let Some(name) = cache.info(&d).name else {
             break;
         };
         pkg_parts.push(name);
@@ -231,15 +262,15 @@ impl Project {
         match expr {
             Expr::Name(n) => {
                 let id = n.id.as_str();
-                if let Some(t) = module.imports.get(id) {
+                if let Some(t) = module.imports().get(id) {
                     return Some(t.to_string());
                 }
                 if module.index().defines(id) {
                     return Some(join(&module.name, id));
                 }
-                for s in &module.imports.star {
+                for s in &module.imports().star {
                     if let Some(m) = self.module_by_name(s)
-                        && (m.index().defines(id) || m.imports.get(id).is_some())
+                        && (m.index().defines(id) || m.imports().get(id).is_some())
                     {
                         return Some(join(s, id));
                     }
@@ -276,7 +307,7 @@ impl Project {
                 }
                 let first = rest[0];
                 let tail = rest[1..].join(".");
-                if let Some(target) = m.imports.get(first) {
+                if let Some(target) = m.imports().get(first) {
                     let candidate = join(target, &tail);
                     if candidate != current {
                         next = Some(candidate);
@@ -284,10 +315,10 @@ impl Project {
                     }
                 }
                 if !m.index().defines(first) {
-                    for s in &m.imports.star {
+                    for s in &m.imports().star {
                         if let Some(sm) = self.module_by_name(s)
                             && sm.id != m.id
-                            && (sm.index().defines(first) || sm.imports.get(first).is_some())
+                            && (sm.index().defines(first) || sm.imports().get(first).is_some())
                         {
                             next = Some(join(&join(s, first), &tail));
                             break;

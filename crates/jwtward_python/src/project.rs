@@ -1,6 +1,7 @@
-//! The project: every module under the roots, parsed, named and indexed.
+//! The project: every module under the roots, read, named and indexed, and parsed when needed.
 
 use crate::discovery::{self, DiscoveryOptions, LoadError, Root, SourcePath};
+use crate::import_scan::{self, RawImport};
 use crate::index::ModuleIndex;
 use crate::names::{self, ImportMap};
 use jwtward_report::{ErrorEntry, Location};
@@ -18,9 +19,8 @@ pub(crate) type CallCandidates = (Vec<String>, Vec<ModuleId>);
 /// Index of a module in [`Project::modules`].
 pub type ModuleId = usize;
 
-/// Byte patterns that make a module "interesting": its AST is kept after loading and the
-/// JWT/FastAPI analyses look at it. Other modules are re-parsed on demand (for constants or
-/// definitions they hold), which keeps memory flat on large trees.
+/// Byte patterns that make a module "interesting": the JWT/FastAPI analyses start from these
+/// modules. Every module holding one is parsed while loading (see [`Project::load`]).
 pub const INTERESTING_PATTERNS: &[&str] = &[
     "jwt",
     "jose",
@@ -30,6 +30,66 @@ pub const INTERESTING_PATTERNS: &[&str] = &[
     "set_cookie",
     "HTTPException",
 ];
+
+/// Byte patterns whose modules are parsed while loading, together with every module that
+/// imports them, transitively: the code that uses a JWT library or FastAPI/Starlette, and the
+/// wrappers, routers and callers around it. [`INTERESTING_PATTERNS`] not listed here
+/// (`set_cookie`, `HTTPException`) only make their own module parsed: the rules that look
+/// for them are local to the call.
+pub const IMPORT_CLOSURE_PATTERNS: &[&str] = &[
+    "jwt",
+    "jose",
+    "authlib",
+    "JsonWebToken",
+    "fastapi",
+    "starlette",
+    "dependency_overrides",
+];
+
+/// Both pattern lists in one automaton, to tell in one pass whether a file holds any.
+fn any_pattern() -> &'static aho_corasick::AhoCorasick {
+    static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    AC.get_or_init(|| {
+        // Leftmost-first lets the search use its SIMD (Teddy) prefilter; only "is there any
+        // match" is asked of it.
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(INTERESTING_PATTERNS.iter().chain(IMPORT_CLOSURE_PATTERNS))
+            .expect("valid patterns")
+    })
+}
+
+/// Which patterns occur in `source`: (interesting, import-closure seed).
+fn pattern_flags(source: &str) -> (bool, bool) {
+    // One prefiltered pass answers "none" for most files; the few that hold a pattern are
+    // then checked pattern by pattern (a match can hide an overlapping one).
+    if any_pattern().find(source).is_none() {
+        return (false, false);
+    }
+    let has = |list: &[&str]| list.iter().any(|p| source.contains(p));
+    (has(INTERESTING_PATTERNS), has(IMPORT_CLOSURE_PATTERNS))
+}
+
+/// [`Module::line_count`] of `source` without building a [`LineIndex`]: line starts after
+/// `\n`, `\r\n` and a lone `\r`, as [`LineIndex`] counts them.
+fn count_lines(source: &str) -> usize {
+    if source.is_empty() {
+        return 0;
+    }
+    let bytes = source.as_bytes();
+    let mut starts = 1;
+    if memchr::memchr(b'\r', bytes).is_none() {
+        // The common case, in a loop the compiler vectorises.
+        starts += bytes.iter().filter(|&&b| b == b'\n').count();
+        return starts - usize::from(source.ends_with('\n'));
+    }
+    for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+        if !(bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n')) {
+            starts += 1;
+        }
+    }
+    starts - usize::from(source.ends_with('\n'))
+}
 
 /// A syntax error the parser recovered from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,14 +117,19 @@ pub struct Module {
     /// Test-only code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`).
     pub is_test: bool,
     pub source: String,
-    pub line_index: LineIndex,
+    line_count: usize,
+    line_index: OnceLock<LineIndex>,
+    /// Syntax errors of a module parsed while loading (empty for the others: see `parsed`).
     pub parse_errors: Vec<SyntaxIssue>,
-    /// Local names bound by `import` / `from ... import` anywhere in the module.
-    pub imports: ImportMap,
     /// The source contains one of [`INTERESTING_PATTERNS`].
     pub interesting: bool,
+    /// Parsed while loading: its syntax errors are reported and its imports are indexed for
+    /// [`Project::call_sites_of`]. Other modules are parsed on first use, when the analysis
+    /// needs a definition or a constant they hold.
+    pub parsed: bool,
     source_type: PySourceType,
     ast: OnceLock<ModModule>,
+    imports: OnceLock<ImportMap>,
     index: OnceLock<ModuleIndex>,
 }
 
@@ -76,23 +141,31 @@ impl Module {
             .get_or_init(|| parse(&self.source, self.source_type).0)
     }
 
+    /// Local names bound by `import` / `from ... import` anywhere in the module.
+    pub fn imports(&self) -> &ImportMap {
+        self.imports
+            .get_or_init(|| names::collect_imports(self, self.ast()))
+    }
+
     pub(crate) fn index(&self) -> &ModuleIndex {
         self.index.get_or_init(|| ModuleIndex::build(self.ast()))
     }
 
     /// Number of lines.
     pub fn line_count(&self) -> usize {
-        if self.source.is_empty() {
-            0
-        } else {
-            self.line_index.line_count() - usize::from(self.source.ends_with('\n'))
-        }
+        self.line_count
+    }
+
+    /// The line index of the source (built on first use).
+    pub fn line_index(&self) -> &LineIndex {
+        self.line_index
+            .get_or_init(|| LineIndex::from_source_text(&self.source))
     }
 
     /// 1-based line and character column of a byte offset.
     pub fn line_column(&self, offset: TextSize) -> (u32, u32) {
         let offset = offset.min(TextSize::try_from(self.source.len()).unwrap_or_default());
-        let lc = self.line_index.line_column(offset, &self.source);
+        let lc = self.line_index().line_column(offset, &self.source);
         (lc.line.get() as u32, lc.column.get() as u32)
     }
 
@@ -171,8 +244,18 @@ fn parse(source: &str, ty: PySourceType) -> (ModModule, Vec<SyntaxIssue>) {
 const MAX_PARSE_ERRORS_PER_FILE: usize = 5;
 
 struct Loaded {
-    module: Option<Module>,
+    module: Option<(Module, FileFacts)>,
     errors: Vec<ErrorEntry>,
+}
+
+/// What the loader learns about a file without parsing it.
+struct FileFacts {
+    /// Named on the command line (always parsed).
+    explicit: bool,
+    /// Holds one of [`IMPORT_CLOSURE_PATTERNS`].
+    closure_seed: bool,
+    /// The imports found by [`import_scan::scan_imports`].
+    imports: Vec<RawImport>,
 }
 
 fn file_error(kind: &str, message: String, file: &str) -> ErrorEntry {
@@ -185,23 +268,22 @@ fn file_error(kind: &str, message: String, file: &str) -> ErrorEntry {
     }
 }
 
-fn build_module(
+fn new_module(
     display: String,
     path: PathBuf,
     relative: PathBuf,
     source: String,
     name_info: names::ModuleNames,
-) -> (Module, Vec<ErrorEntry>) {
+    interesting: bool,
+) -> Module {
     let ty = if path.extension().is_some_and(|e| e == "pyi") {
         PySourceType::Stub
     } else {
         PySourceType::Python
     };
-    let (ast, issues) = parse(&source, ty);
-    let line_index = LineIndex::from_source_text(&source);
-    let interesting = INTERESTING_PATTERNS.iter().any(|p| source.contains(p));
+    let line_count = count_lines(&source);
     let is_test = discovery::is_test_path(&relative);
-    let mut module = Module {
+    Module {
         id: 0,
         display_path: display,
         path,
@@ -211,15 +293,26 @@ fn build_module(
         is_package: name_info.is_package,
         is_test,
         source,
-        line_index,
-        parse_errors: issues,
-        imports: ImportMap::default(),
+        line_count,
+        line_index: OnceLock::new(),
+        parse_errors: Vec::new(),
         interesting,
+        parsed: false,
         source_type: ty,
         ast: OnceLock::new(),
+        imports: OnceLock::new(),
         index: OnceLock::new(),
-    };
-    module.imports = names::collect_imports(&module, &ast);
+    }
+}
+
+/// Parses `module` now: records its syntax errors (returned as report entries) and its
+/// imports, and keeps the AST when `keep_ast`.
+fn parse_module(module: &mut Module, keep_ast: bool) -> Vec<ErrorEntry> {
+    let (ast, issues) = parse(&module.source, module.source_type);
+    module.parse_errors = issues;
+    module.parsed = true;
+    let imports = names::collect_imports(module, &ast);
+    let _ = module.imports.set(imports);
     let mut errors = Vec::new();
     for issue in module.parse_errors.iter().take(MAX_PARSE_ERRORS_PER_FILE) {
         let (line, column) = module.line_column(issue.range.start());
@@ -241,18 +334,28 @@ fn build_module(
             &module.display_path,
         ));
     }
-    if interesting {
+    if keep_ast {
         let _ = module.ast.set(ast);
     }
-    (module, errors)
+    errors
 }
 
-fn load_one(sp: &SourcePath, roots: &[Root], opts: &DiscoveryOptions) -> Loaded {
+fn load_one(
+    sp: &SourcePath,
+    roots: &[Root],
+    opts: &DiscoveryOptions,
+    dirs: &names::DirCache,
+) -> Loaded {
+    use std::io::Read;
     let fail = |kind: &str, msg: String| Loaded {
         module: None,
         errors: vec![file_error(kind, msg, &sp.display)],
     };
-    match std::fs::metadata(&sp.path) {
+    let mut file = match std::fs::File::open(&sp.path) {
+        Ok(f) => f,
+        Err(e) => return fail("io-error", format!("cannot read file: {e}")),
+    };
+    let len = match file.metadata() {
         Ok(m) if m.len() > opts.max_file_size => {
             return fail(
                 "file-too-large",
@@ -263,13 +366,13 @@ fn load_one(sp: &SourcePath, roots: &[Root], opts: &DiscoveryOptions) -> Loaded 
                 ),
             );
         }
-        Ok(_) => {}
-        Err(e) => return fail("io-error", format!("cannot read file: {e}")),
-    }
-    let bytes = match std::fs::read(&sp.path) {
-        Ok(b) => b,
+        Ok(m) => m.len(),
         Err(e) => return fail("io-error", format!("cannot read file: {e}")),
     };
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
+    if let Err(e) = file.read_to_end(&mut bytes) {
+        return fail("io-error", format!("cannot read file: {e}"));
+    }
     let source = match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => {
@@ -289,22 +392,38 @@ fn load_one(sp: &SourcePath, roots: &[Root], opts: &DiscoveryOptions) -> Loaded 
         .map(str::to_string)
         .unwrap_or(source);
     let root = &roots[sp.root];
-    let name_info = names::module_names(root, &sp.relative);
-    let (module, errors) = build_module(
+    let name_info = names::module_names(root, &sp.relative, dirs);
+    let (interesting, closure_seed) = pattern_flags(&source);
+    let facts = FileFacts {
+        explicit: root.is_file,
+        closure_seed,
+        imports: import_scan::scan_imports(&source),
+    };
+    let module = new_module(
         sp.display.clone(),
         sp.path.clone(),
         sp.relative.clone(),
         source,
         name_info,
+        interesting,
     );
     Loaded {
-        module: Some(module),
-        errors,
+        module: Some((module, facts)),
+        errors: Vec::new(),
     }
 }
 
 impl Project {
-    /// Discovers, reads and parses every Python file under `paths`, in parallel.
+    /// Discovers and reads every Python file under `paths`, and parses the ones the analysis
+    /// starts from, in parallel.
+    ///
+    /// Parsed while loading (unless [`DiscoveryOptions::parse_all`] parses every file):
+    /// files named on the command line, files holding one of [`INTERESTING_PATTERNS`] or
+    /// [`IMPORT_CLOSURE_PATTERNS`], and every module importing a module that holds one of
+    /// [`IMPORT_CLOSURE_PATTERNS`] (transitively, found with a line-based import scanner
+    /// without parsing). Only those get `parse-error` entries. Every other file is still a
+    /// [`Module`] (counted, searchable by source) and is parsed on first use, when the analysis
+    /// looks up a definition or a constant in it.
     ///
     /// Fails only when a path does not exist, an exclude glob is invalid or the thread pool
     /// cannot start; every per-file problem becomes an entry of [`Project::errors`].
@@ -315,23 +434,135 @@ impl Project {
             .stack_size(64 * 1024 * 1024)
             .build()
             .map_err(|e| LoadError::ThreadPool(e.to_string()))?;
+        let dirs = names::DirCache::default();
         let loaded: Vec<Loaded> = pool.install(|| {
             files
                 .par_iter()
-                .map(|f| load_one(f, &roots, opts))
+                .map(|f| load_one(f, &roots, opts, &dirs))
                 .collect()
         });
         let mut modules = Vec::new();
-        let mut errors = Vec::new();
+        let mut facts = Vec::new();
+        // Per file, in discovery order: its read errors, or the module it became.
+        let mut per_file: Vec<(Vec<ErrorEntry>, Option<ModuleId>)> = Vec::new();
         for l in loaded {
-            errors.extend(l.errors);
-            if let Some(m) = l.module {
+            let id = l.module.map(|(m, f)| {
                 modules.push(m);
+                facts.push(f);
+                modules.len() - 1
+            });
+            per_file.push((l.errors, id));
+        }
+        let mut project = Project::from_modules(modules, Vec::new());
+        let to_parse = if opts.parse_all {
+            vec![true; project.modules.len()]
+        } else {
+            project.parse_set(&facts)
+        };
+        drop(facts);
+        // Every AST parsed while loading is kept, except under `parse_all`, where only the
+        // interesting ones are (the others are parsed again if used: memory stays flat).
+        let parse_all = opts.parse_all;
+        let mut parse_errors: Vec<Vec<ErrorEntry>> = pool.install(|| {
+            project
+                .modules
+                .par_iter_mut()
+                .map(|m| {
+                    if to_parse[m.id] {
+                        let keep = !parse_all || m.interesting;
+                        parse_module(m, keep)
+                    } else {
+                        Vec::new()
+                    }
+                })
+                .collect()
+        });
+        let mut errors = Vec::new();
+        for (read_errors, id) in per_file {
+            errors.extend(read_errors);
+            if let Some(id) = id {
+                errors.append(&mut parse_errors[id]);
             }
         }
-        let mut project = Project::from_modules(modules, errors);
+        project.errors = errors;
         project.roots = paths.to_vec();
         Ok(project)
+    }
+
+    /// The modules to parse while loading (indexed by [`ModuleId`]): see [`Project::load`].
+    fn parse_set(&self, facts: &[FileFacts]) -> Vec<bool> {
+        let n = self.modules.len();
+        let mut importers: Vec<Vec<ModuleId>> = vec![Vec::new(); n];
+        for (id, f) in facts.iter().enumerate() {
+            let m = &self.modules[id];
+            for imp in &f.imports {
+                self.import_targets(m, imp, &mut |t| {
+                    if t != id && importers[t].last() != Some(&id) {
+                        importers[t].push(id);
+                    }
+                });
+            }
+        }
+        let mut parse = vec![false; n];
+        let mut reached = vec![false; n];
+        let mut todo = Vec::new();
+        for (id, f) in facts.iter().enumerate() {
+            if f.explicit || self.modules[id].interesting || f.closure_seed {
+                parse[id] = true;
+            }
+            if f.closure_seed {
+                reached[id] = true;
+                todo.push(id);
+            }
+        }
+        while let Some(id) = todo.pop() {
+            for &imp in &importers[id] {
+                if !reached[imp] {
+                    reached[imp] = true;
+                    parse[imp] = true;
+                    todo.push(imp);
+                }
+            }
+        }
+        parse
+    }
+
+    /// The project modules an import statement of `m` loads (and so may take names from).
+    fn import_targets(&self, m: &Module, imp: &RawImport, add: &mut dyn FnMut(ModuleId)) {
+        let base = if imp.level > 0 {
+            let module = (!imp.module.is_empty()).then_some(imp.module.as_str());
+            names::relative_base(m.package(), imp.level, module)
+        } else {
+            imp.module.clone()
+        };
+        let mut add_name = |name: &str| {
+            if let Some(t) = self.module_by_name(name) {
+                add(t.id);
+            }
+        };
+        if imp.is_from {
+            add_name(&base);
+            for name in &imp.names {
+                if name != "*" {
+                    add_name(&names::join(&base, name));
+                }
+            }
+        } else if imp.binds_top {
+            // `import a.b.c` binds `a`: `a`, `a.b` and `a.b.c` are reachable through it.
+            let mut end = 0;
+            while let Some(dot) = base[end..].find('.') {
+                add_name(&base[..end + dot]);
+                end += dot + 1;
+            }
+            add_name(&base);
+        } else {
+            add_name(&base);
+        }
+    }
+
+    /// Number of modules parsed while loading (see [`Module::parsed`]).
+    pub fn parsed_count(&self) -> usize {
+        self.modules.iter().filter(|m| m.parsed).count()
     }
 
     /// A project from in-memory sources: `(display path, source)` pairs. Module names come
@@ -351,9 +582,18 @@ impl Project {
         for (display, source) in paths {
             let relative = PathBuf::from(&display);
             let name_info = names::module_names_with(&relative, |dir| inits.contains(dir), false);
-            let (m, e) = build_module(display, PathBuf::new(), relative, source, name_info);
+            let (interesting, _) = pattern_flags(&source);
+            let mut m = new_module(
+                display,
+                PathBuf::new(),
+                relative,
+                source,
+                name_info,
+                interesting,
+            );
+            let keep = m.interesting;
+            errors.extend(parse_module(&mut m, keep));
             modules.push(m);
-            errors.extend(e);
         }
         Project::from_modules(modules, errors)
     }
@@ -385,8 +625,10 @@ impl Project {
     pub(crate) fn import_index(&self) -> &ImportIndex {
         self.import_index.get_or_init(|| {
             let mut idx = ImportIndex::default();
-            for m in &self.modules {
-                for (local, target) in &m.imports.names {
+            // Modules parsed while loading only: every importer of one of them is parsed too.
+            for m in self.modules.iter().filter(|m| m.parsed) {
+                let imports = m.imports();
+                for (local, target) in &imports.names {
                     let last = target.rsplit('.').next().unwrap_or(target);
                     idx.by_last.entry(last.to_string()).or_default().push((
                         m.id,
@@ -395,7 +637,7 @@ impl Project {
                     ));
                     idx.by_target.entry(target.clone()).or_default().push(m.id);
                 }
-                for s in &m.imports.star {
+                for s in &imports.star {
                     idx.star.entry(s.clone()).or_default().push(m.id);
                 }
             }
@@ -422,5 +664,46 @@ impl Project {
         self.modules
             .iter()
             .filter(move |m| m.source.contains(needle))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_count_matches_the_line_index() {
+        for text in [
+            "",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\r\nb\r\n",
+            "a\rb\r",
+            "\n\n",
+            "x\r\n\r",
+            "\r",
+            "é\n",
+        ] {
+            let with_index = if text.is_empty() {
+                0
+            } else {
+                LineIndex::from_source_text(text).line_count() - usize::from(text.ends_with('\n'))
+            };
+            assert_eq!(count_lines(text), with_index, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn patterns_are_found_even_when_matches_overlap() {
+        assert_eq!(pattern_flags("x = 1\n"), (false, false));
+        assert_eq!(pattern_flags("import jwt\n"), (true, true));
+        assert_eq!(pattern_flags("r.set_cookie('a', b)\n"), (true, false));
+        assert_eq!(
+            pattern_flags("app.dependency_overrides[f] = g\n"),
+            (false, true)
+        );
+        // `HTTPException` ends where `jose` would start: both are seen.
+        assert_eq!(pattern_flags("HTTPExceptionjose"), (true, true));
     }
 }

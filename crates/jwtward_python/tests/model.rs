@@ -87,10 +87,10 @@ fn module_names_and_relative_imports() {
         .module_by_name("app.security")
         .expect("module app.security");
     assert_eq!(sec.package(), "app");
-    assert_eq!(sec.imports.get("j"), Some("jose.jwt"));
-    assert_eq!(sec.imports.get("pyjwt"), Some("jwt"));
-    assert_eq!(sec.imports.get("config"), Some("app.config"));
-    assert_eq!(sec.imports.get("gs"), Some("app.config.get_settings"));
+    assert_eq!(sec.imports().get("j"), Some("jose.jwt"));
+    assert_eq!(sec.imports().get("pyjwt"), Some("jwt"));
+    assert_eq!(sec.imports().get("config"), Some("app.config"));
+    assert_eq!(sec.imports().get("gs"), Some("app.config.get_settings"));
     let init = p.module_by_name("app").expect("package app");
     assert!(init.is_package);
 }

@@ -1040,7 +1040,7 @@ fn find_raw_calls(project: &Project) -> Vec<Raw<'_>> {
                 Expr::Attribute(a) => a.attr.as_str(),
                 Expr::Name(n) => {
                     let id = n.id.as_str();
-                    match m.imports.get(id) {
+                    match m.imports().get(id) {
                         Some(t) => t.rsplit('.').next().unwrap_or(t),
                         None => return,
                     }

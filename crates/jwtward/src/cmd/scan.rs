@@ -54,6 +54,10 @@ pub struct Args {
     /// Also scan files ignored by .gitignore / .ignore.
     #[arg(long)]
     pub no_respect_gitignore: bool,
+    /// Parse every file up front, so that each syntax error is reported (by default only files
+    /// that can matter to the analysis are parsed; see the README).
+    #[arg(long)]
+    pub parse_all: bool,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
@@ -354,6 +358,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         skip_venvs: default_exclusions,
         exclude,
         threads: args.threads.map(usize::from),
+        parse_all: args.parse_all,
         ..DiscoveryOptions::default()
     };
     let scan_settings = jwtward_scan::Settings {
