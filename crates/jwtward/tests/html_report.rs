@@ -86,6 +86,14 @@ fn groups(dom: &str) -> Vec<(String, String, Vec<String>)> {
         .collect()
 }
 
+/// The (app, group) headings of [`groups`], in page order.
+fn group_names(groups: &[(String, String, Vec<String>)]) -> Vec<(&str, &str)> {
+    groups
+        .iter()
+        .map(|(a, g, _)| (a.as_str(), g.as_str()))
+        .collect()
+}
+
 #[test]
 fn coverage_map_renders_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
@@ -166,10 +174,7 @@ fn coverage_map_renders_in_chromium() {
     // Routes are grouped by app, then by the router they are registered on (its variable
     // and the prefix it is served under), in declaration order.
     let groups = groups(&dom);
-    let names: Vec<(&str, &str)> = groups
-        .iter()
-        .map(|(a, g, _)| (a.as_str(), g.as_str()))
-        .collect();
+    let names = group_names(&groups);
     assert_eq!(
         names,
         [
@@ -239,10 +244,7 @@ fn mounted_sub_apps_are_groups_of_their_own() {
         .unwrap();
     let page = String::from_utf8_lossy(&out.stdout).to_string();
     let groups = groups(&page);
-    let names: Vec<(&str, &str)> = groups
-        .iter()
-        .map(|(a, g, _)| (a.as_str(), g.as_str()))
-        .collect();
+    let names = group_names(&groups);
     assert_eq!(
         names,
         [
