@@ -244,12 +244,32 @@ pub fn route_table_with_model(
 ) -> Vec<RouteInfo> {
     let m = model::Model::build(project);
     let cx = analysis::Ctx::new(&m, jwt, settings);
+    routes_of(&m, &cx)
+}
+
+/// The rules' findings and the route table from one build of the FastAPI model (what the
+/// HTML report and `public-paths` need), instead of [`check_with_model`] and
+/// [`route_table_with_model`] each building it.
+pub fn check_and_route_table(
+    project: &Project,
+    jwt: &JwtModel<'_>,
+    settings: &Settings,
+) -> (Vec<Finding>, Vec<RouteInfo>) {
+    let m = model::Model::build(project);
+    let cx = analysis::Ctx::new(&m, jwt, settings);
+    let mut findings = Vec::new();
+    rules::run_all(&cx, &mut findings);
+    (findings, routes_of(&m, &cx))
+}
+
+/// The route table of an analysed model.
+fn routes_of(m: &model::Model<'_>, cx: &analysis::Ctx<'_, '_>) -> Vec<RouteInfo> {
     let mut out = Vec::new();
     for (i, r) in cx.routes.iter().enumerate() {
         let md = m.ix.module(r.mid);
         let mut chain: Vec<ChainLink> = Vec::new();
         for (d, level) in &r.deps {
-            push_dep(&cx, d, *level, &mut chain, 0);
+            push_dep(cx, d, *level, &mut chain, 0);
         }
         for &w in &r.middleware {
             let mw = &cx.mws[w];

@@ -122,13 +122,15 @@ fn analyse(
     // One JWT-library model for both rule sets: the FastAPI rules use it for decode sites.
     let model = jwtward_scan::JwtModel::build(project);
     let mut findings = jwtward_scan::check_with_model(project, &model, settings);
-    findings.extend(jwtward_fastapi::check_with_model(project, &model, fastapi));
-    let table = if routes {
-        jwtward_fastapi::route_table_with_model(project, &model, fastapi)
+    if routes {
+        let (route_findings, table) =
+            jwtward_fastapi::check_and_route_table(project, &model, fastapi);
+        findings.extend(route_findings);
+        (findings, table)
     } else {
-        Vec::new()
-    };
-    (findings, table)
+        findings.extend(jwtward_fastapi::check_with_model(project, &model, fastapi));
+        (findings, Vec::new())
+    }
 }
 
 /// The configuration in force: `--config`, else the nearest file, unless `--isolated`.
