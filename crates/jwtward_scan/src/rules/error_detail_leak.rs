@@ -36,6 +36,73 @@ fn leaks(e: &Expr, name: &str) -> Option<TextRange> {
     hit.map(|_| e.range())
 }
 
+/// Exception classes of the JWT libraries (and their aliases in FastAPI code).
+const TOKEN_ERRORS: &[&str] = &[
+    "PyJWTError",
+    "InvalidTokenError",
+    "DecodeError",
+    "InvalidSignatureError",
+    "ExpiredSignatureError",
+    "InvalidAudienceError",
+    "InvalidIssuerError",
+    "ImmatureSignatureError",
+    "InvalidAlgorithmError",
+    "MissingRequiredClaimError",
+    "JWTError",
+    "JWTClaimsError",
+    "JWSError",
+    "JoseError",
+    "ExpiredTokenError",
+    "InvalidClaimError",
+    "MissingClaimError",
+    "BadSignatureError",
+];
+
+/// True when the `except` clause names a token-validation error of PyJWT, python-jose or
+/// Authlib (directly or in a tuple).
+fn catches_token_error(ctx: &Ctx<'_, '_>, m: &jwtward_python::Module, ty: &Expr) -> bool {
+    let mut hit = false;
+    walk::for_each_subexpr(ty, &mut |x| {
+        if matches!(x, Expr::Name(_) | Expr::Attribute(_))
+            && let Some(q) = ctx.project.qualified_name(m, x)
+        {
+            let last = q.rsplit('.').next().unwrap_or(&q);
+            let lib = q.starts_with("jwt.") || q.starts_with("jose.") || q.starts_with("authlib.");
+            hit |= lib && TOKEN_ERRORS.contains(&last);
+        }
+    });
+    hit
+}
+
+/// True when the `try` body decodes a token, directly or through a project function that
+/// does.
+fn try_body_decodes(ctx: &Ctx<'_, '_>, m: &jwtward_python::Module, body: &[Stmt]) -> bool {
+    let Some(first) = body.first() else {
+        return false;
+    };
+    let range = TextRange::new(
+        first.range().start(),
+        body.last().unwrap_or(first).range().end(),
+    );
+    if ctx
+        .model
+        .decodes
+        .iter()
+        .any(|d| d.module.id == m.id && range.contains_range(d.call.range()))
+    {
+        return true;
+    }
+    let mut hit = false;
+    walk::for_each_expr(body, &mut |e, _| {
+        if let Expr::Call(c) = e
+            && let Some(q) = ctx.project.qualified_name(m, &c.func)
+        {
+            hit |= ctx.model.decodes_jwt(&q);
+        }
+    });
+    hit
+}
+
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen = Seen::default();
@@ -46,10 +113,15 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         }
         walk::for_each_stmt(&m.ast().body, &mut |s| {
             let Stmt::Try(t) = s else { return };
+            let body_decodes = try_body_decodes(ctx, m, &t.body);
             for h in &t.handlers {
                 let ExceptHandler::ExceptHandler(h) = h;
                 let Some(name) = &h.name else { continue };
                 let name = name.as_str();
+                let token_error = body_decodes
+                    || h.type_
+                        .as_deref()
+                        .is_some_and(|ty| catches_token_error(ctx, m, ty));
                 walk::for_each_expr(&h.body, &mut |e, _| {
                     let Expr::Call(c) = e else { return };
                     let Some(q) = ctx.project.qualified_name(m, &c.func) else {
@@ -86,10 +158,15 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                         range,
                     });
                     if seen.first(&loc) {
+                        let why = if token_error {
+                            "it tells an attacker which token check failed"
+                        } else {
+                            "internal error messages can expose paths, queries or configuration"
+                        };
                         out.push(finding(
                             &META,
                             format!(
-                                "the text of exception `{name}` is sent to the client in the `{last}` body: it tells an attacker which check failed"
+                                "the text of exception `{name}` is sent to the client in the `{last}` body: {why}"
                             ),
                             loc,
                             Vec::new(),
