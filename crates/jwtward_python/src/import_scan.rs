@@ -369,4 +369,128 @@ def f():
         assert!(scan_imports("import").is_empty());
         assert!(scan_imports("from import x").is_empty());
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn ident() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[a-z_][a-z0-9_]{0,6}".prop_filter("not a keyword", |s| !matches!(
+                    s.as_str(),
+                    "import"
+                        | "from"
+                        | "as"
+                        | "if"
+                        | "try"
+                        | "else"
+                        | "def"
+                        | "in"
+                        | "is"
+                        | "or"
+                        | "and"
+                        | "not"
+                )),
+                Just("jwt".to_string()),
+                Just("fastapi".to_string()),
+                Just("ключ".to_string()),
+            ]
+        }
+
+        fn dotted() -> impl Strategy<Value = String> {
+            prop::collection::vec(ident(), 1..4).prop_map(|p| p.join("."))
+        }
+
+        /// One statement: its source text in a random layout, and what the scanner must return.
+        fn statement() -> impl Strategy<Value = (String, Vec<RawImport>)> {
+            let plain_stmt = prop::collection::vec((dotted(), prop::option::of(ident())), 1..4)
+                .prop_map(|items| {
+                    let text = items
+                        .iter()
+                        .map(|(m, a)| match a {
+                            Some(a) => format!("{m} as {a}"),
+                            None => m.clone(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let expected = items.iter().map(|(m, a)| plain(m, a.is_none())).collect();
+                    (format!("import {text}"), expected)
+                });
+            let from_stmt = (
+                0u32..3,
+                prop::option::of(dotted()),
+                prop::collection::vec(ident(), 1..4),
+                0u8..3,
+            )
+                .prop_filter("`from import x` is not Python", |(level, module, _, _)| {
+                    *level > 0 || module.is_some()
+                })
+                .prop_map(|(level, module, names, layout)| {
+                    let module = module.unwrap_or_default();
+                    let list = match layout {
+                        0 => names.join(", "),
+                        1 => format!("(\n    {},\n)", names.join(",\n    ")),
+                        _ => names.join(", \\\n    "),
+                    };
+                    let text = format!("from {}{module} import {list}", ".".repeat(level as usize));
+                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                    (text, vec![imp(level, &module, &names)])
+                });
+            prop_oneof![plain_stmt, from_stmt]
+        }
+
+        proptest! {
+            /// Statements written in any of the layouts Python allows (aliases, lists,
+            /// parentheses over several lines, backslash continuations, `;`, indentation,
+            /// trailing comments, code between them) come back exactly, in order.
+            #[test]
+            fn statements_round_trip(
+                stmts in prop::collection::vec((statement(), 0u8..4), 1..6)
+            ) {
+                let mut source = String::new();
+                let mut expected = Vec::new();
+                for ((text, want), glue) in stmts {
+                    match glue {
+                        0 => source.push_str(&format!("{text}\n")),
+                        1 => source.push_str(&format!("    {text}  # a comment\n")),
+                        2 => source.push_str(&format!("x = 1; {text}\n")),
+                        _ => source.push_str(&format!("if TYPE_CHECKING:\n    {text}\nvalue = f(1)\n")),
+                    }
+                    expected.extend(want);
+                }
+                prop_assert_eq!(scan_imports(&source), expected, "source:\n{}", source);
+            }
+
+            /// Any text at all, import-like or not, is scanned without a panic, and every
+            /// module it reports is a dotted name (or empty, for `from . import x`).
+            #[test]
+            fn any_text_is_scanned_without_panic(
+                parts in prop::collection::vec(
+                    prop_oneof![
+                        Just("import".to_string()),
+                        Just("from".to_string()),
+                        Just(" as ".to_string()),
+                        Just(".".to_string()),
+                        Just("(".to_string()),
+                        Just(")".to_string()),
+                        Just(",".to_string()),
+                        Just(";".to_string()),
+                        Just("\\\n".to_string()),
+                        Just("\n".to_string()),
+                        Just("#".to_string()),
+                        Just("\"".to_string()),
+                        Just(":".to_string()),
+                        "[ -~]{0,4}",
+                        "\\PC{0,3}",
+                    ],
+                    0..40,
+                )
+            ) {
+                let source = parts.concat();
+                for i in scan_imports(&source) {
+                    prop_assert!(i.module.is_empty() || is_dotted_name(&i.module), "{i:?}");
+                }
+            }
+        }
+    }
 }
