@@ -219,7 +219,13 @@ fn is_rate_limit_name(n: &str) -> bool {
 }
 
 fn is_auth_name(n: &str) -> bool {
-    let n = n.to_ascii_lowercase();
+    // "author" (a book's) is not "auth"; "authorize"/"authorization" are.
+    let n = n
+        .to_ascii_lowercase()
+        .replace("authoriz", "AUTHZ")
+        .replace("authoris", "AUTHZ")
+        .replace("author", "")
+        .replace("AUTHZ", "authoriz");
     [
         "current_user",
         "auth",
@@ -734,7 +740,9 @@ impl<'m, 'p> Ctx<'m, 'p> {
                         .any(|(p, _)| crate::flow::is_token_name(p))
                     || s.sources.iter().any(|t| t.is_token_like())
                     || sub.iter().any(DepClass::is_auth)
-                    || is_auth_name(&name);
+                    // A name alone only counts for a dependency that can reject the request:
+                    // `get_auth_service` returning a service object authenticates nothing.
+                    || (is_auth_name(&name) && s.raises);
                 if !is_auth {
                     return DepClass::Other;
                 }

@@ -496,3 +496,57 @@ fn name_matching() {
     assert!(!name_matches("verify", "company_auth.jwt.verify_all"));
     assert!(!name_matches("", "verify"));
 }
+
+/// A dependency named like auth that only builds a service object (it cannot reject a request)
+/// does not protect a route, so it does not make a neighbour look unprotected; a dependency
+/// that raises does.
+#[test]
+fn an_auth_named_service_factory_is_not_authentication() {
+    let src = format!(
+        "{HEADER}
+class AuthService:
+    def login(self, email): return {{'access_token': jwt.encode({{'sub': email}}, KEY)}}
+
+def get_auth_service():
+    return AuthService()
+
+router = APIRouter(prefix='/auth')
+
+@router.post('/sessions')
+def start(email: str, svc: AuthService = Depends(get_auth_service)):
+    return svc.login(email)
+
+@router.post('/resend-verification')
+def resend(email: str):
+    return {{'sent': email}}
+
+app = FastAPI()
+app.include_router(router)
+"
+    );
+    let files = [("svc/main.py", src.as_str())];
+    assert_eq!(
+        auth_of(&files, "POST", "/auth/sessions"),
+        jwtward_fastapi::Auth::None
+    );
+    assert!(
+        !rules(&files).contains("unprotected-route"),
+        "{:?}",
+        rules(&files)
+    );
+    // The same shape with a dependency that rejects requests is authentication.
+    let guarded = src.replace(
+        "def get_auth_service():\n    return AuthService()",
+        "def get_auth_service(authorization: str = Header()):\n    if authorization != 'let-me-in':\n        raise HTTPException(401)\n    return AuthService()",
+    );
+    let files = [("svc/main.py", guarded.as_str())];
+    assert_eq!(
+        auth_of(&files, "POST", "/auth/sessions"),
+        jwtward_fastapi::Auth::Protected
+    );
+    assert!(
+        rules(&files).contains("unprotected-route"),
+        "{:?}",
+        rules(&files)
+    );
+}
