@@ -597,7 +597,10 @@ impl<'p> JwtModel<'p> {
         let identity = match e {
             Expr::Name(_) | Expr::Attribute(_) => {
                 let local_name = matches!(e, Expr::Name(n) if scope.function.is_some_and(|f| !local_assigns(&f.body, n.id.as_str()).is_empty()));
-                if local_name {
+                // A parameter is whatever each caller passes: the same key only when it
+                // resolves to the same definition, never by the parameter's name.
+                let parameter = matches!(e, Expr::Name(n) if scope.function.is_some_and(|f| f.parameters.includes(n.id.as_str())));
+                if local_name || parameter {
                     value.origin.map(|o| format!("@{}:{:?}", o.module, o.range))
                 } else {
                     self.project.qualified_name(scope.module, e)

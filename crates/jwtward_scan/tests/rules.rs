@@ -59,7 +59,7 @@ fn algorithms_not_pinned() {
 
 #[test]
 fn algorithm_confusion() {
-    rule_case("algorithm-confusion", 3);
+    rule_case("algorithm-confusion", 4);
 }
 
 #[test]

@@ -125,22 +125,28 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         } else {
             format!("key `{}`", key.rsplit('.').next().unwrap_or(&key))
         };
-        let trace = match (h.decode, h.encode) {
+        let trace_of = |u: &Use| match (u.decode, u.encode) {
             (Some(i), _) => decode_trace(ctx, &ctx.model.decodes[i]),
             (_, Some(i)) => encode_trace(ctx, &ctx.model.encodes[i]),
             _ => Vec::new(),
         };
-        out.push(finding(
-            &META,
+        let mut trace = trace_of(h);
+        let message = if h.origin == p.origin {
+            // One call in a helper, reached from callers that pass the same key.
+            trace.extend(trace_of(p));
+            format!(
+                "{key_name} reaches this call with `{}` from one caller and with `{}` from another (see the trace): one key must not serve both HMAC and public-key algorithms",
+                h.alg, p.alg
+            )
+        } else {
             format!(
                 "{key_name} is used with `{}` here and with `{}` at {}: one key must not serve both HMAC and public-key algorithms",
                 h.alg,
                 p.alg,
                 place(pm, p.origin.range)
-            ),
-            loc,
-            trace,
-        ));
+            )
+        };
+        out.push(finding(&META, message, loc, trace));
     }
     out
 }
