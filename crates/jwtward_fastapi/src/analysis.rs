@@ -891,7 +891,27 @@ impl<'m, 'p> Ctx<'m, 'p> {
             && (self.an.may_decode(h) || !self.an.settings.token_helpers.is_empty())
         {
             let s = self.an.summary(h);
-            if s.decodes.is_some() && s.raises && s.fail_open.is_empty() {
+            // A WebSocket handler refuses by closing the socket and returning (there is no
+            // HTTP error to raise): there a bare `return` after a failed decode ends the
+            // connection, it serves nothing.
+            let ws_refusal = r.kind == RouteKind::WebSocket
+                && self
+                    .an
+                    .m
+                    .ix
+                    .module(h.mid)
+                    .slice(h.def.range())
+                    .contains(".close(");
+            let serving_gaps = s
+                .fail_open
+                .iter()
+                .filter(|p| {
+                    let t = self.an.m.ix.module(p.mid).slice(p.range).trim();
+                    !(ws_refusal && (t == "return" || t == "return None"))
+                })
+                .count();
+            let refuses = s.raises || ws_refusal;
+            if s.decodes.is_some() && refuses && serving_gaps == 0 {
                 protected = true;
                 info.protected_by.get_or_insert_with(|| {
                     format!("{}() (decodes the token itself)", h.def.name.as_str())

@@ -550,3 +550,64 @@ app.include_router(router)
         rules(&files)
     );
 }
+
+/// A WebSocket handler authenticates by decoding the token itself and closing the socket on
+/// failure (it has no HTTP error to raise); one that carries on after a failed decode does not.
+#[test]
+fn websocket_handler_that_closes_on_a_bad_token_is_protected() {
+    let src = format!(
+        "{HEADER}
+from fastapi import Query, WebSocket
+
+bearer = HTTPBearer()
+router = APIRouter(prefix='/api')
+
+def current_user(creds=Depends(bearer)):
+    try:
+        return jwt.decode(creds.credentials, KEY, algorithms=['HS256'])
+    except jwt.InvalidTokenError:
+        raise HTTPException(401, headers=CHALLENGE)
+
+@router.get('/me')
+def me(user=Depends(current_user)):
+    return user
+
+@router.websocket('/ws')
+async def ws(websocket: WebSocket, token: str = Query(...)):
+    try:
+        claims = jwt.decode(token, KEY, algorithms=['HS256'])
+    except jwt.InvalidTokenError:
+        await websocket.close(code=1008)
+        return
+    await websocket.accept()
+    await websocket.send_json({{'sub': claims['sub']}})
+
+app = FastAPI()
+app.include_router(router)
+"
+    );
+    let files = [("svc/main.py", src.as_str())];
+    let project = Project::from_sources(files.to_vec());
+    let ws = jwtward_fastapi::route_table(&project)
+        .into_iter()
+        .find(|r| r.path == "/api/ws")
+        .expect("the websocket route");
+    assert_eq!(ws.auth, jwtward_fastapi::Auth::Protected);
+    assert!(
+        !rules(&files).contains("unprotected-route"),
+        "{:?}",
+        rules(&files)
+    );
+    // Carrying on as an anonymous user after the failed decode serves the socket.
+    let open = src.replace(
+        "        await websocket.close(code=1008)\n        return\n",
+        "        claims = {'sub': 'anonymous'}\n",
+    );
+    assert_ne!(open, src);
+    let files = [("svc/main.py", open.as_str())];
+    assert!(
+        rules(&files).contains("unprotected-route"),
+        "{:?}",
+        rules(&files)
+    );
+}
