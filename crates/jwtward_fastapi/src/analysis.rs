@@ -888,7 +888,9 @@ impl<'m, 'p> Ctx<'m, 'p> {
         // A handler that decodes the token itself and raises on failure authenticates.
         if !protected
             && let Some(h) = r.handler
-            && (self.an.may_decode(h) || !self.an.settings.token_helpers.is_empty())
+            && (self.an.may_decode(h)
+                || r.kind == RouteKind::WebSocket
+                || !self.an.settings.token_helpers.is_empty())
         {
             let s = self.an.summary(h);
             // A WebSocket handler refuses by closing the socket and returning (there is no

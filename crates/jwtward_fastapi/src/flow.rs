@@ -488,17 +488,53 @@ impl<'m, 'p> Analyzer<'m, 'p> {
                         class: Some(c),
                     });
                 }
-                match self.m.ix.resolve_expr(from.mid, func)? {
-                    Sym::Function(fm, f) => Some(Func {
+                match self.m.ix.resolve_expr(from.mid, func) {
+                    Some(Sym::Function(fm, f)) => Some(Func {
                         mid: fm,
                         def: f,
                         class: None,
                     }),
-                    _ => None,
+                    Some(_) => None,
+                    None => self.unique_decoding_method(from, a),
                 }
             }
             _ => None,
         }
+    }
+
+    /// `obj.verify_token(...)` on an object whose class is not known (a factory's result, a
+    /// parameter): the project method of that name that decodes a token, when there is
+    /// exactly one. A receiver that names an import from outside the project or a module is
+    /// never matched.
+    fn unique_decoding_method(
+        &self,
+        from: Func<'p>,
+        a: &'p ruff_python_ast::ExprAttribute,
+    ) -> Option<Func<'p>> {
+        if let Expr::Name(n) = &*a.value
+            && matches!(
+                self.m.ix.resolve_name(from.mid, n.id.as_str(), 0),
+                Some(Sym::External(_) | Sym::Module(_))
+            )
+        {
+            return None;
+        }
+        let [q] = self.jwt.decoding_methods_named(a.attr.as_str())[..] else {
+            return None;
+        };
+        let (class_q, method) = q.rsplit_once('.')?;
+        let (module, class) = class_q.rsplit_once('.')?;
+        let md = self.m.ix.project.module_by_name(module)?;
+        let c = md.ast().body.iter().find_map(|s| match s {
+            Stmt::ClassDef(c) if c.name.as_str() == class => Some(c),
+            _ => None,
+        })?;
+        let def = crate::index::class_method(c, method)?;
+        Some(Func {
+            mid: md.id,
+            def,
+            class: Some(c),
+        })
     }
 
     pub fn is_decode_call(&self, mid: ModuleId, call: &ExprCall) -> bool {

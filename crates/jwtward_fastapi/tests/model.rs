@@ -611,3 +611,74 @@ app.include_router(router)
         rules(&files)
     );
 }
+
+/// The decode can sit behind a verifier object that a factory returns
+/// (`get_verifier().verify_token(token)`): the one project method of that name that decodes
+/// is followed, so the WebSocket handler that closes on failure is protected. A library
+/// object's method of the same name is not taken for the project's.
+#[test]
+fn a_verifier_object_from_a_factory_is_followed() {
+    let src = format!(
+        "{HEADER}
+from fastapi import Query, WebSocket
+
+class Verifier:
+    def verify_token(self, token):
+        try:
+            return jwt.decode(token, KEY, algorithms=['HS256'])
+        except jwt.InvalidTokenError:
+            raise HTTPException(401, headers=CHALLENGE)
+
+_verifier = Verifier()
+
+def get_verifier():
+    return _verifier
+
+def current_user(authorization: str = Header()):
+    return get_verifier().verify_token(authorization)
+
+router = APIRouter(prefix='/api')
+
+@router.get('/me')
+def me(user=Depends(current_user)):
+    return user
+
+@router.websocket('/ws')
+async def ws(websocket: WebSocket, token: str = Query(...)):
+    try:
+        user = get_verifier().verify_token(token)
+    except HTTPException:
+        await websocket.close(code=1008)
+        return
+    await websocket.accept()
+    await websocket.send_json(user)
+
+app = FastAPI()
+app.include_router(router)
+"
+    );
+    let files = [("svc/main.py", src.as_str())];
+    let project = Project::from_sources(files.to_vec());
+    let ws = jwtward_fastapi::route_table(&project)
+        .into_iter()
+        .find(|r| r.path == "/api/ws")
+        .expect("the websocket route");
+    assert_eq!(ws.auth, jwtward_fastapi::Auth::Protected);
+    assert!(
+        !rules(&files).contains("unprotected-route"),
+        "{:?}",
+        rules(&files)
+    );
+    // The same call on an imported library client is not the project's verifier.
+    let library = src.replace(
+        "    try:\n        user = get_verifier().verify_token(token)",
+        "    try:\n        user = firebase_auth.verify_token(token)",
+    );
+    let library = format!("import firebase_auth\n{library}");
+    let files = [("svc/main.py", library.as_str())];
+    assert!(
+        rules(&files).contains("unprotected-route"),
+        "{:?}",
+        rules(&files)
+    );
+}

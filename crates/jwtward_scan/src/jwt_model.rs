@@ -399,6 +399,22 @@ impl<'p> JwtModel<'p> {
             .unwrap_or_default()
     }
 
+    /// The methods (`module.Class.name`) named `name` that (transitively) decode or verify a
+    /// JWT: how a call on an object whose class the analysis cannot infer
+    /// (`get_verifier().verify_token(t)`) is matched to the project's verifier.
+    pub fn decoding_methods_named(&self, name: &str) -> Vec<&str> {
+        let suffix = format!(".{name}");
+        let mut out: Vec<&str> = self
+            .decoders
+            .keys()
+            .filter(|q| q.ends_with(&suffix) && q.matches('.').count() >= 2)
+            .filter(|q| self.decodes_jwt(q))
+            .map(String::as_str)
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
     /// True when `function` (transitively) decodes or verifies a JWT.
     pub fn decodes_jwt(&self, function: &str) -> bool {
         self.decodes_in(function)
