@@ -551,6 +551,19 @@ app.include_router(router)
     );
 }
 
+/// The `/api/ws` route of `src` (one module) is protected and nothing reports it.
+fn assert_websocket_protected(src: &str) {
+    let files = [("svc/main.py", src)];
+    let project = Project::from_sources(files.to_vec());
+    let ws = jwtward_fastapi::route_table(&project)
+        .into_iter()
+        .find(|r| r.path == "/api/ws")
+        .expect("the websocket route");
+    assert_eq!(ws.auth, jwtward_fastapi::Auth::Protected);
+    let got = rules(&files);
+    assert!(!got.contains("unprotected-route"), "{got:?}");
+}
+
 /// A WebSocket handler authenticates by decoding the token itself and closing the socket on
 /// failure (it has no HTTP error to raise); one that carries on after a failed decode does not.
 #[test]
@@ -586,18 +599,7 @@ app = FastAPI()
 app.include_router(router)
 "
     );
-    let files = [("svc/main.py", src.as_str())];
-    let project = Project::from_sources(files.to_vec());
-    let ws = jwtward_fastapi::route_table(&project)
-        .into_iter()
-        .find(|r| r.path == "/api/ws")
-        .expect("the websocket route");
-    assert_eq!(ws.auth, jwtward_fastapi::Auth::Protected);
-    assert!(
-        !rules(&files).contains("unprotected-route"),
-        "{:?}",
-        rules(&files)
-    );
+    assert_websocket_protected(&src);
     // Carrying on as an anonymous user after the failed decode serves the socket.
     let open = src.replace(
         "        await websocket.close(code=1008)\n        return\n",
@@ -657,18 +659,7 @@ app = FastAPI()
 app.include_router(router)
 "
     );
-    let files = [("svc/main.py", src.as_str())];
-    let project = Project::from_sources(files.to_vec());
-    let ws = jwtward_fastapi::route_table(&project)
-        .into_iter()
-        .find(|r| r.path == "/api/ws")
-        .expect("the websocket route");
-    assert_eq!(ws.auth, jwtward_fastapi::Auth::Protected);
-    assert!(
-        !rules(&files).contains("unprotected-route"),
-        "{:?}",
-        rules(&files)
-    );
+    assert_websocket_protected(&src);
     // The same call on an imported library client is not the project's verifier.
     let library = src.replace(
         "    try:\n        user = get_verifier().verify_token(token)",
