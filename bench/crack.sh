@@ -69,13 +69,14 @@ declare -A rate
 # host steals CPU time, wall-clock rates of every tool swing with it; CPU time does not count
 # the stolen time.
 run_jwtward() { # engine words-file -> "keys/s keys/cpu-s", the best of RUNS runs each
-  local out r c best=0 cpu_best=0
+  local out r c best=0 cpu_best=0 n
+  n=$(wc -l < "$2")
   for _ in $(seq "$RUNS"); do
     out=$(/usr/bin/time -f '%U %S' -o "$work/time.txt" \
       "$bin" crack "$token" --no-builtin -w "$2" --engine "$1" --format json || true)
     r=$(echo "$out" | rate_of) || return 1
     if [ "$r" -gt "$best" ]; then best=$r; fi
-    c=$(tail -n 1 "$work/time.txt" | awk -v n="$(wc -l < "$2")" '{ printf "%d", n / ($1 + $2) }')
+    c=$(tail -n 1 "$work/time.txt" | awk -v n="$n" '{ printf "%d", n / ($1 + $2) }')
     if [ "$c" -gt "$cpu_best" ]; then cpu_best=$c; fi
   done
   echo "$best $cpu_best"

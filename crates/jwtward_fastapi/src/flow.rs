@@ -519,7 +519,7 @@ impl<'m, 'p> Analyzer<'m, 'p> {
         {
             return None;
         }
-        let [q] = self.jwt.decoding_methods_named(a.attr.as_str())[..] else {
+        let [q] = self.jwt.decoding_methods_named(a.attr.as_str()) else {
             return None;
         };
         let (class_q, method) = q.rsplit_once('.')?;

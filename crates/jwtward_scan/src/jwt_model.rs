@@ -159,6 +159,9 @@ pub struct JwtModel<'p> {
     /// Function -> indices into `decodes` of the calls it makes, directly or through
     /// project functions it calls.
     decoders: HashMap<String, Vec<usize>>,
+    /// Method name -> the methods (`module.Class.name`) of that name that decode or verify a
+    /// JWT, sorted (built once with `decoders`).
+    decoding_methods: HashMap<String, Vec<String>>,
     /// Functions calling `.validate(` (Authlib claims), directly.
     validating: HashSet<String>,
 }
@@ -381,6 +384,7 @@ impl<'p> JwtModel<'p> {
             encodes: Vec::new(),
             pyjwt_v1,
             decoders: HashMap::new(),
+            decoding_methods: HashMap::new(),
             validating: HashSet::new(),
         };
         model.index_validating();
@@ -402,17 +406,11 @@ impl<'p> JwtModel<'p> {
     /// The methods (`module.Class.name`) named `name` that (transitively) decode or verify a
     /// JWT: how a call on an object whose class the analysis cannot infer
     /// (`get_verifier().verify_token(t)`) is matched to the project's verifier.
-    pub fn decoding_methods_named(&self, name: &str) -> Vec<&str> {
-        let suffix = format!(".{name}");
-        let mut out: Vec<&str> = self
-            .decoders
-            .keys()
-            .filter(|q| q.ends_with(&suffix) && q.matches('.').count() >= 2)
-            .filter(|q| self.decodes_jwt(q))
-            .map(String::as_str)
-            .collect();
-        out.sort_unstable();
-        out
+    pub fn decoding_methods_named(&self, name: &str) -> &[String] {
+        self.decoding_methods
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// True when `function` (transitively) decodes or verifies a JWT.
@@ -498,6 +496,19 @@ impl<'p> JwtModel<'p> {
             }
         }
         self.decoders = all;
+        let mut methods: HashMap<String, Vec<String>> = HashMap::new();
+        for q in self.decoders.keys() {
+            if q.matches('.').count() >= 2
+                && self.decodes_jwt(q)
+                && let Some((_, name)) = q.rsplit_once('.')
+            {
+                methods.entry(name.to_string()).or_default().push(q.clone());
+            }
+        }
+        for v in methods.values_mut() {
+            v.sort_unstable();
+        }
+        self.decoding_methods = methods;
     }
 
     fn index_validating(&mut self) {

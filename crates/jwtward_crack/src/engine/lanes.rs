@@ -203,6 +203,30 @@ macro_rules! hmac_kernel {
     };
 }
 
+/// The four SHA-2 sigma functions of an ops module, written with the module's own `ror!(x,
+/// n)`, `shr!(x, n)` and `xor3(a, b, c)`. The amounts are FIPS 180-4's: `Σ0`, `Σ1` (three
+/// rotations each), `σ0`, `σ1` (two rotations and a shift each).
+macro_rules! sigmas {
+    ([$($attr:meta),*], $V:ty, [$a0:literal, $a1:literal, $a2:literal], [$b0:literal, $b1:literal, $b2:literal], [$c0:literal, $c1:literal, $c2:literal], [$d0:literal, $d1:literal, $d2:literal]) => {
+        $(#[$attr])*
+        pub fn bsig0(x: $V) -> $V {
+            xor3(ror!(x, $a0), ror!(x, $a1), ror!(x, $a2))
+        }
+        $(#[$attr])*
+        pub fn bsig1(x: $V) -> $V {
+            xor3(ror!(x, $b0), ror!(x, $b1), ror!(x, $b2))
+        }
+        $(#[$attr])*
+        pub fn ssig0(x: $V) -> $V {
+            xor3(ror!(x, $c0), ror!(x, $c1), shr!(x, $c2))
+        }
+        $(#[$attr])*
+        pub fn ssig1(x: $V) -> $V {
+            xor3(ror!(x, $d0), ror!(x, $d1), shr!(x, $d2))
+        }
+    };
+}
+
 /// Scalar operations (one lane): the portable engine.
 pub(crate) mod scalar32 {
     #[inline(always)]
@@ -233,22 +257,28 @@ pub(crate) mod scalar32 {
     pub fn maj(a: u32, b: u32, c: u32) -> u32 {
         (a & b) ^ (a & c) ^ (b & c)
     }
-    #[inline(always)]
-    pub fn bsig0(x: u32) -> u32 {
-        x.rotate_right(2) ^ x.rotate_right(13) ^ x.rotate_right(22)
+    macro_rules! ror {
+        ($x:expr, $n:literal) => {
+            $x.rotate_right($n)
+        };
+    }
+    macro_rules! shr {
+        ($x:expr, $n:literal) => {
+            $x >> $n
+        };
     }
     #[inline(always)]
-    pub fn bsig1(x: u32) -> u32 {
-        x.rotate_right(6) ^ x.rotate_right(11) ^ x.rotate_right(25)
+    fn xor3(a: u32, b: u32, c: u32) -> u32 {
+        a ^ b ^ c
     }
-    #[inline(always)]
-    pub fn ssig0(x: u32) -> u32 {
-        x.rotate_right(7) ^ x.rotate_right(18) ^ (x >> 3)
-    }
-    #[inline(always)]
-    pub fn ssig1(x: u32) -> u32 {
-        x.rotate_right(17) ^ x.rotate_right(19) ^ (x >> 10)
-    }
+    sigmas!(
+        [inline(always)],
+        u32,
+        [2, 13, 22],
+        [6, 11, 25],
+        [7, 18, 3],
+        [17, 19, 10]
+    );
     #[inline(always)]
     pub fn load(x: &[u32; 1]) -> u32 {
         x[0]
@@ -284,22 +314,28 @@ pub(crate) mod scalar64 {
     pub fn maj(a: u64, b: u64, c: u64) -> u64 {
         (a & b) ^ (a & c) ^ (b & c)
     }
-    #[inline(always)]
-    pub fn bsig0(x: u64) -> u64 {
-        x.rotate_right(28) ^ x.rotate_right(34) ^ x.rotate_right(39)
+    macro_rules! ror {
+        ($x:expr, $n:literal) => {
+            $x.rotate_right($n)
+        };
+    }
+    macro_rules! shr {
+        ($x:expr, $n:literal) => {
+            $x >> $n
+        };
     }
     #[inline(always)]
-    pub fn bsig1(x: u64) -> u64 {
-        x.rotate_right(14) ^ x.rotate_right(18) ^ x.rotate_right(41)
+    fn xor3(a: u64, b: u64, c: u64) -> u64 {
+        a ^ b ^ c
     }
-    #[inline(always)]
-    pub fn ssig0(x: u64) -> u64 {
-        x.rotate_right(1) ^ x.rotate_right(8) ^ (x >> 7)
-    }
-    #[inline(always)]
-    pub fn ssig1(x: u64) -> u64 {
-        x.rotate_right(19) ^ x.rotate_right(61) ^ (x >> 6)
-    }
+    sigmas!(
+        [inline(always)],
+        u64,
+        [28, 34, 39],
+        [14, 18, 41],
+        [1, 8, 7],
+        [19, 61, 6]
+    );
     #[inline(always)]
     pub fn load(x: &[u64; 1]) -> u64 {
         x[0]
@@ -372,42 +408,29 @@ pub(crate) mod avx512_32 {
     pub fn maj(a: V, b: V, c: V) -> V {
         _mm512_ternarylogic_epi32::<0xE8>(a, b, c)
     }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn bsig0(x: V) -> V {
-        _mm512_ternarylogic_epi32::<0x96>(
-            _mm512_ror_epi32::<2>(x),
-            _mm512_ror_epi32::<13>(x),
-            _mm512_ror_epi32::<22>(x),
-        )
+    macro_rules! ror {
+        ($x:expr, $n:literal) => {
+            _mm512_ror_epi32::<$n>($x)
+        };
+    }
+    macro_rules! shr {
+        ($x:expr, $n:literal) => {
+            _mm512_srli_epi32::<$n>($x)
+        };
     }
     #[inline]
     #[target_feature(enable = "avx512f")]
-    pub fn bsig1(x: V) -> V {
-        _mm512_ternarylogic_epi32::<0x96>(
-            _mm512_ror_epi32::<6>(x),
-            _mm512_ror_epi32::<11>(x),
-            _mm512_ror_epi32::<25>(x),
-        )
+    fn xor3(a: V, b: V, c: V) -> V {
+        _mm512_ternarylogic_epi32::<0x96>(a, b, c)
     }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn ssig0(x: V) -> V {
-        _mm512_ternarylogic_epi32::<0x96>(
-            _mm512_ror_epi32::<7>(x),
-            _mm512_ror_epi32::<18>(x),
-            _mm512_srli_epi32::<3>(x),
-        )
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn ssig1(x: V) -> V {
-        _mm512_ternarylogic_epi32::<0x96>(
-            _mm512_ror_epi32::<17>(x),
-            _mm512_ror_epi32::<19>(x),
-            _mm512_srli_epi32::<10>(x),
-        )
-    }
+    sigmas!(
+        [inline, target_feature(enable = "avx512f")],
+        V,
+        [2, 13, 22],
+        [6, 11, 25],
+        [7, 18, 3],
+        [17, 19, 10]
+    );
     #[inline]
     #[target_feature(enable = "avx512f")]
     pub fn load(x: &[u32; 16]) -> V {
@@ -455,42 +478,29 @@ pub(crate) mod avx512_64 {
     pub fn maj(a: V, b: V, c: V) -> V {
         _mm512_ternarylogic_epi64::<0xE8>(a, b, c)
     }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn bsig0(x: V) -> V {
-        _mm512_ternarylogic_epi64::<0x96>(
-            _mm512_ror_epi64::<28>(x),
-            _mm512_ror_epi64::<34>(x),
-            _mm512_ror_epi64::<39>(x),
-        )
+    macro_rules! ror {
+        ($x:expr, $n:literal) => {
+            _mm512_ror_epi64::<$n>($x)
+        };
+    }
+    macro_rules! shr {
+        ($x:expr, $n:literal) => {
+            _mm512_srli_epi64::<$n>($x)
+        };
     }
     #[inline]
     #[target_feature(enable = "avx512f")]
-    pub fn bsig1(x: V) -> V {
-        _mm512_ternarylogic_epi64::<0x96>(
-            _mm512_ror_epi64::<14>(x),
-            _mm512_ror_epi64::<18>(x),
-            _mm512_ror_epi64::<41>(x),
-        )
+    fn xor3(a: V, b: V, c: V) -> V {
+        _mm512_ternarylogic_epi64::<0x96>(a, b, c)
     }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn ssig0(x: V) -> V {
-        _mm512_ternarylogic_epi64::<0x96>(
-            _mm512_ror_epi64::<1>(x),
-            _mm512_ror_epi64::<8>(x),
-            _mm512_srli_epi64::<7>(x),
-        )
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn ssig1(x: V) -> V {
-        _mm512_ternarylogic_epi64::<0x96>(
-            _mm512_ror_epi64::<19>(x),
-            _mm512_ror_epi64::<61>(x),
-            _mm512_srli_epi64::<6>(x),
-        )
-    }
+    sigmas!(
+        [inline, target_feature(enable = "avx512f")],
+        V,
+        [28, 34, 39],
+        [14, 18, 41],
+        [1, 8, 7],
+        [19, 61, 6]
+    );
     #[inline]
     #[target_feature(enable = "avx512f")]
     pub fn load(x: &[u64; 8]) -> V {
@@ -504,8 +514,11 @@ pub(crate) mod avx2_32 {
     use std::arch::x86_64::*;
     pub type V = __m256i;
     macro_rules! ror {
-        ($x:expr, $n:literal, $m:literal) => {
-            _mm256_or_si256(_mm256_srli_epi32::<$n>($x), _mm256_slli_epi32::<$m>($x))
+        ($x:expr, $n:literal) => {
+            _mm256_or_si256(
+                _mm256_srli_epi32::<$n>($x),
+                _mm256_slli_epi32::<{ 32 - $n }>($x),
+            )
         };
     }
     #[inline]
@@ -546,38 +559,24 @@ pub(crate) mod avx2_32 {
             _mm256_and_si256(c, _mm256_or_si256(a, b)),
         )
     }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn bsig0(x: V) -> V {
-        _mm256_xor_si256(
-            _mm256_xor_si256(ror!(x, 2, 30), ror!(x, 13, 19)),
-            ror!(x, 22, 10),
-        )
+    macro_rules! shr {
+        ($x:expr, $n:literal) => {
+            _mm256_srli_epi32::<$n>($x)
+        };
     }
     #[inline]
     #[target_feature(enable = "avx2")]
-    pub fn bsig1(x: V) -> V {
-        _mm256_xor_si256(
-            _mm256_xor_si256(ror!(x, 6, 26), ror!(x, 11, 21)),
-            ror!(x, 25, 7),
-        )
+    fn xor3(a: V, b: V, c: V) -> V {
+        _mm256_xor_si256(_mm256_xor_si256(a, b), c)
     }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn ssig0(x: V) -> V {
-        _mm256_xor_si256(
-            _mm256_xor_si256(ror!(x, 7, 25), ror!(x, 18, 14)),
-            _mm256_srli_epi32::<3>(x),
-        )
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn ssig1(x: V) -> V {
-        _mm256_xor_si256(
-            _mm256_xor_si256(ror!(x, 17, 15), ror!(x, 19, 13)),
-            _mm256_srli_epi32::<10>(x),
-        )
-    }
+    sigmas!(
+        [inline, target_feature(enable = "avx2")],
+        V,
+        [2, 13, 22],
+        [6, 11, 25],
+        [7, 18, 3],
+        [17, 19, 10]
+    );
     #[inline]
     #[target_feature(enable = "avx2")]
     pub fn load(x: &[u32; 8]) -> V {
@@ -591,8 +590,11 @@ pub(crate) mod avx2_64 {
     use std::arch::x86_64::*;
     pub type V = __m256i;
     macro_rules! ror {
-        ($x:expr, $n:literal, $m:literal) => {
-            _mm256_or_si256(_mm256_srli_epi64::<$n>($x), _mm256_slli_epi64::<$m>($x))
+        ($x:expr, $n:literal) => {
+            _mm256_or_si256(
+                _mm256_srli_epi64::<$n>($x),
+                _mm256_slli_epi64::<{ 64 - $n }>($x),
+            )
         };
     }
     #[inline]
@@ -633,38 +635,24 @@ pub(crate) mod avx2_64 {
             _mm256_and_si256(c, _mm256_or_si256(a, b)),
         )
     }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn bsig0(x: V) -> V {
-        _mm256_xor_si256(
-            _mm256_xor_si256(ror!(x, 28, 36), ror!(x, 34, 30)),
-            ror!(x, 39, 25),
-        )
+    macro_rules! shr {
+        ($x:expr, $n:literal) => {
+            _mm256_srli_epi64::<$n>($x)
+        };
     }
     #[inline]
     #[target_feature(enable = "avx2")]
-    pub fn bsig1(x: V) -> V {
-        _mm256_xor_si256(
-            _mm256_xor_si256(ror!(x, 14, 50), ror!(x, 18, 46)),
-            ror!(x, 41, 23),
-        )
+    fn xor3(a: V, b: V, c: V) -> V {
+        _mm256_xor_si256(_mm256_xor_si256(a, b), c)
     }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn ssig0(x: V) -> V {
-        _mm256_xor_si256(
-            _mm256_xor_si256(ror!(x, 1, 63), ror!(x, 8, 56)),
-            _mm256_srli_epi64::<7>(x),
-        )
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn ssig1(x: V) -> V {
-        _mm256_xor_si256(
-            _mm256_xor_si256(ror!(x, 19, 45), ror!(x, 61, 3)),
-            _mm256_srli_epi64::<6>(x),
-        )
-    }
+    sigmas!(
+        [inline, target_feature(enable = "avx2")],
+        V,
+        [28, 34, 39],
+        [14, 18, 41],
+        [1, 8, 7],
+        [19, 61, 6]
+    );
     #[inline]
     #[target_feature(enable = "avx2")]
     pub fn load(x: &[u64; 4]) -> V {

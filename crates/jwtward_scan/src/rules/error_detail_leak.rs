@@ -76,7 +76,12 @@ fn catches_token_error(ctx: &Ctx<'_, '_>, m: &jwtward_python::Module, ty: &Expr)
 
 /// True when the `try` body decodes a token, directly or through a project function that
 /// does.
-fn try_body_decodes(ctx: &Ctx<'_, '_>, m: &jwtward_python::Module, body: &[Stmt]) -> bool {
+fn try_body_decodes(
+    ctx: &Ctx<'_, '_>,
+    m: &jwtward_python::Module,
+    decode_ranges: &[TextRange],
+    body: &[Stmt],
+) -> bool {
     let Some(first) = body.first() else {
         return false;
     };
@@ -84,12 +89,7 @@ fn try_body_decodes(ctx: &Ctx<'_, '_>, m: &jwtward_python::Module, body: &[Stmt]
         first.range().start(),
         body.last().unwrap_or(first).range().end(),
     );
-    if ctx
-        .model
-        .decodes
-        .iter()
-        .any(|d| d.module.id == m.id && range.contains_range(d.call.range()))
-    {
+    if decode_ranges.iter().any(|r| range.contains_range(*r)) {
         return true;
     }
     let mut hit = false;
@@ -111,17 +111,28 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         {
             continue;
         }
+        // The decode calls of this module, for telling token errors from others.
+        let decode_ranges: Vec<TextRange> = ctx
+            .model
+            .decodes
+            .iter()
+            .filter(|d| d.module.id == m.id)
+            .map(|d| d.call.range())
+            .collect();
         walk::for_each_stmt(&m.ast().body, &mut |s| {
             let Stmt::Try(t) = s else { return };
-            let body_decodes = try_body_decodes(ctx, m, &t.body);
+            // Worked out only for a `try` whose handler leaks.
+            let body_decodes = std::cell::OnceCell::new();
             for h in &t.handlers {
                 let ExceptHandler::ExceptHandler(h) = h;
                 let Some(name) = &h.name else { continue };
                 let name = name.as_str();
-                let token_error = body_decodes
-                    || h.type_
-                        .as_deref()
-                        .is_some_and(|ty| catches_token_error(ctx, m, ty));
+                let token_error = || {
+                    *body_decodes.get_or_init(|| try_body_decodes(ctx, m, &decode_ranges, &t.body))
+                        || h.type_
+                            .as_deref()
+                            .is_some_and(|ty| catches_token_error(ctx, m, ty))
+                };
                 walk::for_each_expr(&h.body, &mut |e, _| {
                     let Expr::Call(c) = e else { return };
                     let Some(q) = ctx.project.qualified_name(m, &c.func) else {
@@ -158,7 +169,7 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                         range,
                     });
                     if seen.first(&loc) {
-                        let why = if token_error {
+                        let why = if token_error() {
                             "it tells an attacker which token check failed"
                         } else {
                             "internal error messages can expose paths, queries or configuration"
