@@ -15,6 +15,15 @@ fn jwtward(dir: &Path) -> Command {
     c
 }
 
+/// `jwtward scan app --format json EXTRA...` run in `dir`.
+fn scan_app(dir: &Path, extra: &[&str]) -> std::process::Output {
+    jwtward(dir)
+        .args(["scan", "app", "--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 /// A small project: a weak fallback key, an unverified decode and a public health route.
 fn project(dir: &Path) {
     std::fs::create_dir_all(dir.join("app")).unwrap();
@@ -55,10 +64,7 @@ fn rules(out: &[u8]) -> Vec<String> {
 fn pyproject_configuration_is_found_and_applied() {
     let d = tempfile::tempdir().unwrap();
     project(d.path());
-    let all = jwtward(d.path())
-        .args(["scan", "app", "--format", "json"])
-        .output()
-        .unwrap();
+    let all = scan_app(d.path(), &[]);
     assert_eq!(all.status.code(), Some(1));
     assert!(rules(&all.stdout).contains(&"weak-secret".to_string()));
     assert!(rules(&all.stdout).contains(&"signature-not-verified".to_string()));
@@ -68,10 +74,7 @@ fn pyproject_configuration_is_found_and_applied() {
         "[project]\nname = \"x\"\n\n[tool.jwtward]\nignore = [\"signature-not-verified\"]\nfail-on = \"critical\"\n",
     )
     .unwrap();
-    let cfg = jwtward(d.path())
-        .args(["scan", "app", "--format", "json"])
-        .output()
-        .unwrap();
+    let cfg = scan_app(d.path(), &[]);
     let r = rules(&cfg.stdout);
     assert!(!r.contains(&"signature-not-verified".to_string()), "{r:?}");
     assert!(r.contains(&"weak-secret".to_string()));
@@ -82,15 +85,9 @@ fn pyproject_configuration_is_found_and_applied() {
     );
 
     // The command line overrides the file; --isolated ignores it.
-    let cli = jwtward(d.path())
-        .args(["scan", "app", "--format", "json", "--fail-on", "high"])
-        .output()
-        .unwrap();
+    let cli = scan_app(d.path(), &["--fail-on", "high"]);
     assert_eq!(cli.status.code(), Some(1));
-    let iso = jwtward(d.path())
-        .args(["scan", "app", "--format", "json", "--isolated"])
-        .output()
-        .unwrap();
+    let iso = scan_app(d.path(), &["--isolated"]);
     assert!(rules(&iso.stdout).contains(&"signature-not-verified".to_string()));
 
     let shown = jwtward(d.path())
@@ -146,10 +143,7 @@ fn per_file_ignores_weak_secrets_and_exclusions() {
         "[per-file-ignores]\n\"app/security.py\" = [\"weak-secret\"]\n",
     )
     .unwrap();
-    let out = jwtward(d.path())
-        .args(["scan", "app", "--format", "json"])
-        .output()
-        .unwrap();
+    let out = scan_app(d.path(), &[]);
     let r = rules(&out.stdout);
     assert!(!r.contains(&"weak-secret".to_string()), "{r:?}");
     assert!(r.contains(&"signature-not-verified".to_string()));
@@ -198,10 +192,7 @@ fn suppressions_and_unused_suppressions() {
             "import jwt  # jwtward: ignore[weak-secret] -- nothing here\n",
         );
     std::fs::write(&path, src).unwrap();
-    let out = jwtward(d.path())
-        .args(["scan", "app", "--format", "json", "--report-unused-ignores"])
-        .output()
-        .unwrap();
+    let out = scan_app(d.path(), &["--report-unused-ignores"]);
     let r = rules(&out.stdout);
     assert!(!r.contains(&"signature-not-verified".to_string()), "{r:?}");
     assert!(
