@@ -219,6 +219,15 @@ impl ProbeRun {
             .unwrap_or_else(|| panic!("no {rule} finding on {path}:\n{}", self.dump()))
     }
 
+    /// Asserts the `(rule, path)` finding's message contains `needle`.
+    pub fn expect_message(&self, rule: &str, path: &str, needle: &str) {
+        let f = self.finding(rule, path);
+        assert!(
+            f["message"].as_str().unwrap_or_default().contains(needle),
+            "{rule} on {path}: message without `{needle}`: {f}"
+        );
+    }
+
     pub fn dump(&self) -> String {
         let mut s = String::new();
         for (r, p) in self.hits() {
