@@ -23,6 +23,9 @@ use std::time::{Duration, Instant};
 const BATCH: usize = 64;
 /// Candidates per chunk between two progress updates / resume points (about 0.1-0.5 s).
 const CHUNK_CANDIDATES: u64 = 1 << 22;
+/// Pieces per thread in a chunk: the threads wait for each other at the end of a chunk, for half
+/// a piece on average; with 64, a piece is about 5 ms of work.
+const PIECES_PER_THREAD: usize = 64;
 /// Longest mask candidate.
 const MAX_MASK_LEN: usize = 256;
 
@@ -196,7 +199,7 @@ impl Run<'_> {
             }
             let chunk = &buf[off..stop];
             // Cut the chunk into pieces for the workers; each counts its own lines.
-            let pieces_wanted = self.threads * 16;
+            let pieces_wanted = self.threads * PIECES_PER_THREAD;
             let piece_bytes = chunk.len().div_ceil(pieces_wanted).max(1);
             let mut pieces = Vec::with_capacity(pieces_wanted + 1);
             let mut p = 0;
@@ -235,31 +238,20 @@ impl Run<'_> {
         let mut n = 0;
         let mut line_pos = 0u64;
         if !self.rules {
-            let mut halted = false;
-            wordlist::for_each_line(piece, |line| {
-                keys[n] = line;
-                pos[n] = line_pos;
-                n += 1;
-                line_pos += 1;
-                if n == BATCH {
-                    if let Some(i) = self.engine.check(&keys) {
-                        self.record_local(piece_idx, pos[i], keys[i]);
-                    }
-                    n = 0;
-                    if self.halted() {
-                        halted = true;
-                        return false;
-                    }
+            let mut lines = wordlist::LineBatches::new(piece);
+            loop {
+                let n = lines.fill(&mut keys);
+                if n == 0 {
+                    return line_pos;
                 }
-                true
-            });
-            if !halted
-                && n > 0
-                && let Some(i) = self.engine.check(&keys[..n])
-            {
-                self.record_local(piece_idx, pos[i], keys[i]);
+                if let Some(i) = self.engine.check(&keys[..n]) {
+                    self.record_local(piece_idx, line_pos + i as u64, keys[i]);
+                }
+                line_pos += n as u64;
+                if self.halted() {
+                    return line_pos;
+                }
             }
-            return line_pos;
         }
         let mut arena = [[0u8; rules::MAX_LEN]; BATCH];
         let mut lens = [0usize; BATCH];
@@ -315,7 +307,7 @@ impl Run<'_> {
                     return Flow::Halt;
                 }
                 let n = (count - idx).min(CHUNK_CANDIDATES).min(self.end - self.pos);
-                let pieces = (self.threads * 16) as u64;
+                let pieces = (self.threads * PIECES_PER_THREAD) as u64;
                 let per = n.div_ceil(pieces).max(1);
                 let starts: Vec<u64> = (0..pieces)
                     .map(|i| idx + i * per)

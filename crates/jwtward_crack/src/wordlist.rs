@@ -110,7 +110,146 @@ pub(crate) fn find_newline(s: &[u8]) -> Option<usize> {
 
 /// Calls `f` on every line of `buf` (without `\n` and a trailing `\r`) until it returns false.
 #[inline]
-pub(crate) fn for_each_line<'a>(buf: &'a [u8], mut f: impl FnMut(&'a [u8]) -> bool) {
+pub(crate) fn for_each_line<'a>(buf: &'a [u8], f: impl FnMut(&'a [u8]) -> bool) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512bw") {
+        // SAFETY: the CPU has AVX-512F/BW (BW implies F).
+        return unsafe { for_each_line_avx512(buf, f) };
+    }
+    for_each_line_scalar(buf, f)
+}
+
+/// [`for_each_line`], 64 bytes per compare: the newlines of a block come as one bit mask.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn for_each_line_avx512<'a>(buf: &'a [u8], mut f: impl FnMut(&'a [u8]) -> bool) {
+    use std::arch::x86_64::*;
+    let nl = _mm512_set1_epi8(b'\n' as i8);
+    let mut start = 0;
+    let mut base = 0;
+    while base + 64 <= buf.len() {
+        // SAFETY: `base + 64 <= buf.len()`: 64 readable bytes.
+        let block = unsafe { _mm512_loadu_si512(buf.as_ptr().add(base).cast()) };
+        let mut newlines = _mm512_cmpeq_epi8_mask(block, nl);
+        while newlines != 0 {
+            let end = base + newlines.trailing_zeros() as usize;
+            let line = &buf[start..end];
+            if !f(line.strip_suffix(b"\r").unwrap_or(line)) {
+                return;
+            }
+            start = end + 1;
+            newlines &= newlines - 1;
+        }
+        base += 64;
+    }
+    for_each_line_scalar(&buf[start..], f)
+}
+
+/// The lines of a buffer (without `\n` and a trailing `\r`, as [`for_each_line`]), handed out
+/// in batches: a loop with no callback per line, which is what the crack loop needs.
+pub(crate) struct LineBatches<'a> {
+    buf: &'a [u8],
+    /// Start of the next line.
+    start: usize,
+    /// Offset of the 64-byte block whose remaining newlines are in `newlines`.
+    base: usize,
+    newlines: u64,
+    /// Offset of the next block to compare.
+    next_block: usize,
+    simd: bool,
+}
+
+impl<'a> LineBatches<'a> {
+    pub(crate) fn new(buf: &'a [u8]) -> LineBatches<'a> {
+        #[cfg(target_arch = "x86_64")]
+        let simd = std::arch::is_x86_feature_detected!("avx512bw");
+        #[cfg(not(target_arch = "x86_64"))]
+        let simd = false;
+        LineBatches {
+            buf,
+            start: 0,
+            base: 0,
+            newlines: 0,
+            next_block: 0,
+            simd,
+        }
+    }
+
+    /// Fills `out` with the next lines; returns how many (fewer than `out.len()` only at the
+    /// end, 0 when there are no more).
+    pub(crate) fn fill(&mut self, out: &mut [&'a [u8]]) -> usize {
+        #[cfg(target_arch = "x86_64")]
+        if self.simd {
+            // SAFETY: `simd` is set only when the CPU has AVX-512F/BW.
+            return unsafe { self.fill_avx512(out) };
+        }
+        self.fill_tail(out, 0)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw")]
+    fn fill_avx512(&mut self, out: &mut [&'a [u8]]) -> usize {
+        use std::arch::x86_64::*;
+        let nl = _mm512_set1_epi8(b'\n' as i8);
+        let buf = self.buf;
+        // The state in locals: stored through `self` it went to memory on every line.
+        let (mut start, mut base, mut newlines, mut next_block) =
+            (self.start, self.base, self.newlines, self.next_block);
+        let mut n = 0;
+        loop {
+            while newlines != 0 && n < out.len() {
+                let end = base + newlines.trailing_zeros() as usize;
+                let line = &buf[start..end];
+                out[n] = line.strip_suffix(b"\r").unwrap_or(line);
+                n += 1;
+                start = end + 1;
+                newlines &= newlines - 1;
+            }
+            if n == out.len() || next_block + 64 > buf.len() {
+                break;
+            }
+            base = next_block;
+            // SAFETY: `base + 64 <= buf.len()`: 64 readable bytes.
+            let block = unsafe { _mm512_loadu_si512(buf.as_ptr().add(base).cast()) };
+            // The kernel runs for thousands of cycles between batches, long enough for the
+            // hardware prefetcher to lose the stream: ask for the bytes 2 KiB on now. (A
+            // prefetch never faults, past the end included.)
+            _mm_prefetch::<_MM_HINT_T0>(buf.as_ptr().wrapping_add(base + 2048).cast());
+            newlines = _mm512_cmpeq_epi8_mask(block, nl);
+            next_block += 64;
+        }
+        (self.start, self.base, self.newlines, self.next_block) =
+            (start, base, newlines, next_block);
+        if n < out.len() {
+            // Every newline before `next_block` is consumed; the rest is scalar.
+            return self.fill_tail(out, n);
+        }
+        n
+    }
+
+    /// Lines from `start` on, found byte-wise, into `out[n..]`.
+    fn fill_tail(&mut self, out: &mut [&'a [u8]], mut n: usize) -> usize {
+        while n < out.len() && self.start < self.buf.len() {
+            let rest = &self.buf[self.start..];
+            let line = match find_newline(rest) {
+                Some(p) => {
+                    self.start += p + 1;
+                    &rest[..p]
+                }
+                None => {
+                    self.start = self.buf.len();
+                    rest
+                }
+            };
+            out[n] = line.strip_suffix(b"\r").unwrap_or(line);
+            n += 1;
+        }
+        n
+    }
+}
+
+#[inline]
+fn for_each_line_scalar<'a>(buf: &'a [u8], mut f: impl FnMut(&'a [u8]) -> bool) {
     let mut rest = buf;
     while !rest.is_empty() {
         let (line, next) = match find_newline(rest) {
@@ -145,6 +284,54 @@ mod tests {
             true
         });
         assert_eq!(v, vec![b"one".to_vec(), b"two".to_vec(), b"three".to_vec()]);
+        // Lines across 64-byte blocks, CRLF, empty lines, a last line without newline, and an
+        // early stop: the vector splitter agrees with the scalar one.
+        let mut text = Vec::new();
+        for i in 0..500usize {
+            text.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, (i * 7) % 90));
+            text.extend_from_slice(if i % 5 == 0 { b"\r\n" } else { b"\n" });
+        }
+        text.extend_from_slice(b"tail");
+        for len in [0, 1, 63, 64, 65, 200, text.len()] {
+            let mut fast = Vec::new();
+            for_each_line(&text[..len], |l| {
+                fast.push(l.to_vec());
+                true
+            });
+            let mut slow = Vec::new();
+            for_each_line_scalar(&text[..len], |l| {
+                slow.push(l.to_vec());
+                true
+            });
+            assert_eq!(fast, slow, "len {len}");
+        }
+        for len in [0, 1, 63, 64, 65, 200, text.len()] {
+            let mut slow = Vec::new();
+            for_each_line_scalar(&text[..len], |l| {
+                slow.push(l);
+                true
+            });
+            for batch in [1, 3, 64] {
+                let mut batches = LineBatches::new(&text[..len]);
+                let mut out = vec![&b""[..]; batch];
+                let mut got = Vec::new();
+                loop {
+                    let n = batches.fill(&mut out);
+                    got.extend_from_slice(&out[..n]);
+                    if n < batch {
+                        assert_eq!(batches.fill(&mut out), 0);
+                        break;
+                    }
+                }
+                assert_eq!(got, slow, "len {len} batch {batch}");
+            }
+        }
+        let mut seen = 0;
+        for_each_line(&text, |_| {
+            seen += 1;
+            seen < 300
+        });
+        assert_eq!(seen, 300);
         for n in 0..40 {
             let mut v = vec![b'x'; n];
             assert_eq!(find_newline(&v), None);

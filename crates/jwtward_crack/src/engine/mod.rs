@@ -4,6 +4,8 @@
 
 #[macro_use]
 mod lanes;
+#[cfg(target_arch = "x86_64")]
+mod keys512;
 pub(crate) mod prep;
 #[cfg(target_arch = "x86_64")]
 mod shani;
@@ -123,8 +125,11 @@ enum Width {
     Portable,
     #[cfg(target_arch = "x86_64")]
     Avx2,
+    /// `simd_keys`: the CPU also has AVX-512 BW/VL, used to lay out short keys.
     #[cfg(target_arch = "x86_64")]
-    Avx512,
+    Avx512 {
+        simd_keys: bool,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -169,7 +174,9 @@ impl Engine {
         let wide = target.alg != HmacAlg::HS256;
         let width = match kind {
             #[cfg(target_arch = "x86_64")]
-            EngineKind::Avx512 => Some(Width::Avx512),
+            EngineKind::Avx512 => Some(Width::Avx512 {
+                simd_keys: keys512::available(),
+            }),
             #[cfg(target_arch = "x86_64")]
             EngineKind::Avx2 => Some(Width::Avx2),
             EngineKind::Portable => Some(Width::Portable),
@@ -232,14 +239,14 @@ impl Engine {
                 #[cfg(target_arch = "x86_64")]
                 Width::Avx2 => 8,
                 #[cfg(target_arch = "x86_64")]
-                Width::Avx512 => 16,
+                Width::Avx512 { .. } => 16,
             },
             Imp::Lanes512(_, w) => match w {
                 Width::Portable => 1,
                 #[cfg(target_arch = "x86_64")]
                 Width::Avx2 => 4,
                 #[cfg(target_arch = "x86_64")]
-                Width::Avx512 => 8,
+                Width::Avx512 { .. } => 8,
             },
             #[cfg(target_arch = "x86_64")]
             Imp::ShaNi2(_) => 2,
@@ -272,6 +279,7 @@ impl Engine {
                 Width::Portable => run::<1, u32, 4>(
                     keys,
                     &self.target,
+                    short_block,
                     |b| lanes::portable256::check::<4, 8>(p, b),
                     |b| lanes::portable256::check::<16, 8>(p, b),
                 ),
@@ -280,14 +288,23 @@ impl Engine {
                 Width::Avx2 => run::<8, u32, 4>(
                     keys,
                     &self.target,
+                    short_block,
                     |b| unsafe { lanes::avx2_256::check::<4, 8>(p, b) },
                     |b| unsafe { lanes::avx2_256::check::<16, 8>(p, b) },
                 ),
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: `Engine::new` checked that the CPU has AVX-512F.
-                Width::Avx512 => run::<16, u32, 4>(
+                Width::Avx512 { simd_keys } => run::<16, u32, 4>(
                     keys,
                     &self.target,
+                    |g| {
+                        if *simd_keys {
+                            // SAFETY: `simd_keys` is set only when the CPU has AVX-512 BW/VL.
+                            unsafe { keys512::short_block_32(g) }
+                        } else {
+                            short_block(g)
+                        }
+                    },
                     |b| unsafe { lanes::avx512_256::check::<4, 8>(p, b) },
                     |b| unsafe { lanes::avx512_256::check::<16, 8>(p, b) },
                 ),
@@ -299,11 +316,12 @@ impl Engine {
             }
             Imp::Lanes512(p, w) => {
                 macro_rules! wide {
-                    ($n:literal, $m:ident) => {
+                    ($n:literal, $m:ident, $words:expr) => {
                         if p.out_words == 6 {
                             run::<$n, u64, 2>(
                                 keys,
                                 &self.target,
+                                $words,
                                 |b| unsafe { lanes::$m::check::<2, 6>(p, b) },
                                 |b| unsafe { lanes::$m::check::<16, 6>(p, b) },
                             )
@@ -311,6 +329,7 @@ impl Engine {
                             run::<$n, u64, 2>(
                                 keys,
                                 &self.target,
+                                $words,
                                 |b| unsafe { lanes::$m::check::<2, 8>(p, b) },
                                 |b| unsafe { lanes::$m::check::<16, 8>(p, b) },
                             )
@@ -318,13 +337,20 @@ impl Engine {
                     };
                 }
                 match w {
-                    Width::Portable => wide!(1, portable512),
+                    Width::Portable => wide!(1, portable512, short_block),
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: `Engine::new` checked that the CPU has AVX2.
-                    Width::Avx2 => wide!(4, avx2_512),
+                    Width::Avx2 => wide!(4, avx2_512, short_block),
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: `Engine::new` checked that the CPU has AVX-512F.
-                    Width::Avx512 => wide!(8, avx512_512),
+                    Width::Avx512 { simd_keys } => wide!(8, avx512_512, |g| {
+                        if *simd_keys {
+                            // SAFETY: `simd_keys` is set only when the CPU has AVX-512 BW/VL.
+                            unsafe { keys512::short_block_64(g) }
+                        } else {
+                            short_block(g)
+                        }
+                    }),
                 }
             }
         }
@@ -385,26 +411,35 @@ fn short_key(key: &[u8]) -> [u8; 16] {
     b
 }
 
+/// Up to `N` keys of at most 16 bytes as `NK` block words in `[word][lane]` order (missing
+/// lanes repeat the first key), byte by byte.
+#[inline(always)]
+fn short_block<const N: usize, W: KeyWord, const NK: usize>(group: &[&[u8]]) -> [[W; N]; NK] {
+    let mut block = [[W::default(); N]; NK];
+    for lane in 0..N {
+        let b = short_key(group.get(lane).unwrap_or(&group[0]));
+        for (j, row) in block.iter_mut().enumerate() {
+            row[lane] = W::short(b, j);
+        }
+    }
+    block
+}
+
 /// Feeds `keys` to an `N`-lane kernel, transposing each group into `[word][lane]` order. A
-/// group whose keys all fit in 16 bytes goes to `short` (`NK` key words, the rest known zero),
-/// any other to `full`. Keys longer than the hash block are replaced by their digest.
+/// group whose keys all fit in 16 bytes goes through `words` (a [`short_block`]) to `short`
+/// (`NK` key words, the rest known zero), any other to `full`. Keys longer than the hash block
+/// are replaced by their digest.
 #[inline(always)]
 fn run<const N: usize, W: KeyWord, const NK: usize>(
     keys: &[&[u8]],
     target: &Target,
+    words: impl Fn(&[&[u8]]) -> [[W; N]; NK],
     short: impl Fn(&[[W; N]; NK]) -> u32,
     full: impl Fn(&[[W; N]; 16]) -> u32,
 ) -> Option<usize> {
     for (g, group) in keys.chunks(N).enumerate() {
         let mask = if group.iter().all(|k| k.len() <= 16) {
-            let mut block = [[W::default(); N]; NK];
-            for lane in 0..N {
-                let b = short_key(group.get(lane).unwrap_or(&group[0]));
-                for (j, row) in block.iter_mut().enumerate() {
-                    row[lane] = W::short(b, j);
-                }
-            }
-            short(&block)
+            short(&words(group))
         } else {
             full(&full_block(group, target.alg))
         };
@@ -560,6 +595,33 @@ mod tests {
             HmacAlg::HS256 => t::<Hmac<sha2::Sha256>>(key, input),
             HmacAlg::HS384 => t::<Hmac<sha2::Sha384>>(key, input),
             HmacAlg::HS512 => t::<Hmac<sha2::Sha512>>(key, input),
+        }
+    }
+
+    /// The AVX-512 short-key layout equals the byte-by-byte one for keys of every length 0-16,
+    /// in full and partial groups.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn simd_short_keys_match_the_scalar_layout() {
+        if !keys512::available() {
+            eprintln!("skipped: no AVX-512 BW/VL on this CPU");
+            return;
+        }
+        let mut rng = Rng(0x5eed_cafe);
+        for round in 0..200 {
+            let lens: Vec<usize> = (0..16).map(|i| (i + round) % 17).collect();
+            let owned: Vec<Vec<u8>> = lens.iter().map(|&n| rng.bytes(n)).collect();
+            let keys: Vec<&[u8]> = owned.iter().map(|k| k.as_slice()).collect();
+            for n in [1, 5, 8, 16] {
+                let group = &keys[..n];
+                // SAFETY: checked above that the CPU has AVX-512 BW/VL.
+                let simd = unsafe { keys512::short_block_32(group) };
+                assert_eq!(simd, short_block::<16, u32, 4>(group), "{lens:?} n={n}");
+                let group = &keys[..n.min(8)];
+                // SAFETY: as above.
+                let simd = unsafe { keys512::short_block_64(group) };
+                assert_eq!(simd, short_block::<8, u64, 2>(group), "{lens:?} n={n}");
+            }
         }
     }
 
