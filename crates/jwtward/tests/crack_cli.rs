@@ -42,6 +42,7 @@ fn finds_keys_from_every_source() {
         {"alg": "HS256", "key": "Dolphin2019", "claims": claims},
         {"alg": "HS512", "key": "P4SSW0RD!", "claims": claims},
         {"alg": "HS256", "key": "not-in-any-list-3b1f", "claims": claims},
+        {"alg": "HS256", "key": "word4321", "claims": claims},
     ]);
     let t = pyjwt_tokens(&specs);
     let dir = tempfile::tempdir().unwrap();
@@ -81,6 +82,11 @@ fn finds_keys_from_every_source() {
         (0, Some("correct horse battery")),
         "{v}"
     );
+    // plain wordlist, a short key deep in it: the position counts every line before it, across
+    // batches and the pieces of both threads
+    let (code, v) = crack_json(&[&t[7], "-w", wl, "--no-builtin", "--threads", "2"]);
+    assert_eq!((code, v["key"].as_str()), (0, Some("word4321")), "{v}");
+    assert_eq!(v["position"], json!(4321));
     // gzip wordlist (HS512), streamed
     let (code, v) = crack_json(&[&t[2], "-w", gz, "--no-builtin"]);
     assert_eq!(
