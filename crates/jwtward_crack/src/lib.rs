@@ -139,6 +139,7 @@ pub fn crack_token(
         builtin: true,
         wordlist: wordlist.map(Path::to_path_buf),
         limit: Some(max_candidates),
+        count_total: false,
         ..SearchOptions::default()
     };
     Ok(search(&target, &opts, &Progress::new())?.key)
@@ -147,6 +148,32 @@ pub fn crack_token(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The total a progress bar shows is counted when asked for and unknown when not; the
+    /// search itself runs the same either way.
+    #[test]
+    fn total_is_counted_only_when_asked() {
+        let path = std::env::temp_dir().join(format!("jwtward-total-{}.txt", std::process::id()));
+        std::fs::write(&path, "a\nb\nc\nlast-without-newline").unwrap();
+        let target = Target {
+            alg: HmacAlg::HS256,
+            signing_input: b"x.y".to_vec(),
+            tag: vec![0; 32],
+        };
+        for count_total in [true, false] {
+            let opts = SearchOptions {
+                wordlist: Some(path.clone()),
+                count_total,
+                ..SearchOptions::default()
+            };
+            let progress = Progress::new();
+            let out = search(&target, &opts, &progress).unwrap();
+            assert_eq!(progress.total(), count_total.then_some(4));
+            assert_eq!(progress.tried(), 4);
+            assert!(out.key.is_none());
+        }
+        std::fs::remove_file(&path).ok();
+    }
 
     #[test]
     fn builtin_list_shape() {

@@ -170,6 +170,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    let show_bar = args.format == CrackFormat::Text && std::io::stderr().is_terminal();
     let opts = SearchOptions {
         engine: args.engine,
         builtin: !args.no_builtin,
@@ -179,6 +180,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         skip: args.skip,
         limit: args.limit,
         threads: args.threads,
+        // Only a progress bar shows the total.
+        count_total: show_bar,
     };
     let progress = Arc::new(Progress::new());
     {
@@ -186,7 +189,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         // A second handler cannot be installed (tests call run once per process): ignore that.
         let _ = ctrlc::set_handler(move || p.stop());
     }
-    let show_bar = args.format == CrackFormat::Text && std::io::stderr().is_terminal();
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let bar_thread = show_bar.then(|| {
         let p = progress.clone();
