@@ -237,11 +237,9 @@ impl Run<'_> {
 
     /// Checks the words of one piece; returns its number of lines (fewer when halted early).
     fn words_piece(&self, piece_idx: usize, piece: &[u8]) -> u64 {
-        let mut keys: [&[u8]; BATCH] = [&[]; BATCH];
-        let mut pos = [0u64; BATCH];
-        let mut n = 0;
         let mut line_pos = 0u64;
         if !self.rules {
+            let mut keys: [&[u8]; BATCH] = [&[]; BATCH];
             let mut lines = wordlist::LineBatches::new(piece);
             loop {
                 let n = lines.fill(&mut keys);
@@ -259,6 +257,8 @@ impl Run<'_> {
         }
         let mut arena = [[0u8; rules::MAX_LEN]; BATCH];
         let mut lens = [0usize; BATCH];
+        let mut pos = [0u64; BATCH];
+        let mut n = 0;
         let flush = |arena: &[[u8; rules::MAX_LEN]; BATCH],
                      lens: &[usize; BATCH],
                      pos: &[u64; BATCH],

@@ -109,40 +109,15 @@ pub(crate) fn find_newline(s: &[u8]) -> Option<usize> {
 }
 
 /// Calls `f` on every line of `buf` (without `\n` and a trailing `\r`) until it returns false.
-#[inline]
-pub(crate) fn for_each_line<'a>(buf: &'a [u8], f: impl FnMut(&'a [u8]) -> bool) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512bw") {
-        // SAFETY: the CPU has AVX-512F/BW (BW implies F).
-        return unsafe { for_each_line_avx512(buf, f) };
-    }
-    for_each_line_scalar(buf, f)
-}
-
-/// [`for_each_line`], 64 bytes per compare: the newlines of a block come as one bit mask.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw")]
-fn for_each_line_avx512<'a>(buf: &'a [u8], mut f: impl FnMut(&'a [u8]) -> bool) {
-    use std::arch::x86_64::*;
-    let nl = _mm512_set1_epi8(b'\n' as i8);
-    let mut start = 0;
-    let mut base = 0;
-    while base + 64 <= buf.len() {
-        // SAFETY: `base + 64 <= buf.len()`: 64 readable bytes.
-        let block = unsafe { _mm512_loadu_si512(buf.as_ptr().add(base).cast()) };
-        let mut newlines = _mm512_cmpeq_epi8_mask(block, nl);
-        while newlines != 0 {
-            let end = base + newlines.trailing_zeros() as usize;
-            let line = &buf[start..end];
-            if !f(line.strip_suffix(b"\r").unwrap_or(line)) {
-                return;
-            }
-            start = end + 1;
-            newlines &= newlines - 1;
+pub(crate) fn for_each_line<'a>(buf: &'a [u8], mut f: impl FnMut(&'a [u8]) -> bool) {
+    let mut lines = LineBatches::new(buf);
+    let mut batch: [&[u8]; 64] = [&[]; 64];
+    loop {
+        let n = lines.fill(&mut batch);
+        if n == 0 || !batch[..n].iter().all(|&line| f(line)) {
+            return;
         }
-        base += 64;
     }
-    for_each_line_scalar(&buf[start..], f)
 }
 
 /// The lines of a buffer (without `\n` and a trailing `\r`, as [`for_each_line`]), handed out
@@ -165,6 +140,11 @@ impl<'a> LineBatches<'a> {
         let simd = std::arch::is_x86_feature_detected!("avx512bw");
         #[cfg(not(target_arch = "x86_64"))]
         let simd = false;
+        LineBatches::with(buf, simd)
+    }
+
+    /// `simd: false` splits byte-wise on any CPU (the fallback, also tested on AVX-512 ones).
+    fn with(buf: &'a [u8], simd: bool) -> LineBatches<'a> {
         LineBatches {
             buf,
             start: 0,
@@ -248,22 +228,6 @@ impl<'a> LineBatches<'a> {
     }
 }
 
-#[inline]
-fn for_each_line_scalar<'a>(buf: &'a [u8], mut f: impl FnMut(&'a [u8]) -> bool) {
-    let mut rest = buf;
-    while !rest.is_empty() {
-        let (line, next) = match find_newline(rest) {
-            Some(p) => (&rest[..p], &rest[p + 1..]),
-            None => (rest, &rest[rest.len()..]),
-        };
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if !f(line) {
-            return;
-        }
-        rest = next;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,45 +249,47 @@ mod tests {
         });
         assert_eq!(v, vec![b"one".to_vec(), b"two".to_vec(), b"three".to_vec()]);
         // Lines across 64-byte blocks, CRLF, empty lines, a last line without newline, and an
-        // early stop: the vector splitter agrees with the scalar one.
+        // early stop: the vector splitter and the byte-wise one agree with a plain split.
+        fn plain(buf: &[u8]) -> Vec<&[u8]> {
+            if buf.is_empty() {
+                return Vec::new();
+            }
+            let body = buf.strip_suffix(b"\n").unwrap_or(buf);
+            body.split(|&b| b == b'\n')
+                .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                .collect()
+        }
         let mut text = Vec::new();
         for i in 0..500usize {
             text.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, (i * 7) % 90));
             text.extend_from_slice(if i % 5 == 0 { b"\r\n" } else { b"\n" });
         }
         text.extend_from_slice(b"tail");
+        // The vector path where this CPU has it, and the byte-wise fallback everywhere.
+        let simd_here = LineBatches::new(b"").simd;
         for len in [0, 1, 63, 64, 65, 200, text.len()] {
-            let mut fast = Vec::new();
+            let expected = plain(&text[..len]);
+            let mut each = Vec::new();
             for_each_line(&text[..len], |l| {
-                fast.push(l.to_vec());
+                each.push(l);
                 true
             });
-            let mut slow = Vec::new();
-            for_each_line_scalar(&text[..len], |l| {
-                slow.push(l.to_vec());
-                true
-            });
-            assert_eq!(fast, slow, "len {len}");
-        }
-        for len in [0, 1, 63, 64, 65, 200, text.len()] {
-            let mut slow = Vec::new();
-            for_each_line_scalar(&text[..len], |l| {
-                slow.push(l);
-                true
-            });
-            for batch in [1, 3, 64] {
-                let mut batches = LineBatches::new(&text[..len]);
-                let mut out = vec![&b""[..]; batch];
-                let mut got = Vec::new();
-                loop {
-                    let n = batches.fill(&mut out);
-                    got.extend_from_slice(&out[..n]);
-                    if n < batch {
-                        assert_eq!(batches.fill(&mut out), 0);
-                        break;
+            assert_eq!(each, expected, "len {len}");
+            for simd in [simd_here, false] {
+                for batch in [1, 3, 64] {
+                    let mut batches = LineBatches::with(&text[..len], simd);
+                    let mut out = vec![&b""[..]; batch];
+                    let mut got = Vec::new();
+                    loop {
+                        let n = batches.fill(&mut out);
+                        got.extend_from_slice(&out[..n]);
+                        if n < batch {
+                            assert_eq!(batches.fill(&mut out), 0);
+                            break;
+                        }
                     }
+                    assert_eq!(got, expected, "len {len} batch {batch} simd {simd}");
                 }
-                assert_eq!(got, slow, "len {len} batch {batch}");
             }
         }
         let mut seen = 0;

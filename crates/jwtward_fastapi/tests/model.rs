@@ -11,6 +11,12 @@ fn rules(files: &[(&str, &str)]) -> BTreeSet<String> {
         .collect()
 }
 
+/// Asserts whether `unprotected-route` fires on `files` (the rules found go in the message).
+fn assert_unprotected_route(files: &[(&str, &str)], expected: bool) {
+    let got = rules(files);
+    assert_eq!(got.contains("unprotected-route"), expected, "{got:?}");
+}
+
 fn auth_of(files: &[(&str, &str)], method: &str, path: &str) -> jwtward_fastapi::Auth {
     let project = Project::from_sources(files.to_vec());
     jwtward_fastapi::route_table(&project)
@@ -529,11 +535,7 @@ app.include_router(router)
         auth_of(&files, "POST", "/auth/sessions"),
         jwtward_fastapi::Auth::None
     );
-    assert!(
-        !rules(&files).contains("unprotected-route"),
-        "{:?}",
-        rules(&files)
-    );
+    assert_unprotected_route(&files, false);
     // The same shape with a dependency that rejects requests is authentication.
     let guarded = src.replace(
         "def get_auth_service():\n    return AuthService()",
@@ -544,11 +546,7 @@ app.include_router(router)
         auth_of(&files, "POST", "/auth/sessions"),
         jwtward_fastapi::Auth::Protected
     );
-    assert!(
-        rules(&files).contains("unprotected-route"),
-        "{:?}",
-        rules(&files)
-    );
+    assert_unprotected_route(&files, true);
 }
 
 /// The `/api/ws` route of `src` (one module) is protected and nothing reports it.
@@ -560,8 +558,7 @@ fn assert_websocket_protected(src: &str) {
         .find(|r| r.path == "/api/ws")
         .expect("the websocket route");
     assert_eq!(ws.auth, jwtward_fastapi::Auth::Protected);
-    let got = rules(&files);
-    assert!(!got.contains("unprotected-route"), "{got:?}");
+    assert_unprotected_route(&files, false);
 }
 
 /// A WebSocket handler authenticates by decoding the token itself and closing the socket on
@@ -607,11 +604,7 @@ app.include_router(router)
     );
     assert_ne!(open, src);
     let files = [("svc/main.py", open.as_str())];
-    assert!(
-        rules(&files).contains("unprotected-route"),
-        "{:?}",
-        rules(&files)
-    );
+    assert_unprotected_route(&files, true);
 }
 
 /// The decode can sit behind a verifier object that a factory returns
@@ -667,9 +660,5 @@ app.include_router(router)
     );
     let library = format!("import firebase_auth\n{library}");
     let files = [("svc/main.py", library.as_str())];
-    assert!(
-        rules(&files).contains("unprotected-route"),
-        "{:?}",
-        rules(&files)
-    );
+    assert_unprotected_route(&files, true);
 }

@@ -403,6 +403,17 @@ impl<'p> JwtModel<'p> {
             .unwrap_or_default()
     }
 
+    /// The decode calls the rules check: those outside test code (a test decoding or minting
+    /// tokens is not how the app verifies them).
+    pub fn app_decodes(&self) -> impl Iterator<Item = &DecodeCall<'p>> {
+        self.decodes.iter().filter(|d| !d.module.is_test)
+    }
+
+    /// The encode calls outside test code (see [`JwtModel::app_decodes`]).
+    pub fn app_encodes(&self) -> impl Iterator<Item = &EncodeCall<'p>> {
+        self.encodes.iter().filter(|e| !e.module.is_test)
+    }
+
     /// The methods (`module.Class.name`) named `name` that (transitively) decode or verify a
     /// JWT: how a call on an object whose class the analysis cannot infer
     /// (`get_verifier().verify_token(t)`) is matched to the project's verifier.

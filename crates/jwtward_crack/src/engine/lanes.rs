@@ -94,7 +94,7 @@ macro_rules! schedule_rounds {
 }
 
 /// Instantiates the kernel. `$ops` must provide, for vector type `$V` over words `$W`:
-/// `splat add sub xor ch maj bsig0 bsig1 ssig0 ssig1 load store eq_mask`. `$iv` is the initial
+/// `splat add sub xor ch maj bsig0 bsig1 ssig0 ssig1 load eq_mask`. `$iv` is the initial
 /// hash value, an expression that may use the const parameter `OUT` (tag words kept).
 ///
 /// Compile-time constants do much of the work: `check::<NK, OUT>` knows that key words
@@ -255,8 +255,15 @@ macro_rules! hmac_kernel {
 
 /// The four SHA-2 sigma functions of an ops module, written with the module's own `ror!(x,
 /// n)`, `shr!(x, n)` and `xor3(a, b, c)`. The amounts are FIPS 180-4's: `Σ0`, `Σ1` (three
-/// rotations each), `σ0`, `σ1` (two rotations and a shift each).
+/// rotations each), `σ0`, `σ1` (two rotations and a shift each), for 32-bit (SHA-256) or
+/// 64-bit (SHA-384/512) words.
 macro_rules! sigmas {
+    ($attrs:tt, $V:ty, 32) => {
+        sigmas!($attrs, $V, [2, 13, 22], [6, 11, 25], [7, 18, 3], [17, 19, 10]);
+    };
+    ($attrs:tt, $V:ty, 64) => {
+        sigmas!($attrs, $V, [28, 34, 39], [14, 18, 41], [1, 8, 7], [19, 61, 6]);
+    };
     ([$($attr:meta),*], $V:ty, [$a0:literal, $a1:literal, $a2:literal], [$b0:literal, $b1:literal, $b2:literal], [$c0:literal, $c1:literal, $c2:literal], [$d0:literal, $d1:literal, $d2:literal]) => {
         $(#[$attr])*
         pub fn bsig0(x: $V) -> $V {
@@ -277,120 +284,69 @@ macro_rules! sigmas {
     };
 }
 
+// The ops modules below are written once per instruction family and instantiated for 32- and
+// 64-bit words. `$d` is always `$`: it lets the generated module define its own `ror!`/`shr!`
+// macros.
+
 /// Scalar operations (one lane): the portable engine.
-pub(crate) mod scalar32 {
-    #[inline(always)]
-    pub fn sub(a: u32, b: u32) -> u32 {
-        a.wrapping_sub(b)
-    }
-    #[inline(always)]
-    pub fn eq_mask(a: u32, b: u32) -> u32 {
-        u32::from(a == b)
-    }
-    #[inline(always)]
-    pub fn splat(x: u32) -> u32 {
-        x
-    }
-    #[inline(always)]
-    pub fn add(a: u32, b: u32) -> u32 {
-        a.wrapping_add(b)
-    }
-    #[inline(always)]
-    pub fn xor(a: u32, b: u32) -> u32 {
-        a ^ b
-    }
-    #[inline(always)]
-    pub fn ch(e: u32, f: u32, g: u32) -> u32 {
-        (e & f) ^ (!e & g)
-    }
-    #[inline(always)]
-    pub fn maj(a: u32, b: u32, c: u32) -> u32 {
-        (a & b) ^ (a & c) ^ (b & c)
-    }
-    macro_rules! ror {
-        ($x:expr, $n:literal) => {
-            $x.rotate_right($n)
-        };
-    }
-    macro_rules! shr {
-        ($x:expr, $n:literal) => {
-            $x >> $n
-        };
-    }
-    #[inline(always)]
-    fn xor3(a: u32, b: u32, c: u32) -> u32 {
-        a ^ b ^ c
-    }
-    sigmas!(
-        [inline(always)],
-        u32,
-        [2, 13, 22],
-        [6, 11, 25],
-        [7, 18, 3],
-        [17, 19, 10]
-    );
-    #[inline(always)]
-    pub fn load(x: &[u32; 1]) -> u32 {
-        x[0]
-    }
+// rustfmt re-indents the nested `$d` macros on every run: formatted by hand.
+#[rustfmt::skip]
+macro_rules! scalar_ops {
+    ($d:tt, $m:ident, $W:ty, $bits:tt) => {
+        pub(crate) mod $m {
+            #[inline(always)]
+            pub fn sub(a: $W, b: $W) -> $W {
+                a.wrapping_sub(b)
+            }
+            #[inline(always)]
+            pub fn eq_mask(a: $W, b: $W) -> u32 {
+                u32::from(a == b)
+            }
+            #[inline(always)]
+            pub fn splat(x: $W) -> $W {
+                x
+            }
+            #[inline(always)]
+            pub fn add(a: $W, b: $W) -> $W {
+                a.wrapping_add(b)
+            }
+            #[inline(always)]
+            pub fn xor(a: $W, b: $W) -> $W {
+                a ^ b
+            }
+            #[inline(always)]
+            pub fn ch(e: $W, f: $W, g: $W) -> $W {
+                (e & f) ^ (!e & g)
+            }
+            #[inline(always)]
+            pub fn maj(a: $W, b: $W, c: $W) -> $W {
+                (a & b) ^ (a & c) ^ (b & c)
+            }
+            macro_rules! ror {
+                ($d x:expr, $d n:literal) => {
+                    $d x.rotate_right($d n)
+                };
+            }
+            macro_rules! shr {
+                ($d x:expr, $d n:literal) => {
+                    $d x >> $d n
+                };
+            }
+            #[inline(always)]
+            fn xor3(a: $W, b: $W, c: $W) -> $W {
+                a ^ b ^ c
+            }
+            sigmas!([inline(always)], $W, $bits);
+            #[inline(always)]
+            pub fn load(x: &[$W; 1]) -> $W {
+                x[0]
+            }
+        }
+    };
 }
 
-pub(crate) mod scalar64 {
-    #[inline(always)]
-    pub fn sub(a: u64, b: u64) -> u64 {
-        a.wrapping_sub(b)
-    }
-    #[inline(always)]
-    pub fn eq_mask(a: u64, b: u64) -> u32 {
-        u32::from(a == b)
-    }
-    #[inline(always)]
-    pub fn splat(x: u64) -> u64 {
-        x
-    }
-    #[inline(always)]
-    pub fn add(a: u64, b: u64) -> u64 {
-        a.wrapping_add(b)
-    }
-    #[inline(always)]
-    pub fn xor(a: u64, b: u64) -> u64 {
-        a ^ b
-    }
-    #[inline(always)]
-    pub fn ch(e: u64, f: u64, g: u64) -> u64 {
-        (e & f) ^ (!e & g)
-    }
-    #[inline(always)]
-    pub fn maj(a: u64, b: u64, c: u64) -> u64 {
-        (a & b) ^ (a & c) ^ (b & c)
-    }
-    macro_rules! ror {
-        ($x:expr, $n:literal) => {
-            $x.rotate_right($n)
-        };
-    }
-    macro_rules! shr {
-        ($x:expr, $n:literal) => {
-            $x >> $n
-        };
-    }
-    #[inline(always)]
-    fn xor3(a: u64, b: u64, c: u64) -> u64 {
-        a ^ b ^ c
-    }
-    sigmas!(
-        [inline(always)],
-        u64,
-        [28, 34, 39],
-        [14, 18, 41],
-        [1, 8, 7],
-        [19, 61, 6]
-    );
-    #[inline(always)]
-    pub fn load(x: &[u64; 1]) -> u64 {
-        x[0]
-    }
-}
+scalar_ops!($, scalar32, u32, 32);
+scalar_ops!($, scalar64, u64, 64);
 
 hmac_kernel!(
     portable256,
@@ -419,297 +375,159 @@ hmac_kernel!(
     scalar64
 );
 
+/// AVX-512F operations on 16 32-bit or 8 64-bit lanes; the `$…` intrinsics are the word size's.
 #[cfg(target_arch = "x86_64")]
-pub(crate) mod avx512_32 {
-    use std::arch::x86_64::*;
-    pub type V = __m512i;
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn sub(a: V, b: V) -> V {
-        _mm512_sub_epi32(a, b)
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn eq_mask(a: V, b: V) -> u32 {
-        u32::from(_mm512_cmpeq_epi32_mask(a, b))
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn splat(x: u32) -> V {
-        _mm512_set1_epi32(x as i32)
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn add(a: V, b: V) -> V {
-        _mm512_add_epi32(a, b)
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn xor(a: V, b: V) -> V {
-        _mm512_xor_si512(a, b)
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn ch(e: V, f: V, g: V) -> V {
-        _mm512_ternarylogic_epi32::<0xCA>(e, f, g)
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn maj(a: V, b: V, c: V) -> V {
-        _mm512_ternarylogic_epi32::<0xE8>(a, b, c)
-    }
-    macro_rules! ror {
-        ($x:expr, $n:literal) => {
-            _mm512_ror_epi32::<$n>($x)
-        };
-    }
-    macro_rules! shr {
-        ($x:expr, $n:literal) => {
-            _mm512_srli_epi32::<$n>($x)
-        };
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn xor3(a: V, b: V, c: V) -> V {
-        _mm512_ternarylogic_epi32::<0x96>(a, b, c)
-    }
-    sigmas!(
-        [inline, target_feature(enable = "avx512f")],
-        V,
-        [2, 13, 22],
-        [6, 11, 25],
-        [7, 18, 3],
-        [17, 19, 10]
-    );
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn load(x: &[u32; 16]) -> V {
-        // SAFETY: 64 readable bytes; unaligned load.
-        unsafe { _mm512_loadu_si512(x.as_ptr().cast()) }
-    }
+// rustfmt re-indents the nested `$d` macros on every run: formatted by hand.
+#[rustfmt::skip]
+macro_rules! avx512_ops {
+    ($d:tt, $m:ident, $W:ty, $I:ty, $bits:tt, $lanes:literal, $sub:ident, $add:ident, $set1:ident, $cmpeq:ident, $tern:ident, $ror:ident, $srli:ident) => {
+        pub(crate) mod $m {
+            use std::arch::x86_64::*;
+            pub type V = __m512i;
+            #[inline]
+            #[target_feature(enable = "avx512f")]
+            pub fn sub(a: V, b: V) -> V {
+                $sub(a, b)
+            }
+            #[inline]
+            #[target_feature(enable = "avx512f")]
+            pub fn eq_mask(a: V, b: V) -> u32 {
+                u32::from($cmpeq(a, b))
+            }
+            #[inline]
+            #[target_feature(enable = "avx512f")]
+            pub fn splat(x: $W) -> V {
+                $set1(x as $I)
+            }
+            #[inline]
+            #[target_feature(enable = "avx512f")]
+            pub fn add(a: V, b: V) -> V {
+                $add(a, b)
+            }
+            #[inline]
+            #[target_feature(enable = "avx512f")]
+            pub fn xor(a: V, b: V) -> V {
+                _mm512_xor_si512(a, b)
+            }
+            #[inline]
+            #[target_feature(enable = "avx512f")]
+            pub fn ch(e: V, f: V, g: V) -> V {
+                $tern::<0xCA>(e, f, g)
+            }
+            #[inline]
+            #[target_feature(enable = "avx512f")]
+            pub fn maj(a: V, b: V, c: V) -> V {
+                $tern::<0xE8>(a, b, c)
+            }
+            macro_rules! ror {
+                ($d x:expr, $d n:literal) => {
+                    $ror::<$d n>($d x)
+                };
+            }
+            macro_rules! shr {
+                ($d x:expr, $d n:literal) => {
+                    $srli::<$d n>($d x)
+                };
+            }
+            #[inline]
+            #[target_feature(enable = "avx512f")]
+            fn xor3(a: V, b: V, c: V) -> V {
+                $tern::<0x96>(a, b, c)
+            }
+            sigmas!([inline, target_feature(enable = "avx512f")], V, $bits);
+            #[inline]
+            #[target_feature(enable = "avx512f")]
+            pub fn load(x: &[$W; $lanes]) -> V {
+                // SAFETY: 64 readable bytes; unaligned load.
+                unsafe { _mm512_loadu_si512(x.as_ptr().cast()) }
+            }
+        }
+    };
 }
 
 #[cfg(target_arch = "x86_64")]
-pub(crate) mod avx512_64 {
-    use std::arch::x86_64::*;
-    pub type V = __m512i;
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn sub(a: V, b: V) -> V {
-        _mm512_sub_epi64(a, b)
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn eq_mask(a: V, b: V) -> u32 {
-        u32::from(_mm512_cmpeq_epi64_mask(a, b))
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn splat(x: u64) -> V {
-        _mm512_set1_epi64(x as i64)
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn add(a: V, b: V) -> V {
-        _mm512_add_epi64(a, b)
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn xor(a: V, b: V) -> V {
-        _mm512_xor_si512(a, b)
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn ch(e: V, f: V, g: V) -> V {
-        _mm512_ternarylogic_epi64::<0xCA>(e, f, g)
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn maj(a: V, b: V, c: V) -> V {
-        _mm512_ternarylogic_epi64::<0xE8>(a, b, c)
-    }
-    macro_rules! ror {
-        ($x:expr, $n:literal) => {
-            _mm512_ror_epi64::<$n>($x)
-        };
-    }
-    macro_rules! shr {
-        ($x:expr, $n:literal) => {
-            _mm512_srli_epi64::<$n>($x)
-        };
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn xor3(a: V, b: V, c: V) -> V {
-        _mm512_ternarylogic_epi64::<0x96>(a, b, c)
-    }
-    sigmas!(
-        [inline, target_feature(enable = "avx512f")],
-        V,
-        [28, 34, 39],
-        [14, 18, 41],
-        [1, 8, 7],
-        [19, 61, 6]
-    );
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn load(x: &[u64; 8]) -> V {
-        // SAFETY: 64 readable bytes; unaligned load.
-        unsafe { _mm512_loadu_si512(x.as_ptr().cast()) }
-    }
+avx512_ops!($, avx512_32, u32, i32, 32, 16, _mm512_sub_epi32, _mm512_add_epi32, _mm512_set1_epi32, _mm512_cmpeq_epi32_mask, _mm512_ternarylogic_epi32, _mm512_ror_epi32, _mm512_srli_epi32);
+#[cfg(target_arch = "x86_64")]
+avx512_ops!($, avx512_64, u64, i64, 64, 8, _mm512_sub_epi64, _mm512_add_epi64, _mm512_set1_epi64, _mm512_cmpeq_epi64_mask, _mm512_ternarylogic_epi64, _mm512_ror_epi64, _mm512_srli_epi64);
+
+/// AVX2 operations on 8 32-bit or 4 64-bit lanes (rotations from two shifts); the `$…`
+/// intrinsics are the word size's.
+#[cfg(target_arch = "x86_64")]
+// rustfmt re-indents the nested `$d` macros on every run: formatted by hand.
+#[rustfmt::skip]
+macro_rules! avx2_ops {
+    ($d:tt, $m:ident, $W:ty, $I:ty, $bits:tt, $lanes:literal, $sub:ident, $add:ident, $set1:ident, $cmpeq:ident, $movemask:ident, $cast:ident, $srli:ident, $slli:ident) => {
+        pub(crate) mod $m {
+            use std::arch::x86_64::*;
+            pub type V = __m256i;
+            macro_rules! ror {
+                ($d x:expr, $d n:literal) => {
+                    _mm256_or_si256($srli::<$d n>($d x), $slli::<{ $bits - $d n }>($d x))
+                };
+            }
+            macro_rules! shr {
+                ($d x:expr, $d n:literal) => {
+                    $srli::<$d n>($d x)
+                };
+            }
+            #[inline]
+            #[target_feature(enable = "avx2")]
+            pub fn sub(a: V, b: V) -> V {
+                $sub(a, b)
+            }
+            #[inline]
+            #[target_feature(enable = "avx2")]
+            pub fn eq_mask(a: V, b: V) -> u32 {
+                $movemask($cast($cmpeq(a, b))) as u32
+            }
+            #[inline]
+            #[target_feature(enable = "avx2")]
+            pub fn splat(x: $W) -> V {
+                $set1(x as $I)
+            }
+            #[inline]
+            #[target_feature(enable = "avx2")]
+            pub fn add(a: V, b: V) -> V {
+                $add(a, b)
+            }
+            #[inline]
+            #[target_feature(enable = "avx2")]
+            pub fn xor(a: V, b: V) -> V {
+                _mm256_xor_si256(a, b)
+            }
+            #[inline]
+            #[target_feature(enable = "avx2")]
+            pub fn ch(e: V, f: V, g: V) -> V {
+                _mm256_xor_si256(_mm256_and_si256(e, f), _mm256_andnot_si256(e, g))
+            }
+            #[inline]
+            #[target_feature(enable = "avx2")]
+            pub fn maj(a: V, b: V, c: V) -> V {
+                _mm256_or_si256(
+                    _mm256_and_si256(a, b),
+                    _mm256_and_si256(c, _mm256_or_si256(a, b)),
+                )
+            }
+            #[inline]
+            #[target_feature(enable = "avx2")]
+            fn xor3(a: V, b: V, c: V) -> V {
+                _mm256_xor_si256(_mm256_xor_si256(a, b), c)
+            }
+            sigmas!([inline, target_feature(enable = "avx2")], V, $bits);
+            #[inline]
+            #[target_feature(enable = "avx2")]
+            pub fn load(x: &[$W; $lanes]) -> V {
+                // SAFETY: 32 readable bytes; unaligned load.
+                unsafe { _mm256_loadu_si256(x.as_ptr().cast()) }
+            }
+        }
+    };
 }
 
 #[cfg(target_arch = "x86_64")]
-pub(crate) mod avx2_32 {
-    use std::arch::x86_64::*;
-    pub type V = __m256i;
-    macro_rules! ror {
-        ($x:expr, $n:literal) => {
-            _mm256_or_si256(
-                _mm256_srli_epi32::<$n>($x),
-                _mm256_slli_epi32::<{ 32 - $n }>($x),
-            )
-        };
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn sub(a: V, b: V) -> V {
-        _mm256_sub_epi32(a, b)
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn eq_mask(a: V, b: V) -> u32 {
-        _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(a, b))) as u32
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn splat(x: u32) -> V {
-        _mm256_set1_epi32(x as i32)
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn add(a: V, b: V) -> V {
-        _mm256_add_epi32(a, b)
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn xor(a: V, b: V) -> V {
-        _mm256_xor_si256(a, b)
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn ch(e: V, f: V, g: V) -> V {
-        _mm256_xor_si256(_mm256_and_si256(e, f), _mm256_andnot_si256(e, g))
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn maj(a: V, b: V, c: V) -> V {
-        _mm256_or_si256(
-            _mm256_and_si256(a, b),
-            _mm256_and_si256(c, _mm256_or_si256(a, b)),
-        )
-    }
-    macro_rules! shr {
-        ($x:expr, $n:literal) => {
-            _mm256_srli_epi32::<$n>($x)
-        };
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn xor3(a: V, b: V, c: V) -> V {
-        _mm256_xor_si256(_mm256_xor_si256(a, b), c)
-    }
-    sigmas!(
-        [inline, target_feature(enable = "avx2")],
-        V,
-        [2, 13, 22],
-        [6, 11, 25],
-        [7, 18, 3],
-        [17, 19, 10]
-    );
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn load(x: &[u32; 8]) -> V {
-        // SAFETY: 32 readable bytes; unaligned load.
-        unsafe { _mm256_loadu_si256(x.as_ptr().cast()) }
-    }
-}
-
+avx2_ops!($, avx2_32, u32, i32, 32, 8, _mm256_sub_epi32, _mm256_add_epi32, _mm256_set1_epi32, _mm256_cmpeq_epi32, _mm256_movemask_ps, _mm256_castsi256_ps, _mm256_srli_epi32, _mm256_slli_epi32);
 #[cfg(target_arch = "x86_64")]
-pub(crate) mod avx2_64 {
-    use std::arch::x86_64::*;
-    pub type V = __m256i;
-    macro_rules! ror {
-        ($x:expr, $n:literal) => {
-            _mm256_or_si256(
-                _mm256_srli_epi64::<$n>($x),
-                _mm256_slli_epi64::<{ 64 - $n }>($x),
-            )
-        };
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn sub(a: V, b: V) -> V {
-        _mm256_sub_epi64(a, b)
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn eq_mask(a: V, b: V) -> u32 {
-        _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(a, b))) as u32
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn splat(x: u64) -> V {
-        _mm256_set1_epi64x(x as i64)
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn add(a: V, b: V) -> V {
-        _mm256_add_epi64(a, b)
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn xor(a: V, b: V) -> V {
-        _mm256_xor_si256(a, b)
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn ch(e: V, f: V, g: V) -> V {
-        _mm256_xor_si256(_mm256_and_si256(e, f), _mm256_andnot_si256(e, g))
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn maj(a: V, b: V, c: V) -> V {
-        _mm256_or_si256(
-            _mm256_and_si256(a, b),
-            _mm256_and_si256(c, _mm256_or_si256(a, b)),
-        )
-    }
-    macro_rules! shr {
-        ($x:expr, $n:literal) => {
-            _mm256_srli_epi64::<$n>($x)
-        };
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn xor3(a: V, b: V, c: V) -> V {
-        _mm256_xor_si256(_mm256_xor_si256(a, b), c)
-    }
-    sigmas!(
-        [inline, target_feature(enable = "avx2")],
-        V,
-        [28, 34, 39],
-        [14, 18, 41],
-        [1, 8, 7],
-        [19, 61, 6]
-    );
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn load(x: &[u64; 4]) -> V {
-        // SAFETY: 32 readable bytes; unaligned load.
-        unsafe { _mm256_loadu_si256(x.as_ptr().cast()) }
-    }
-}
+avx2_ops!($, avx2_64, u64, i64, 64, 4, _mm256_sub_epi64, _mm256_add_epi64, _mm256_set1_epi64x, _mm256_cmpeq_epi64, _mm256_movemask_pd, _mm256_castsi256_pd, _mm256_srli_epi64, _mm256_slli_epi64);
 
 #[cfg(target_arch = "x86_64")]
 hmac_kernel!(avx512_256, [#[target_feature(enable = "avx512f")]], u32, std::arch::x86_64::__m512i, 16, 64, crate::consts::K256, crate::consts::IV256, avx512_32);

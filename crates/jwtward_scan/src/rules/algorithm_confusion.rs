@@ -1,4 +1,4 @@
-use crate::jwt_model::Algorithms;
+use crate::jwt_model::{Algorithms, DecodeCall, EncodeCall};
 use crate::rules::{Seen, call_origin, kw_origin, short_callee};
 use crate::{Ctx, decode_trace, encode_trace, finding, place};
 use jwtward_python::Origin;
@@ -33,22 +33,19 @@ pub(crate) fn family(alg: &str) -> Option<Family> {
     }
 }
 
-struct Use {
+struct Use<'a, 'p> {
     family: Family,
     alg: String,
     origin: Origin,
-    decode: Option<usize>,
-    encode: Option<usize>,
+    decode: Option<&'a DecodeCall<'p>>,
+    encode: Option<&'a EncodeCall<'p>>,
 }
 
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen = Seen::default();
     let mut by_key: BTreeMap<String, Vec<Use>> = BTreeMap::new();
-    for (i, d) in ctx.model.decodes.iter().enumerate() {
-        if d.module.is_test {
-            continue; // a test decoding or minting tokens is not how the app verifies them
-        }
+    for d in ctx.model.app_decodes() {
         let Algorithms::List(items) = &d.algorithms else {
             continue;
         };
@@ -83,15 +80,12 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                 family: f,
                 alg: a.to_string(),
                 origin: call_origin(d.module, d.call),
-                decode: Some(i),
+                decode: Some(d),
                 encode: None,
             });
         }
     }
-    for (i, e) in ctx.model.encodes.iter().enumerate() {
-        if e.module.is_test {
-            continue; // a test decoding or minting tokens is not how the app verifies them
-        }
+    for e in ctx.model.app_encodes() {
         let (Some((alg, _)), Some(id)) = (
             &e.algorithm,
             e.key.as_ref().and_then(|k| k.identity.clone()),
@@ -105,7 +99,7 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             alg: alg.clone(),
             origin: call_origin(e.module, e.call),
             decode: None,
-            encode: Some(i),
+            encode: Some(e),
         });
     }
     for (key, uses) in by_key {
@@ -126,8 +120,8 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             format!("key `{}`", key.rsplit('.').next().unwrap_or(&key))
         };
         let trace_of = |u: &Use| match (u.decode, u.encode) {
-            (Some(i), _) => decode_trace(ctx, &ctx.model.decodes[i]),
-            (_, Some(i)) => encode_trace(ctx, &ctx.model.encodes[i]),
+            (Some(d), _) => decode_trace(ctx, d),
+            (_, Some(e)) => encode_trace(ctx, e),
             _ => Vec::new(),
         };
         let mut trace = trace_of(h);

@@ -17,10 +17,7 @@ pub const META: RuleMeta = RuleMeta {
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen = Seen::default();
-    for d in &ctx.model.decodes {
-        if d.module.is_test {
-            continue; // a test decoding or minting tokens is not how the app verifies them
-        }
+    for d in ctx.model.app_decodes() {
         if !matches!(d.kind, DecodeKind::Decode | DecodeKind::SignatureOnly) || d.signature.is_off()
         {
             continue;

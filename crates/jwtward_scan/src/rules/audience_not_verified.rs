@@ -27,10 +27,7 @@ pub(crate) fn claim_rule(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen = Seen::default();
-    for d in &ctx.model.decodes {
-        if d.module.is_test {
-            continue; // a test decoding or minting tokens is not how the app verifies them
-        }
+    for d in ctx.model.app_decodes() {
         if !verified_decode(d) {
             continue;
         }

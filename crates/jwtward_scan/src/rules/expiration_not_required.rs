@@ -39,10 +39,7 @@ fn checks_exp_by_hand(ctx: &Ctx<'_, '_>, function: Option<&str>) -> bool {
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen = Seen::default();
-    for d in &ctx.model.decodes {
-        if d.module.is_test {
-            continue; // a test decoding or minting tokens is not how the app verifies them
-        }
+    for d in ctx.model.app_decodes() {
         if !verified_decode(d) || d.exp != Check::On || d.exp_required {
             continue;
         }

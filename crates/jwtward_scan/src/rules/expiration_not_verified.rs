@@ -20,10 +20,7 @@ const MAX_LEEWAY_SECS: f64 = 3600.0;
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen = Seen::default();
-    for d in &ctx.model.decodes {
-        if d.module.is_test {
-            continue; // a test decoding or minting tokens is not how the app verifies them
-        }
+    for d in ctx.model.app_decodes() {
         if d.signature.is_off() {
             continue; // signature-not-verified already covers it
         }

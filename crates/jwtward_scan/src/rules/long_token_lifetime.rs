@@ -175,10 +175,7 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen = Seen::default();
     let threshold = ctx.settings.long_token_lifetime_threshold_secs as f64;
-    for e in &ctx.model.encodes {
-        if e.module.is_test {
-            continue;
-        }
+    for e in ctx.model.app_encodes() {
         let f = e.function.as_deref().and_then(|q| ctx.project.function(q));
         if f.as_ref()
             .is_some_and(|f| f.name().to_ascii_lowercase().contains("refresh"))

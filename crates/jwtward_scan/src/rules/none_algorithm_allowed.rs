@@ -23,10 +23,7 @@ fn is_none_alg(s: &str) -> bool {
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen = Seen::default();
-    for d in &ctx.model.decodes {
-        if d.module.is_test {
-            continue; // a test decoding or minting tokens is not how the app verifies them
-        }
+    for d in ctx.model.app_decodes() {
         let Algorithms::List(items) = &d.algorithms else {
             continue;
         };
@@ -49,10 +46,7 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             }
         }
     }
-    for e in &ctx.model.encodes {
-        if e.module.is_test {
-            continue; // a test decoding or minting tokens is not how the app verifies them
-        }
+    for e in ctx.model.app_encodes() {
         let Some((alg, origin)) = &e.algorithm else {
             continue;
         };
@@ -74,10 +68,7 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         }
     }
     // `if header["alg"] == "none": <decode without verification>`.
-    for d in &ctx.model.decodes {
-        if d.module.is_test {
-            continue; // a test decoding or minting tokens is not how the app verifies them
-        }
+    for d in ctx.model.app_decodes() {
         if d.kind != DecodeKind::UnverifiedClaims || d.via.is_some() {
             continue;
         }

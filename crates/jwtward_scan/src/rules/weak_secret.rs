@@ -38,12 +38,9 @@ pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
         }
         Some(f.iter().all(|x| *x == Some(Family::Hmac)))
     };
-    for d in &ctx.model.decodes {
+    for d in ctx.model.app_decodes() {
         if !matches!(d.kind, DecodeKind::Decode | DecodeKind::SignatureOnly) || d.signature.is_off()
         {
-            continue;
-        }
-        if d.module.is_test {
             continue;
         }
         let Some(k) = &d.key else { continue };
@@ -67,10 +64,7 @@ pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
             hmac,
         });
     }
-    for e in &ctx.model.encodes {
-        if e.module.is_test {
-            continue;
-        }
+    for e in ctx.model.app_encodes() {
         let Some(k) = &e.key else { continue };
         let Some((bytes, env, origin)) = k.value.secret_bytes() else {
             continue;
