@@ -25,6 +25,9 @@ struct Cli {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', global = true, value_name = "FILE")]
     output: Option<std::path::PathBuf>,
+    /// Print the findings only: no summary line, no warnings.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -61,7 +64,7 @@ fn main() -> ExitCode {
         Command::Token(_) | Command::Crack(_) => registry::Origin::Token,
         Command::Scan(_) | Command::Rule(_) => registry::Origin::Scan,
     };
-    output::set_context(origin, cli.output);
+    output::set_context(origin, cli.output, cli.quiet);
     let result = match cli.command {
         Command::Scan(args) => cmd::scan::run(args),
         Command::Token(c) => cmd::token::run(c),
@@ -72,8 +75,37 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            anstream::eprintln!("jwtward: error: {e:#}");
+            anstream::eprintln!("jwtward: error: {}", error_text(&e));
             ExitCode::from(2)
         }
+    }
+}
+
+/// The error and its causes, each said once: a cause whose text the message already holds
+/// (`cannot read x: No such file or directory` over the same io::Error) is not repeated.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn causes_are_said_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let e = anyhow::Error::new(io).context("cannot read x.json: No such file");
+        assert_eq!(super::error_text(&e), "cannot read x.json: No such file");
+        let e = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(super::error_text(&e), "outer: inner");
     }
 }

@@ -71,6 +71,10 @@ pub struct Options {
     /// indirect to follow. A dependency that calls one on the request's token authenticates.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub token_helpers: Vec<String>,
+    /// Where the rule pages (`docs/rules/`) are published, e.g.
+    /// `https://github.com/ORG/REPO/blob/main/docs/rules`: SARIF rules get a `helpUri`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docs_url: Option<String>,
 }
 
 /// A duration in seconds, written as a number or as `30s`, `90m`, `12h`, `7d`, `2w`.
@@ -104,35 +108,37 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
         return Ok(n);
     }
     let mut total: u64 = 0;
-    let mut num = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
+    let mut chars = s.chars().peekable();
+    while chars.peek().is_some() {
+        let num: String = std::iter::from_fn(|| chars.next_if(char::is_ascii_digit)).collect();
+        let unit: String = std::iter::from_fn(|| chars.next_if(|c| !c.is_ascii_digit())).collect();
+        if unit.is_empty() {
+            return Err(format!("invalid duration `{s}`: `{num}` has no unit"));
         }
-        let mul = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86400,
-            'w' => 604800,
+        let mul = match unit.as_str() {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86400,
+            "w" => 604800,
             _ => {
                 return Err(format!(
-                    "invalid duration `{s}`: unknown unit `{c}` (use s, m, h, d, w)"
+                    "invalid duration `{s}`: unknown unit `{unit}` (use s, m, h, d or w, e.g. 90m, 12h, 7d)"
                 ));
             }
         };
+        if num.is_empty() {
+            return Err(format!(
+                "invalid duration `{s}`: a number must come before `{unit}`"
+            ));
+        }
         let n: u64 = num
             .parse()
-            .map_err(|_| format!("invalid duration `{s}`: a number must come before `{c}`"))?;
+            .map_err(|_| format!("duration `{s}` is too large"))?;
         total = n
             .checked_mul(mul)
             .and_then(|v| total.checked_add(v))
             .ok_or_else(|| format!("duration `{s}` is too large"))?;
-        num.clear();
-    }
-    if !num.is_empty() {
-        return Err(format!("invalid duration `{s}`: `{num}` has no unit"));
     }
     Ok(total)
 }
@@ -271,7 +277,8 @@ impl ConfigFile {
 }
 
 /// Checks that every rule name in the options exists. `known` is the union of the
-/// registries of the subcommand.
+/// registries of the subcommand. The error shows the line of the file that holds the name,
+/// and the known name it is probably a typo of.
 pub fn check_rule_names(file: &ConfigFile, known: &[&str]) -> Result<(), ConfigError> {
     let o = &file.options;
     let names = o
@@ -282,13 +289,43 @@ pub fn check_rule_names(file: &ConfigFile, known: &[&str]) -> Result<(), ConfigE
         .chain(o.per_file_ignores.values().flatten());
     for n in names {
         if !known.contains(&n.as_str()) {
+            let hint = match jwtward_report::did_you_mean(n, known) {
+                Some(k) => format!("did you mean `{k}`? (`jwtward rule --all` lists every rule)"),
+                None => "`jwtward rule --all` lists every rule".to_string(),
+            };
+            let text = std::fs::read_to_string(&file.path).unwrap_or_default();
+            let frame = span_of(&text, n)
+                .map(|(line, col, src)| {
+                    let w = line.to_string().len();
+                    format!(
+                        " at line {line}, column {col}\n{pad} |\n{line} | {src}\n{pad} | {}{}",
+                        " ".repeat(col - 1),
+                        "^".repeat(n.chars().count() + 2),
+                        pad = " ".repeat(w)
+                    )
+                })
+                .unwrap_or_default();
             return Err(invalid(
                 &file.path,
-                format!("unknown rule `{n}` (see `jwtward rule --all`)"),
+                format!("unknown rule `{n}`{frame}\n{hint}"),
             ));
         }
     }
     Ok(())
+}
+
+/// The first quoted occurrence of `name` in `text` (outside comments): 1-based line, 1-based
+/// character column of the opening quote, and the line.
+fn span_of<'t>(text: &'t str, name: &str) -> Option<(usize, usize, &'t str)> {
+    for (i, line) in text.lines().enumerate() {
+        let code = line.split('#').next().unwrap_or("");
+        for q in ['"', '\''] {
+            if let Some(at) = code.find(&format!("{q}{name}{q}")) {
+                return Some((i + 1, line[..at].chars().count() + 1, line));
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -370,7 +407,25 @@ mod tests {
         let err = check_rule_names(&f, &["weak-secret"])
             .unwrap_err()
             .to_string();
-        assert!(err.contains("unknown rule `nope`"), "{err}");
+        assert!(
+            err.contains("unknown rule `nope` at line 1, column 11"),
+            "{err}"
+        );
+        assert!(
+            err.contains("1 | ignore = [\"nope\"]\n  |           ^^^^^^"),
+            "{err}"
+        );
+        let p = write(
+            d.path(),
+            "pyproject.toml",
+            "[tool.jwtward]\n# weak-secrt here is a comment\nselect = ['weak-secret', 'weak-secrt']\n",
+        );
+        let f = load(&p).unwrap().unwrap();
+        let err = check_rule_names(&f, &["weak-secret"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at line 3, column 26"), "{err}");
+        assert!(err.contains("did you mean `weak-secret`?"), "{err}");
     }
 
     #[test]
@@ -395,6 +450,19 @@ mod tests {
     }
 
     #[test]
+    fn severities_are_case_insensitive() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(d.path(), "jwtward.toml", "fail-on = \"HIGH\"\n");
+        assert_eq!(
+            load(&p).unwrap().unwrap().options.fail_on,
+            Some(Severity::High)
+        );
+        let p = write(d.path(), "jwtward.toml", "fail-on = \"Severe\"\n");
+        let e = load(&p).unwrap_err().to_string();
+        assert!(e.contains("unknown severity `Severe`"), "{e}");
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(parse_duration("90m"), Ok(5400));
         assert_eq!(parse_duration("3600"), Ok(3600));
@@ -404,6 +472,14 @@ mod tests {
         assert!(parse_duration("12x").is_err());
         assert!(parse_duration("10h5").is_err());
         assert!(parse_duration("99999999999999999999w").is_err());
+        let e = parse_duration("1day").unwrap_err();
+        assert!(e.contains("unknown unit `day`"), "{e}");
+        assert!(
+            parse_duration("m5")
+                .unwrap_err()
+                .contains("number must come before `m`")
+        );
+        assert_eq!(parse_duration("2w1d"), Ok(2 * 604_800 + 86_400));
         assert_eq!(format_duration(86_400), "1d");
         assert_eq!(format_duration(5400), "90m");
         assert_eq!(format_duration(61), "61s");

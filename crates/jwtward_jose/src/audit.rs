@@ -155,9 +155,34 @@ rule!(
     "{\"sub\":\"42\"}"
 );
 
+rule!(
+    TRUNCATED_SIGNATURE,
+    "truncated-signature",
+    Medium,
+    [347],
+    "The signature is missing or has the wrong length for the token's algorithm.",
+    "A token without its signature (two segments, or an empty third one) or with a cut signature cannot be verified. Either it was cut when copied (then every other finding is about an incomplete token), or something issued or accepted it that way: a service that accepts it does not check signatures.",
+    "Copy the whole token (three segments, the last one the full signature). If a service issued or accepts the token as it is, make it sign every token and reject tokens whose signature does not verify.",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.<43 characters: 32 bytes of HS256>"
+);
+
+/// The signature length `alg` produces, when it is fixed (not for RSA: the key decides).
+pub fn signature_len(alg: &str) -> Option<usize> {
+    Some(match alg {
+        "HS256" => 32,
+        "HS384" => 48,
+        "HS512" | "ES256" | "ES256K" | "EdDSA" | "Ed25519" => 64,
+        "ES384" => 96,
+        "ES512" => 132,
+        _ => return None,
+    })
+}
+
 /// Every rule `token inspect` reports, in documentation order.
 pub static RULES: &[&RuleMeta] = &[
     &ALG_NONE,
+    &TRUNCATED_SIGNATURE,
     &WEAK_SECRET,
     &HMAC_ALGORITHM,
     &MISSING_EXP,
@@ -225,6 +250,27 @@ pub fn audit(jws: &Jws, opts: &AuditOptions) -> Vec<Finding> {
             &ALG_NONE,
             format!("header \"alg\" is \"{alg}\": the token carries no signature"),
         ));
+    }
+    let sig = jws.signature().len();
+    if !alg.eq_ignore_ascii_case("none") {
+        let want = signature_len(alg);
+        if sig == 0 {
+            out.push(Finding::new(
+                &TRUNCATED_SIGNATURE,
+                format!(
+                    "the token has no signature although \"alg\" is \"{alg}\"{}: it cannot be verified",
+                    want.map(|n| format!(" ({n} bytes expected)"))
+                        .unwrap_or_default()
+                ),
+            ));
+        } else if let Some(n) = want.filter(|&n| n != sig) {
+            out.push(Finding::new(
+                &TRUNCATED_SIGNATURE,
+                format!(
+                    "the signature is {sig} bytes; {alg} signatures are {n}: the token was cut or altered and cannot verify"
+                ),
+            ));
+        }
     }
     if alg.starts_with("HS") {
         out.push(Finding::new(

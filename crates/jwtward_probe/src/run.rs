@@ -47,6 +47,8 @@ pub struct Outcome {
     pub errors: Vec<ErrorEntry>,
     pub requests: usize,
     pub endpoints: usize,
+    /// The operations tested, as `METHOD /path` (the spec's template).
+    pub tested: Vec<String>,
     pub spec_source: Option<String>,
     /// The rejection status learnt from the no-credentials baselines.
     pub rejection_status: Option<u16>,
@@ -300,6 +302,10 @@ async fn run_async(
         endpoints.push(endpoint(op, &origin, &prefix, safe, &config.headers));
     }
     let endpoint_count = endpoints.len();
+    let tested: Vec<String> = endpoints
+        .iter()
+        .map(|e| format!("{} {}", e.method, e.path))
+        .collect();
     if endpoints.is_empty() {
         errors.push(error(
             "no-endpoints",
@@ -532,6 +538,7 @@ async fn run_async(
         errors,
         requests,
         endpoints: endpoint_count,
+        tested,
         spec_source: Some(found.source),
         rejection_status,
     })

@@ -147,6 +147,16 @@ pub struct Summary {
     /// Endpoints tested (probe).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoints: Option<usize>,
+    /// The routes the probe requested, as `METHOD /path` (the spec's template). A route of
+    /// the HTML map that is not listed here was not tested.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tested_routes: Option<Vec<String>>,
+    /// Findings hidden by `# jwtward: ignore` comments (scan).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub suppressed: Option<usize>,
+    /// Findings hidden because the baseline (`--baseline`) holds them (scan).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub baselined: Option<usize>,
 }
 
 /// The document every subcommand prints.
@@ -179,6 +189,30 @@ impl Report {
             errors,
             summary,
         }
+    }
+
+    /// The findings for people to read: the most severe first, then by file and line (the
+    /// order of [`Report::findings`], which machine formats keep).
+    pub fn by_severity(&self) -> Vec<&Finding> {
+        let mut v: Vec<&Finding> = self.findings.iter().collect();
+        // Stable: within one severity the file/line order of `findings` stays.
+        v.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        v
+    }
+
+    /// Findings per rule, most frequent first (`--statistics`): `(rule, highest severity,
+    /// count)`.
+    pub fn statistics(&self) -> Vec<(&str, Severity, usize)> {
+        let mut by_rule: BTreeMap<&str, (Severity, usize)> = BTreeMap::new();
+        for f in &self.findings {
+            let e = by_rule.entry(f.rule.as_str()).or_insert((f.severity, 0));
+            e.0 = e.0.max(f.severity);
+            e.1 += 1;
+        }
+        let mut v: Vec<(&str, Severity, usize)> =
+            by_rule.into_iter().map(|(r, (s, n))| (r, s, n)).collect();
+        v.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.cmp(b.0)));
+        v
     }
 
     /// The highest severity among the findings.

@@ -119,7 +119,9 @@ pre { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; pa
 .badge { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: 12px; font-weight: 600; color: #fff; white-space: nowrap; }
 .ok { background: var(--ok); } .bad { background: var(--bad); } .warn { background: var(--warn); } .public { background: var(--public); }
 .sev-critical { background: #82071e; } .sev-high { background: var(--bad); } .sev-medium { background: var(--warn); } .sev-low { background: #0969da; } .sev-info { background: var(--public); }
-.proven { background: #82071e; } .not-proven { background: var(--public); }
+.not-proven { background: var(--public); } .not-tested { background: #fff; color: var(--muted); border: 1px dashed var(--muted); }
+td.probe { max-width: 220px; } td.probe .badge, td .badge { white-space: normal; overflow-wrap: anywhere; }
+td { overflow-wrap: anywhere; }
 .method { font-weight: 700; font-family: ui-monospace, monospace; }
 a { color: #0969da; }
 "#;
@@ -241,12 +243,13 @@ pub fn render(
             current = Some((r.app.as_str(), r.group.as_str()));
             open = true;
         }
-        let findings: Vec<(usize, &Finding)> = report
+        let mut findings: Vec<(usize, &Finding)> = report
             .findings
             .iter()
             .enumerate()
             .filter(|(_, f)| same_route(f, &r.method, &r.path))
             .collect();
+        findings.sort_by_key(|(_, f)| std::cmp::Reverse(f.severity));
         let mut cell = String::new();
         for (i, f) in &findings {
             let _ = write!(
@@ -283,19 +286,31 @@ pub fn render(
                 .iter()
                 .filter(|f| same_route(f, &r.method, &r.path))
                 .collect();
-            if proven.is_empty() {
-                h.push_str("<td><span class=\"badge not-proven\">no bypass proven</span></td>");
-            } else {
-                h.push_str("<td>");
+            // A report that lists the routes it requested tells "not tested" apart from
+            // "tested, nothing proven"; an older report without the list cannot.
+            let tested = p.summary.tested_routes.as_ref().is_none_or(|t| {
+                t.iter().any(|x| {
+                    x.split_once(' ').is_some_and(|(m, path)| {
+                        path == r.path && m.eq_ignore_ascii_case(&r.method)
+                    })
+                })
+            });
+            if !proven.is_empty() {
+                h.push_str("<td class=\"probe\">");
                 for f in proven {
                     let _ = write!(
                         h,
-                        "<span class=\"badge proven\" title=\"{}\">proven: {}</span> ",
+                        "<span class=\"badge {}\" title=\"{}\">proven: {}</span> ",
+                        sev_class(f.severity),
                         esc(f.curl.as_deref().unwrap_or(&f.message)),
                         esc(&f.rule)
                     );
                 }
                 h.push_str("</td>");
+            } else if tested {
+                h.push_str("<td class=\"probe\"><span class=\"badge not-proven\">no bypass proven</span></td>");
+            } else {
+                h.push_str("<td class=\"probe\"><span class=\"badge not-tested\" title=\"the probe sent no request to this route\">not tested</span></td>");
             }
         }
         h.push_str("</tr>\n");
@@ -310,7 +325,9 @@ pub fn render(
         h.push_str("<p class=\"muted\">No findings.</p>\n");
     }
     let renderer = Renderer::plain();
-    for (i, f) in report.findings.iter().enumerate() {
+    let mut ordered: Vec<(usize, &Finding)> = report.findings.iter().enumerate().collect();
+    ordered.sort_by_key(|(_, f)| std::cmp::Reverse(f.severity));
+    for (i, f) in ordered {
         let _ = writeln!(
             h,
             "<div class=\"finding\" id=\"finding-{i}\"><p><span class=\"badge {}\">{}</span> <b>{}</b> {}</p><pre>{}</pre></div>",
@@ -326,7 +343,7 @@ pub fn render(
         if p.findings.is_empty() {
             h.push_str("<p class=\"muted\">The probe proved no bypass.</p>\n");
         }
-        for f in &p.findings {
+        for f in p.by_severity() {
             let _ = writeln!(
                 h,
                 "<div class=\"finding\"><p><span class=\"badge {}\">{}</span> <b>{}</b> {}</p><pre>{}</pre></div>",

@@ -2,7 +2,10 @@
 //!
 //! A suppression applies to findings that start on its line. For a route-level finding
 //! (one with a method and path) it also applies when written on the handler's `def` line.
-//! `# jwtward: ignore` without a rule list suppresses every rule on the line.
+//! `# jwtward: ignore` without a rule list suppresses every rule on the line;
+//! `# jwtward: ignore-file[rule]` suppresses the rule in the whole file (bare: every rule).
+//! `# jwtward:ignore[...]` (no space) is the same comment. Rule names that no rule has are
+//! reported by [`check_rule_names`].
 
 use crate::finding::{Finding, Location};
 use crate::rule::{RuleMeta, Severity};
@@ -22,7 +25,8 @@ pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
     fixed_example: "KEY = os.environ[\"JWT_KEY\"]",
 };
 
-const MARKER: &str = "jwtward: ignore";
+/// What every suppression comment contains; files without it are not parsed.
+const NEEDLE: &str = "jwtward";
 
 /// One suppression comment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,49 +35,74 @@ pub struct Suppression {
     pub line: u32,
     /// 1-based character column of the `#`.
     pub column: u32,
-    /// `None` for a blanket `# jwtward: ignore`.
+    /// `None` for a blanket `# jwtward: ignore` (every rule).
     pub rules: Option<Vec<String>>,
     pub reason: Option<String>,
+    /// `# jwtward: ignore-file[...]`: applies to the whole file.
+    pub file_level: bool,
+}
+
+/// Parses the comment text after `#`: `jwtward: ignore[...]`, `jwtward:ignore[...]`,
+/// `jwtward: ignore-file[...]`, each with an optional ` -- reason`.
+fn parse_comment(rest: &str) -> Option<(bool, Option<Vec<String>>, Option<String>)> {
+    let after = rest.trim_start().strip_prefix(NEEDLE)?;
+    let after = after.trim_start().strip_prefix(':')?.trim_start();
+    let (file_level, after) = if let Some(a) = after.strip_prefix("ignore-file") {
+        (true, a)
+    } else {
+        (false, after.strip_prefix("ignore")?)
+    };
+    // `ignore` must end there: `# jwtward: ignored` is prose, not a suppression.
+    if after
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    {
+        return None;
+    }
+    let (rules, tail) = if let Some(list) = after.strip_prefix('[') {
+        match list.find(']') {
+            Some(end) => (
+                Some(
+                    list[..end]
+                        .split(',')
+                        .map(|r| r.trim().to_string())
+                        .filter(|r| !r.is_empty())
+                        .collect(),
+                ),
+                &list[end + 1..],
+            ),
+            None => (None, ""),
+        }
+    } else {
+        (None, after)
+    };
+    let reason = tail
+        .trim_start()
+        .strip_prefix("--")
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    Some((file_level, rules, reason))
 }
 
 /// Finds the suppression comments of a source file.
 pub fn parse(source: &str) -> Vec<Suppression> {
     let mut out = Vec::new();
     for (i, line) in source.lines().enumerate() {
-        let Some(hash) = line.find('#') else { continue };
+        if !line.contains(NEEDLE) {
+            continue;
+        }
         // The marker must be in a comment; look at every `#` on the line.
-        let mut search = hash;
+        let mut search = 0;
         while let Some(off) = line[search..].find('#') {
             let at = search + off;
-            let rest = line[at + 1..].trim_start();
-            if let Some(after) = rest.strip_prefix(MARKER) {
-                let (rules, tail) = if let Some(list) = after.strip_prefix('[') {
-                    match list.find(']') {
-                        Some(end) => (
-                            Some(
-                                list[..end]
-                                    .split(',')
-                                    .map(|r| r.trim().to_string())
-                                    .filter(|r| !r.is_empty())
-                                    .collect(),
-                            ),
-                            &list[end + 1..],
-                        ),
-                        None => (None, ""),
-                    }
-                } else {
-                    (None, after)
-                };
-                let reason = tail
-                    .trim_start()
-                    .strip_prefix("--")
-                    .map(|r| r.trim().to_string())
-                    .filter(|r| !r.is_empty());
+            if let Some((file_level, rules, reason)) = parse_comment(&line[at + 1..]) {
                 out.push(Suppression {
                     line: i as u32 + 1,
                     column: line[..at].chars().count() as u32 + 1,
                     rules,
                     reason,
+                    file_level,
                 });
                 break;
             }
@@ -97,6 +126,44 @@ fn def_line(lines: &[&str], line: u32) -> Option<u32> {
             l.starts_with("def ") || l.starts_with("async def ")
         })
         .map(|(i, _)| i as u32 + 1)
+}
+
+/// Rule names in suppression comments of `files` that are not in `known`: one
+/// `invalid-suppression` error entry each, with a "did you mean" when a known name is close.
+pub fn check_rule_names(
+    files: &[String],
+    sources: &dyn SourceProvider,
+    known: &[&str],
+) -> Vec<crate::ErrorEntry> {
+    let mut out = Vec::new();
+    for file in files {
+        let Some(src) = sources.source(file) else {
+            continue;
+        };
+        if !src.contains(NEEDLE) {
+            continue;
+        }
+        for s in parse(&src) {
+            for r in s.rules.iter().flatten() {
+                if known.contains(&r.as_str()) {
+                    continue;
+                }
+                let hint = crate::did_you_mean(r, known)
+                    .map(|k| format!(" (did you mean `{k}`?)"))
+                    .unwrap_or_default();
+                out.push(crate::ErrorEntry {
+                    kind: "invalid-suppression".into(),
+                    message: format!(
+                        "unknown rule `{r}` in a `# jwtward: ignore` comment{hint}; it suppresses nothing"
+                    ),
+                    file: Some(file.clone()),
+                    line: Some(s.line),
+                    column: Some(s.column),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// The outcome of applying suppressions.
@@ -123,7 +190,7 @@ fn load(
         .entry(file.to_string())
         .or_insert_with(|| {
             let src = sources.source(file)?;
-            if !src.contains(MARKER) {
+            if !src.contains(NEEDLE) {
                 return None;
             }
             let sups = parse(&src);
@@ -171,7 +238,7 @@ pub fn apply(
         }
         let mut hit = false;
         for (si, s) in info.sups.iter().enumerate() {
-            if !target_lines.contains(&s.line) {
+            if !s.file_level && !target_lines.contains(&s.line) {
                 continue;
             }
             match &s.rules {

@@ -1,6 +1,6 @@
 //! The human reporter: rustc/ruff-style code frames, colour only on a terminal.
 
-use crate::finding::{Finding, Location, Report};
+use crate::finding::{ErrorEntry, Finding, Location, Report};
 use crate::rule::Severity;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use std::fmt::Write as _;
@@ -74,12 +74,20 @@ fn excerpt(source: &str, loc: &Location) -> Option<(String, usize, std::ops::Ran
     Some((text, first as usize, start..end.min(len)))
 }
 
+/// The message of a finding with its route (`[POST /auth/token]`), unless the message
+/// already names that route.
+pub fn title(f: &Finding) -> String {
+    match (&f.method, &f.path) {
+        (Some(m), Some(p)) if !f.message.contains(&format!("{m} {p}")) => {
+            format!("{} [{m} {p}]", f.message)
+        }
+        _ => f.message.clone(),
+    }
+}
+
 /// Renders one finding.
 pub fn render_finding(f: &Finding, sources: &dyn SourceProvider, renderer: &Renderer) -> String {
-    let mut title = f.message.clone();
-    if let (Some(m), Some(p)) = (&f.method, &f.path) {
-        title = format!("{title} [{m} {p}]");
-    }
+    let title = title(f);
     let level = level_for(f.severity);
     let mut group = Group::with_title(level.primary_title(title).id(f.rule.as_str()));
 
@@ -183,29 +191,110 @@ pub fn summary_line(report: &Report) -> String {
             if s.errors == 1 { "" } else { "s" }
         );
     }
+    let mut hidden = Vec::new();
+    if let Some(n) = s.suppressed.filter(|&n| n > 0) {
+        hidden.push(format!("{n} by `# jwtward: ignore` comments"));
+    }
+    if let Some(n) = s.baselined.filter(|&n| n > 0) {
+        hidden.push(format!("{n} by the baseline"));
+    }
+    if !hidden.is_empty() {
+        let _ = write!(out, "; hidden: {}", hidden.join(", "));
+    }
     out.push('.');
+    out
+}
+
+fn error_place(e: &ErrorEntry) -> String {
+    match (&e.file, e.line, e.column) {
+        (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}: "),
+        (Some(f), Some(l), None) => format!("{f}:{l}: "),
+        (Some(f), None, _) => format!("{f}: "),
+        _ => String::new(),
+    }
+}
+
+/// `--output-format concise`: one line a finding (`file:line:col: severity[rule] message`),
+/// the most severe first, then one line an error, then the summary (unless `summary` is off).
+pub fn render_concise(report: &Report, styled: bool, summary: bool) -> String {
+    let paint = |style: anstyle::Style, text: &str| -> String {
+        if styled {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    };
+    let bold = anstyle::Style::new().bold();
+    let mut out = String::new();
+    for f in report.by_severity() {
+        if let Some(l) = &f.location {
+            out.push_str(&paint(
+                bold,
+                &format!("{}:{}:{}:", l.file, l.line, l.column),
+            ));
+            out.push(' ');
+        }
+        let colour = match f.severity {
+            Severity::Critical | Severity::High => anstyle::AnsiColor::Red,
+            Severity::Medium => anstyle::AnsiColor::Yellow,
+            Severity::Low => anstyle::AnsiColor::Cyan,
+            Severity::Info => anstyle::AnsiColor::White,
+        };
+        out.push_str(&paint(
+            anstyle::Style::new().bold().fg_color(Some(colour.into())),
+            &format!("{}[{}]", f.severity, f.rule),
+        ));
+        let _ = writeln!(out, " {}", title(f));
+    }
+    for e in &report.errors {
+        let _ = writeln!(out, "{}{}: {}", error_place(e), e.kind, e.message);
+    }
+    if summary {
+        out.push_str(&summary_line(report));
+        out.push('\n');
+    }
+    out
+}
+
+/// `--statistics`: the number of findings of each rule, most frequent first, then the summary.
+pub fn render_statistics(report: &Report, summary: bool) -> String {
+    let stats = report.statistics();
+    let width = stats.iter().map(|(r, _, _)| r.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (rule, sev, n) in &stats {
+        let _ = writeln!(out, "{n:>5}  {rule:<width$}  {sev}");
+    }
+    if summary {
+        out.push_str(&summary_line(report));
+        out.push('\n');
+    }
     out
 }
 
 /// Renders a whole report. `styled` selects ANSI colours (the caller decides: TTY, NO_COLOR).
 pub fn render_report(report: &Report, sources: &dyn SourceProvider, styled: bool) -> String {
+    render_full(report, sources, styled, true)
+}
+
+/// [`render_report`], with or without the closing summary line (`-q`).
+pub fn render_full(
+    report: &Report,
+    sources: &dyn SourceProvider,
+    styled: bool,
+    summary: bool,
+) -> String {
     let renderer = if styled {
         Renderer::styled()
     } else {
         Renderer::plain()
     };
     let mut out = String::new();
-    for f in &report.findings {
+    for f in report.by_severity() {
         out.push_str(&render_finding(f, sources, &renderer));
         out.push_str("\n\n");
     }
     for e in &report.errors {
-        let place = match (&e.file, e.line, e.column) {
-            (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}: "),
-            (Some(f), Some(l), None) => format!("{f}:{l}: "),
-            (Some(f), None, _) => format!("{f}: "),
-            _ => String::new(),
-        };
+        let place = error_place(e);
         out.push_str(
             &renderer.render(&[Group::with_title(
                 Level::WARNING
@@ -215,15 +304,17 @@ pub fn render_report(report: &Report, sources: &dyn SourceProvider, styled: bool
         );
         out.push('\n');
     }
-    out.push_str(&summary_line(report));
-    out.push('\n');
+    if summary {
+        out.push_str(&summary_line(report));
+        out.push('\n');
+    }
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{ErrorEntry, Summary, TraceStep};
+    use crate::finding::{Summary, TraceStep};
     use crate::rule::RuleMeta;
 
     const RULE: RuleMeta = RuleMeta {

@@ -224,6 +224,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Summary {
             requests: Some(outcome.requests),
             endpoints: Some(outcome.endpoints),
+            tested_routes: Some(outcome.tested),
             ..Summary::default()
         },
     );

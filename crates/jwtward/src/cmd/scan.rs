@@ -1,12 +1,12 @@
 //! `jwtward scan PATH...`: static analysis of Python source.
 
-use crate::output::{self, OutputFormat, emit};
+use crate::output::{self, OutputFormat, Policy};
 use anyhow::{Context as _, bail};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use jwtward_config::{ConfigFile, parse_duration};
 use jwtward_python::{DiscoveryOptions, Project};
 use jwtward_report::html::{AuthStatus, RouteCoverage};
-use jwtward_report::text::DiskSources;
+use jwtward_report::text::{DiskSources, SourceProvider};
 use jwtward_report::{Finding, Report, RuleMeta, Severity, Summary};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -15,8 +15,10 @@ use std::process::ExitCode;
 /// `--format` for scan: the shared formats plus the HTML coverage report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ScanFormat {
-    /// Code frames for people (colour on a terminal).
+    /// Code frames for people (colour on a terminal), the most severe first.
     Text,
+    /// One line a finding: `file:line:col: severity[rule] message`, the most severe first.
+    Concise,
     /// `{"version": 1, "findings": [...], "errors": [...], "summary": {...}}`.
     Json,
     /// SARIF 2.1.0 for GitHub code scanning.
@@ -29,12 +31,31 @@ pub enum ScanFormat {
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Files or directories to scan.
-    #[arg(required = true, value_name = "PATH")]
+    /// Files or directories to scan [default: .]; `-` reads one file from standard input.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(
+        long,
+        visible_alias = "output-format",
+        value_enum,
+        default_value = "text"
+    )]
     pub format: ScanFormat,
+    /// With `-`: the path of the file on standard input (for messages, configuration
+    /// discovery, per-file ignores and test-code detection).
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+    /// The PATHs are changed files (pre-commit): analyse the project that encloses them and
+    /// report the findings whose location or trace is in one of them.
+    #[arg(long)]
+    pub changed_files: bool,
+    /// Print the number of findings per rule instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Exit 0 even when findings or unreadable files are reported.
+    #[arg(long)]
+    pub exit_zero: bool,
     /// Exit with 1 when a finding at or above this severity is reported [default: low, or
     /// `fail-on` of the configuration].
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
@@ -58,8 +79,8 @@ pub struct Args {
     /// that can matter to the analysis are parsed; see the README).
     #[arg(long)]
     pub parse_all: bool,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads (default and 0: one per core).
+    #[arg(long, value_name = "N")]
     pub threads: Option<u16>,
     /// Access-token lifetime above which `long-token-lifetime` reports (e.g. 24h, 90m, 7d,
     /// 3600s) [default: 24h, or `token-lifetime-threshold` of the configuration].
@@ -98,18 +119,63 @@ fn all_rules() -> Vec<&'static RuleMeta> {
 }
 
 fn validate_rule_names(names: &[String], flag: &str) -> anyhow::Result<()> {
-    let known: HashSet<&str> = all_rules().iter().map(|r| r.name).collect();
+    let known: Vec<&str> = all_rules().iter().map(|r| r.name).collect();
     for n in names {
-        if !known.contains(n.as_str()) {
-            let mut list: Vec<&str> = known.iter().copied().collect();
-            list.sort_unstable();
-            anyhow::bail!(
-                "unknown rule `{n}` in {flag} (known rules: {})",
-                list.join(", ")
-            );
+        if !known.contains(&n.as_str()) {
+            match jwtward_report::did_you_mean(n, &known) {
+                Some(k) => anyhow::bail!("unknown rule `{n}` in {flag}; did you mean `{k}`?"),
+                None => {
+                    anyhow::bail!("unknown rule `{n}` in {flag} (`jwtward rule --all` lists them)")
+                }
+            }
         }
     }
     Ok(())
+}
+
+/// Sources for reporting: the file read from standard input by its `--stdin-filename`,
+/// every other file from disk.
+struct Sources {
+    stdin: Option<(String, String)>,
+}
+
+impl SourceProvider for Sources {
+    fn source(&self, file: &str) -> Option<String> {
+        match &self.stdin {
+            Some((name, text)) if name == file => Some(text.clone()),
+            _ => DiskSources.source(file),
+        }
+    }
+}
+
+/// The project that encloses the changed files of `--changed-files`: the directory of the
+/// configuration in force, else the git work tree, else the current directory. Relative
+/// (`.`) when it is the current directory, so reported paths stay relative.
+fn enclosing_project(config: Option<&ConfigFile>, first: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let root = config
+        .map(|c| std::path::absolute(c.dir()).unwrap_or_else(|_| c.dir().to_path_buf()))
+        .or_else(|| {
+            let start = std::path::absolute(first).ok()?;
+            start
+                .ancestors()
+                .find(|d| d.join(".git").exists())
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_else(|| cwd.clone());
+    match root.strip_prefix(&cwd) {
+        Ok(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
+        Ok(rel) => rel.to_path_buf(),
+        Err(_) => root,
+    }
+}
+
+/// A path compared across spellings (`./a.py`, `a.py`, absolute): canonical when it exists.
+fn same_file_key(p: &str) -> PathBuf {
+    let p = Path::new(p);
+    p.canonicalize()
+        .or_else(|_| std::path::absolute(p))
+        .unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// Runs every analysis on the project; with `routes`, also returns the route table.
@@ -133,6 +199,19 @@ fn analyse(
     }
 }
 
+/// Where configuration discovery starts: the first PATH (for `-`, the `--stdin-filename`,
+/// else the current directory).
+fn discovery_start(args: &Args) -> PathBuf {
+    match args.paths.first() {
+        Some(p) if p.as_os_str() == "-" => args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".")),
+        Some(p) => p.clone(),
+        None => PathBuf::from("."),
+    }
+}
+
 /// The configuration in force: `--config`, else the nearest file, unless `--isolated`.
 fn resolve_config(args: &Args) -> anyhow::Result<Option<ConfigFile>> {
     if args.isolated {
@@ -143,7 +222,7 @@ fn resolve_config(args: &Args) -> anyhow::Result<Option<ConfigFile>> {
             Some(f) => Some(f),
             None => bail!("{} has no [tool.jwtward] table", path.display()),
         },
-        None => jwtward_config::discover(&args.paths[0])?,
+        None => jwtward_config::discover(&discovery_start(args))?,
     };
     if let Some(f) = &file {
         let known: Vec<&str> = all_rules().iter().map(|r| r.name).collect();
@@ -298,7 +377,20 @@ fn coverage(routes: &[jwtward_fastapi::RouteInfo], s: &Settings) -> Vec<RouteCov
     out
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
+    if args.paths.is_empty() {
+        args.paths.push(PathBuf::from("."));
+    }
+    let stdin_mode = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin_mode && args.paths.len() > 1 {
+        bail!("`-` (standard input) cannot be combined with other paths");
+    }
+    if args.stdin_filename.is_some() && !stdin_mode {
+        bail!("--stdin-filename only applies when the path is `-` (standard input)");
+    }
+    if stdin_mode && args.changed_files {
+        bail!("--changed-files cannot read standard input");
+    }
     let config = resolve_config(&args)?;
     let opts_file = config
         .as_ref()
@@ -352,14 +444,41 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         paths.retain(|p| !force_excluded(p, &set, default_exclusions));
         if paths.is_empty() {
             let report = Report::new(Vec::new(), Vec::new(), Summary::default());
-            return emit_report(&args, &settings, &report, &[], None);
+            return emit_report(&args, &settings, &report, &[], None, &DiskSources);
         }
     }
+    // `--changed-files`: the project around them is analysed; they select what is reported.
+    let changed: Option<HashSet<PathBuf>> = args.changed_files.then(|| {
+        paths
+            .iter()
+            .map(|p| same_file_key(&p.to_string_lossy()))
+            .collect()
+    });
+    if args.changed_files {
+        paths = vec![enclosing_project(config.as_ref(), &paths[0])];
+    }
+    // `-`: one file from standard input, analysed on its own.
+    let stdin = if stdin_mode {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .context("cannot read standard input (it must be UTF-8 text)")?;
+        let name = args
+            .stdin_filename
+            .as_ref()
+            .map_or_else(|| "-".to_string(), |p| p.to_string_lossy().into_owned());
+        Some((name, text))
+    } else {
+        None
+    };
+    let sources = Sources {
+        stdin: stdin.clone(),
+    };
     let opts = DiscoveryOptions {
         respect_gitignore: settings.respect_gitignore,
         skip_venvs: default_exclusions,
         exclude,
-        threads: args.threads.map(usize::from),
+        // 0, like no value, is one thread per core.
+        threads: args.threads.map(usize::from).filter(|&n| n > 0),
         parse_all: args.parse_all,
         ..DiscoveryOptions::default()
     };
@@ -382,7 +501,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             move || -> anyhow::Result<(Project, Vec<Finding>, Vec<jwtward_fastapi::RouteInfo>)> {
                 let timings = std::env::var_os("JWTWARD_TIMINGS").is_some();
                 let t0 = std::time::Instant::now();
-                let project = Project::load(&paths, &opts)?;
+                let project = match stdin {
+                    Some((name, text)) => Project::from_sources(vec![(name, text)]),
+                    None => Project::load(&paths, &opts)?,
+                };
                 let t1 = std::time::Instant::now();
                 let (findings, routes) =
                     analyse(&project, &scan_settings, &fastapi_settings, want_routes);
@@ -399,6 +521,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (project, findings, routes) = handle
         .join()
         .map_err(|_| anyhow::anyhow!("the analysis thread panicked"))??;
+    if project.modules.is_empty() && project.errors.is_empty() {
+        output::warn(&format!(
+            "no Python files found under {} (every file is excluded, ignored or not Python)",
+            args.paths
+                .iter()
+                .map(|p| format!("`{}`", p.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
 
     // Rule selection, per-file ignores and the public paths of the configuration.
     let per_file = config
@@ -440,37 +572,61 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         })
         .collect();
 
-    // Inline suppressions, then the baseline.
-    let files: Vec<String> = if args.report_unused_ignores {
-        project
-            .modules
-            .iter()
-            .map(|m| m.display_path.clone())
-            .collect()
-    } else {
-        Vec::new()
-    };
+    // Inline suppressions, then the baseline. Only files that mention `jwtward` can hold a
+    // suppression comment (searched in memory, the sources are loaded already).
+    let files: Vec<String> = project
+        .modules
+        .iter()
+        .filter(|m| m.source.contains("jwtward"))
+        .map(|m| m.display_path.clone())
+        .collect();
+    let known: Vec<&str> = all_rules().iter().map(|r| r.name).collect();
+    let mut errors = project.errors.clone();
+    errors.extend(jwtward_report::suppress::check_rule_names(
+        &files, &sources, &known,
+    ));
     let applied =
-        jwtward_report::suppress::apply(findings, &DiskSources, args.report_unused_ignores, &files);
+        jwtward_report::suppress::apply(findings, &sources, args.report_unused_ignores, &files);
+    let suppressed = applied.suppressed;
     let mut findings = applied.kept;
     findings.extend(applied.unused);
+    // `--changed-files`: what touches one of them (its location or a step of its trace).
+    if let Some(changed) = &changed {
+        let mut keys: std::collections::HashMap<String, bool> = Default::default();
+        let mut touches = |file: &str| -> bool {
+            *keys
+                .entry(file.to_string())
+                .or_insert_with(|| changed.contains(&same_file_key(file)))
+        };
+        findings.retain(|f| {
+            f.location.as_ref().is_some_and(|l| touches(&l.file))
+                || f.trace
+                    .iter()
+                    .any(|t| t.file.as_deref().is_some_and(&mut touches))
+        });
+        errors.retain(|e| e.file.as_deref().is_some_and(&mut touches));
+    }
     if let Some(path) = &args.write_baseline {
-        let n = jwtward_report::baseline::write(path, &findings, &DiskSources)
+        let n = jwtward_report::baseline::write(path, &findings, &sources)
             .with_context(|| format!("cannot write baseline {}", path.display()))?;
         eprintln!("jwtward: recorded {n} findings in {}", path.display());
         return Ok(ExitCode::SUCCESS);
     }
+    let mut baselined = None;
     if let Some(path) = &args.baseline {
-        let (kept, _dropped) = jwtward_report::baseline::filter(path, findings, &DiskSources)
+        let (kept, dropped) = jwtward_report::baseline::filter(path, findings, &sources)
             .map_err(anyhow::Error::msg)?;
         findings = kept;
+        baselined = Some(dropped);
     }
     let summary = Summary {
         files: Some(project.modules.len()),
         lines: Some(project.line_count()),
+        suppressed: Some(suppressed),
+        baselined,
         ..Summary::default()
     };
-    let report = Report::new(findings, project.errors.clone(), summary);
+    let report = Report::new(findings, errors, summary);
     let probe = match &args.probe_report {
         Some(p) => {
             let text = std::fs::read_to_string(p)
@@ -484,7 +640,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    emit_report(&args, &settings, &report, &routes, probe.as_ref())
+    output::set_sarif_context(output::SarifContext {
+        root: output::repository_root(&discovery_start(&args)),
+        docs_url: opts_file.docs_url.clone(),
+    });
+    emit_report(&args, &settings, &report, &routes, probe.as_ref(), &sources)
 }
 
 fn emit_report(
@@ -493,9 +653,15 @@ fn emit_report(
     report: &Report,
     routes: &[jwtward_fastapi::RouteInfo],
     probe: Option<&Report>,
+    sources: &dyn SourceProvider,
 ) -> anyhow::Result<ExitCode> {
+    let policy = Policy {
+        exit_zero: args.exit_zero,
+        statistics: args.statistics,
+    };
     let format = match args.format {
         ScanFormat::Text => OutputFormat::Text,
+        ScanFormat::Concise => OutputFormat::Concise,
         ScanFormat::Json => OutputFormat::Json,
         ScanFormat::Sarif => OutputFormat::Sarif,
         ScanFormat::Github => OutputFormat::Github,
@@ -513,13 +679,13 @@ fn emit_report(
                 report,
                 &coverage(routes, settings),
                 probe,
-                &DiskSources,
+                sources,
             );
             output::write_out(&html)?;
-            return Ok(output::exit_code(report, settings.fail_on));
+            return Ok(output::exit_code_with(report, settings.fail_on, policy));
         }
     };
-    emit(report, format, settings.fail_on, &DiskSources)
+    output::emit_with(report, format, settings.fail_on, policy, sources)
 }
 
 #[cfg(test)]

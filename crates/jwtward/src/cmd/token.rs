@@ -122,10 +122,11 @@ fn inspect(args: InspectArgs) -> anyhow::Result<ExitCode> {
         }
         s.push_str(&format!("signature: {} bytes\n\n", jws.signature().len()));
         // The decoded token, then the findings, as one document (it may go to --output).
-        s.push_str(&jwtward_report::text::render_report(
+        s.push_str(&jwtward_report::text::render_full(
             &report,
             &NoSources,
             crate::output::stdout_styled(),
+            !crate::output::quiet(),
         ));
         crate::output::write_out(&s)?;
         return Ok(crate::output::exit_code(&report, args.fail_on));
