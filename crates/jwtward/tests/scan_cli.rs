@@ -210,7 +210,6 @@ fn usage_errors_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("does/not/exist"));
-    jwtward().args(["scan"]).assert().code(2);
     jwtward()
         .args(["scan", "examples/notes_api", "--fail-on", "severe"])
         .assert()

@@ -387,4 +387,37 @@ mod tests {
         assert_eq!(a.kept.len(), 1);
         assert!(a.unused.is_empty());
     }
+
+    #[test]
+    fn no_space_form_file_level_and_unknown_names() {
+        let src = "# jwtward: ignore-file[hardcoded-secret] -- fixtures\nKEY = 'x'  # jwtward:ignore[weak-secret]\nA = 1  # jwtward: ignored by nobody\nB = 2  # jwtward: ignore[weak-secrt]\n";
+        let s = parse(src);
+        assert_eq!(s.len(), 3, "{s:?}");
+        assert!(s[0].file_level);
+        assert_eq!(
+            s[1].rules.as_deref(),
+            Some(&["weak-secret".to_string()][..])
+        );
+        static HC: RuleMeta = RuleMeta {
+            name: "hardcoded-secret",
+            ..R
+        };
+        let a = apply(vec![at(&R, 2), at(&HC, 4)], &Src(src), false, &[]);
+        assert_eq!(a.suppressed, 2);
+        assert!(a.kept.is_empty());
+        let errs = check_rule_names(
+            &["a.py".to_string()],
+            &Src(src),
+            &["weak-secret", "hardcoded-secret"],
+        );
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].kind, "invalid-suppression");
+        assert_eq!(errs[0].line, Some(4));
+        assert!(
+            errs[0].message.contains("unknown rule `weak-secrt`")
+                && errs[0].message.contains("did you mean `weak-secret`?"),
+            "{}",
+            errs[0].message
+        );
+    }
 }

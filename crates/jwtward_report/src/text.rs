@@ -397,4 +397,66 @@ mod tests {
         assert!(!r.fails_at(Severity::High));
         assert_eq!(r.summary.by_severity["medium"], 1);
     }
+
+    #[test]
+    fn most_severe_first_concise_statistics_and_hidden_counts() {
+        static LOW: RuleMeta = RuleMeta {
+            name: "login-without-rate-limit",
+            severity: Severity::Low,
+            ..RULE
+        };
+        let at = |line| Location {
+            file: "a.py".into(),
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 2,
+        };
+        let findings = vec![
+            Finding::new(
+                &LOW,
+                "POST /auth/token issues tokens without any rate limiting",
+            )
+            .at(at(1))
+            .with_route("POST", "/auth/token"),
+            Finding::new(&LOW, "another").at(at(3)),
+            Finding::new(&RULE, "forged tokens pass").at(at(9)),
+        ];
+        let mut summary = Summary {
+            suppressed: Some(2),
+            baselined: Some(1),
+            ..Summary::default()
+        };
+        summary.files = Some(1);
+        summary.lines = Some(9);
+        let r = Report::new(findings, vec![], summary);
+        // JSON keeps file order; people read the critical one first.
+        assert_eq!(r.findings[0].location.as_ref().unwrap().line, 1);
+        let text = render_report(&r, &NoSources, false);
+        assert!(
+            text.find("critical[").unwrap() < text.find("low[").unwrap(),
+            "{text}"
+        );
+        let concise = render_concise(&r, false, true);
+        let lines: Vec<&str> = concise.lines().collect();
+        assert_eq!(
+            lines[0],
+            "a.py:9:1: critical[signature-not-verified] forged tokens pass"
+        );
+        // The route is not repeated when the message names it.
+        assert_eq!(
+            lines[1],
+            "a.py:1:1: low[login-without-rate-limit] POST /auth/token issues tokens without any rate limiting"
+        );
+        assert_eq!(
+            lines[3],
+            "Found 3 findings (1 critical, 2 low) in 1 file (9 lines); hidden: 2 by `# jwtward: ignore` comments, 1 by the baseline."
+        );
+        assert!(!render_concise(&r, false, false).contains("Found"));
+        let stats = render_statistics(&r, false);
+        assert_eq!(
+            stats,
+            "    2  login-without-rate-limit  low\n    1  signature-not-verified    critical\n"
+        );
+    }
 }

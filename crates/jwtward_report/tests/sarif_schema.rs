@@ -111,6 +111,8 @@ fn sarif(dir: &Path, padding: usize) -> serde_json::Value {
             category: "jwtward/scan/",
             root: Some(dir),
             tool_version: "0.1.0",
+            docs_url: Some("https://example.org/jwtward/docs/rules/"),
+            origin: "scan",
         },
     )
 }
@@ -152,8 +154,13 @@ fn validates_against_the_official_schema() {
         assert!(tags.contains(&serde_json::json!("security")));
         assert!(rule["properties"]["security-severity"].is_string());
     }
+    github_upload_constraints(&doc);
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), 3);
+    assert_eq!(
+        results.len(),
+        2,
+        "the location-less finding is not a result"
+    );
     let by_rule = |id: &str| {
         results
             .iter()
@@ -161,10 +168,14 @@ fn validates_against_the_official_schema() {
             .unwrap_or_else(|| panic!("no result for {id}"))
     };
     let first = by_rule("signature-not-verified");
-    assert_eq!(
-        first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "auth.py",
-        "URIs are relative to the root"
-    );
+    let artifact = &first["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(artifact["uri"], "auth.py", "URIs are relative to the root");
+    assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
+    let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    let root = std::path::absolute(dir.path()).unwrap();
+    assert_eq!(base, format!("file://{}/", root.display()));
     assert_eq!(first["level"], "error");
     assert!(
         by_rule("fail-open-auth-dependency")["codeFlows"][0]["threadFlows"][0]["locations"]
@@ -172,13 +183,77 @@ fn validates_against_the_official_schema() {
             .is_some_and(|l| l.len() == 2)
     );
     assert_eq!(
-        by_rule("alg-none-accepted")["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-        "http://127.0.0.1:8000/items/1"
+        by_rule("fail-open-auth-dependency")["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "GET /notes"
     );
+    // The probe finding without a source location is a notification naming rule and route.
+    let notes = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    let alg_none = notes
+        .iter()
+        .find(|n| n["descriptor"]["id"] == "alg-none-accepted")
+        .expect("a notification for the location-less finding");
+    let text = alg_none["message"]["text"].as_str().unwrap();
+    assert!(text.contains("GET /items/{id}"), "{text}");
+    assert!(text.contains("http://127.0.0.1:8000/items/1"), "{text}");
+    assert_eq!(alg_none["level"], "error");
+    // helpUri from the configured docs URL, in the docs/rules layout.
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(
-        by_rule("alg-none-accepted")["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
-        "GET /items/{id}"
+        rules[0]["helpUri"],
+        "https://example.org/jwtward/docs/rules/scan/signature-not-verified.md"
     );
+}
+
+/// GitHub code scanning's documented upload limits and requirements
+/// (docs.github.com, "SARIF support for code scanning"): at most 20 runs, 25,000 results and
+/// 25,000 rules per run, 20 tags per rule, 1,000 locations per result, 10,000 thread flow
+/// locations; every result has a `ruleId`, a message and a physical location whose URI is
+/// relative to a declared `uriBaseId` (or a `file://` URI), with a region starting at line 1
+/// or later.
+fn github_upload_constraints(doc: &serde_json::Value) {
+    let runs = doc["runs"].as_array().unwrap();
+    assert!(!runs.is_empty() && runs.len() <= 20);
+    for run in runs {
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        assert!(rules.len() <= 25_000);
+        for rule in rules {
+            assert!(rule["properties"]["tags"].as_array().unwrap().len() <= 20);
+            if let Some(u) = rule["helpUri"].as_str() {
+                assert!(u.starts_with("https://"), "{u}");
+            }
+        }
+        let bases = &run["originalUriBaseIds"];
+        let results = run["results"].as_array().unwrap();
+        assert!(results.len() <= 25_000);
+        for r in results {
+            assert!(r["ruleId"].is_string(), "{r}");
+            assert!(r["message"]["text"].is_string(), "{r}");
+            let locations = r["locations"].as_array().expect("locations");
+            assert!(!locations.is_empty() && locations.len() <= 1_000, "{r}");
+            for l in locations {
+                let p = &l["physicalLocation"];
+                let uri = p["artifactLocation"]["uri"]
+                    .as_str()
+                    .expect("an artifact URI");
+                match p["artifactLocation"]["uriBaseId"].as_str() {
+                    Some(base) => {
+                        assert!(!uri.contains("://") && !uri.starts_with('/'), "{uri}");
+                        let b = bases[base]["uri"].as_str().expect("a declared uriBaseId");
+                        assert!(b.starts_with("file:///") && b.ends_with('/'), "{b}");
+                    }
+                    None => assert!(uri.starts_with("file:///"), "{uri}"),
+                }
+                assert!(p["region"]["startLine"].as_u64().unwrap() >= 1, "{r}");
+            }
+            for flow in r["codeFlows"].as_array().into_iter().flatten() {
+                for tf in flow["threadFlows"].as_array().unwrap() {
+                    assert!(tf["locations"].as_array().unwrap().len() <= 10_000);
+                }
+            }
+        }
+    }
 }
 
 #[test]
