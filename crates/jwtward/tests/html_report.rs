@@ -107,7 +107,8 @@ fn coverage_map_renders_in_chromium() {
             "remediation": "Add the auth dependency.", "method": "DELETE",
             "path": "/shared/{note_id}", "url": "http://127.0.0.1:8000/shared/1",
             "curl": "curl -X DELETE http://127.0.0.1:8000/shared/1"}],
-            "errors": [], "summary": {"findings": 1, "by_severity": {"high": 1}, "errors": 0}}"#,
+            "errors": [], "summary": {"findings": 1, "by_severity": {"high": 1}, "errors": 0,
+            "tested_routes": ["DELETE /shared/{note_id}", "POST /shared/{note_id}"]}}"#,
     )
     .unwrap();
     let out = Command::cargo_bin("jwtward")
@@ -169,6 +170,68 @@ fn coverage_map_renders_in_chromium() {
         "{shared_delete}"
     );
     assert!(row("POST", "/shared/{note_id}").contains("no bypass proven"));
+    // Routes the probe sent no request to are "not tested", not "no bypass proven".
+    let notes = row("GET", "/notes/");
+    assert!(
+        notes.contains("not tested") && !notes.contains("no bypass proven"),
+        "{notes}"
+    );
+    // The proven badge takes the colour of the finding's severity.
+    assert!(
+        page.contains("<span class=\"badge sev-high\" title=\"curl -X DELETE"),
+        "proven badge coloured by severity"
+    );
+    assert!(!page.contains("class=\"badge proven\""));
+
+    // Laid out by the browser in a narrow (640px) window, every table stays inside the page
+    // and every probe cell inside its table. A wrapper page measures the report in an
+    // iframe and writes the result into its own DOM.
+    let wrapper = dir.path().join("measure.html");
+    std::fs::write(
+        &wrapper,
+        r#"<!DOCTYPE html><html><body><div id="out">pending</div>
+<iframe id="f" src="report.html" style="width:640px;height:800px"></iframe>
+<script>
+document.getElementById('f').onload = function () {
+  var d = this.contentDocument, bad = [], n = 0;
+  d.querySelectorAll('table.routes').forEach(function (t) {
+    var tr = t.getBoundingClientRect();
+    var body = d.body.getBoundingClientRect();
+    if (tr.right > body.right + 0.5) bad.push('table ' + tr.right + ' > ' + body.right);
+    t.querySelectorAll('td.probe').forEach(function (c) {
+      n++;
+      var r = c.getBoundingClientRect();
+      if (r.right > tr.right + 0.5 || r.left < tr.left - 0.5) bad.push(c.textContent);
+      c.querySelectorAll('.badge').forEach(function (b) {
+        var br = b.getBoundingClientRect();
+        if (br.right > r.right + 0.5) bad.push('badge ' + b.textContent);
+      });
+    });
+  });
+  document.getElementById('out').textContent = 'cells=' + n + ' outside=' + JSON.stringify(bad);
+};
+</script></body></html>"#,
+    )
+    .unwrap();
+    let measured = browser(
+        &[
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+        ],
+        &format!("file://{}", wrapper.display()),
+    );
+    let measured = String::from_utf8_lossy(&measured.stdout).to_string();
+    let out = measured
+        .split("<div id=\"out\">")
+        .nth(1)
+        .and_then(|s| s.split("</div>").next())
+        .unwrap_or("");
+    assert!(
+        out.starts_with("cells=") && !out.starts_with("cells=0"),
+        "{out}"
+    );
+    assert!(out.ends_with("outside=[]"), "{out}");
     assert!(row("GET", "/health").contains("public by design"));
 
     // Routes are grouped by app, then by the router they are registered on (its variable
