@@ -73,4 +73,31 @@ mod tests {
             }
         }
     }
+
+    /// A rule reported by several subcommands is one rule to the user: `jwtward rule NAME`
+    /// shows one CWE set, and the same key-generation command everywhere.
+    #[test]
+    fn same_named_rules_agree() {
+        let all = all();
+        for (r, o) in &all {
+            for (s, p) in &all {
+                if r.name == s.name {
+                    assert_eq!(r.cwe, s.cwe, "{} in {o:?} and {p:?}", r.name);
+                }
+            }
+        }
+        let commands: HashSet<&str> = all
+            .iter()
+            .filter(|(r, _)| r.name == "weak-secret")
+            .map(|(r, _)| {
+                let at = r
+                    .remediation
+                    .find("`python -c")
+                    .expect("a key-generation command");
+                let end = at + 1 + r.remediation[at + 1..].find('`').unwrap();
+                &r.remediation[at..=end]
+            })
+            .collect();
+        assert_eq!(commands.len(), 1, "{commands:?}");
+    }
 }

@@ -233,6 +233,12 @@ document.getElementById('f').onload = function () {
     );
     assert!(out.ends_with("outside=[]"), "{out}");
     assert!(row("GET", "/health").contains("public by design"));
+    // A bare `Depends()` names the class it instantiates; "other" effects are not labelled.
+    let login = row("POST", "/auth/token");
+    assert!(
+        login.contains("Depends(OAuth2PasswordRequestForm)") && !login.contains("(other)"),
+        "{login}"
+    );
 
     // Routes are grouped by app, then by the router they are registered on (its variable
     // and the prefix it is served under), in declaration order.

@@ -37,10 +37,10 @@ rule!(
     WEAK_SECRET,
     "weak-secret",
     Critical,
-    [521, 798],
+    [326, 798],
     "The HMAC key is a known weak or default secret.",
     "Anyone who guesses the key signs tokens for any user: the key was found in jwtward's built-in list of weak and example JWT secrets.",
-    "Generate a random key of at least 32 bytes (`python -c 'import secrets; print(secrets.token_hex(32))'`), keep it out of the source, and rotate it: every token signed with the old key must stop working.",
+    "Generate a random key of at least 32 bytes (`python -c 'import secrets; print(secrets.token_urlsafe(48))'`), keep it out of the source, and rotate it: every token signed with the old key must stop working.",
     "SECRET_KEY = \"secret\"",
     "SECRET_KEY = os.environ[\"JWT_SECRET\"]  # 32+ random bytes"
 );

@@ -60,10 +60,10 @@ pub const SIGNATURE_NOT_VERIFIED: RuleMeta = RuleMeta {
 pub const WEAK_SECRET: RuleMeta = RuleMeta {
     name: "weak-secret",
     severity: Severity::Critical,
-    cwe: &[1391, 798, 521],
+    cwe: &[326, 798],
     summary: "The token's HMAC key was recovered by a dictionary search",
     explanation: "The HS256/384/512 key that signs the token is a known or guessable string (a default such as the FastAPI tutorial key, `secret`, `changeme`...). Whoever guesses it can mint tokens for any user.",
-    remediation: "Generate a random key of at least 32 bytes (`secrets.token_urlsafe(32)`), keep it out of the source, rotate it, and invalidate the tokens signed with the old one.",
+    remediation: "Generate a random key of at least 32 bytes (`python -c 'import secrets; print(secrets.token_urlsafe(48))'`), keep it out of the source, rotate it, and invalidate the tokens signed with the old one.",
     example: "token signed with HMAC key `secret`",
     fixed_example: "token signed with a random 256-bit key",
 };
@@ -148,7 +148,7 @@ pub const NOT_YET_VALID_ACCEPTED: RuleMeta = RuleMeta {
 pub const ALGORITHM_CONFUSION: RuleMeta = RuleMeta {
     name: "algorithm-confusion",
     severity: Severity::Critical,
-    cwe: &[347, 327],
+    cwe: &[347],
     summary: "An HS256 token signed with the server's public key is accepted",
     explanation: "The server verifies asymmetric tokens but lets the token header choose the algorithm: an HS256 token whose HMAC secret is the (public) RSA/EC key is accepted, so anyone holding the public key can forge tokens.",
     remediation: "Pin the algorithm to the key type (`algorithms=[\"RS256\"]`) and use a library version that refuses public keys as HMAC secrets.",
@@ -247,7 +247,7 @@ pub const AUTH_ERROR_LEAK: RuleMeta = RuleMeta {
 pub const MISSING_WWW_AUTHENTICATE: RuleMeta = RuleMeta {
     name: "missing-www-authenticate",
     severity: Severity::Low,
-    cwe: &[287],
+    cwe: &[],
     summary: "A 401 answer without a WWW-Authenticate header",
     explanation: "RFC 9110 requires a WWW-Authenticate challenge with 401; clients and gateways rely on it to tell an authentication failure from other errors.",
     remediation: "Add `headers={\"WWW-Authenticate\": \"Bearer\"}` to the HTTPException raised on token errors.",

@@ -40,10 +40,7 @@ pub fn render(report: &Report) -> String {
             "title={}",
             escape_property(&format!("jwtward {} ({})", f.rule, f.severity))
         ));
-        let mut msg = f.message.clone();
-        if let (Some(m), Some(p)) = (&f.method, &f.path) {
-            let _ = write!(msg, " [{m} {p}]");
-        }
+        let mut msg = crate::text::title(f);
         if let Some(url) = &f.url {
             let _ = write!(msg, "\n{url}");
         }

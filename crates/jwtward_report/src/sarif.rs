@@ -214,10 +214,7 @@ pub fn to_sarif(report: &Report, sources: &dyn SourceProvider, o: &SarifOptions)
             notifications.push(n);
             continue;
         }
-        let mut text = f.message.clone();
-        if let (Some(m), Some(p)) = (&f.method, &f.path) {
-            text = format!("{text} ({m} {p})");
-        }
+        let text = crate::text::title(f);
         let mut result = json!({
             "ruleId": f.rule,
             "level": level(f.severity),

@@ -335,8 +335,46 @@ fn route_group(r: &jwtward_fastapi::RouteInfo) -> (String, String, Vec<String>) 
     (app, group, r.include_chain.clone())
 }
 
+/// The class a bare `Depends()` instantiates, from the parameter it is written on:
+/// `form: OAuth2PasswordRequestForm = Depends()` or
+/// `form: Annotated[OAuth2PasswordRequestForm, Depends()]`.
+fn bare_depends_class(
+    cache: &mut std::collections::HashMap<String, Option<String>>,
+    file: &str,
+    line: u32,
+) -> Option<String> {
+    let src = cache
+        .entry(file.to_string())
+        .or_insert_with(|| DiskSources.source(file))
+        .as_deref()?;
+    let text = src.lines().nth(line.checked_sub(1)? as usize)?;
+    let at = text.find("Depends()")?;
+    let before = text[..at].trim_end();
+    let ident = |s: &str| -> Option<String> {
+        let name: String = s
+            .chars()
+            .rev()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        (!name.is_empty()).then_some(name)
+    };
+    if let Some(b) = before.strip_suffix('=') {
+        // `name: Class = Depends()`
+        let annotation = b.trim_end().rsplit_once(':')?.1.trim();
+        return ident(annotation);
+    }
+    // `Annotated[Class, Depends()]`
+    let b = before.strip_suffix(',')?.trim_end();
+    let inner = b.rsplit_once("Annotated[")?.1;
+    ident(inner.trim())
+}
+
 fn coverage(routes: &[jwtward_fastapi::RouteInfo], s: &Settings) -> Vec<RouteCoverage> {
     let mut out = Vec::new();
+    let mut lines = std::collections::HashMap::new();
     for r in routes {
         let mut auth = match r.auth {
             jwtward_fastapi::Auth::Protected => AuthStatus::Protected,
@@ -352,7 +390,20 @@ fn coverage(routes: &[jwtward_fastapi::RouteInfo], s: &Settings) -> Vec<RouteCov
         let chain = r
             .chain
             .iter()
-            .map(|l| format!("{} ({})", l.dependency, l.effect))
+            .map(|l| {
+                let dep = if l.dependency == "Depends()" {
+                    bare_depends_class(&mut lines, &l.file, l.line)
+                        .map_or_else(|| l.dependency.clone(), |c| format!("Depends({c})"))
+                } else {
+                    l.dependency.clone()
+                };
+                // `other` (neither authentication nor rate limiting) says nothing: omitted.
+                if l.effect == "other" {
+                    dep
+                } else {
+                    format!("{dep} ({})", l.effect)
+                }
+            })
             .collect::<Vec<_>>();
         let (file, line) = r
             .handler_location
