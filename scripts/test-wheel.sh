@@ -10,8 +10,17 @@ venv_python=${JWTWARD_TEST_PYTHON:-$root/.venv/bin/python}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-"$venv_python" -m maturin build --quiet --profile dev --out "$work/dist" >"$work/build.log" 2>&1 || {
+"$venv_python" -m maturin build --profile dev --out "$work/dist" >"$work/build.log" 2>&1 || {
   cat "$work/build.log"; echo "wheel: maturin build failed"; exit 1; }
+# After `cargo test --workspace` (scripts/test.sh sets JWTWARD_WHEEL_REUSE=1) the wheel
+# reuses the test build: only the jwtward crate itself may compile again (see the feature
+# unification note in crates/jwtward/Cargo.toml).
+recompiled=$(grep -E '^\s*Compiling ' "$work/build.log" | grep -v 'Compiling jwtward v' || true)
+if [ -n "$recompiled" ]; then
+  echo "wheel: the maturin build recompiled $(echo "$recompiled" | wc -l) dependencies of the test build:"
+  echo "$recompiled" | head -20
+  [ "${JWTWARD_WHEEL_REUSE:-0}" = 1 ] && exit 1
+fi
 wheel=$(ls "$work"/dist/jwtward-*.whl)
 python3 -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-index "$wheel"

@@ -37,4 +37,4 @@ echo "==> cargo test"
 cargo test --workspace --locked "$@"
 
 echo "==> wheel"
-scripts/test-wheel.sh
+JWTWARD_WHEEL_REUSE=1 scripts/test-wheel.sh

@@ -542,3 +542,81 @@ fn changed_files_report_what_touches_them_across_the_project() {
     let (code, text) = concise(&["--changed-files", "notes/util.py"]);
     assert_eq!(code, 0, "{text}");
 }
+
+/// Every flag the README's `scan` synopsis and the example workflow use exists in
+/// `jwtward scan --help`; `crack --format json` has the envelope of the other subcommands.
+#[test]
+fn the_docs_match_the_cli() {
+    let r = root();
+    let help = |args: &[&str]| -> String {
+        let out = jwtward(&r).args(args).arg("--help").output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let flags = |text: &str| -> Vec<String> {
+        let mut v: Vec<String> = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter(|w| w.starts_with("--") && w.len() > 2)
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let scan_help = help(&["scan"]);
+    let readme = std::fs::read_to_string(r.join("README.md")).unwrap();
+    let section = &readme[readme.find("## jwtward scan").unwrap()..];
+    let synopsis = &section[..section.find("```\n\n").unwrap()];
+    let workflow = std::fs::read_to_string(r.join("docs/github-actions-jwtward.yml")).unwrap();
+    let scan_line = workflow
+        .lines()
+        .find(|l| l.trim_start().starts_with("run: jwtward scan"))
+        .expect("the workflow runs jwtward scan");
+    let hook = std::fs::read_to_string(r.join(".pre-commit-hooks.yaml")).unwrap();
+    let entry = hook
+        .lines()
+        .find(|l| l.trim_start().starts_with("entry:"))
+        .unwrap();
+    for flag in flags(synopsis)
+        .into_iter()
+        .chain(flags(scan_line))
+        .chain(flags(entry))
+    {
+        assert!(
+            scan_help.contains(&flag),
+            "{flag} is documented but `jwtward scan --help` does not list it"
+        );
+    }
+    assert!(
+        !scan_line.contains("|| true"),
+        "exit codes are handled by --exit-zero"
+    );
+
+    let t = pyjwt_tokens(&json!([
+        {"alg": "HS256", "key": "secret", "claims": {"sub": "7"}},
+    ]));
+    let out = jwtward(&r)
+        .args(["crack", &t[0], "--format", "json"])
+        .output()
+        .unwrap();
+    let v = json_of(&out.stdout);
+    assert_eq!(v["version"], 1, "{v}");
+    assert!(v["errors"].is_array() && v["summary"].is_object(), "{v}");
+    assert_eq!(v["status"], "found", "{v}");
+    assert_eq!(v["findings"][0]["rule"], "weak-secret", "{v}");
+    assert_eq!(v["key"], "secret", "{v}");
+    let out = jwtward(&r)
+        .args([
+            "crack",
+            &t[0],
+            "--format",
+            "json",
+            "--no-builtin",
+            "--mask",
+            "?d",
+        ])
+        .output()
+        .unwrap();
+    let v = json_of(&out.stdout);
+    assert_eq!(v["status"], "exhausted", "{v}");
+    assert_eq!(v["findings"], json!([]), "{v}");
+}

@@ -235,7 +235,33 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             } else {
                 "exhausted"
             };
+            // The envelope every subcommand prints (`version`, `findings`, `errors`,
+            // `summary`), then what the search did; a found key is a `weak-secret` finding.
+            let findings: Vec<jwtward_report::Finding> = outcome
+                .key
+                .iter()
+                .map(|k| {
+                    jwtward_report::Finding::new(
+                        &jwtward_jose::audit::WEAK_SECRET,
+                        format!(
+                            "the {} key is {} (candidate {})",
+                            target.alg.as_str(),
+                            display_secret(k),
+                            outcome.position.unwrap_or(0)
+                        ),
+                    )
+                })
+                .collect();
+            let report = jwtward_report::Report::new(
+                findings,
+                Vec::new(),
+                jwtward_report::Summary::default(),
+            );
             let mut v = serde_json::json!({
+                "version": report.version,
+                "findings": report.findings,
+                "errors": report.errors,
+                "summary": report.summary,
                 "status": status,
                 "alg": target.alg.as_str(),
                 "engine": outcome.engine.as_str(),
