@@ -298,6 +298,11 @@ fn errors_are_said_once_and_name_what_the_user_typed() {
         .code(2)
         .stderr(predicate::str::contains("unknown unit `day`"));
     jwtward(d.path())
+        .args(["rule", "weak-secrte"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean weak-secret?"));
+    jwtward(d.path())
         .args(["scan", "--select", "weak-secrt"])
         .assert()
         .code(2)

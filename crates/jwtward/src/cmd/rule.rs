@@ -73,11 +73,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let mut names: Vec<&str> = all.iter().map(|(r, _)| r.name).collect();
         names.sort_unstable();
         names.dedup();
-        let close: Vec<&str> = names
+        let mut close: Vec<&str> = names
             .iter()
             .copied()
             .filter(|n| n.contains(name.as_str()) || name.contains(n))
             .collect();
+        if close.is_empty() {
+            close.extend(jwtward_report::did_you_mean(&name, &names));
+        }
         if close.is_empty() {
             bail!("unknown rule `{name}`; `jwtward rule --all` lists them");
         }
