@@ -271,6 +271,10 @@ pub struct Run<'a> {
     pub have_token: bool,
     /// Where the key the audit signed with is written (file, line), when it did.
     pub key_at: Option<(String, u32)>,
+    /// What the app answered to the minted token before the probe ran.
+    pub key_check: Option<&'a crate::KeyCheck>,
+    /// The name of the function around a source location.
+    pub enclosing: &'a dyn Fn(&jwtward_report::Location) -> Option<String>,
     /// How the credentials were obtained, for reasons.
     pub credentials: &'a str,
     /// Messages of the probe's errors (a refused minted token...).
@@ -296,18 +300,42 @@ fn routes_of_finding<'r>(f: &Finding, routes: &'r [RouteInfo]) -> Vec<&'r RouteI
         .collect()
 }
 
-fn keys_of(f: &Finding, routes: &[RouteInfo]) -> Vec<(String, String)> {
-    match (&f.method, &f.path) {
-        (Some(m), Some(p)) => vec![route_key(m, p)],
-        _ => routes_of_finding(f, routes)
-            .iter()
-            .flat_map(|r| r.methods.iter().map(|m| route_key(m, &r.path)))
-            .collect(),
+fn keys_of(f: &Finding, run: &Run<'_>) -> Vec<(String, String)> {
+    if let (Some(m), Some(p)) = (&f.method, &f.path) {
+        return vec![route_key(m, p)];
     }
+    let mut routes = routes_of_finding(f, run.routes);
+    // A finding inside a dependency function: the routes whose chain names it.
+    if routes.is_empty()
+        && let Some(name) = f.location.as_ref().and_then(|l| (run.enclosing)(l))
+    {
+        let called = format!("({name})");
+        routes = run
+            .routes
+            .iter()
+            .filter(|r| {
+                r.chain.iter().any(|l| l.dependency.contains(&called))
+                    || r.handler.as_deref().is_some_and(|h| {
+                        h == name || h.ends_with(&format!(".{name}"))
+                    })
+            })
+            .collect();
+    }
+    routes
+        .iter()
+        .flat_map(|r| r.methods.iter().map(|m| route_key(m, &r.path)))
+        .collect()
 }
 
 fn dynamic_key(f: &Finding) -> Option<(String, String)> {
     Some(route_key(f.method.as_deref()?, f.path.as_deref()?))
+}
+
+fn needs_token(run: &Run<'_>) -> String {
+    match run.key_check {
+        Some(_) => "needs a token the app accepts as an identity: the minted one was refused (give --token)".into(),
+        None => "needs a token the app accepts: give --token (the scan resolved no key to sign one)".into(),
+    }
 }
 
 /// The verdict on every static finding.
@@ -332,10 +360,12 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
     if m.proven_by.is_empty() {
         return done(Status::NotTested, None, m.untestable.to_string());
     }
+    // The first proving rule of the row that fired (the table lists the strongest first).
     let firing = |key: Option<&(String, String)>| {
-        run.dynamic.iter().find(|d| {
-            m.proven_by.contains(&d.rule.as_str())
-                && key.is_none_or(|k| dynamic_key(d).as_ref() == Some(k))
+        m.proven_by.iter().find_map(|rule| {
+            run.dynamic.iter().find(|d| {
+                d.rule == *rule && key.is_none_or(|k| dynamic_key(d).as_ref() == Some(k))
+            })
         })
     };
     match m.scope {
@@ -358,6 +388,29 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
             }
             if let Some(d) = firing(None) {
                 return done(Status::Confirmed, Some(Proof::of(d)), String::new());
+            }
+            if let Some(c) = run.key_check.filter(|c| c.key_proven) {
+                return done(
+                    Status::Confirmed,
+                    Some(Proof {
+                        rule: "minted-token".into(),
+                        message: format!(
+                            "a token signed with this key passes the app's signature check: {}",
+                            c.evidence
+                        ),
+                        curl: Some(c.curl.clone()),
+                        status: None,
+                        body_excerpt: String::new(),
+                    }),
+                    String::new(),
+                );
+            }
+            if let Some(c) = run.key_check {
+                return done(
+                    Status::NotReproduced,
+                    None,
+                    format!("the app answers a token signed with this key like one signed with a random key: {}", c.evidence),
+                );
             }
             let refused: Vec<&String> = run
                 .probe_notes
@@ -387,7 +440,7 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
             )
         }
         Scope::Route => {
-            let keys = keys_of(&f, run.routes);
+            let keys = keys_of(&f, run);
             if keys.is_empty() {
                 return done(
                     Status::NotTested,
@@ -422,24 +475,33 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
                 return done(Status::NotTested, None, format!("{} {}: {why}", k.0, k.1));
             }
             if m.needs_token && !run.have_token {
-                return done(
-                    Status::NotTested,
-                    None,
-                    format!("needs a token the app accepts ({})", run.credentials),
-                );
+                return done(Status::NotTested, None, needs_token(run));
             }
             let k = tested[0];
             let path = match (&f.method, &f.path) {
-                (Some(_), Some(p)) => crate::spec::template(p).replace("{", "").replace("}", ""),
-                _ => k.1.replace("{}", "1"),
+                (Some(_), Some(p)) => crate::sample_path(p),
+                _ => crate::sample_path(&k.1),
             };
-            let sent = if matches!(k.0.as_str(), "GET" | "HEAD" | "OPTIONS") {
+            let answer = if matches!(k.0.as_str(), "GET" | "HEAD" | "OPTIONS") {
                 (run.evidence)(&k.0, &path)
-                    .map(|a| format!("; {} {path} without credentials answered {a}", k.0))
-                    .unwrap_or_default()
             } else {
-                String::new()
+                None
             };
+            if let Some(a) = &answer
+                && (a.starts_with("404 ") || a.starts_with("422 "))
+            {
+                return done(
+                    Status::NotTested,
+                    None,
+                    format!(
+                        "the route needs data the audit could not find: {} {path} without credentials answered {a}",
+                        k.0
+                    ),
+                );
+            }
+            let sent = answer
+                .map(|a| format!("; {} {path} without credentials answered {a}", k.0))
+                .unwrap_or_default();
             done(
                 Status::NotReproduced,
                 None,
@@ -456,11 +518,7 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
                 return done(Status::Confirmed, Some(Proof::of(d)), String::new());
             }
             if m.needs_token && !run.have_token {
-                return done(
-                    Status::NotTested,
-                    None,
-                    format!("needs a token the app accepts ({})", run.credentials),
-                );
+                return done(Status::NotTested, None, needs_token(run));
             }
             if run.plan.tested.is_empty() {
                 return done(

@@ -16,6 +16,7 @@ pub mod discover;
 pub mod http;
 pub mod launch;
 pub mod mint;
+pub mod render;
 pub mod spec;
 
 use anyhow::{Context as _, bail};
@@ -82,6 +83,89 @@ pub struct Outcome {
     pub skipped_routes: Vec<(String, String, String)>,
     /// The app's last output lines.
     pub app_tail: Vec<String>,
+    /// What the app answered to the minted token, before the probe ran.
+    pub key_check: Option<KeyCheck>,
+}
+
+/// The minted token tried on protected routes before the probe runs.
+#[derive(Clone, Debug, Default)]
+pub struct KeyCheck {
+    /// The token was answered 2xx where no token is refused: it is a usable identity.
+    pub accepted: bool,
+    /// The app's answer differs from its answer to the same claims signed with a random
+    /// key: the signature check passed (the key is the app's), even if the identity was not
+    /// accepted.
+    pub key_proven: bool,
+    /// `GET /x: no token -> 401 ...; minted -> 200 ...; random key -> 401 ...`.
+    pub evidence: String,
+    pub curl: String,
+}
+
+/// A concrete path for a route template: every parameter `1`.
+pub fn sample_path(template: &str) -> String {
+    let t = spec::template(template);
+    let mut out = String::new();
+    let mut depth = 0;
+    for c in t.chars() {
+        match c {
+            '{' => {
+                depth += 1;
+                out.push('1');
+            }
+            '}' => depth -= 1,
+            _ if depth > 0 => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Tries `minted` on up to five protected GET routes: no token, the token, the same claims
+/// under a random key.
+fn check_key(port: u16, base: &str, m: &mint::Minted, routes: &[RouteInfo], timeout: Duration) -> Option<KeyCheck> {
+    let random = jwtward_jose::sign_token(
+        jwtward_jose::Alg::HS256,
+        &jwtward_jose::Key::Hmac(b"jwtward-audit-random-key-0f3a9c7e5b1d".to_vec()),
+        &serde_json::json!({}),
+        &m.claims,
+    )
+    .ok()?;
+    let bearer = |t: &str| vec![("Authorization".to_string(), format!("Bearer {t}"))];
+    let mut first: Option<KeyCheck> = None;
+    let candidates = routes
+        .iter()
+        .filter(|r| r.auth == jwtward_fastapi::Auth::Protected && r.kind == "api")
+        .filter(|r| r.methods.iter().any(|x| x == "GET"))
+        .filter(|r| !spec::looks_destructive(&r.path))
+        .take(5);
+    for r in candidates {
+        let path = sample_path(&r.path);
+        let none = http::request(port, "GET", &path, &[], timeout).ok()?;
+        let good = http::request(port, "GET", &path, &bearer(&m.token), timeout).ok()?;
+        let bad = http::request(port, "GET", &path, &bearer(&random), timeout).ok()?;
+        let ok2 = |a: &http::Answer| (200..300).contains(&a.status);
+        let accepted = ok2(&good) && !ok2(&none);
+        let key_proven = accepted || (!ok2(&bad) && (good.status != bad.status || good.body != bad.body));
+        let check = KeyCheck {
+            accepted,
+            key_proven,
+            evidence: format!(
+                "GET {path}: without a token {} {}; with the minted token {} {}; with the same claims signed with a random key {} {}",
+                none.status, none.body, good.status, good.body, bad.status, bad.body
+            ),
+            curl: format!(
+                "curl -sS -i -H 'Authorization: Bearer {}' {base}{path}",
+                m.token
+            ),
+        };
+        if accepted {
+            return Some(check);
+        }
+        if first.is_none() || (key_proven && !first.as_ref().is_some_and(|c| c.key_proven)) {
+            first = Some(check);
+        }
+    }
+    first
 }
 
 /// Is `url` on loopback (127.0.0.0/8, ::1, localhost)?
@@ -264,6 +348,23 @@ pub fn audit(
     out.target = base.clone();
     let evidence_port = port.filter(|_| is_loopback_url(&base));
 
+    // The minted token: an identity the app accepts, or at least a key it verifies with.
+    if req.tokens.is_empty()
+        && let (Some(m), Some(p)) = (&resolution.minted, evidence_port)
+    {
+        let check = check_key(p, &base, m, routes, req.timeout);
+        if let Some(c) = &check
+            && !c.accepted
+        {
+            tokens.clear();
+            out.credentials = format!(
+                "{}; the app refused it as an identity ({}), so the checks that need a valid token did not run (give --token)",
+                out.credentials, c.evidence
+            );
+        }
+        out.key_check = check;
+    }
+
     // The spec: the app's own document, completed from the source.
     let live = evidence_port.and_then(|p| {
         let a = http::request(p, "GET", "/openapi.json", &[], req.timeout).ok()?;
@@ -347,10 +448,12 @@ pub fn audit(
         plan: &plan,
         have_token: !tokens.is_empty(),
         key_at,
+        key_check: out.key_check.as_ref(),
         credentials: &out.credentials,
         probe_notes: &notes,
         unsafe_methods: req.unsafe_methods,
         evidence: &evidence,
+        enclosing: &|loc| enclosing_function_name(project, loc),
     };
     out.findings = correlate::correlate(findings, &run);
     if let Some(mut r) = running.take() {
@@ -358,6 +461,31 @@ pub fn audit(
         r.stop(Duration::from_secs(3));
     }
     Ok(out)
+}
+
+/// The name of the function whose body holds `loc`.
+fn enclosing_function_name(project: &Project, loc: &jwtward_report::Location) -> Option<String> {
+    let m = project.modules.iter().find(|m| m.display_path == loc.file)?;
+    let mut best: Option<String> = None;
+    fn walk(m: &jwtward_python::Module, body: &[jwtward_python::ast::Stmt], line: u32, best: &mut Option<String>) {
+        use jwtward_python::Ranged;
+        for s in body {
+            let (a, b) = (m.line_column(s.range().start()).0, m.line_column(s.range().end()).0);
+            if line < a || line > b {
+                continue;
+            }
+            match s {
+                jwtward_python::ast::Stmt::FunctionDef(f) => {
+                    *best = Some(f.name.to_string());
+                    walk(m, &f.body, line, best);
+                }
+                jwtward_python::ast::Stmt::ClassDef(c) => walk(m, &c.body, line, best),
+                _ => {}
+            }
+        }
+    }
+    walk(m, &m.ast().body, loc.line, &mut best);
+    best
 }
 
 /// GET a JSON document of any size from the loopback app.

@@ -186,6 +186,14 @@ pub fn build(
                 ));
                 continue;
             }
+            if !unsafe_methods && !matches!(m.as_str(), "get" | "head" | "options") {
+                plan.skipped.push((
+                    m.to_ascii_uppercase(),
+                    p.clone(),
+                    format!("{} needs --unsafe-methods", m.to_ascii_uppercase()),
+                ));
+                continue;
+            }
             if expect_auth.contains(&key)
                 && let Some(op) = item.get_mut(&m).and_then(Value::as_object_mut)
             {
