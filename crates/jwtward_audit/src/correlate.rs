@@ -315,9 +315,9 @@ fn keys_of(f: &Finding, run: &Run<'_>) -> Vec<(String, String)> {
             .iter()
             .filter(|r| {
                 r.chain.iter().any(|l| l.dependency.contains(&called))
-                    || r.handler.as_deref().is_some_and(|h| {
-                        h == name || h.ends_with(&format!(".{name}"))
-                    })
+                    || r.handler
+                        .as_deref()
+                        .is_some_and(|h| h == name || h.ends_with(&format!(".{name}")))
             })
             .collect();
     }
@@ -363,16 +363,20 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
     // The first proving rule of the row that fired (the table lists the strongest first).
     let firing = |key: Option<&(String, String)>| {
         m.proven_by.iter().find_map(|rule| {
-            run.dynamic.iter().find(|d| {
-                d.rule == *rule && key.is_none_or(|k| dynamic_key(d).as_ref() == Some(k))
-            })
+            run.dynamic
+                .iter()
+                .find(|d| d.rule == *rule && key.is_none_or(|k| dynamic_key(d).as_ref() == Some(k)))
         })
     };
     match m.scope {
         Scope::Key => {
             let at = f.location.as_ref().map(|l| (l.file.clone(), l.line));
             if at.is_none() || at != run.key_at {
-                if let Some(d) = run.dynamic.iter().find(|d| d.rule == "weak-secret" && f.rule == "weak-secret") {
+                if let Some(d) = run
+                    .dynamic
+                    .iter()
+                    .find(|d| d.rule == "weak-secret" && f.rule == "weak-secret")
+                {
                     return done(Status::Confirmed, Some(Proof::of(d)), String::new());
                 }
                 return done(
@@ -409,7 +413,10 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
                 return done(
                     Status::NotReproduced,
                     None,
-                    format!("the app answers a token signed with this key like one signed with a random key: {}", c.evidence),
+                    format!(
+                        "the app answers a token signed with this key like one signed with a random key: {}",
+                        c.evidence
+                    ),
                 );
             }
             let refused: Vec<&String> = run
@@ -453,8 +460,10 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
                     return done(Status::Confirmed, Some(Proof::of(d)), String::new());
                 }
             }
-            let tested: Vec<&(String, String)> =
-                keys.iter().filter(|k| run.plan.tested.contains(*k)).collect();
+            let tested: Vec<&(String, String)> = keys
+                .iter()
+                .filter(|k| run.plan.tested.contains(*k))
+                .collect();
             if tested.is_empty() {
                 let k = &keys[0];
                 let skipped = run

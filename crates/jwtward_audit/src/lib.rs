@@ -122,7 +122,13 @@ pub fn sample_path(template: &str) -> String {
 
 /// Tries `minted` on up to five protected GET routes: no token, the token, the same claims
 /// under a random key.
-fn check_key(port: u16, base: &str, m: &mint::Minted, routes: &[RouteInfo], timeout: Duration) -> Option<KeyCheck> {
+fn check_key(
+    port: u16,
+    base: &str,
+    m: &mint::Minted,
+    routes: &[RouteInfo],
+    timeout: Duration,
+) -> Option<KeyCheck> {
     let random = jwtward_jose::sign_token(
         jwtward_jose::Alg::HS256,
         &jwtward_jose::Key::Hmac(b"jwtward-audit-random-key-0f3a9c7e5b1d".to_vec()),
@@ -145,7 +151,8 @@ fn check_key(port: u16, base: &str, m: &mint::Minted, routes: &[RouteInfo], time
         let bad = http::request(port, "GET", &path, &bearer(&random), timeout).ok()?;
         let ok2 = |a: &http::Answer| (200..300).contains(&a.status);
         let accepted = ok2(&good) && !ok2(&none);
-        let key_proven = accepted || (!ok2(&bad) && (good.status != bad.status || good.body != bad.body));
+        let key_proven =
+            accepted || (!ok2(&bad) && (good.status != bad.status || good.body != bad.body));
         let check = KeyCheck {
             accepted,
             key_proven,
@@ -424,7 +431,10 @@ pub fn audit(
                 if out.app_tail.is_empty() {
                     String::new()
                 } else {
-                    format!("; the app's last lines:\n  | {}", out.app_tail.join("\n  | "))
+                    format!(
+                        "; the app's last lines:\n  | {}",
+                        out.app_tail.join("\n  | ")
+                    )
                 }
             )));
         }
@@ -465,12 +475,23 @@ pub fn audit(
 
 /// The name of the function whose body holds `loc`.
 fn enclosing_function_name(project: &Project, loc: &jwtward_report::Location) -> Option<String> {
-    let m = project.modules.iter().find(|m| m.display_path == loc.file)?;
+    let m = project
+        .modules
+        .iter()
+        .find(|m| m.display_path == loc.file)?;
     let mut best: Option<String> = None;
-    fn walk(m: &jwtward_python::Module, body: &[jwtward_python::ast::Stmt], line: u32, best: &mut Option<String>) {
+    fn walk(
+        m: &jwtward_python::Module,
+        body: &[jwtward_python::ast::Stmt],
+        line: u32,
+        best: &mut Option<String>,
+    ) {
         use jwtward_python::Ranged;
         for s in body {
-            let (a, b) = (m.line_column(s.range().start()).0, m.line_column(s.range().end()).0);
+            let (a, b) = (
+                m.line_column(s.range().start()).0,
+                m.line_column(s.range().end()).0,
+            );
             if line < a || line > b {
                 continue;
             }

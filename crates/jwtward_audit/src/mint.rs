@@ -66,11 +66,8 @@ fn enclosing_function<'m>(module: &'m Module, range: TextRange) -> Option<&'m St
             return match s {
                 Stmt::FunctionDef(f) => go(&f.body, range).or(Some(f)),
                 Stmt::ClassDef(c) => go(&c.body, range),
-                Stmt::If(i) => go(&i.body, range).or_else(|| {
-                    i.elif_else_clauses
-                        .iter()
-                        .find_map(|c| go(&c.body, range))
-                }),
+                Stmt::If(i) => go(&i.body, range)
+                    .or_else(|| i.elif_else_clauses.iter().find_map(|c| go(&c.body, range))),
                 Stmt::Try(t) => go(&t.body, range),
                 Stmt::With(w) => go(&w.body, range),
                 _ => None,

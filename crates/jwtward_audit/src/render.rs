@@ -20,8 +20,11 @@ pub fn shown(outcome: &Outcome, confirmed_only: bool) -> Vec<&Correlated> {
         Status::NotTested => 2,
     };
     v.sort_by(|a, b| {
-        (rank(a.status), b.finding.severity, a.finding.sort_key())
-            .cmp(&(rank(b.status), a.finding.severity, b.finding.sort_key()))
+        (rank(a.status), b.finding.severity, a.finding.sort_key()).cmp(&(
+            rank(b.status),
+            a.finding.severity,
+            b.finding.sort_key(),
+        ))
     });
     v
 }
@@ -44,12 +47,7 @@ pub fn as_findings(outcome: &Outcome, confirmed_only: bool) -> Vec<Finding> {
         .collect()
 }
 
-pub fn to_json(
-    outcome: &Outcome,
-    confirmed_only: bool,
-    files: usize,
-    lines: usize,
-) -> String {
+pub fn to_json(outcome: &Outcome, confirmed_only: bool, files: usize, lines: usize) -> String {
     let all: Counts = counts(&outcome.findings);
     let findings: Vec<&Correlated> = shown(outcome, confirmed_only);
     let doc = json!({
@@ -114,7 +112,11 @@ pub fn to_text(outcome: &Outcome, confirmed_only: bool) -> String {
         if group.is_empty() {
             continue;
         }
-        s.push_str(&format!("\n{} ({})\n", status.as_str().to_uppercase(), group.len()));
+        s.push_str(&format!(
+            "\n{} ({})\n",
+            status.as_str().to_uppercase(),
+            group.len()
+        ));
         for c in group {
             let f = &c.finding;
             s.push_str(&format!(

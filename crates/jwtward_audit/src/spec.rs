@@ -112,7 +112,9 @@ pub fn build(
     let mut plan = Plan::default();
     let mut doc = match live {
         Some(v) if v.get("paths").is_some_and(Value::is_object) => v,
-        _ => json!({"openapi": "3.1.0", "info": {"title": "from the source", "version": "0"}, "paths": {}}),
+        _ => {
+            json!({"openapi": "3.1.0", "info": {"title": "from the source", "version": "0"}, "paths": {}})
+        }
     };
     // What the document already has, by normalised key.
     let mut have: BTreeSet<(String, String)> = BTreeSet::new();
@@ -147,7 +149,8 @@ pub fn build(
                 "responses": {"200": {"description": "OK"}},
             });
             if !matches!(m.as_str(), "GET" | "HEAD" | "OPTIONS") {
-                op["requestBody"] = json!({"content": {"application/json": {"schema": {"type": "object"}}}});
+                op["requestBody"] =
+                    json!({"content": {"application/json": {"schema": {"type": "object"}}}});
             }
             additions.push((m.to_ascii_lowercase(), template(&r.path), op));
             plan.added.push((m.clone(), r.path.clone()));
@@ -158,9 +161,7 @@ pub fn build(
         .and_then(Value::as_object_mut)
         .expect("paths is an object");
     for (m, p, op) in additions {
-        let item = paths
-            .entry(p)
-            .or_insert_with(|| Value::Object(Map::new()));
+        let item = paths.entry(p).or_insert_with(|| Value::Object(Map::new()));
         if let Some(item) = item.as_object_mut() {
             item.insert(m, op);
         }
@@ -200,7 +201,10 @@ pub fn build(
                 let declared = op
                     .get("security")
                     .and_then(Value::as_array)
-                    .is_some_and(|a| a.iter().any(|s| s.as_object().is_some_and(|o| !o.is_empty())));
+                    .is_some_and(|a| {
+                        a.iter()
+                            .any(|s| s.as_object().is_some_and(|o| !o.is_empty()))
+                    });
                 if !declared {
                     op.insert("security".into(), json!([{SOURCE_SCHEME: []}]));
                     needs_scheme = true;
@@ -235,7 +239,10 @@ mod tests {
     #[test]
     fn keys_and_templates() {
         assert_eq!(template("/a/{id:int}/b"), "/a/{id}/b");
-        assert_eq!(route_key("get", "/items/{x}/"), route_key("GET", "/items/{item_id}"));
+        assert_eq!(
+            route_key("get", "/items/{x}/"),
+            route_key("GET", "/items/{item_id}")
+        );
         assert_ne!(route_key("GET", "/items"), route_key("POST", "/items"));
         assert_eq!(route_key("GET", "/").1, "/");
         assert!(looks_destructive("/del_items"));

@@ -106,10 +106,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let files = report.summary.files.unwrap_or(0);
         let lines = report.summary.lines.unwrap_or(0);
         let scan_errors = report.errors.clone();
-        let observer: Option<Box<dyn Fn(usize) + Send + Sync>> = if std::io::stderr()
-            .is_terminal()
+        let observer: Option<Box<dyn Fn(usize) + Send + Sync>> = if std::io::stderr().is_terminal()
         {
-            Some(Box::new(|n: usize| eprint!("\r\x1b[2Kjwtward audit: {n} requests")))
+            Some(Box::new(|n: usize| {
+                eprint!("\r\x1b[2Kjwtward audit: {n} requests")
+            }))
         } else {
             None
         };
