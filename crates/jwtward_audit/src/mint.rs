@@ -57,8 +57,8 @@ pub struct Resolution {
     pub notes: Vec<String>,
 }
 
-fn enclosing_function<'m>(module: &'m Module, range: TextRange) -> Option<&'m StmtFunctionDef> {
-    fn go<'m>(body: &'m [Stmt], range: TextRange) -> Option<&'m StmtFunctionDef> {
+fn enclosing_function(module: &Module, range: TextRange) -> Option<&StmtFunctionDef> {
+    fn go(body: &[Stmt], range: TextRange) -> Option<&StmtFunctionDef> {
         for s in body {
             if !s.range().contains_range(range) {
                 continue;
