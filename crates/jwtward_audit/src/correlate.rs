@@ -23,7 +23,9 @@ pub struct Mapping {
     /// Probe rules whose finding proves it; empty: no run-time test.
     pub proven_by: &'static [&'static str],
     pub scope: Scope,
-    /// The test needs a token the app accepts (`--token`, or one minted with a resolved key).
+    /// The test needs a token the app accepts (`--token`, or one minted with a resolved key):
+    /// the probe compares with the valid identity, and sends garbage and corrupted tokens
+    /// only next to one.
     pub needs_token: bool,
     /// Why there is no run-time test (rows with no `proven_by`).
     pub untestable: &'static str,
@@ -78,25 +80,25 @@ pub const MAPPING: &[Mapping] = &[
         "fail-open-auth-dependency",
         &["optional-auth", "invalid-token-accepted"],
         Scope::Route,
-        false,
+        true,
     ),
     row(
         "fail-open-auth-middleware",
         &["optional-auth", "invalid-token-accepted", "missing-auth"],
         Scope::Route,
-        false,
+        true,
     ),
     row(
         "optional-auth-scheme",
         &["optional-auth", "invalid-token-accepted"],
         Scope::Route,
-        false,
+        true,
     ),
     row(
         "public-fallback-route",
         &["optional-auth", "invalid-token-accepted"],
         Scope::Route,
-        false,
+        true,
     ),
     row(
         "auth-exemption-too-broad",
@@ -164,7 +166,7 @@ pub const MAPPING: &[Mapping] = &[
         Scope::App,
         true,
     ),
-    row("error-detail-leak", &["auth-error-leak"], Scope::App, false),
+    row("error-detail-leak", &["auth-error-leak"], Scope::App, true),
     none(
         "long-token-lifetime",
         "a lifetime is read from the token the app issues; audit does not log in",
