@@ -604,3 +604,120 @@ pub fn counts(c: &[Correlated]) -> Counts {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Plan;
+    use jwtward_report::{Location, RuleMeta, Severity};
+
+    #[test]
+    fn every_static_rule_has_a_row_and_every_proving_rule_exists() {
+        for r in jwtward_scan::RULES
+            .iter()
+            .chain(jwtward_fastapi::RULES.iter())
+        {
+            assert!(mapping(r.name).is_some(), "no mapping row for `{}`", r.name);
+        }
+        for m in MAPPING {
+            for p in m.proven_by {
+                assert!(
+                    jwtward_probe::rules::rule(p).is_some(),
+                    "`{}` is proven by unknown probe rule `{p}`",
+                    m.rule
+                );
+            }
+            assert!(!m.proven_by.is_empty() || !m.untestable.is_empty());
+        }
+    }
+
+    fn finding(rule: &str, method: Option<&str>, path: Option<&str>) -> Finding {
+        let meta = RuleMeta {
+            name: "x",
+            severity: Severity::High,
+            cwe: &[],
+            summary: "",
+            explanation: "",
+            remediation: "",
+            example: "",
+            fixed_example: "",
+        };
+        let mut f = Finding::new(&meta, "m");
+        f.rule = rule.into();
+        f.method = method.map(str::to_string);
+        f.path = path.map(str::to_string);
+        f.location = Some(Location {
+            file: "a.py".into(),
+            line: 3,
+            column: 1,
+            end_line: 3,
+            end_column: 2,
+        });
+        f
+    }
+
+    #[test]
+    fn verdicts() {
+        let mut plan = Plan::default();
+        plan.tested.insert(route_key("GET", "/a/{id}"));
+        plan.skipped.push((
+            "DELETE".into(),
+            "/a/{id}".into(),
+            "DELETE needs --unsafe-methods".into(),
+        ));
+        let mut proof = finding("missing-auth", Some("GET"), Some("/a/{item}"));
+        proof.curl = Some("curl x".into());
+        let dynamic = vec![proof];
+        let evidence = |_: &str, p: &str| Some(format!("401 for {p}"));
+        let run = Run {
+            dynamic: &dynamic,
+            routes: &[],
+            plan: &plan,
+            have_token: false,
+            key_at: None,
+            key_check: None,
+            enclosing: &|_| None,
+            credentials: "none",
+            probe_notes: &[],
+            unsafe_methods: false,
+            evidence: &evidence,
+        };
+        let out = correlate(
+            vec![
+                finding("unprotected-route", Some("GET"), Some("/a/{id}/")),
+                finding("unprotected-route", Some("DELETE"), Some("/a/{id}")),
+                finding("expiration-not-verified", None, None),
+                finding("long-token-lifetime", None, None),
+                finding("weak-secret", None, None),
+            ],
+            &run,
+        );
+        assert_eq!(out[0].status, Status::Confirmed);
+        assert_eq!(
+            out[0].proof.as_ref().unwrap().curl.as_deref(),
+            Some("curl x")
+        );
+        assert_eq!(out[1].status, Status::NotTested);
+        assert!(
+            out[1].reason.contains("--unsafe-methods"),
+            "{}",
+            out[1].reason
+        );
+        assert_eq!(out[2].status, Status::NotTested);
+        assert!(out[2].reason.contains("--token"));
+        assert_eq!(out[3].status, Status::NotTested);
+        assert_eq!(out[4].status, Status::NotTested);
+        // A tested route where nothing fired: not reproduced, with the evidence request.
+        let none: Vec<Finding> = Vec::new();
+        let run = Run {
+            dynamic: &none,
+            ..run
+        };
+        let out = correlate(
+            vec![finding("unprotected-route", Some("GET"), Some("/a/{id}"))],
+            &run,
+        );
+        assert_eq!(out[0].status, Status::NotReproduced);
+        assert!(out[0].reason.contains("401 for /a/1"), "{}", out[0].reason);
+    }
+}
