@@ -370,3 +370,46 @@ fn a_remote_url_needs_consent() {
     assert_eq!(code, 2);
     assert!(stderr.contains("not a loopback address"), "{stderr}");
 }
+
+#[test]
+fn ctrl_c_stops_the_app() {
+    let (_t, dir) = copy_fixture("factory");
+    let marker = dir.to_string_lossy().to_string();
+    // Accepts connections and never answers: audit is busy when it is interrupted.
+    let run = format!(
+        "{} -c 'import socket, sys, time; s = socket.socket(); s.bind((\"127.0.0.1\", int(sys.argv[1]))); s.listen(64); time.sleep(300)' {{port}} '{marker}'",
+        jwtward_testkit::python().display()
+    );
+    let bin = assert_cmd::cargo::cargo_bin("jwtward");
+    let mut child = std::process::Command::new(bin)
+        .arg("audit")
+        .arg(&dir)
+        .args(["--run", &run, "--timeout", "60"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the app runs, then interrupt audit.
+    let t0 = std::time::Instant::now();
+    while processes_mentioning(&marker).len() < 2 && t0.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        !processes_mentioning(&marker).is_empty(),
+        "the app never started"
+    );
+    sigint(child.id());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert_no_leftover(&marker);
+}
+
+fn sigint(pid: u32) {
+    let ok = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
