@@ -275,6 +275,8 @@ pub struct Run<'a> {
     pub key_at: Option<(String, u32)>,
     /// What the app answered to the minted token before the probe ran.
     pub key_check: Option<&'a crate::KeyCheck>,
+    /// The claims of the token the probe used as the valid identity.
+    pub token_claims: Option<&'a serde_json::Value>,
     /// The name of the function around a source location.
     pub enclosing: &'a dyn Fn(&jwtward_report::Location) -> Option<String>,
     /// How the credentials were obtained, for reasons.
@@ -531,6 +533,24 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
             if m.needs_token && !run.have_token {
                 return done(Status::NotTested, None, needs_token(run));
             }
+            // The probe swaps a claim only in a token that has it.
+            let claim = match m.rule {
+                "audience-not-verified" => Some("aud"),
+                "issuer-not-verified" => Some("iss"),
+                "expiration-not-required" => Some("exp"),
+                _ => None,
+            };
+            if let (Some(c), Some(claims)) = (claim, run.token_claims)
+                && claims.get(c).is_none()
+            {
+                return done(
+                    Status::NotTested,
+                    None,
+                    format!(
+                        "the token the probe used carries no `{c}` claim (a minted one has the claims the app's encode sites write), so there was no `{c}` to replace"
+                    ),
+                );
+            }
             if run.plan.tested.is_empty() {
                 return done(
                     Status::NotTested,
@@ -676,6 +696,7 @@ mod tests {
             have_token: false,
             key_at: None,
             key_check: None,
+            token_claims: None,
             enclosing: &|_| None,
             credentials: "none",
             probe_notes: &[],

@@ -452,8 +452,16 @@ pub fn audit(
         let a = http::request(p, method, path, &[], timeout).ok()?;
         Some(format!("{} {}", a.status, a.body))
     };
+    let token_claims: Option<serde_json::Value> = match (req.tokens.first(), &out.minted_claims) {
+        (Some(t), _) => jwtward_jose::Jws::parse(t.trim())
+            .ok()
+            .and_then(|j| j.payload().cloned()),
+        (None, Some(c)) if !tokens.is_empty() => Some(c.clone()),
+        _ => None,
+    };
     let run = Run {
         dynamic: &out.dynamic,
+        token_claims: token_claims.as_ref(),
         routes,
         plan: &plan,
         have_token: !tokens.is_empty(),
