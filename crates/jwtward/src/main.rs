@@ -43,6 +43,8 @@ enum Command {
     Probe(cmd::probe::Args),
     /// Show the documentation of a rule (or list every rule).
     Rule(cmd::rule::Args),
+    /// Scan, start the app, probe it: every static finding confirmed, not reproduced or not tested.
+    Audit(cmd::audit::Args),
 }
 
 fn main() -> ExitCode {
@@ -62,7 +64,7 @@ fn main() -> ExitCode {
     let origin = match &cli.command {
         Command::Probe(_) => registry::Origin::Probe,
         Command::Token(_) | Command::Crack(_) => registry::Origin::Token,
-        Command::Scan(_) | Command::Rule(_) => registry::Origin::Scan,
+        Command::Scan(_) | Command::Rule(_) | Command::Audit(_) => registry::Origin::Scan,
     };
     output::set_context(origin, cli.output, cli.quiet);
     let result = match cli.command {
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
         Command::Crack(args) => cmd::crack::run(args),
         Command::Probe(args) => cmd::probe::run(args),
         Command::Rule(args) => cmd::rule::run(args),
+        Command::Audit(args) => cmd::audit::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,3 +1,4 @@
+pub mod audit;
 pub mod crack;
 pub mod probe;
 pub mod rule;

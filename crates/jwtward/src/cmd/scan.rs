@@ -372,7 +372,12 @@ fn bare_depends_class(
     ident(inner.trim())
 }
 
-fn coverage(routes: &[jwtward_fastapi::RouteInfo], s: &Settings) -> Vec<RouteCoverage> {
+/// The HTML coverage rows of a route table, without `public-paths` (for `audit`).
+pub fn coverage_of(routes: &[jwtward_fastapi::RouteInfo]) -> Vec<RouteCoverage> {
+    coverage(routes, &[])
+}
+
+fn coverage(routes: &[jwtward_fastapi::RouteInfo], public_paths: &[String]) -> Vec<RouteCoverage> {
     let mut out = Vec::new();
     let mut lines = std::collections::HashMap::new();
     for r in routes {
@@ -383,7 +388,7 @@ fn coverage(routes: &[jwtward_fastapi::RouteInfo], s: &Settings) -> Vec<RouteCov
             jwtward_fastapi::Auth::None => AuthStatus::None,
             jwtward_fastapi::Auth::PublicByDesign => AuthStatus::Public,
         };
-        if auth == AuthStatus::None && s.public_paths.iter().any(|p| path_matches(p, &r.path)) {
+        if auth == AuthStatus::None && public_paths.iter().any(|p| path_matches(p, &r.path)) {
             auth = AuthStatus::Public;
         }
         let (app, group, via) = route_group(r);
@@ -428,7 +433,22 @@ fn coverage(routes: &[jwtward_fastapi::RouteInfo], s: &Settings) -> Vec<RouteCov
     out
 }
 
-pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    run_with(args, None)
+}
+
+/// What `jwtward audit` does with the scan's result instead of printing it: the project,
+/// the report (configuration, suppressions and baseline applied), the route table and the
+/// `fail-on` in force.
+pub type Then<'a> = &'a mut dyn FnMut(
+    &Project,
+    Report,
+    &[jwtward_fastapi::RouteInfo],
+    Severity,
+) -> anyhow::Result<ExitCode>;
+
+/// [`run`], handing the result to `then` when given.
+pub fn run_with(mut args: Args, then: Option<Then<'_>>) -> anyhow::Result<ExitCode> {
     if args.paths.is_empty() {
         args.paths.push(PathBuf::from("."));
     }
@@ -543,7 +563,8 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         token_helpers: settings.token_helpers.clone(),
         ..jwtward_fastapi::Settings::default()
     };
-    let want_routes = args.format == ScanFormat::Html || !settings.public_paths.is_empty();
+    let want_routes =
+        args.format == ScanFormat::Html || !settings.public_paths.is_empty() || then.is_some();
     // Deeply nested source recurses deeply: analyse on a thread with a large stack.
     let handle = std::thread::Builder::new()
         .name("jwtward-scan".into())
@@ -678,6 +699,9 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         ..Summary::default()
     };
     let report = Report::new(findings, errors, summary);
+    if let Some(then) = then {
+        return then(&project, report, &routes, settings.fail_on);
+    }
     let probe = match &args.probe_report {
         Some(p) => {
             let text = std::fs::read_to_string(p)
@@ -728,7 +752,7 @@ fn emit_report(
             let html = jwtward_report::html::render(
                 &title,
                 report,
-                &coverage(routes, settings),
+                &coverage(routes, &settings.public_paths),
                 probe,
                 sources,
             );

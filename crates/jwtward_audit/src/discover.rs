@@ -1,0 +1,135 @@
+//! Which application object to start: `MODULE:ATTR` and the directory to import it from.
+//!
+//! The candidates are the apps of the scan's route table (each app that serves routes and
+//! is not mounted inside another app, when it is assigned to a module-level variable),
+//! plus module-level `NAME = FastAPI(...)` / `NAME = Starlette(...)` assignments outside
+//! test code (an app whose routes the model could not attach). Apps built inside a
+//! factory function are not found: give `--app MODULE:FUNC --factory` or `--run`.
+
+use jwtward_fastapi::RouteInfo;
+use jwtward_python::{Module, Project, Ranged};
+use ruff_python_ast::{Expr, Stmt};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// An application the project defines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppRef {
+    /// `pkg.main:app`, as uvicorn takes it.
+    pub target: String,
+    /// The directory the module is imported from.
+    pub root: PathBuf,
+    /// Where it is defined (`app/main.py:7`), when known.
+    pub place: String,
+}
+
+/// The directory `module` is imported from, given its dotted name.
+pub fn import_root(module: &Module, name: &str) -> PathBuf {
+    let mut levels = name.matches('.').count() + usize::from(module.is_package);
+    let mut dir = module
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    while levels > 0 {
+        match dir.parent() {
+            Some(p) => dir = p.to_path_buf(),
+            None => break,
+        }
+        levels -= 1;
+    }
+    if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    }
+}
+
+fn is_app_call(e: &Expr) -> bool {
+    let Expr::Call(c) = e else { return false };
+    let name = match c.func.as_ref() {
+        Expr::Name(n) => n.id.as_str(),
+        Expr::Attribute(a) => a.attr.as_str(),
+        _ => return false,
+    };
+    matches!(name, "FastAPI" | "Starlette")
+}
+
+/// Module-level `NAME = FastAPI(...)` assignments: `(module, attr, line)`.
+fn assigned_apps(project: &Project) -> Vec<(&Module, String, u32)> {
+    let mut out = Vec::new();
+    for m in &project.modules {
+        if m.is_test || !(m.source.contains("FastAPI(") || m.source.contains("Starlette(")) {
+            continue;
+        }
+        for stmt in &m.ast().body {
+            let (targets, value): (Vec<&Expr>, &Expr) = match stmt {
+                Stmt::Assign(a) => (a.targets.iter().collect(), &a.value),
+                Stmt::AnnAssign(a) => match &a.value {
+                    Some(v) => (vec![&a.target], v),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            if !is_app_call(value) {
+                continue;
+            }
+            for t in targets {
+                if let Expr::Name(n) = t {
+                    let line = m.line_column(stmt.range().start()).0;
+                    out.push((m, n.id.to_string(), line));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every app the project defines, deduplicated, in a stable order.
+pub fn apps(project: &Project, routes: &[RouteInfo]) -> Vec<AppRef> {
+    let mut found: BTreeMap<String, AppRef> = BTreeMap::new();
+    let mounted: Vec<&str> = routes
+        .iter()
+        .filter(|r| r.mount.is_some())
+        .filter_map(|r| r.app_name.as_deref())
+        .collect();
+    for r in routes {
+        if r.mount.is_some() {
+            continue;
+        }
+        let Some(q) = &r.app_name else { continue };
+        let Some((module, attr)) = q.rsplit_once('.') else {
+            continue;
+        };
+        let Some(m) = project.module_by_name(module) else {
+            continue;
+        };
+        if m.is_test {
+            continue;
+        }
+        let target = format!("{module}:{attr}");
+        let place = r
+            .app
+            .split_once(" at ")
+            .map(|(_, p)| p.to_string())
+            .unwrap_or_default();
+        found.entry(target.clone()).or_insert(AppRef {
+            target,
+            root: import_root(m, module),
+            place,
+        });
+    }
+    for (m, attr, line) in assigned_apps(project) {
+        let q = format!("{}.{attr}", m.name);
+        if mounted.contains(&q.as_str()) {
+            continue;
+        }
+        let target = format!("{}:{attr}", m.name);
+        found.entry(target.clone()).or_insert(AppRef {
+            target,
+            root: import_root(m, &m.name),
+            place: format!("{}:{line}", m.display_path),
+        });
+    }
+    found.into_values().collect()
+}

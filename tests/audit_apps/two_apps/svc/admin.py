@@ -1,0 +1,8 @@
+from fastapi import FastAPI
+
+admin = FastAPI()
+
+
+@admin.get("/status")
+def status():
+    return {"ok": True}
