@@ -304,7 +304,7 @@ pub fn probe(args: &[&str]) -> ProbeRun {
     let stdout = out_thread.join().unwrap();
     let stderr = String::from_utf8_lossy(&err_thread.join().unwrap()).into_owned();
     let code = status.code().unwrap_or(-1);
-    let report = if code == 0 || code == 1 {
+    let report = if code == 0 || code == 1 || code == 3 {
         serde_json::from_slice(&stdout).unwrap_or_else(|e| {
             panic!(
                 "jwtward printed no JSON report ({e}):\n{}\n{stderr}",

@@ -1,7 +1,14 @@
 //! The offline HMAC key search, through `jwtward_crack` (its built-in list of weak and
-//! default secrets, then `--wordlist`). No request is sent.
+//! default secrets, then `--wordlist`). No request is sent. A recovered key becomes a
+//! `weak-secret` finding (with the command that reproduces the search) and the signing key
+//! of the later families.
 
+use crate::context::{Ctx, Signing, error};
+use crate::rules::WEAK_SECRET;
 use jwtward_crack::CrackError;
+use jwtward_jose::{Alg, Key};
+use jwtward_report::{Evidence, Finding};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The most candidates tried per token (a bound for huge wordlists).
@@ -38,6 +45,85 @@ pub fn crack_tokens(
         }
     }
     Ok(found)
+}
+
+fn show_secret(secret: &[u8]) -> String {
+    match std::str::from_utf8(secret) {
+        Ok(s) if s.chars().all(|c| !c.is_control()) => format!("`{s}`"),
+        _ => format!(
+            "hex {}",
+            secret
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        ),
+    }
+}
+
+/// Reports the keys found and keeps the first token's key for signing.
+pub fn report(
+    ctx: &Ctx,
+    tokens: &[String],
+    wordlist: Option<&Path>,
+    result: anyhow::Result<Vec<(usize, Vec<u8>, String)>>,
+) {
+    let found = match result {
+        Ok(f) => f,
+        Err(e) => {
+            ctx.push_error(error("crack", format!("{e:#}")));
+            return;
+        }
+    };
+    for (i, secret, label) in found {
+        // A property of the token, not of an endpoint: no method or path.
+        let mut f = Finding::new(
+            &WEAK_SECRET,
+            format!(
+                "the HMAC key of {} is {} ({label}): anyone can sign tokens for any user",
+                if i == 0 {
+                    "the token".to_string()
+                } else {
+                    format!("token #{}", i + 1)
+                },
+                show_secret(&secret)
+            ),
+        );
+        f.url = Some(ctx.engine.origin_url());
+        let mut repro = format!(
+            "jwtward crack {}",
+            crate::http::shell_quote(tokens[i].trim().trim_start_matches("Bearer ").trim())
+        );
+        if !label.contains("built-in")
+            && let Some(w) = wordlist
+        {
+            repro.push_str(&format!(
+                " --wordlist {}",
+                crate::http::shell_quote(&w.display().to_string())
+            ));
+        }
+        f.evidence = Some(Evidence {
+            request: format!("offline dictionary search on --token #{}", i + 1),
+            status: 0,
+            body_excerpt: format!("key: {}", show_secret(&secret)),
+            baselines: BTreeMap::new(),
+        });
+        f.curl = Some(repro.clone());
+        ctx.push_finding(f);
+        if i == 0 {
+            let alg = ctx
+                .token
+                .as_ref()
+                .and_then(|t| t.alg())
+                .unwrap_or(Alg::HS256);
+            *ctx.signing.lock().expect("signing") = Some(Signing {
+                key: Key::Hmac(secret),
+                alg,
+                source: format!("the recovered key ({label})"),
+                given: false,
+                repro: Some(repro),
+            });
+        }
+    }
 }
 
 #[cfg(test)]
