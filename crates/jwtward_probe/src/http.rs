@@ -398,7 +398,9 @@ impl Engine {
         }
         self.rate_slot().await;
         let start = Instant::now();
-        let deadline = self.limits.timeout + Duration::from_millis(500);
+        // A request in flight is cut at the run's deadline too.
+        let deadline = (self.limits.timeout + Duration::from_millis(500))
+            .min(self.deadline.saturating_duration_since(start) + Duration::from_millis(100));
         let mut attempt = 0;
         let mut resp = loop {
             let result = tokio::time::timeout(deadline, self.exchange(req, cap)).await;

@@ -39,6 +39,8 @@ pub struct Config {
     /// `--public-key URL`s to fetch.
     pub public_key_urls: Vec<String>,
     pub wordlist: Option<std::path::PathBuf>,
+    /// `--mask`: a hashcat-style mask searched after the default tier.
+    pub mask: Option<String>,
     pub cookie_names: Vec<String>,
     pub headers: Vec<(String, String)>,
     pub include: Vec<String>,
@@ -336,8 +338,9 @@ async fn run_async(
     let crack = {
         let tokens = config.tokens.clone();
         let wordlist = config.wordlist.clone();
+        let mask = config.mask.clone();
         tokio::task::spawn_blocking(move || {
-            attacks::crack::crack_tokens(&tokens, wordlist.as_deref())
+            attacks::crack::crack_tokens(&tokens, wordlist.as_deref(), mask.as_deref())
         })
     };
 
@@ -423,7 +426,7 @@ async fn run_async(
 
     // Weak secret (token level).
     match crack.await {
-        Ok(r) => attacks::crack::report(&ctx, &config.tokens, config.wordlist.as_deref(), r),
+        Ok(r) => attacks::crack::report(&ctx, r),
         Err(e) => ctx.push_error(error("crack", e.to_string())),
     }
 

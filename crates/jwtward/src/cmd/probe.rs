@@ -34,6 +34,10 @@ pub struct Args {
     /// An extra wordlist for the weak-secret search (one candidate per line).
     #[arg(long, value_name = "F")]
     pub wordlist: Option<PathBuf>,
+    /// A hashcat-style mask for the weak-secret search, after the default tier (e.g.
+    /// `?d?d?d?d?d?d?d?d` for 8-digit PINs).
+    #[arg(long, value_name = "MASK")]
+    pub mask: Option<String>,
     /// A cookie name to try the token in (repeatable; common names are always tried).
     #[arg(long, value_name = "N")]
     pub cookie_name: Vec<String>,
@@ -193,6 +197,7 @@ fn config(args: &Args) -> anyhow::Result<Config> {
         public_keys,
         public_key_urls,
         wordlist: args.wordlist.clone(),
+        mask: args.mask.clone(),
         cookie_names: args.cookie_name.clone(),
         headers,
         include: args.include.clone(),
