@@ -97,6 +97,7 @@ fn pyjwt_app_vulnerable_routes_and_fixed_twins() {
         ("method-bypass", "/vuln/mw/files"),
     ]);
     assert_fixed_clean(&run, &[]);
+    assert_curls_reproduce(&run);
     // The strong key is not recovered: this app is the fixed twin of weak_app.
     assert!(
         !run.hits().iter().any(|(r, _)| r == "weak-secret"),
@@ -198,16 +199,32 @@ fn jose_app_kid_unverified_and_claims_matrix() {
     // The key given with --signing-key is the user's own: tokens it signs are meant to be
     // accepted, so it never yields forged-token-accepted, and the fixed twins are clean.
     assert_fixed_clean(&run, &[]);
+    assert_curls_reproduce(&run);
     assert!(
         !run.hits().iter().any(|(r, _)| r == "forged-token-accepted"),
         "{}",
         run.dump()
     );
-    run.expect_message(
+    // Without any key, the claims matrix still runs where the signature is not verified.
+    let nokey = probe(&[
+        &app.url(),
+        "--token",
+        toks["kid"].as_str().unwrap(),
+        "--include",
+        "/*/unverified",
+    ]);
+    nokey.expect_all(&[
+        ("signature-not-verified", "/vuln/unverified"),
+        ("expired-token-accepted", "/vuln/unverified"),
+        ("wrong-issuer-accepted", "/vuln/unverified"),
+    ]);
+    nokey.expect_message(
         "expired-token-accepted",
         "/vuln/unverified",
         "the signature is not verified",
     );
+    assert_fixed_clean(&nokey, &[]);
+    assert_curls_reproduce(&nokey);
     let kid = run.finding("kid-injection", "/vuln/kid");
     assert!(
         kid["message"].as_str().unwrap().contains("dev/null"),
@@ -238,6 +255,7 @@ fn authlib_app_alg_none_claims_and_www_authenticate() {
         ("missing-www-authenticate", "/vuln/www"),
     ]);
     assert_fixed_clean(&run, &[]);
+    assert_curls_reproduce(&run);
 }
 
 #[test]
@@ -251,6 +269,7 @@ fn rs256_app_algorithm_confusion_from_discovered_jwks_and_jwk_injection() {
         ("jwk-header-injection", "/vuln/jwk"),
     ]);
     assert_fixed_clean(&run, &[]);
+    assert_curls_reproduce(&run);
     run.expect_message(
         "algorithm-confusion",
         "/vuln/confusion",
@@ -295,4 +314,5 @@ fn weak_secret_is_recovered_and_forged_tokens_are_accepted() {
         "/users/me",
         "identity differential confirmed",
     );
+    assert_curls_reproduce(&run);
 }

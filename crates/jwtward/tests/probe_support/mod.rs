@@ -358,6 +358,10 @@ pub fn assert_curls_reproduce(run: &ProbeRun) {
             continue;
         }
         assert!(cmd.starts_with("curl "), "{cmd}");
+        // jku: the target fetches the JWKS jwtward served while it ran; gone afterwards.
+        if f["rule"] == "jku-header-injection" {
+            continue;
+        }
         let out = Command::new("sh")
             .arg("-c")
             .arg(cmd)
