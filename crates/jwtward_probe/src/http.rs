@@ -590,6 +590,64 @@ mod tests {
         assert!(Req::new("HEAD", "http://h/").curl().contains(" -I "));
     }
 
+    /// A server that accepts connections and closes them at once: every request fails
+    /// before an answer and is retried once. Each retry waits for its own rate slot.
+    #[test]
+    fn retries_take_a_rate_slot_and_a_dead_target_stops_the_run() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for s in listener.incoming() {
+                drop(s);
+            }
+        });
+        let limits = Limits {
+            rate: Some(5.0),
+            timeout: Duration::from_secs(2),
+            ..Limits::default()
+        };
+        let url = format!("http://127.0.0.1:{port}/x");
+        let engine = Engine::new(&Url::parse(&url).unwrap(), limits).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let start = Instant::now();
+        let results: Vec<_> = rt.block_on(async {
+            let mut out = Vec::new();
+            for _ in 0..3 {
+                out.push(engine.send(&Req::new("GET", url.clone())).await);
+            }
+            out
+        });
+        // Two requests, each with its retry: four slots at 5/s, three intervals of 200 ms.
+        assert_eq!(engine.sent(), 4);
+        assert!(
+            start.elapsed() >= Duration::from_millis(550),
+            "{:?}",
+            start.elapsed()
+        );
+        // The target never answered: the third request is not sent.
+        assert_eq!(results[2], Err(Refused::Stopped));
+        assert!(engine.stop_reason().unwrap().contains("no HTTP answer"));
+    }
+
+    #[test]
+    fn the_deadline_refuses_new_requests() {
+        let limits = Limits {
+            max_time: Duration::ZERO,
+            ..Limits::default()
+        };
+        let engine = Engine::new(&Url::parse("http://127.0.0.1:9/").unwrap(), limits).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let r = rt.block_on(engine.send(&Req::new("GET", "http://127.0.0.1:9/a")));
+        assert_eq!(r, Err(Refused::Deadline));
+        assert!(engine.stop_reason().unwrap().contains("--max-time"));
+    }
+
     #[test]
     fn origins() {
         let u = Url::parse("http://LOCALHOST:80/x").unwrap();
