@@ -312,6 +312,11 @@ pub fn untested_entry(st: &State) -> Option<jwtward_report::ErrorEntry> {
         Untested::Refused(s) => format!(
             "the valid token is refused (HTTP {s}){filled}: only privilege escalation is tried here"
         ),
+        Untested::NotDistinct(n)
+            if n == "no-credentials" && crate::context::is_2xx(&st.no_creds.1) =>
+        {
+            "answers the same without credentials: a public endpoint, nothing to bypass".to_string()
+        }
         Untested::NotDistinct(n) => format!(
             "the valid answer looks like the {n} rejection: acceptance cannot be told from refusal here"
         ),

@@ -383,7 +383,12 @@ pub fn endpoint(op: &Operation, opts: &PlanOptions, fill: &Fill) -> (Endpoint, V
             headers.push((n, v));
         }
     }
-    for n in op.forbidden_headers() {
+    // A declared `Authorization` header is the credential channel itself: not an error.
+    for n in op
+        .forbidden_headers()
+        .into_iter()
+        .filter(|n| !n.eq_ignore_ascii_case("authorization"))
+    {
         errs.push(error(
             "spec-header-refused",
             format!(
