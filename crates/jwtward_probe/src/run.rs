@@ -7,7 +7,7 @@
 //! The run fails closed: when the target gave no HTTP answer, or the budget or deadline ran
 //! out before any attack, [`Outcome::failed`] says so (the CLI exits 3).
 
-use crate::attacks::{self, FAMILIES, Family};
+use crate::attacks::{self, FAMILIES};
 use crate::baseline::{self, Router};
 use crate::callback::CallbackServer;
 use crate::context::{Ctx, Signing, State, TokenInfo, error};
@@ -539,7 +539,6 @@ fn report_skipped_families(ctx: &Ctx, states: &[Arc<State>]) {
     if ctx.signing().is_none() && !sig_known {
         notes.push("claims matrix and privilege-escalation: no --signing-key, no key recovered, and no endpoint ignores the signature".to_string());
     }
-    let _ = Family::Claims;
     for n in notes {
         ctx.push_error(error("skipped-family", n));
     }

@@ -123,6 +123,13 @@ pub fn crack_tokens(
         Mask::parse(m, &[None, None, None, None])
             .map_err(|e| anyhow::anyhow!("--mask `{m}`: {e}"))?;
     }
+    // The lists are written only when some token is HMAC-signed.
+    if !tokens
+        .iter()
+        .any(|t| Target::from_token(t.trim().trim_start_matches("Bearer ").trim()).is_ok())
+    {
+        return Ok((Vec::new(), Vec::new()));
+    }
     let lists = Lists::write().ok();
     let mut found = Vec::new();
     let mut notes = Vec::new();
