@@ -50,3 +50,19 @@ def fixed_stats(c=Depends(claims)):
     if ACCOUNTS[c["uid"]]["role"] != "admin":
         raise HTTPException(403, "Admins only")
     return {"accounts": len(ACCOUNTS)}
+
+
+@app.get("/vuln/report")
+def vuln_report(c=Depends(claims)):
+    out = {"rows": 3}
+    if c.get("role") == "admin":  # the bug: extra data for a role claimed by the token
+        out["audit_log"] = ["login alice", "login bob"]
+    return out
+
+
+@app.get("/fixed/report")
+def fixed_report(c=Depends(claims)):
+    out = {"rows": 3}
+    if ACCOUNTS[c["uid"]]["role"] == "admin":
+        out["audit_log"] = ["login alice", "login bob"]
+    return out

@@ -52,7 +52,11 @@ fn probe_hostile(mode: &str, discover: bool) -> ProbeRun {
 fn a_server_that_never_answers() {
     // Fail closed: exit 3 and a `no-test` error, not "no findings".
     let run = probe_hostile_exit("silent", false, 3);
-    assert!(run.report["errors"].to_string().contains("no-test"), "{}", run.dump());
+    assert!(
+        run.report["errors"].to_string().contains("no-test"),
+        "{}",
+        run.dump()
+    );
 }
 
 #[test]
@@ -75,7 +79,11 @@ fn a_redirect_loop_is_never_followed() {
 fn malformed_http() {
     // Bytes that are not HTTP are no answer: nothing was tested.
     let run = probe_hostile_exit("malformed", false, 3);
-    assert!(run.report["errors"].to_string().contains("no-test"), "{}", run.dump());
+    assert!(
+        run.report["errors"].to_string().contains("no-test"),
+        "{}",
+        run.dump()
+    );
 }
 
 #[test]

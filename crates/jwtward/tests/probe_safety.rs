@@ -190,8 +190,19 @@ fn a_role_trusted_from_a_crackable_key_and_an_identity_in_uid() {
     run.expect_all(&[
         ("forged-token-accepted", "/me"),
         ("privilege-escalation", "/vuln/admin/stats"),
+        // Extra data for a privileged claim on a route the valid token opens.
+        ("privilege-escalation", "/vuln/report"),
     ]);
-    assert_fixed_clean(&run);
+    run.expect_message("privilege-escalation", "/vuln/report", "audit_log");
+    // The key is weak everywhere (forged-token-accepted is true on every open route); the
+    // fixed twins read the role from the server: no escalation there.
+    assert!(
+        !run.hits()
+            .iter()
+            .any(|(r, p)| r == "privilege-escalation" && p.starts_with("/fixed/")),
+        "{}",
+        run.dump()
+    );
     // The identity is learnt from `uid`, not `sub`.
     run.expect_message("forged-token-accepted", "/me", "`uid`");
     let esc = run.finding("privilege-escalation", "/vuln/admin/stats");

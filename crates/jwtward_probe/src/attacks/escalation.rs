@@ -63,9 +63,6 @@ async fn try_token(ctx: &Ctx, st: &State, token: &str) -> Option<(bool, Req, Res
 }
 
 pub async fn run(ctx: &Ctx, st: &State) {
-    if !st.refused() {
-        return;
-    }
     let (Some(jws), Some(maker)) = (ctx.jws(), maker(ctx)) else {
         return;
     };
@@ -73,6 +70,10 @@ pub async fn run(ctx: &Ctx, st: &State) {
         return;
     };
     let fresh = fresh_claims(&payload);
+    if !st.refused() {
+        more_data(ctx, st, &maker, jws, &fresh).await;
+        return;
+    }
     // The control: the same forgery without privileged claims must be refused.
     let Some(control) = maker.make(jws, &fresh) else {
         return;
@@ -91,6 +92,87 @@ pub async fn run(ctx: &Ctx, st: &State) {
 }
 
 type Hit = (String, Req, Resp);
+
+/// The JSON object keys of a body, at any depth (`/a/b`), arrays looked through.
+fn keys(r: &Resp) -> Option<std::collections::BTreeSet<String>> {
+    fn walk(v: &Value, at: &str, out: &mut std::collections::BTreeSet<String>, depth: usize) {
+        if depth > 8 {
+            return;
+        }
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    let p = format!("{at}/{k}");
+                    walk(x, &p, out, depth + 1);
+                    out.insert(p);
+                }
+            }
+            Value::Array(a) => {
+                for x in a.iter().take(20) {
+                    walk(x, at, out, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    let v: Value = serde_json::from_slice(&r.body).ok()?;
+    let mut out = std::collections::BTreeSet::new();
+    walk(&v, "", &mut out, 0);
+    Some(out)
+}
+
+/// On an endpoint the valid token opens: the privileged forgery gets every field of the
+/// valid answer and more, while the same forgery without privileged claims gets the valid
+/// answer itself.
+async fn more_data(ctx: &Ctx, st: &State, maker: &Maker, jws: &Jws, fresh: &Value) {
+    let (Some(p), Some((_, valid))) = (&st.profile, &st.valid) else {
+        return;
+    };
+    if st.ep.unsafe_op {
+        return;
+    }
+    let Some(base) = keys(valid) else { return };
+    let Some(control) = maker.make(jws, fresh) else {
+        return;
+    };
+    let req = ctx.request(&st.ep, Some(&control));
+    match ctx.send(&req).await {
+        Some(r) if p.like_valid(&r) => {}
+        _ => return,
+    }
+    let mut all = fresh.clone();
+    for (k, v) in privileged(fresh) {
+        set(&mut all, k, v);
+    }
+    let Some(t) = maker.make(jws, &all) else {
+        return;
+    };
+    let req = ctx.request(&st.ep, Some(&t));
+    let Some(resp) = ctx.send(&req).await else {
+        return;
+    };
+    if !is_2xx(&resp) || resp.status != valid.status {
+        return;
+    }
+    let Some(got) = keys(&resp) else { return };
+    let extra: Vec<&String> = got.difference(&base).collect();
+    if base.is_subset(&got) && !extra.is_empty() {
+        let list: Vec<String> = extra.iter().take(5).map(|k| format!("`{k}`")).collect();
+        ctx.push_finding(finding(
+            &PRIVILEGE_ESCALATION,
+            st,
+            format!(
+                "{} {} answers a token with privileged claims (role admin, is_admin...) with fields the valid token does not get ({}), {}",
+                st.ep.method,
+                st.ep.path,
+                list.join(", "),
+                maker.describe()
+            ),
+            &req,
+            &resp,
+        ));
+    }
+}
 
 async fn claim_escalation(
     ctx: &Ctx,
