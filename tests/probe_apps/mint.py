@@ -1,9 +1,9 @@
-"""Prints valid fixture tokens as JSON: {"hs": ..., "weak": ..., "kid": ..., "rs": ...}."""
+"""Prints valid fixture tokens as JSON: {"hs": ..., "weak": ..., "kid": ..., "rs": ..., "role": ...}."""
 
 import json
 import sys
 
 from common import mint
 
-kinds = sys.argv[1:] or ["hs", "weak", "kid", "rs"]
+kinds = sys.argv[1:] or ["hs", "weak", "kid", "rs", "role"]
 print(json.dumps({k: mint(k) for k in kinds}))

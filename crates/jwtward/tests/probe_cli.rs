@@ -155,7 +155,9 @@ fn request_budget_and_rate_limit_are_enforced() {
         "--rate",
         "10/s",
     ]);
-    assert_eq!(run.code, 0, "{}", run.dump());
+    // The budget ran out before any attack: fail closed (exit 3), not "no findings".
+    assert_eq!(run.code, 3, "{}", run.dump());
+    assert!(run.stderr.contains("nothing was tested"), "{}", run.stderr);
     assert!(
         run.report["summary"]["requests"].as_u64().unwrap() <= 6,
         "{}",

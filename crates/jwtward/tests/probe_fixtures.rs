@@ -1,6 +1,6 @@
 //! `jwtward probe` against real FastAPI apps (PyJWT, python-jose, Authlib) under uvicorn on
 //! loopback: every /vuln/... route must be reported with its rule, and no /fixed/... twin
-//! may be reported (except forged-token-accepted where the test itself gives the key).
+//! may be reported (a key given with --signing-key never yields forged-token-accepted).
 
 mod probe_support;
 use probe_support::*;
@@ -97,6 +97,7 @@ fn pyjwt_app_vulnerable_routes_and_fixed_twins() {
         ("method-bypass", "/vuln/mw/files"),
     ]);
     assert_fixed_clean(&run, &[]);
+    assert_curls_reproduce(&run);
     // The strong key is not recovered: this app is the fixed twin of weak_app.
     assert!(
         !run.hits().iter().any(|(r, _)| r == "weak-secret"),
@@ -191,11 +192,39 @@ fn jose_app_kid_unverified_and_claims_matrix() {
         ("not-yet-valid-accepted", "/vuln/claims"),
         ("auth-error-leak", "/vuln/leak"),
         ("server-error-on-token", "/vuln/crash"),
-        ("forged-token-accepted", "/fixed/claims"),
+        // The signature is not verified: the claims matrix runs without a key.
+        ("expired-token-accepted", "/vuln/unverified"),
+        ("wrong-audience-accepted", "/vuln/unverified"),
     ]);
-    // With the key given, forging works everywhere the key is valid: that is the point of
-    // forged-token-accepted. Nothing else may be reported on the fixed twins.
-    assert_fixed_clean(&run, &["forged-token-accepted"]);
+    // The key given with --signing-key is the user's own: tokens it signs are meant to be
+    // accepted, so it never yields forged-token-accepted, and the fixed twins are clean.
+    assert_fixed_clean(&run, &[]);
+    assert_curls_reproduce(&run);
+    assert!(
+        !run.hits().iter().any(|(r, _)| r == "forged-token-accepted"),
+        "{}",
+        run.dump()
+    );
+    // Without any key, the claims matrix still runs where the signature is not verified.
+    let nokey = probe(&[
+        &app.url(),
+        "--token",
+        toks["kid"].as_str().unwrap(),
+        "--include",
+        "/*/unverified",
+    ]);
+    nokey.expect_all(&[
+        ("signature-not-verified", "/vuln/unverified"),
+        ("expired-token-accepted", "/vuln/unverified"),
+        ("wrong-issuer-accepted", "/vuln/unverified"),
+    ]);
+    nokey.expect_message(
+        "expired-token-accepted",
+        "/vuln/unverified",
+        "the signature is not verified",
+    );
+    assert_fixed_clean(&nokey, &[]);
+    assert_curls_reproduce(&nokey);
     let kid = run.finding("kid-injection", "/vuln/kid");
     assert!(
         kid["message"].as_str().unwrap().contains("dev/null"),
@@ -225,7 +254,8 @@ fn authlib_app_alg_none_claims_and_www_authenticate() {
         ("not-yet-valid-accepted", "/vuln/claims"),
         ("missing-www-authenticate", "/vuln/www"),
     ]);
-    assert_fixed_clean(&run, &["forged-token-accepted"]);
+    assert_fixed_clean(&run, &[]);
+    assert_curls_reproduce(&run);
 }
 
 #[test]
@@ -239,6 +269,7 @@ fn rs256_app_algorithm_confusion_from_discovered_jwks_and_jwk_injection() {
         ("jwk-header-injection", "/vuln/jwk"),
     ]);
     assert_fixed_clean(&run, &[]);
+    assert_curls_reproduce(&run);
     run.expect_message(
         "algorithm-confusion",
         "/vuln/confusion",
@@ -283,4 +314,5 @@ fn weak_secret_is_recovered_and_forged_tokens_are_accepted() {
         "/users/me",
         "identity differential confirmed",
     );
+    assert_curls_reproduce(&run);
 }

@@ -6,7 +6,8 @@ mod probe_support;
 use probe_support::*;
 use std::time::Duration;
 
-fn probe_hostile(mode: &str, discover: bool) -> ProbeRun {
+/// `expected`: 0 (answers, nothing proven) or 3 (no HTTP answer: nothing tested).
+fn probe_hostile_exit(mode: &str, discover: bool, expected: i32) -> ProbeRun {
     let server = start_hostile(mode);
     let toks = tokens();
     let spec = apps_dir().join("hostile_spec.json");
@@ -19,8 +20,8 @@ fn probe_hostile(mode: &str, discover: bool) -> ProbeRun {
     }
     let run = probe(&args);
     assert!(
-        run.code == 0,
-        "{mode}: exit {} (expected 0: nothing proven)\n{}",
+        run.code == expected,
+        "{mode}: exit {} (expected {expected})\n{}",
         run.code,
         run.dump()
     );
@@ -43,10 +44,19 @@ fn probe_hostile(mode: &str, discover: bool) -> ProbeRun {
     run
 }
 
+fn probe_hostile(mode: &str, discover: bool) -> ProbeRun {
+    probe_hostile_exit(mode, discover, 0)
+}
+
 #[test]
 fn a_server_that_never_answers() {
-    let run = probe_hostile("silent", false);
-    assert_eq!(run.report["summary"]["endpoints"], 2);
+    // Fail closed: exit 3 and a `no-test` error, not "no findings".
+    let run = probe_hostile_exit("silent", false, 3);
+    assert!(
+        run.report["errors"].to_string().contains("no-test"),
+        "{}",
+        run.dump()
+    );
 }
 
 #[test]
@@ -67,7 +77,13 @@ fn a_redirect_loop_is_never_followed() {
 
 #[test]
 fn malformed_http() {
-    probe_hostile("malformed", false);
+    // Bytes that are not HTTP are no answer: nothing was tested.
+    let run = probe_hostile_exit("malformed", false, 3);
+    assert!(
+        run.report["errors"].to_string().contains("no-test"),
+        "{}",
+        run.dump()
+    );
 }
 
 #[test]

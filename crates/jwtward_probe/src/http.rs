@@ -24,7 +24,16 @@ pub struct Limits {
     pub max_requests: usize,
     /// Accept invalid TLS certificates.
     pub insecure: bool,
+    /// The whole run's deadline (`--max-time`); no request starts after it.
+    pub max_time: Duration,
 }
+
+/// The default `--max-time`: ten minutes.
+pub const DEFAULT_MAX_TIME: Duration = Duration::from_secs(600);
+
+/// Requests in a row without an HTTP answer, before any answer was ever received, after
+/// which the target is taken as not answering and the run stops.
+pub const DEAD_TARGET_FAILURES: usize = 2;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -35,6 +44,7 @@ impl Default for Limits {
             max_body: 256 * 1024,
             max_requests: 20_000,
             insecure: false,
+            max_time: DEFAULT_MAX_TIME,
         }
     }
 }
@@ -170,8 +180,10 @@ pub enum Refused {
     Budget,
     /// The URL is not on the target's origin.
     OffOrigin(String),
-    /// The run was stopped (the valid token stopped working, Ctrl-C...).
+    /// The run was stopped (the valid token stopped working, the target does not answer...).
     Stopped,
+    /// The run's deadline (`--max-time`) has passed.
+    Deadline,
 }
 
 impl std::fmt::Display for Refused {
@@ -182,6 +194,7 @@ impl std::fmt::Display for Refused {
                 write!(f, "refused to send a request off the target origin: {u}")
             }
             Refused::Stopped => f.write_str("the run was stopped"),
+            Refused::Deadline => f.write_str("the run's deadline (--max-time) has passed"),
         }
     }
 }
@@ -214,7 +227,7 @@ impl Origin {
 }
 
 /// Body cap for documents (specs, JWKS).
-const DOCUMENT_CAP: usize = 32 * 1024 * 1024;
+const DOCUMENT_CAP: usize = crate::openapi::MAX_SPEC_BYTES;
 
 type Observer = Box<dyn Fn(usize) + Send + Sync>;
 
@@ -226,7 +239,14 @@ pub struct Engine {
     semaphore: Arc<Semaphore>,
     next_slot: Mutex<Instant>,
     sent: AtomicUsize,
+    /// Requests that got an HTTP answer (any status).
+    answered: AtomicUsize,
+    /// Requests without an answer since the last answer.
+    failures_in_row: AtomicUsize,
     stopped: AtomicBool,
+    /// Why the run was stopped by the engine itself (a dead target, the deadline).
+    stop_reason: Mutex<Option<String>>,
+    deadline: Instant,
     observer: Option<Observer>,
 }
 
@@ -262,7 +282,11 @@ impl Engine {
             semaphore: Arc::new(Semaphore::new(limits.concurrency)),
             next_slot: Mutex::new(Instant::now()),
             sent: AtomicUsize::new(0),
+            answered: AtomicUsize::new(0),
+            failures_in_row: AtomicUsize::new(0),
             stopped: AtomicBool::new(false),
+            stop_reason: Mutex::new(None),
+            deadline: Instant::now() + limits.max_time,
             observer: None,
             limits,
         })
@@ -296,6 +320,26 @@ impl Engine {
 
     pub fn stop(&self) {
         self.stopped.store(true, Ordering::Relaxed);
+    }
+
+    /// Stops the run and records why (the first reason wins).
+    pub fn stop_because(&self, why: String) {
+        let mut r = self.stop_reason.lock().expect("stop reason");
+        if r.is_none() {
+            *r = Some(why);
+        }
+        drop(r);
+        self.stop();
+    }
+
+    /// Why the engine stopped the run by itself, if it did.
+    pub fn stop_reason(&self) -> Option<String> {
+        self.stop_reason.lock().expect("stop reason").clone()
+    }
+
+    /// Requests that got an HTTP answer.
+    pub fn answered(&self) -> usize {
+        self.answered.load(Ordering::Relaxed)
     }
 
     pub fn is_stopped(&self) -> bool {
@@ -339,26 +383,24 @@ impl Engine {
             .acquire()
             .await
             .map_err(|_| Refused::Stopped)?;
+        if Instant::now() >= self.deadline {
+            self.stop_because(format!(
+                "the run reached --max-time ({:.0} s)",
+                self.limits.max_time.as_secs_f64()
+            ));
+            return Err(Refused::Deadline);
+        }
         // Reserve a request from the budget.
         let n = self.sent.fetch_add(1, Ordering::Relaxed);
         if n >= self.limits.max_requests {
             self.sent.fetch_sub(1, Ordering::Relaxed);
             return Err(Refused::Budget);
         }
-        if let Some(rate) = self.limits.rate.filter(|r| *r > 0.0) {
-            let wait = {
-                let mut next = self.next_slot.lock().expect("rate lock");
-                let now = Instant::now();
-                let slot = (*next).max(now);
-                *next = slot + Duration::from_secs_f64(1.0 / rate);
-                slot.saturating_duration_since(now)
-            };
-            if !wait.is_zero() {
-                tokio::time::sleep(wait).await;
-            }
-        }
+        self.rate_slot().await;
         let start = Instant::now();
-        let deadline = self.limits.timeout + Duration::from_millis(500);
+        // A request in flight is cut at the run's deadline too.
+        let deadline = (self.limits.timeout + Duration::from_millis(500))
+            .min(self.deadline.saturating_duration_since(start) + Duration::from_millis(100));
         let mut attempt = 0;
         let mut resp = loop {
             let result = tokio::time::timeout(deadline, self.exchange(req, cap)).await;
@@ -387,13 +429,44 @@ impl Engine {
                 self.sent.fetch_sub(1, Ordering::Relaxed);
                 break resp;
             }
+            // A retry is a request like any other: it waits for its own rate slot.
+            self.rate_slot().await;
             attempt += 1;
         };
         resp.elapsed = start.elapsed();
+        if resp.is_answer() {
+            self.answered.fetch_add(1, Ordering::Relaxed);
+            self.failures_in_row.store(0, Ordering::Relaxed);
+        } else {
+            let failures = self.failures_in_row.fetch_add(1, Ordering::Relaxed) + 1;
+            if self.answered() == 0 && failures >= DEAD_TARGET_FAILURES {
+                self.stop_because(format!(
+                    "the target gave no HTTP answer to the first {failures} requests ({}): it does not answer",
+                    resp.error.as_deref().unwrap_or("no response")
+                ));
+            }
+        }
         if let Some(f) = &self.observer {
             f(self.sent());
         }
         Ok(resp)
+    }
+
+    /// Waits for the next slot of `--rate` (no wait without a rate).
+    async fn rate_slot(&self) {
+        let Some(rate) = self.limits.rate.filter(|r| *r > 0.0) else {
+            return;
+        };
+        let wait = {
+            let mut next = self.next_slot.lock().expect("rate lock");
+            let now = Instant::now();
+            let slot = (*next).max(now);
+            *next = slot + Duration::from_secs_f64(1.0 / rate);
+            slot.saturating_duration_since(now)
+        };
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
     }
 
     async fn exchange(&self, req: &Req, cap: usize) -> Resp {
@@ -406,6 +479,16 @@ impl Engine {
                 };
             }
         };
+        if let Some((n, _)) = req
+            .headers
+            .iter()
+            .find(|(n, v)| n.contains(['\r', '\n']) || v.contains(['\r', '\n']))
+        {
+            return Resp {
+                error: Some(format!("header `{}` holds CR/LF: not sent", n.trim())),
+                ..Resp::default()
+            };
+        }
         let mut builder = self.client.request(method, &req.url);
         for (n, v) in &req.headers {
             builder = builder.header(n.as_str(), v.as_str());
@@ -505,6 +588,64 @@ mod tests {
         p.body = Some("{}".into());
         assert!(p.curl().contains("-X POST") && p.curl().contains("--data-raw '{}'"));
         assert!(Req::new("HEAD", "http://h/").curl().contains(" -I "));
+    }
+
+    /// A server that accepts connections and closes them at once: every request fails
+    /// before an answer and is retried once. Each retry waits for its own rate slot.
+    #[test]
+    fn retries_take_a_rate_slot_and_a_dead_target_stops_the_run() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for s in listener.incoming() {
+                drop(s);
+            }
+        });
+        let limits = Limits {
+            rate: Some(5.0),
+            timeout: Duration::from_secs(2),
+            ..Limits::default()
+        };
+        let url = format!("http://127.0.0.1:{port}/x");
+        let engine = Engine::new(&Url::parse(&url).unwrap(), limits).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let start = Instant::now();
+        let results: Vec<_> = rt.block_on(async {
+            let mut out = Vec::new();
+            for _ in 0..3 {
+                out.push(engine.send(&Req::new("GET", url.clone())).await);
+            }
+            out
+        });
+        // Two requests, each with its retry: four slots at 5/s, three intervals of 200 ms.
+        assert_eq!(engine.sent(), 4);
+        assert!(
+            start.elapsed() >= Duration::from_millis(550),
+            "{:?}",
+            start.elapsed()
+        );
+        // The target never answered: the third request is not sent.
+        assert_eq!(results[2], Err(Refused::Stopped));
+        assert!(engine.stop_reason().unwrap().contains("no HTTP answer"));
+    }
+
+    #[test]
+    fn the_deadline_refuses_new_requests() {
+        let limits = Limits {
+            max_time: Duration::ZERO,
+            ..Limits::default()
+        };
+        let engine = Engine::new(&Url::parse("http://127.0.0.1:9/").unwrap(), limits).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let r = rt.block_on(engine.send(&Req::new("GET", "http://127.0.0.1:9/a")));
+        assert_eq!(r, Err(Refused::Deadline));
+        assert!(engine.stop_reason().unwrap().contains("--max-time"));
     }
 
     #[test]

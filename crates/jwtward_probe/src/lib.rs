@@ -1,20 +1,24 @@
 //! `jwtward probe`: prove JWT authentication bypass against a running API.
 //!
-//! The prober reads the API's OpenAPI document ([`openapi`], [`discovery`]), sends every
-//! request through one rate-limited, same-origin, size-capped [`http::Engine`], learns per
-//! endpoint what the valid token gets and what rejections look like ([`oracle`]), and reports
-//! only the attacks whose answers cluster with the valid baseline, as
-//! [`jwtward_report::Finding`]s built from the rules in [`rules`].
+//! The pipeline of [`run`]: read the API's OpenAPI document ([`openapi`], [`discovery`]),
+//! [`plan`] what is tested and how (safe by default), take the [`baseline`]s of every
+//! endpoint, judge answers with the [`oracle`], then run the [`attacks`] families (one file
+//! each, over the shared [`context`]). Every request goes through one rate-limited,
+//! same-origin, size-capped [`http::Engine`]; only the attacks whose answers cluster with
+//! the valid baseline are reported, as [`jwtward_report::Finding`]s built from [`rules`].
 //!
 //! The JOSE work (parsing, re-signing, `alg: none`, key encodings) is `jwtward_jose`'s; the
 //! HMAC secret search is `jwtward_crack`'s.
 
+pub mod attacks;
+pub mod baseline;
 pub mod callback;
-pub mod crack;
+pub mod context;
 pub mod discovery;
 pub mod http;
 pub mod openapi;
 pub mod oracle;
+pub mod plan;
 pub mod rules;
 pub mod run;
 

@@ -33,6 +33,20 @@ pub struct Param {
     /// A concrete value for a request: the example, default or first enum value, or a
     /// value of the declared type.
     pub sample: String,
+    /// The sample comes from the spec (`example`, `examples`, `default`, `enum`, `const`),
+    /// not from the declared type.
+    pub from_spec: bool,
+    /// The declared type, for typed placeholders and harvested values.
+    pub kind: ParamKind,
+}
+
+/// The declared type of a parameter, as far as the prober cares.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ParamKind {
+    Integer,
+    Uuid,
+    #[default]
+    Text,
 }
 
 /// How an operation expects its credentials, from the security schemes.
@@ -63,7 +77,22 @@ pub struct Operation {
     /// The credentials the declared schemes accept (empty when unsecured or unknown).
     pub credentials: BTreeSet<Credential>,
     pub operation_id: Option<String>,
+    /// `summary` (or `description` when there is no summary), for the destructive-words check.
+    pub summary: Option<String>,
+    /// The request body schema is violated by `{}` (a required field, or not an object):
+    /// FastAPI answers 422 after authentication and before the handler runs.
+    pub empty_body_invalid: bool,
 }
+
+/// Header names never taken from a spec: they route the request or carry credentials.
+pub const FORBIDDEN_SPEC_HEADERS: [&str; 6] = [
+    "host",
+    "authorization",
+    "cookie",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+];
 
 impl Operation {
     /// The path with its path parameters filled in with their sample values
@@ -92,13 +121,32 @@ impl Operation {
         path
     }
 
-    /// Required header parameters (never credentials) with their sample values.
+    /// Required header parameters with their sample values, except the ones of
+    /// [`FORBIDDEN_SPEC_HEADERS`] (never taken from a spec).
     pub fn required_headers(&self) -> Vec<(String, String)> {
         self.params
             .iter()
             .filter(|p| p.location == ParamIn::Header && p.required)
-            .filter(|p| !p.name.eq_ignore_ascii_case("authorization"))
+            .filter(|p| {
+                !FORBIDDEN_SPEC_HEADERS
+                    .iter()
+                    .any(|f| p.name.eq_ignore_ascii_case(f))
+            })
             .map(|p| (p.name.clone(), p.sample.clone()))
+            .collect()
+    }
+
+    /// The header parameters of [`FORBIDDEN_SPEC_HEADERS`] the spec declares (not sent).
+    pub fn forbidden_headers(&self) -> Vec<String> {
+        self.params
+            .iter()
+            .filter(|p| p.location == ParamIn::Header)
+            .filter(|p| {
+                FORBIDDEN_SPEC_HEADERS
+                    .iter()
+                    .any(|f| p.name.eq_ignore_ascii_case(f))
+            })
+            .map(|p| p.name.clone())
             .collect()
     }
 }
@@ -132,17 +180,81 @@ pub struct Spec {
     pub warnings: Vec<String>,
 }
 
+/// The largest spec read (the biggest public specs, GitHub's and Stripe's, are under 12 MB).
+pub const MAX_SPEC_BYTES: usize = 16 * 1024 * 1024;
+/// The deepest nesting a YAML spec may have (flow `[`/`{` and block indentation); real
+/// specs stay under 30. Checked before the YAML parser runs, in one linear pass.
+pub const MAX_YAML_DEPTH: usize = 128;
+
 /// Parses a spec document (JSON or YAML). `origin` names it in error messages.
 pub fn parse_spec(text: &str, origin: &str) -> Result<Spec> {
+    if text.len() > MAX_SPEC_BYTES {
+        bail!(
+            "{origin}: the spec is {} bytes, over the {} MiB limit",
+            text.len(),
+            MAX_SPEC_BYTES >> 20
+        );
+    }
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     let doc: Value = if trimmed.starts_with('{') {
         serde_json::from_str(trimmed)
             .with_context(|| format!("{origin}: the spec is not valid JSON"))?
     } else {
+        let depth = yaml_depth(trimmed);
+        if depth > MAX_YAML_DEPTH {
+            bail!(
+                "{origin}: the YAML spec nests deeper than {MAX_YAML_DEPTH} levels (at least {depth}): not read"
+            );
+        }
         serde_norway::from_str(trimmed)
             .with_context(|| format!("{origin}: the spec is neither valid JSON nor valid YAML"))?
     };
     from_value(&doc, origin)
+}
+
+/// An upper estimate of a YAML text's nesting, in one pass: the flow depth (`[`, `{`
+/// outside quotes and comments) plus the block depth (indentation and `- ` prefixes, one
+/// level per column at most), whichever is larger on any line. Stops counting past the bound.
+pub fn yaml_depth(text: &str) -> usize {
+    let mut max = 0usize;
+    let mut flow = 0usize;
+    for line in text.lines() {
+        let bytes = line.as_bytes();
+        // Block depth: leading spaces and `- ` / `? ` / `: ` indicators.
+        let mut i = 0;
+        let mut levels = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b' ' => i += 1,
+                b'-' | b'?' if bytes.get(i + 1).is_none_or(|b| *b == b' ') => {
+                    levels += 1;
+                    i += 1;
+                }
+                _ => break,
+            }
+        }
+        // Two spaces a level is the usual indent; one is the tightest.
+        max = max.max(flow + levels + i / 2);
+        let mut quote: Option<u8> = None;
+        for &b in &bytes[i..] {
+            match (quote, b) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, b'"' | b'\'') => quote = Some(b),
+                (None, b'#') => break,
+                (None, b'[' | b'{') => {
+                    flow += 1;
+                    max = max.max(flow + i / 2);
+                }
+                (None, b']' | b'}') => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+        }
+        if max > MAX_YAML_DEPTH * 4 {
+            return max;
+        }
+    }
+    max
 }
 
 /// Reads a spec that is already a JSON value.
@@ -246,6 +358,8 @@ pub fn from_value(doc: &Value, origin: &str) -> Result<Spec> {
                         location: ParamIn::Path,
                         required: true,
                         sample: "1".into(),
+                        from_spec: false,
+                        kind: ParamKind::Text,
                     });
                 }
             }
@@ -265,6 +379,26 @@ pub fn from_value(doc: &Value, origin: &str) -> Result<Spec> {
             } else {
                 op.get("requestBody").is_some()
             };
+            let empty_body_invalid = if swagger2 {
+                op.get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| resolver.resolve(p).ok())
+                    .filter(|p| p.get("in").and_then(Value::as_str) == Some("body"))
+                    .any(|p| {
+                        p.get("schema")
+                            .is_some_and(|s| empty_object_invalid(&resolver, s, 0))
+                    })
+            } else {
+                op.get("requestBody")
+                    .and_then(|b| resolver.resolve(b).ok())
+                    .and_then(|b| b.get("content"))
+                    .and_then(Value::as_object)
+                    .and_then(|c| c.iter().find(|(t, _)| t.contains("json")).map(|(_, v)| v))
+                    .and_then(|m| m.get("schema"))
+                    .is_some_and(|s| empty_object_invalid(&resolver, s, 0))
+            };
             let security = op.get("security").or(global_security);
             let (secured, credentials) = read_requirement(security, &schemes);
             spec.operations.push(Operation {
@@ -278,10 +412,55 @@ pub fn from_value(doc: &Value, origin: &str) -> Result<Spec> {
                     .get("operationId")
                     .and_then(Value::as_str)
                     .map(str::to_string),
+                summary: op
+                    .get("summary")
+                    .or_else(|| op.get("description"))
+                    .and_then(Value::as_str)
+                    .map(|s| s.chars().take(512).collect()),
+                empty_body_invalid,
             });
         }
     }
     Ok(spec)
+}
+
+/// True when the JSON body `{}` violates `schema`: a required property, or a type that is
+/// not an object. Unknown or permissive schemas are `false` (sending `{}` could run the handler).
+fn empty_object_invalid(resolver: &Resolver, schema: &Value, depth: usize) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    let Ok(s) = resolver.resolve(schema) else {
+        return false;
+    };
+    if s.get("required")
+        .and_then(Value::as_array)
+        .is_some_and(|r| !r.is_empty())
+    {
+        return true;
+    }
+    if let Some(all) = s.get("allOf").and_then(Value::as_array)
+        && all
+            .iter()
+            .any(|x| empty_object_invalid(resolver, x, depth + 1))
+    {
+        return true;
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(list) = s.get(key).and_then(Value::as_array)
+            && !list.is_empty()
+            && list
+                .iter()
+                .all(|x| empty_object_invalid(resolver, x, depth + 1))
+        {
+            return true;
+        }
+    }
+    match s.get("type") {
+        Some(Value::String(t)) => t != "object",
+        Some(Value::Array(types)) => !types.iter().any(|t| t == "object" || t == "null"),
+        _ => false,
+    }
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -384,16 +563,18 @@ fn read_param(resolver: &Resolver, p: &Value, swagger2: bool) -> Option<Param> {
     } else {
         p.get("schema").and_then(|s| resolver.resolve(s).ok())
     };
-    let sample = p
-        .get("example")
-        .and_then(scalar)
-        .or_else(|| {
-            p.get("examples")
-                .and_then(Value::as_object)
-                .and_then(|o| o.values().next())
-                .and_then(|e| e.get("value"))
-                .and_then(scalar)
-        })
+    let given = p.get("example").and_then(scalar).or_else(|| {
+        p.get("examples")
+            .and_then(Value::as_object)
+            .and_then(|o| o.values().next())
+            .and_then(|e| e.get("value"))
+            .and_then(scalar)
+    });
+    let kind = schema
+        .map(|s| schema_kind(resolver, s, 0))
+        .unwrap_or_default();
+    let from_spec = given.is_some() || schema.is_some_and(|s| spec_value(resolver, s, 0).is_some());
+    let sample = given
         .or_else(|| schema.and_then(|s| schema_sample(resolver, s, 0)))
         .unwrap_or_else(|| "1".to_string());
     Some(Param {
@@ -401,6 +582,8 @@ fn read_param(resolver: &Resolver, p: &Value, swagger2: bool) -> Option<Param> {
         location,
         required,
         sample,
+        from_spec,
+        kind,
     })
 }
 
@@ -411,6 +594,78 @@ fn scalar(v: &Value) -> Option<String> {
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
+}
+
+/// The declared type of a parameter schema.
+fn schema_kind(resolver: &Resolver, s: &Value, depth: usize) -> ParamKind {
+    let Ok(s) = resolver.resolve(s) else {
+        return ParamKind::Text;
+    };
+    if depth > 8 {
+        return ParamKind::Text;
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(list) = s.get(key).and_then(Value::as_array) {
+            for alt in list {
+                let k = schema_kind(resolver, alt, depth + 1);
+                if k != ParamKind::Text {
+                    return k;
+                }
+            }
+        }
+    }
+    let ty = match s.get("type") {
+        Some(Value::String(t)) => t.as_str(),
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("string"),
+        _ => "string",
+    };
+    match (ty, s.get("format").and_then(Value::as_str)) {
+        ("integer", _) => ParamKind::Integer,
+        (_, Some("uuid")) => ParamKind::Uuid,
+        _ => ParamKind::Text,
+    }
+}
+
+/// A value the schema itself names (`example`, `examples`, `default`, `enum`, `const`).
+fn spec_value(resolver: &Resolver, s: &Value, depth: usize) -> Option<String> {
+    if depth > 8 {
+        return None;
+    }
+    let s = resolver.resolve(s).ok()?;
+    let named = s
+        .get("example")
+        .and_then(scalar)
+        .or_else(|| {
+            s.get("examples")
+                .and_then(Value::as_array)
+                .and_then(|a| a.first())
+                .and_then(scalar)
+        })
+        .or_else(|| s.get("default").and_then(scalar))
+        .or_else(|| {
+            s.get("enum")
+                .and_then(Value::as_array)
+                .and_then(|a| a.first())
+                .and_then(scalar)
+        })
+        .or_else(|| s.get("const").and_then(scalar));
+    if named.is_some() {
+        return named;
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(list) = s.get(key).and_then(Value::as_array) {
+            for alt in list {
+                if let Some(v) = spec_value(resolver, alt, depth + 1) {
+                    return Some(v);
+                }
+            }
+        }
+    }
+    None
 }
 
 fn schema_sample(resolver: &Resolver, s: &Value, depth: usize) -> Option<String> {
@@ -647,6 +902,55 @@ mod tests {
             "{:?}",
             spec.warnings
         );
+    }
+
+    #[test]
+    fn deep_yaml_is_refused_before_parsing_and_fast() {
+        let deep = format!("paths: {}", "[".repeat(100_000));
+        let t = std::time::Instant::now();
+        let e = parse_spec(&deep, "deep.yaml").unwrap_err().to_string();
+        assert!(e.contains("nests deeper"), "{e}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(1));
+        let dashes = format!("paths:\n{}x\n", "- ".repeat(50_000));
+        assert!(
+            parse_spec(&dashes, "d.yaml")
+                .unwrap_err()
+                .to_string()
+                .contains("nests deeper")
+        );
+        // A normal swagger YAML is far below the bound.
+        assert!(yaml_depth("a:\n  b:\n    - c: [1, {d: 2}]\n    - 'x[y'\n") < 10);
+        let big = " ".repeat(MAX_SPEC_BYTES + 1);
+        assert!(
+            parse_spec(&big, "big.yaml")
+                .unwrap_err()
+                .to_string()
+                .contains("limit")
+        );
+    }
+
+    #[test]
+    fn empty_body_validity_and_forbidden_headers() {
+        let doc = r##"{"openapi": "3.0.3", "paths": {
+          "/a": {"post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}},
+                          "parameters": [{"name": "Host", "in": "header", "required": true, "schema": {"type": "string", "example": "evil.example"}},
+                                         {"name": "X-Tenant", "in": "header", "required": true, "schema": {"type": "string"}}]}},
+          "/b": {"patch": {"requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"x": {"type": "string"}}}}}}}},
+          "/c": {"delete": {}},
+          "/d/{id}": {"get": {"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}]}}},
+          "components": {"schemas": {"Item": {"type": "object", "required": ["name"]}}}}"##;
+        let spec = parse_spec(doc, "b.json").unwrap();
+        let by = |p: &str| spec.operations.iter().find(|o| o.path == p).unwrap();
+        assert!(by("/a").empty_body_invalid);
+        assert!(!by("/b").empty_body_invalid);
+        assert!(!by("/c").empty_body_invalid && !by("/c").has_body);
+        assert_eq!(
+            by("/a").required_headers(),
+            vec![("X-Tenant".to_string(), "1".to_string())]
+        );
+        assert_eq!(by("/a").forbidden_headers(), vec!["Host".to_string()]);
+        assert_eq!(by("/d/{id}").params[0].kind, ParamKind::Uuid);
+        assert!(!by("/d/{id}").params[0].from_spec);
     }
 
     #[test]

@@ -72,8 +72,8 @@ pub const FORGED_TOKEN_ACCEPTED: RuleMeta = RuleMeta {
     name: "forged-token-accepted",
     severity: Severity::Critical,
     cwe: &[287, 345],
-    summary: "A token freshly signed with the recovered or given key is accepted, and the server honours its `sub`",
-    explanation: "jwtward signed a new token with the key it recovered (or the key given with --signing-key) and the server accepted it; the identity differential (original `sub` accepted, random `sub` refused) shows the server trusts the forged identity.",
+    summary: "A token freshly signed with a key jwtward recovered is accepted",
+    explanation: "jwtward recovered the signing key (a dictionary or PIN search of the token's HMAC key) and a token it signed itself was accepted; the identity differential (original `sub` accepted, random `sub` refused) shows whether the server trusts the forged identity. A key given with --signing-key never yields this rule: the user owns it, and tokens it signs are supposed to be accepted.",
     remediation: "Rotate the key, make it strong and secret, and keep it out of source control and images.",
     example: "GET /items  Authorization: Bearer <token signed by jwtward, sub=alice>\n-> 200",
     fixed_example: "GET /items  Authorization: Bearer <token signed by jwtward, sub=alice>\n-> 401",
@@ -267,6 +267,28 @@ pub const SERVER_ERROR_ON_TOKEN: RuleMeta = RuleMeta {
 };
 
 /// Every probe rule, in the order of the table.
+pub const ANY_TOKEN_ACCEPTED: RuleMeta = RuleMeta {
+    name: "any-token-accepted",
+    severity: Severity::Critical,
+    cwe: &[287, 347],
+    summary: "The endpoint checks only that a token is present: garbage, a corrupted signature and another identity all get the valid answer",
+    explanation: "Requests without credentials are refused, but a garbage string, the valid token with a corrupted signature and a token naming another `sub` all get exactly the answer the valid token gets. The security dependency only checks that an `Authorization` header is there (an `HTTPBearer` subclass that never decodes, a middleware that tests for the header): any string is a key.",
+    remediation: "Decode and verify the token in the dependency (`jwt.decode(token, KEY, algorithms=[...])`) and reject the request with 401 when it fails; never treat the presence of a header as authentication.",
+    example: "GET /items  Authorization: Bearer jwtward-invalid-token\n-> 200 (as with the valid token)",
+    fixed_example: "GET /items  Authorization: Bearer jwtward-invalid-token\n-> 401",
+};
+
+pub const PRIVILEGE_ESCALATION: RuleMeta = RuleMeta {
+    name: "privilege-escalation",
+    severity: Severity::Critical,
+    cwe: &[269, 287],
+    summary: "A token forged with privileged claims (role admin, is_admin true, an admin `sub`) turns a refusal into a success",
+    explanation: "jwtward could make tokens the server accepts (a recovered key, a given --signing-key, or a signature that is not verified) and added privileged claims (`role`/`roles`/`scope`/`groups` with admin values, `is_admin`/`is_superuser`/`admin` true, or a privileged `sub`). The valid token is refused on this endpoint (401/403) and the same forgery without the privileged claims is refused too, but the privileged forgery gets a success; or, where the valid token is accepted, the privileged forgery gets fields the valid answer lacks while the same forgery without them gets the valid answer. The server grants privileges from claims an attacker can write.",
+    remediation: "Keep the signing key strong and secret; read roles from the server's own user record rather than from token claims, or at least only from tokens whose signature and issuer were verified.",
+    example: "GET /admin/users  Authorization: Bearer <forged, role=admin>\n-> 200",
+    fixed_example: "GET /admin/users  Authorization: Bearer <forged, role=admin>\n-> 403",
+};
+
 pub static RULES: &[RuleMeta] = &[
     MISSING_AUTH,
     OPTIONAL_AUTH,
@@ -292,6 +314,8 @@ pub static RULES: &[RuleMeta] = &[
     AUTH_ERROR_LEAK,
     MISSING_WWW_AUTHENTICATE,
     SERVER_ERROR_ON_TOKEN,
+    ANY_TOKEN_ACCEPTED,
+    PRIVILEGE_ESCALATION,
 ];
 
 /// The rule named `name`.
@@ -314,7 +338,7 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), RULES.len());
-        assert_eq!(RULES.len(), 24);
+        assert_eq!(RULES.len(), 26);
         assert!(rule("alg-none-accepted").is_some());
     }
 }

@@ -34,6 +34,10 @@ pub struct Args {
     /// An extra wordlist for the weak-secret search (one candidate per line).
     #[arg(long, value_name = "F")]
     pub wordlist: Option<PathBuf>,
+    /// A hashcat-style mask for the weak-secret search, after the default tier (e.g.
+    /// `?d?d?d?d?d?d?d?d` for 8-digit PINs).
+    #[arg(long, value_name = "MASK")]
+    pub mask: Option<String>,
     /// A cookie name to try the token in (repeatable; common names are always tried).
     #[arg(long, value_name = "N")]
     pub cookie_name: Vec<String>,
@@ -46,9 +50,15 @@ pub struct Args {
     /// Skip operations whose path matches this glob (repeatable).
     #[arg(long, value_name = "PATH-GLOB")]
     pub exclude: Vec<String>,
-    /// Also test POST/PUT/PATCH/DELETE, with a schema-invalid body (`{}`) only.
+    /// Also test POST/PUT/PATCH/DELETE and destructive-looking operations, only when the
+    /// spec proves the request invalid (`{}` against a required body field, or a required
+    /// query parameter left out): FastAPI then answers 422 before the handler runs.
     #[arg(long)]
     pub unsafe_methods: bool,
+    /// Also skip operations whose path, operationId or summary has this word, or whose path
+    /// matches this glob (repeatable; adds to the built-in destructive words).
+    #[arg(long, value_name = "WORD|PATH-GLOB")]
+    pub skip_destructive: Vec<String>,
     /// Requests in flight at once.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub concurrency: usize,
@@ -58,6 +68,9 @@ pub struct Args {
     /// Seconds to wait for each response.
     #[arg(long, value_name = "S", default_value_t = 10.0)]
     pub timeout: f64,
+    /// The whole run's deadline in seconds; no request starts after it.
+    #[arg(long, value_name = "S", default_value_t = 600.0)]
+    pub max_time: f64,
     /// The most requests the run may send.
     #[arg(long, value_name = "N", default_value_t = 20_000)]
     pub max_requests: usize,
@@ -108,6 +121,12 @@ fn config(args: &Args) -> anyhow::Result<Config> {
         anyhow::bail!(
             "--timeout {}: expected a positive number of seconds",
             args.timeout
+        );
+    }
+    if !(args.max_time > 0.0 && args.max_time.is_finite()) {
+        anyhow::bail!(
+            "--max-time {}: expected a positive number of seconds",
+            args.max_time
         );
     }
     if args.concurrency == 0 {
@@ -178,11 +197,13 @@ fn config(args: &Args) -> anyhow::Result<Config> {
         public_keys,
         public_key_urls,
         wordlist: args.wordlist.clone(),
+        mask: args.mask.clone(),
         cookie_names: args.cookie_name.clone(),
         headers,
         include: args.include.clone(),
         exclude: args.exclude.clone(),
         unsafe_methods: args.unsafe_methods,
+        skip_destructive: args.skip_destructive.clone(),
         limits: Limits {
             concurrency: args.concurrency,
             rate: args.rate.as_deref().map(parse_rate).transpose()?,
@@ -190,6 +211,7 @@ fn config(args: &Args) -> anyhow::Result<Config> {
             max_body: args.max_body.max(1024),
             max_requests: args.max_requests,
             insecure: args.insecure,
+            max_time: Duration::from_secs_f64(args.max_time),
         },
         callback_url: args.callback_url.clone(),
     })
@@ -205,8 +227,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
         bar.enable_steady_tick(Duration::from_millis(120));
         let url = args.url.clone();
+        bar.set_message(format!("{url}: reading the spec"));
         Some(Box::new(move |n: usize| {
-            bar.set_message(format!("{url}: {n} requests"));
+            bar.set_message(format!("{url}: {}", requests(n)));
         }))
     } else {
         None
@@ -216,6 +239,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         // Clear the spinner line.
         let _ = write!(std::io::stderr(), "\r\x1b[2K");
     }
+    let failed = outcome.failed.clone();
     let mut errors: Vec<ErrorEntry> = outcome.errors;
     errors.sort_by(|a, b| (&a.kind, &a.message).cmp(&(&b.kind, &b.message)));
     let report = Report::new(
@@ -228,7 +252,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             ..Summary::default()
         },
     );
-    output::emit(&report, args.format, args.fail_on, &NoSources)
+    let code = output::emit(&report, args.format, args.fail_on, &NoSources)?;
+    if let Some(why) = &failed {
+        eprintln!("jwtward probe: nothing was tested: {why}");
+        return Ok(ExitCode::from(EXIT_NOT_TESTED));
+    }
+    Ok(code)
+}
+
+/// Exit code when the probe could not test the target (no HTTP answer, budget or deadline
+/// spent before any attack): distinct from 0 (nothing found), 1 (found) and 2 (usage).
+pub const EXIT_NOT_TESTED: u8 = 3;
+
+/// `1 request`, `2,345 requests`.
+fn requests(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{out} request{}", if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]
@@ -247,5 +293,8 @@ mod tests {
         );
         assert!(parse_header("nocolon").is_err());
         assert!(parse_header(": v").is_err());
+        assert_eq!(requests(1), "1 request");
+        assert_eq!(requests(2_696_538), "2,696,538 requests");
+        assert_eq!(requests(999), "999 requests");
     }
 }

@@ -304,7 +304,7 @@ pub fn probe(args: &[&str]) -> ProbeRun {
     let stdout = out_thread.join().unwrap();
     let stderr = String::from_utf8_lossy(&err_thread.join().unwrap()).into_owned();
     let code = status.code().unwrap_or(-1);
-    let report = if code == 0 || code == 1 {
+    let report = if code == 0 || code == 1 || code == 3 {
         serde_json::from_slice(&stdout).unwrap_or_else(|e| {
             panic!(
                 "jwtward printed no JSON report ({e}):\n{}\n{stderr}",
@@ -321,4 +321,85 @@ pub fn probe(args: &[&str]) -> ProbeRun {
         elapsed: start.elapsed(),
         peak_rss_kib: peak,
     }
+}
+
+/// Runs every finding's `curl` (and the `jwtward crack` repro of a recovered key) and
+/// asserts it reproduces: the HTTP status of the evidence, or the key.
+pub fn assert_curls_reproduce(run: &ProbeRun) {
+    let findings = run.report["findings"].as_array().expect("findings");
+    assert!(!findings.is_empty(), "no findings to reproduce");
+    for f in findings {
+        let cmd = f["curl"].as_str().expect("every finding has a repro");
+        if cmd.contains("jwtward crack ") {
+            // The repro of a recovered key: run it (with this build as `jwtward`) in a
+            // scratch directory; it must print the key.
+            let dir = tempfile::tempdir().unwrap();
+            let out = Command::new("sh")
+                .arg("-c")
+                .arg(format!(
+                    "jwtward() {{ '{}' \"$@\"; }}; {cmd}",
+                    env!("CARGO_BIN_EXE_jwtward")
+                ))
+                .current_dir(dir.path())
+                .output()
+                .expect("run the crack repro");
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let key = f["evidence"]["body_excerpt"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("key: ")
+                .trim_matches('`')
+                .to_string();
+            assert!(text.contains(&key), "`{cmd}` did not find `{key}`: {text}");
+            continue;
+        }
+        assert!(cmd.starts_with("curl "), "{cmd}");
+        // jku: the target fetches the JWKS jwtward served while it ran; gone afterwards.
+        if f["rule"] == "jku-header-injection" {
+            continue;
+        }
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .output()
+            .expect("run curl");
+        let head = String::from_utf8_lossy(&out.stdout);
+        let status: u64 = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("`{cmd}` printed no status line: {head}"));
+        assert_eq!(
+            status,
+            f["evidence"]["status"].as_u64().unwrap(),
+            "`{cmd}` does not reproduce {}: {head}",
+            f["rule"]
+        );
+    }
+}
+
+/// `GET path` parsed as JSON.
+pub fn http_json(port: u16, path: &str) -> Value {
+    serde_json::from_str(&http_body(port, path)).expect("JSON body")
+}
+
+/// The `(kind, message)` of every error entry.
+pub fn error_entries(run: &ProbeRun) -> Vec<(String, String)> {
+    run.report["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["kind"].as_str().unwrap_or("").to_string(),
+                        e["message"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
