@@ -403,6 +403,8 @@ pub fn audit(
         public_keys: Vec::new(),
         public_key_urls: Vec::new(),
         wordlist: None,
+        mask: None,
+        skip_destructive: Vec::new(),
         cookie_names: Vec::new(),
         headers: Vec::new(),
         include: Vec::new(),
@@ -415,6 +417,7 @@ pub fn audit(
             max_body: 256 * 1024,
             max_requests: req.max_requests,
             insecure: false,
+            ..jwtward_probe::Limits::default()
         },
         callback_url: None,
     };
