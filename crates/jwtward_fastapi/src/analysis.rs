@@ -159,51 +159,6 @@ pub(crate) struct Ctx<'m, 'p> {
     cur_via: Vec<(usize, String)>,
 }
 
-const PUBLIC_SEGMENTS: &[&str] = &[
-    "health",
-    "healthz",
-    "healthcheck",
-    "health-check",
-    "livez",
-    "readyz",
-    "liveness",
-    "readiness",
-    "status",
-    "ping",
-    "version",
-    "docs",
-    "redoc",
-    "openapi.json",
-    "login",
-    "logout",
-    "token",
-    "refresh",
-    "signin",
-    "sign-in",
-    "signup",
-    "sign-up",
-    "register",
-    "jwks",
-    "jwks.json",
-    "favicon.ico",
-    "robots.txt",
-];
-
-/// Parts of a path segment that mark account-recovery flows (public: the caller has no
-/// token yet).
-const PUBLIC_PARTS: &[&str] = &[
-    "password-recovery",
-    "password_recovery",
-    "recover-password",
-    "forgot",
-    "reset-password",
-    "password-reset",
-    "reset_password",
-    "verify-email",
-    "confirm-email",
-    "email-verification",
-];
-
 pub(crate) const LOGIN_SEGMENTS: &[&str] = &[
     "token",
     "login",
@@ -284,16 +239,290 @@ fn state_attrs(body: &[Stmt]) -> Vec<String> {
     out
 }
 
-pub(crate) fn public_by_design(path: &str) -> bool {
+/// Public-by-design path segments, each with the recogniser's name (what the route is).
+const PUBLIC_KINDS: &[(&[&str], &str)] = &[
+    (
+        &[
+            "health",
+            "healthz",
+            "healthcheck",
+            "health-check",
+            "health_check",
+            "livez",
+            "readyz",
+            "liveness",
+            "readiness",
+            "status",
+            "ping",
+            "version",
+            "heartbeat",
+        ],
+        "health/status probe",
+    ),
+    (
+        &[
+            "docs",
+            "redoc",
+            "openapi.json",
+            "openapi",
+            "swagger",
+            "swagger-ui",
+        ],
+        "API documentation",
+    ),
+    (
+        &[
+            "login",
+            "logout",
+            "token",
+            "refresh",
+            "signin",
+            "sign-in",
+            "sign_in",
+            "access-token",
+            "access_token",
+        ],
+        "login / token issuing",
+    ),
+    (
+        &["signup", "sign-up", "sign_up", "register", "registration"],
+        "registration",
+    ),
+    (
+        &[
+            "verify",
+            "verification",
+            "verify-email",
+            "verify_email",
+            "confirm",
+            "confirm-email",
+            "activate",
+            "activation",
+        ],
+        "email / account verification",
+    ),
+    (
+        &[
+            "oauth",
+            "oauth2",
+            "authorize",
+            "callback",
+            "sso",
+            "saml",
+            "oidc",
+        ],
+        "OAuth / SSO flow",
+    ),
+    (
+        &["first_install", "first-install", "first_run", "first-run"],
+        "first-run setup",
+    ),
+    (&["jwks", "jwks.json"], "public key discovery"),
+    (
+        &[
+            "favicon.ico",
+            "robots.txt",
+            "manifest.json",
+            "service-worker.js",
+            "sw.js",
+            "static",
+            "public",
+            "sitemap.xml",
+        ],
+        "static asset / manifest",
+    ),
+];
+
+/// Parts of a path segment that mark account-recovery flows (public: the caller has no
+/// token yet).
+const PUBLIC_PARTS: &[&str] = &[
+    "password-recovery",
+    "password_recovery",
+    "recover-password",
+    "forgot",
+    "reset-password",
+    "password-reset",
+    "reset_password",
+    "password_reset",
+    "verify-email",
+    "confirm-email",
+    "email-verification",
+];
+
+/// Segments of public forms: anyone may write to them (POST only).
+const PUBLIC_FORMS: &[&str] = &[
+    "waitlist",
+    "newsletter",
+    "newsletters",
+    "subscribe",
+    "contact",
+    "contact-us",
+    "contact_us",
+    "inquiries",
+    "faq-inquiries",
+    "feedback",
+];
+
+/// Segments of routes that look sensitive anywhere in an app that authenticates.
+const SENSITIVE: &[&str] = &[
+    "admin",
+    "internal",
+    "debug",
+    "export",
+    "secrets",
+    "secret",
+    "settings",
+    "keys",
+    "apikeys",
+    "api-keys",
+    "api_keys",
+    "billing",
+    "users",
+    "superuser",
+    "env",
+];
+
+/// The recogniser that makes `path` public by design, from the path alone.
+pub(crate) fn public_path_reason(path: &str) -> Option<&'static str> {
     if path == "/" || path.is_empty() {
-        return true;
+        return Some("the root page");
     }
-    path.split('/').any(|seg| {
+    for seg in path.split('/') {
         let s = seg.to_ascii_lowercase();
-        s.starts_with(".well-known")
-            || PUBLIC_SEGMENTS.contains(&s.as_str())
-            || PUBLIC_PARTS.iter().any(|p| s.contains(p))
+        if s.starts_with(".well-known") {
+            return Some("public key discovery");
+        }
+        if let Some((_, why)) = PUBLIC_KINDS
+            .iter()
+            .find(|(segs, _)| segs.contains(&s.as_str()))
+        {
+            return Some(why);
+        }
+        if PUBLIC_PARTS.iter().any(|p| s.contains(p)) {
+            return Some("password reset / account recovery");
+        }
+        let words: Vec<&str> = s.split(['-', '_', '.']).collect();
+        if words.iter().any(|w| {
+            matches!(
+                *w,
+                "login" | "signin" | "logout" | "signup" | "oauth" | "oauth2" | "sso"
+            )
+        }) {
+            return Some("login / token issuing");
+        }
+        if words.contains(&"token")
+            && words.iter().any(|w| {
+                matches!(
+                    *w,
+                    "refresh" | "request" | "verify" | "access" | "magic" | "reset" | "obtain"
+                )
+            })
+            || s == "magic-link"
+            || s == "magic_link"
+        {
+            return Some("login / token issuing");
+        }
+        if words.iter().any(|w| matches!(*w, "webhook" | "webhooks")) {
+            return Some("webhook (authenticated by the sender's signature, not a user token)");
+        }
+        if [
+            ".js",
+            ".css",
+            ".webmanifest",
+            ".png",
+            ".svg",
+            ".ico",
+            ".txt",
+            ".map",
+        ]
+        .iter()
+        .any(|x| s.ends_with(x))
+            && !s.starts_with('{')
+        {
+            return Some("static asset / manifest");
+        }
+    }
+    None
+}
+
+/// Why a decode call accepts forged tokens, if it does.
+fn forgeable_decode(dc: &jwtward_scan::DecodeCall<'_>) -> Option<String> {
+    use jwtward_scan::{Algorithms, Check, DecodeKind};
+    match dc.kind {
+        DecodeKind::UnverifiedHeader => return None,
+        DecodeKind::UnverifiedClaims => {
+            return Some(format!(
+                "{} reads the claims without verifying the signature",
+                dc.callee
+            ));
+        }
+        _ => {}
+    }
+    if matches!(dc.signature, Check::Off(_) | Check::Never) {
+        return Some(format!("{} does not verify the signature", dc.callee));
+    }
+    if let Algorithms::List(l) = &dc.algorithms
+        && l.iter().any(|(a, _)| a.eq_ignore_ascii_case("none"))
+    {
+        return Some(format!("{} accepts alg none", dc.callee));
+    }
+    let key = dc.key.as_ref()?;
+    let (bytes, var, _) = key.value.secret_bytes()?;
+    let text = String::from_utf8_lossy(&bytes);
+    if text.contains("PUBLIC KEY") || text.contains("BEGIN CERTIFICATE") || bytes.is_empty() {
+        return None;
+    }
+    let shown: String = text.chars().take(24).collect();
+    Some(match var {
+        Some(v) => format!("verifies with the committed fallback \"{shown}\" of ${v}"),
+        None => format!("verifies with the committed key \"{shown}\""),
     })
+}
+
+/// A function whose body (past its docstring) is a single `return` of a literal.
+fn returns_constant(def: &ruff_python_ast::StmtFunctionDef) -> bool {
+    let body: Vec<&Stmt> = def
+        .body
+        .iter()
+        .filter(|s| !matches!(s, Stmt::Expr(e) if e.value.is_string_literal_expr()))
+        .collect();
+    fn literal(e: &Expr) -> bool {
+        match e {
+            Expr::StringLiteral(_)
+            | Expr::NumberLiteral(_)
+            | Expr::BooleanLiteral(_)
+            | Expr::NoneLiteral(_) => true,
+            Expr::Dict(d) => d
+                .items
+                .iter()
+                .all(|i| i.key.as_ref().is_none_or(literal) && literal(&i.value)),
+            Expr::List(l) => l.elts.iter().all(literal),
+            _ => false,
+        }
+    }
+    matches!(body.as_slice(), [Stmt::Return(r)] if r.value.as_deref().is_some_and(literal))
+}
+
+/// The static segments of a path that name its resource family: the first one that is
+/// not `api`, a version (`v1`, `2`) or a parameter.
+pub(crate) fn family(path: &str) -> &str {
+    path.split('/')
+        .find(|s| {
+            !s.is_empty()
+                && !s.starts_with('{')
+                && *s != "api"
+                && !(s
+                    .trim_start_matches(['v', 'V'])
+                    .chars()
+                    .all(|c| c.is_ascii_digit()))
+        })
+        .unwrap_or("")
+}
+
+/// A path that looks sensitive (admin, debug, keys, users...).
+pub(crate) fn is_sensitive(path: &str) -> bool {
+    path.split('/')
+        .any(|seg| SENSITIVE.contains(&seg.to_ascii_lowercase().as_str()))
 }
 
 impl<'m, 'p> Ctx<'m, 'p> {
@@ -541,7 +770,10 @@ impl<'m, 'p> Ctx<'m, 'p> {
             });
             let name = &self.an.m.objs[self.mws[i].obj].middleware[self.mws[i].idx].name;
             self.mws[i].is_rate_limit = is_rate_limit_name(name);
-            self.mws[i].is_auth = s.decodes.is_some() || s.verifies.is_some() || reads_auth_header;
+            self.mws[i].is_auth = s.decodes.is_some()
+                || s.verifies.is_some()
+                || reads_auth_header
+                || self.an.rejects_credentials(f);
             if self.mws[i].is_auth {
                 self.mws[i].state_attrs = state_attrs(&f.def.body);
                 self.mws[i].fail_open = s.fail_open.clone();
@@ -742,7 +974,10 @@ impl<'m, 'p> Ctx<'m, 'p> {
                     || sub.iter().any(DepClass::is_auth)
                     // A name alone only counts for a dependency that can reject the request:
                     // `get_auth_service` returning a service object authenticates nothing.
-                    || (is_auth_name(&name) && s.raises);
+                    || (is_auth_name(&name) && s.raises)
+                    // Any credential check that rejects: an opaque session or API key
+                    // looked up in a store, then 401/403.
+                    || (s.raises && self.an.rejects_credentials(*f));
                 if !is_auth {
                     return DepClass::Other;
                 }
@@ -885,6 +1120,21 @@ impl<'m, 'p> Ctx<'m, 'p> {
             }
             info.weak_mw.push((w, use_));
         }
+        // A handler whose prologue checks a credential and rejects with 401/403 (an
+        // API key or session looked up in a store) authenticates, unless the route is a
+        // public-by-design one (a login form rejects bad passwords with 401 too).
+        if !protected
+            && info.weak.is_empty()
+            && let Some(h) = r.handler
+            && self.an.rejects_credentials(h)
+            && !self.an.mints(h)
+            && public_path_reason(&r.path).is_none()
+        {
+            protected = true;
+            info.protected_by.get_or_insert_with(|| {
+                format!("{}() (rejects with 401/403 itself)", h.def.name.as_str())
+            });
+        }
         // A handler that decodes the token itself and raises on failure authenticates.
         if !protected
             && let Some(h) = r.handler
@@ -913,7 +1163,34 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 })
                 .count();
             let refuses = s.raises || ws_refusal;
-            if s.decodes.is_some() && refuses && serving_gaps == 0 {
+            let ws_credential = ws_refusal && {
+                let t = self
+                    .an
+                    .m
+                    .ix
+                    .module(h.mid)
+                    .slice(h.def.range())
+                    .to_ascii_lowercase();
+                [
+                    "token",
+                    "api_key",
+                    "apikey",
+                    "api-key",
+                    "authenticate",
+                    "session",
+                ]
+                .iter()
+                .any(|w| t.contains(w))
+            };
+            if ws_credential && s.decodes.is_none() {
+                protected = true;
+                info.protected_by.get_or_insert_with(|| {
+                    format!(
+                        "{}() (checks the credential and closes the socket)",
+                        h.def.name.as_str()
+                    )
+                });
+            } else if s.decodes.is_some() && refuses && serving_gaps == 0 {
                 protected = true;
                 info.protected_by.get_or_insert_with(|| {
                     format!("{}() (decodes the token itself)", h.def.name.as_str())
@@ -947,11 +1224,88 @@ impl<'m, 'p> Ctx<'m, 'p> {
 
     /// Obviously public: health, docs, login, sign-up (a login form)...
     pub fn is_public(&self, ri: usize) -> bool {
+        self.public_reason(ri).is_some()
+    }
+
+    /// The recogniser that makes a route public by design, if one does (see the README's
+    /// "Public by design"). A route that mints a token for a caller-chosen subject with no
+    /// check at all is never public, whatever its path.
+    pub fn public_reason(&self, ri: usize) -> Option<String> {
         let r = &self.routes[ri];
-        public_by_design(&r.path)
-            || self.is_login(ri)
-            || r.handler
-                .is_some_and(|h| self.an.params(h).iter().any(|p| p.is_login_form))
+        if self.mints_unchecked(ri) {
+            return None;
+        }
+        let last_post = r.methods.iter().any(|m| m == "POST")
+            && r.path
+                .split('/')
+                .any(|seg| PUBLIC_FORMS.contains(&seg.to_ascii_lowercase().as_str()));
+        if last_post {
+            return Some("public form (waitlist, newsletter, contact)".into());
+        }
+        if let Some(why) = public_path_reason(&r.path) {
+            return Some(why.into());
+        }
+        if self.is_login(ri) {
+            return Some("login / token issuing".into());
+        }
+        let h = r.handler?;
+        if self.an.params(h).iter().any(|p| p.is_login_form) {
+            return Some("login form (OAuth2PasswordRequestForm)".into());
+        }
+        let text = self
+            .an
+            .m
+            .ix
+            .module(h.mid)
+            .slice(h.def.range())
+            .to_ascii_lowercase();
+        // A password reset by a reset token/key sent by mail.
+        if r.path.split('/').any(|s| s.eq_ignore_ascii_case("reset"))
+            && (text.contains("password")
+                || text.contains("reset_key")
+                || text.contains("reset_token"))
+        {
+            return Some("password reset by a reset token".into());
+        }
+        // Token issuing through helpers, after a credential check that rejects.
+        if self.an.mints(h) && self.an.summary(h).raises {
+            return Some(format!(
+                "token issuing: {}() mints a token after a credential check",
+                h.def.name.as_str()
+            ));
+        }
+        // An OAuth/SSO redirect or callback.
+        if [
+            "sso",
+            "oauth",
+            "authorize_redirect",
+            "login_redirect",
+            "authorization_url",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
+            && r.methods.iter().all(|m| m == "GET")
+        {
+            return Some("OAuth / SSO flow".into());
+        }
+        // Nothing to protect: the handler returns a constant.
+        if returns_constant(h.def) {
+            return Some(format!("{}() returns a constant", h.def.name.as_str()));
+        }
+        None
+    }
+
+    /// A route whose handler mints a token and never rejects (no raise anywhere), reached
+    /// with GET: it hands out a token for whoever the caller names.
+    pub fn mints_unchecked(&self, ri: usize) -> bool {
+        let r = &self.routes[ri];
+        let Some(h) = r.handler else { return false };
+        let ps = self.an.params(h);
+        r.methods.iter().all(|m| m == "GET")
+            && r.kind == RouteKind::Api
+            && ps.iter().any(|p| !p.is_request && p.dep.is_none())
+            && self.an.mints(h)
+            && !ps.iter().any(|p| p.dep.is_some())
     }
 
     /// A token-issuing endpoint: an `OAuth2PasswordRequestForm` parameter, or a POST to
@@ -1018,6 +1372,120 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 .any(|x| self.dep_throttles(x, depth + 1));
         }
         false
+    }
+
+    /// The class of a route in the route table (`protected`, `forgeable`, `optional`,
+    /// `fail-open`, `public`, `unprotected`) and the reason: the dependency or middleware
+    /// that decides it, or the recogniser that made it public.
+    pub fn route_class(&self, ri: usize) -> (&'static str, String) {
+        let a = &self.auths[ri];
+        let r = &self.routes[ri];
+        let weak = |want_fail_open: bool| {
+            a.weak
+                .iter()
+                .find(|(_, _, c, _)| matches!(c, DepClass::FailOpen(_)) == want_fail_open)
+                .map(|(d, _, _, _)| d.text.clone())
+                .or_else(|| {
+                    a.weak_mw.first().map(|(w, _)| {
+                        let mw = &self.mws[*w];
+                        self.an.m.objs[mw.obj].middleware[mw.idx].name.clone()
+                    })
+                })
+                .unwrap_or_default()
+        };
+        match a.auth {
+            Auth::Protected => {
+                let by = a.protected_by.clone().unwrap_or_default();
+                match self.forgeable(ri) {
+                    Some(why) => ("forgeable", format!("{by}: {why}")),
+                    None => ("protected", by),
+                }
+            }
+            Auth::Optional => (
+                "optional",
+                format!(
+                    "{} yields no identity without a token and the handler serves",
+                    weak(false)
+                ),
+            ),
+            Auth::FailOpen => (
+                "fail-open",
+                format!("{} lets requests without a valid token through", weak(true)),
+            ),
+            Auth::PublicByDesign => (
+                "public",
+                self.public_reason(ri).unwrap_or_else(|| {
+                    "public read beside protected writes on the same path".into()
+                }),
+            ),
+            Auth::None => {
+                if let Some(w) = a.exempted_by {
+                    let mw = &self.mws[w];
+                    let name = &self.an.m.objs[mw.obj].middleware[mw.idx].name;
+                    return ("unprotected", format!("exempted by middleware {name}"));
+                }
+                if self.mints_unchecked(ri) {
+                    return (
+                        "unprotected",
+                        "mints a token for a caller-chosen subject with no credential check".into(),
+                    );
+                }
+                let _ = r;
+                (
+                    "unprotected",
+                    "no authentication dependency or middleware".into(),
+                )
+            }
+        }
+    }
+
+    /// Why the authentication a protected route gets can be forged: the token it decodes
+    /// is not signature-checked, `none` is accepted, or the key is written in the source (a
+    /// literal, or the fallback of an environment variable).
+    pub fn forgeable(&self, ri: usize) -> Option<String> {
+        let r = &self.routes[ri];
+        let mut funcs: Vec<Func<'p>> = Vec::new();
+        fn collect<'p>(cx: &Ctx<'_, 'p>, d: &DepUse<'p>, out: &mut Vec<Func<'p>>, depth: u32) {
+            if depth > 6 || !cx.classify(d).is_auth() {
+                return;
+            }
+            if let DepTarget::Func(f) = &d.target {
+                if out.iter().any(|g| g.key() == f.key()) {
+                    return;
+                }
+                out.push(*f);
+                for p in cx.an.params(*f).iter() {
+                    if let Some(sub) = &p.dep {
+                        collect(cx, sub, out, depth + 1);
+                    }
+                }
+            }
+        }
+        for (d, _) in &r.deps {
+            collect(self, d, &mut funcs, 0);
+        }
+        for &w in &r.middleware {
+            if self.mws[w].is_auth
+                && let Some(f) = self.mws[w].func
+            {
+                funcs.push(f);
+            }
+        }
+        if let Some(h) = r.handler {
+            funcs.push(h);
+        }
+        let jwt = self.an.jwt();
+        for f in funcs {
+            for dc in jwt.decodes_in(&self.an.qualname(f)) {
+                if dc.module.is_test {
+                    continue;
+                }
+                if let Some(why) = forgeable_decode(dc) {
+                    return Some(why);
+                }
+            }
+        }
+        None
     }
 
     pub fn route_step(&self, ri: usize) -> TraceStep {

@@ -140,6 +140,8 @@ pub(crate) struct Analyzer<'m, 'p> {
     /// `auth-dependencies` and `token-helpers` of the configuration.
     pub settings: &'m crate::Settings,
     origins_memo: RefCell<HashMap<usize, Rc<HashMap<String, Origin>>>>,
+    /// Functions that mint a JWT (an encode call), directly or through project calls.
+    minting: std::cell::OnceCell<HashSet<String>>,
 }
 
 /// Where a value of a function comes from, as far as tokens go.
@@ -284,7 +286,87 @@ impl<'m, 'p> Analyzer<'m, 'p> {
             params_memo: RefCell::new(HashMap::new()),
             settings,
             origins_memo: RefCell::new(HashMap::new()),
+            minting: std::cell::OnceCell::new(),
         }
+    }
+
+    /// A credential check that rejects: `f` raises (or returns) a 401/403, or calls a
+    /// fastapi-jwt-auth style `jwt_required()`. Judged on its text; the callers use it for
+    /// dependencies, middleware and handler prologues whose identity comes from an opaque
+    /// session, an API key or a store rather than a JWT decode.
+    pub fn rejects_credentials(&self, f: Func<'p>) -> bool {
+        let text = self.m.ix.module(f.mid).slice(f.def.range());
+        if [
+            "jwt_required(",
+            "fresh_jwt_required(",
+            "jwt_refresh_token_required(",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
+        {
+            return true;
+        }
+        let denial = [
+            "401",
+            "403",
+            "UNAUTHORIZED",
+            "FORBIDDEN",
+            "Unauthorized",
+            "Forbidden",
+            "NotAuthenticated",
+            "PermissionDenied",
+            "AuthenticationFailed",
+        ];
+        let raises = text.contains("raise ");
+        let responds = text.contains("status_code=401") || text.contains("status_code=403");
+        (raises || responds) && denial.iter().any(|w| text.contains(w))
+    }
+
+    /// The JWT-library model.
+    pub fn jwt(&self) -> &'m JwtModel<'p> {
+        self.jwt
+    }
+
+    /// The qualified name of a function (`module.name`, `module.Class.name`), as the JWT
+    /// model names them.
+    pub fn qualname(&self, f: Func<'p>) -> String {
+        let md = self.m.ix.module(f.mid);
+        match f.class {
+            Some(c) => format!("{}.{}.{}", md.name, c.name.as_str(), f.def.name.as_str()),
+            None => format!("{}.{}", md.name, f.def.name.as_str()),
+        }
+    }
+
+    /// True when `f` mints a JWT: it calls an encode of a JWT library, directly or through
+    /// project functions (`create_access_token`), or a token-issuing method of an auth
+    /// library (`Authorize.create_access_token`, `strategy.write_token`).
+    pub fn mints(&self, f: Func<'p>) -> bool {
+        let set = self.minting.get_or_init(|| {
+            let mut out = HashSet::new();
+            for e in self.jwt.app_encodes() {
+                let Some(fun) = &e.function else { continue };
+                if out.insert(fun.clone()) {
+                    for site in self.jwt.callers(fun, 512) {
+                        if let Some(c) = site.caller {
+                            out.insert(c);
+                        }
+                    }
+                }
+            }
+            out
+        });
+        if set.contains(&self.qualname(f)) {
+            return true;
+        }
+        let text = self.m.ix.module(f.mid).slice(f.def.range());
+        [
+            "create_access_token(",
+            "create_refresh_token(",
+            "write_token(",
+            ".encode_token(",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
     }
 
     /// True when a call of `call` (from module `mid`) calls a configured token helper.
@@ -486,6 +568,13 @@ impl<'m, 'p> Analyzer<'m, 'p> {
                         mid: fm,
                         def: f,
                         class: Some(c),
+                    });
+                }
+                if let Some((fm, f, class)) = self.m.ix.bound_method(from.mid, func) {
+                    return Some(Func {
+                        mid: fm,
+                        def: f,
+                        class: Some(class),
                     });
                 }
                 match self.m.ix.resolve_expr(from.mid, func) {

@@ -585,7 +585,15 @@ impl<'p> Model<'p> {
             Some(f) => jwtward_python::Scope::function(md, f),
             None => jwtward_python::Scope::module(md),
         };
-        self.ix.project.eval(&sc, e).as_str().map(str::to_string)
+        // A setting read from the environment (`settings.API_V1_STR`) serves its default
+        // when the variable is not set: that is the path the app has out of the box.
+        let v = self.ix.project.eval(&sc, e);
+        match &v.value {
+            jwtward_python::Value::Env {
+                default: Some(d), ..
+            } => d.as_str().map(str::to_string),
+            _ => v.as_str().map(str::to_string),
+        }
     }
 
     /// The object (app or router) an expression refers to.
@@ -673,7 +681,16 @@ impl<'p> Model<'p> {
                 }
                 self.dep_of_sym(mid, self.ix.resolve_name(mid, n.id.as_str(), 0), e, depth)
             }
-            Expr::Attribute(_) => self.dep_of_sym(mid, self.ix.resolve_expr(mid, e), e, depth),
+            Expr::Attribute(_) => {
+                if let Some((fm, f, class)) = self.ix.bound_method(mid, e) {
+                    return DepTarget::Func(Func {
+                        mid: fm,
+                        def: f,
+                        class: Some(class),
+                    });
+                }
+                self.dep_of_sym(mid, self.ix.resolve_expr(mid, e), e, depth)
+            }
             Expr::Call(c) => match self.ix.resolve_expr(mid, &c.func) {
                 Some(Sym::Class(cm, class)) => match self.ix.method(cm, class, "__call__", 0) {
                     Some((fm, f)) => DepTarget::Func(Func {

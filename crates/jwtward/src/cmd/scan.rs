@@ -256,19 +256,55 @@ fn route_group(r: &jwtward_fastapi::RouteInfo) -> (String, String, Vec<String>) 
     (app, group, r.include_chain.clone())
 }
 
+/// The route class, with the `public-paths` of the configuration applied.
+fn route_class(r: &jwtward_fastapi::RouteInfo, s: &Settings) -> (String, String) {
+    if r.class == "unprotected" && s.public_paths.iter().any(|p| path_matches(p, &r.path)) {
+        return (
+            "public".into(),
+            "listed in public-paths of the configuration".into(),
+        );
+    }
+    (r.class.to_string(), r.reason.clone())
+}
+
+/// The JSON route table: one row per route and method.
+fn route_rows(
+    routes: &[jwtward_fastapi::RouteInfo],
+    s: &Settings,
+) -> Vec<jwtward_report::RouteRow> {
+    let mut out = Vec::new();
+    for r in routes {
+        let (class, reason) = route_class(r, s);
+        for m in &r.methods {
+            out.push(jwtward_report::RouteRow {
+                method: if m == "WEBSOCKET" {
+                    "WS".into()
+                } else {
+                    m.clone()
+                },
+                path: r.path.clone(),
+                file: r.location.file.clone(),
+                line: r.location.line,
+                class: class.clone(),
+                reason: reason.clone(),
+            });
+        }
+    }
+    out
+}
+
 fn coverage(routes: &[jwtward_fastapi::RouteInfo], s: &Settings) -> Vec<RouteCoverage> {
     let mut out = Vec::new();
     for r in routes {
-        let mut auth = match r.auth {
-            jwtward_fastapi::Auth::Protected => AuthStatus::Protected,
-            jwtward_fastapi::Auth::Optional => AuthStatus::Optional,
-            jwtward_fastapi::Auth::FailOpen => AuthStatus::FailOpen,
-            jwtward_fastapi::Auth::None => AuthStatus::None,
-            jwtward_fastapi::Auth::PublicByDesign => AuthStatus::Public,
+        let (class, reason) = route_class(r, s);
+        let auth = match class.as_str() {
+            "protected" => AuthStatus::Protected,
+            "forgeable" => AuthStatus::Forgeable,
+            "optional" => AuthStatus::Optional,
+            "fail-open" => AuthStatus::FailOpen,
+            "public" => AuthStatus::Public,
+            _ => AuthStatus::None,
         };
-        if auth == AuthStatus::None && s.public_paths.iter().any(|p| path_matches(p, &r.path)) {
-            auth = AuthStatus::Public;
-        }
         let (app, group, via) = route_group(r);
         let chain = r
             .chain
@@ -291,6 +327,7 @@ fn coverage(routes: &[jwtward_fastapi::RouteInfo], s: &Settings) -> Vec<RouteCov
                 file: file.clone(),
                 line,
                 auth,
+                reason: reason.clone(),
                 chain: chain.clone(),
             });
         }
@@ -373,7 +410,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         token_helpers: settings.token_helpers.clone(),
         ..jwtward_fastapi::Settings::default()
     };
-    let want_routes = args.format == ScanFormat::Html || !settings.public_paths.is_empty();
+    let want_routes = matches!(args.format, ScanFormat::Html | ScanFormat::Json)
+        || !settings.public_paths.is_empty();
     // Deeply nested source recurses deeply: analyse on a thread with a large stack.
     let handle = std::thread::Builder::new()
         .name("jwtward-scan".into())
@@ -470,7 +508,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         lines: Some(project.line_count()),
         ..Summary::default()
     };
-    let report = Report::new(findings, project.errors.clone(), summary);
+    let mut report = Report::new(findings, project.errors.clone(), summary);
+    if args.format == ScanFormat::Json {
+        report.routes = route_rows(&routes, &settings);
+    }
     let probe = match &args.probe_report {
         Some(p) => {
             let text = std::fs::read_to_string(p)

@@ -1,7 +1,7 @@
 //! `unprotected-route`: a route without effective authentication where the app requires it.
 
 use super::route_finding;
-use crate::analysis::{Auth, Ctx, DepClass, IdentityUse, Level};
+use crate::analysis::{Auth, Ctx, DepClass, IdentityUse, Level, family, is_sensitive};
 use crate::model::{ObjKind, RouteKind};
 use jwtward_report::{Finding, RuleMeta, Severity, TraceStep};
 
@@ -183,28 +183,67 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 break;
             }
         }
-        // Protected siblings in the same router or under the same prefix.
+        // A token minted for whoever the caller names, with no check at all.
+        if reason.is_none()
+            && cx.mints_unchecked(ri)
+            && let Some(h) = r.handler
+        {
+            reason = Some((
+                "it mints a token for a caller-chosen subject with no credential check".into(),
+                vec![cx.an.step(
+                    h.mid,
+                    h.def.name.range,
+                    format!("{}() issues a token and never rejects", h.def.name.as_str()),
+                )],
+            ));
+        }
+        // Protected comparable siblings: the same resource family, in the same router or
+        // under the same parent path.
         if reason.is_none() && a.auth == Auth::None {
+            let fam = family(&r.path);
             let sibling = cx.routes.iter().enumerate().find(|(si, s)| {
                 *si != ri
                     && s.root == r.root
                     && cx.auths[*si].auth == Auth::Protected
                     && s.mounts == r.mounts
+                    && !fam.is_empty()
+                    && family(&s.path) == fam
                     && (s.decl_obj == r.decl_obj && m.objs[r.decl_obj].kind == ObjKind::Router
                         || !parent(&r.path).is_empty() && parent(&s.path) == parent(&r.path))
             });
-            // A public read next to protected writes on the same path is deliberate.
+            // A public read next to protected writes on the same path is deliberate, and so
+            // is a read whose protected siblings in the family are all writes (a public
+            // catalogue managed by authenticated writers).
             let public_read = is_read(&r.methods)
-                && cx.routes.iter().enumerate().any(|(si, s)| {
+                && (cx.routes.iter().enumerate().any(|(si, s)| {
                     si != ri
                         && s.root == r.root
                         && s.path == r.path
                         && !is_read(&s.methods)
                         && cx.auths[si].auth == Auth::Protected
-                });
-            if let Some((si, s)) = sibling
-                && !public_read
-            {
+                }) || sibling.is_some()
+                    && cx.routes.iter().enumerate().all(|(si, s)| {
+                        si == ri
+                            || s.root != r.root
+                            || cx.auths[si].auth != Auth::Protected
+                            || family(&s.path) != fam
+                            || !is_read(&s.methods)
+                    }));
+            // A sensitive-looking route in an app that otherwise authenticates.
+            let sensitive = || {
+                is_sensitive(&r.path)
+                    .then(|| {
+                        cx.routes.iter().enumerate().find(|(si, s)| {
+                            *si != ri
+                                && s.root == r.root
+                                && s.mounts == r.mounts
+                                && cx.auths[*si].auth == Auth::Protected
+                        })
+                    })
+                    .flatten()
+            };
+            if public_read {
+            } else if let Some((si, s)) = sibling {
                 let by = cx.auths[si].protected_by.clone().unwrap_or_default();
                 reason = Some((
                     format!(
@@ -216,6 +255,20 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                         s.mid,
                         s.range,
                         format!("sibling {} {} requires {by}", s.methods.join(","), s.path),
+                    )],
+                ));
+            } else if let Some((si, s)) = sensitive() {
+                let by = cx.auths[si].protected_by.clone().unwrap_or_default();
+                reason = Some((
+                    format!(
+                        "a sensitive-looking route in an app that authenticates elsewhere ({} {} requires {by})",
+                        s.methods.join(","),
+                        s.path
+                    ),
+                    vec![cx.an.step(
+                        s.mid,
+                        s.range,
+                        format!("{} {} requires {by}", s.methods.join(","), s.path),
                     )],
                 ));
             }
