@@ -153,6 +153,9 @@ pub(crate) struct Ctx<'m, 'p> {
     pub mws: Vec<MwInfo<'p>>,
     pub auths: Vec<RouteAuthInfo<'p>>,
     class_memo: RefCell<HashMap<String, DepClass>>,
+    /// Dependencies (by their text) whose authentication a setting can switch off, with
+    /// the test that does (`not require_login()`).
+    pub conditional: RefCell<HashMap<String, String>>,
     /// The top-level app (or orphan router) being walked while collecting routes.
     cur_root: usize,
     /// The app and routers being walked, with their prefixes (see [`FullRoute::via`]).
@@ -326,11 +329,11 @@ const PUBLIC_KINDS: &[(&[&str], &str)] = &[
             "service-worker.js",
             "sw.js",
             "static",
-            "public",
             "sitemap.xml",
         ],
         "static asset / manifest",
     ),
+    (&["public"], "a path marked public"),
 ];
 
 /// Parts of a path segment that mark account-recovery flows (public: the caller has no
@@ -486,19 +489,9 @@ fn returns_constant(def: &ruff_python_ast::StmtFunctionDef) -> bool {
         .iter()
         .filter(|s| !matches!(s, Stmt::Expr(e) if e.value.is_string_literal_expr()))
         .collect();
+    // A greeting; a dict or list could be data even when written inline.
     fn literal(e: &Expr) -> bool {
-        match e {
-            Expr::StringLiteral(_)
-            | Expr::NumberLiteral(_)
-            | Expr::BooleanLiteral(_)
-            | Expr::NoneLiteral(_) => true,
-            Expr::Dict(d) => d
-                .items
-                .iter()
-                .all(|i| i.key.as_ref().is_none_or(literal) && literal(&i.value)),
-            Expr::List(l) => l.elts.iter().all(literal),
-            _ => false,
-        }
+        matches!(e, Expr::StringLiteral(_))
     }
     matches!(body.as_slice(), [Stmt::Return(r)] if r.value.as_deref().is_some_and(literal))
 }
@@ -537,6 +530,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             mws: Vec::new(),
             auths: Vec::new(),
             class_memo: RefCell::new(HashMap::new()),
+            conditional: RefCell::new(HashMap::new()),
             cur_root: 0,
             cur_via: Vec::new(),
         };
@@ -553,12 +547,29 @@ impl<'m, 'p> Ctx<'m, 'p> {
         let public_reads: Vec<usize> = (0..cx.routes.len())
             .filter(|&i| cx.auths[i].auth == Auth::None && reads(&cx.routes[i].methods))
             .filter(|&i| {
-                (0..cx.routes.len()).any(|j| {
-                    cx.routes[j].root == cx.routes[i].root
-                        && cx.routes[j].path == cx.routes[i].path
+                let r = &cx.routes[i];
+                let same_path = (0..cx.routes.len()).any(|j| {
+                    cx.routes[j].root == r.root
+                        && cx.routes[j].path == r.path
                         && !reads(&cx.routes[j].methods)
                         && cx.auths[j].auth == Auth::Protected
-                })
+                });
+                // A catalogue: the family's protected routes are all writes.
+                let fam = family(&r.path);
+                let family_protected: Vec<usize> = (0..cx.routes.len())
+                    .filter(|&j| {
+                        j != i
+                            && cx.routes[j].root == r.root
+                            && cx.auths[j].auth == Auth::Protected
+                            && !fam.is_empty()
+                            && family(&cx.routes[j].path) == fam
+                    })
+                    .collect();
+                same_path
+                    || !family_protected.is_empty()
+                        && family_protected
+                            .iter()
+                            .all(|&j| !reads(&cx.routes[j].methods))
             })
             .collect();
         for i in public_reads {
@@ -981,7 +992,33 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 if !is_auth {
                     return DepClass::Other;
                 }
+                if !s.fail_open.is_empty()
+                    && let Some(gate) = self.config_gate(*f, &s.fail_open)
+                {
+                    // Authentication switched off by a setting: it yields no identity only
+                    // when the app is configured without login.
+                    self.conditional.borrow_mut().insert(d.text.clone(), gate);
+                    return DepClass::Protected;
+                }
                 if let Some(p) = s.fail_open.first() {
+                    // Named optional (`optional_user`, `get_optional_login_session`): no
+                    // identity is the design, the handler decides.
+                    let lname = name.to_ascii_lowercase();
+                    if ["optional", "maybe", "or_none", "if_present"]
+                        .iter()
+                        .any(|w| lname.contains(w))
+                        && let Some(sc) = s.optional_uses.first().map(|(sc, _)| *sc).or_else(|| {
+                            self.an.params(*f).iter().find_map(|p| match &p.dep {
+                                Some(DepUse {
+                                    target: DepTarget::Scheme(sc),
+                                    ..
+                                }) => Some(*sc),
+                                _ => None,
+                            })
+                        })
+                    {
+                        return DepClass::Optional(sc);
+                    }
                     if let Some((sc, _)) = s.optional_uses.first()
                         && s.decodes.is_none()
                         && !sub.iter().any(|c| matches!(c, DepClass::FailOpen(_)))
@@ -1002,6 +1039,74 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 DepClass::Protected
             }
         }
+    }
+
+    /// The source of a websocket handler and of the project functions its body calls
+    /// directly (`return await messages(websocket=websocket, ...)`): where the credential
+    /// check and the `close()` of a delegating handler are.
+    fn ws_texts(&self, h: Func<'p>) -> Vec<&'p str> {
+        let mut out = vec![self.an.m.ix.module(h.mid).slice(h.def.range())];
+        for st in &h.def.body {
+            let e = match st {
+                Stmt::Expr(e) => &*e.value,
+                Stmt::Return(r) => match &r.value {
+                    Some(v) => &**v,
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let e = match e {
+                Expr::Await(a) => &*a.value,
+                e => e,
+            };
+            if let Expr::Call(c) = e
+                && let Some(g) = self.an.callee(h, &c.func)
+            {
+                out.push(self.an.m.ix.module(g.mid).slice(g.def.range()));
+            }
+        }
+        out
+    }
+
+    /// The configuration test under which every fail-open point of `f` yields no
+    /// identity (`if not require_login(): return None`, `if not settings.AUTH_ENABLED:`),
+    /// if they are all gated by one.
+    fn config_gate(&self, f: Func<'p>, points: &[crate::flow::Point]) -> Option<String> {
+        let md = self.an.m.ix.module(f.mid);
+        let mut gate = None;
+        for p in points {
+            let mut found = None;
+            crate::model::for_each_stmt(&f.def.body, Some(f.def), &mut |st, _| {
+                if let Stmt::If(i) = st
+                    && found.is_none()
+                    && i.body.iter().any(|b| b.range().contains_range(p.range))
+                {
+                    let t = md.slice(i.test.range());
+                    let l = t.to_ascii_lowercase();
+                    if [
+                        "settings.",
+                        "config",
+                        "environ",
+                        "getenv",
+                        "require_login",
+                        "enabled",
+                        "debug",
+                        "disable",
+                        "is_dev",
+                        "testing",
+                        "auth_required",
+                        "login_required",
+                    ]
+                    .iter()
+                    .any(|w| l.contains(w))
+                    {
+                        found = Some(t.to_string());
+                    }
+                }
+            });
+            gate = Some(found?);
+        }
+        gate
     }
 
     /// What `handler` does when `vars` are missing.
@@ -1148,12 +1253,9 @@ impl<'m, 'p> Ctx<'m, 'p> {
             // connection, it serves nothing.
             let ws_refusal = r.kind == RouteKind::WebSocket
                 && self
-                    .an
-                    .m
-                    .ix
-                    .module(h.mid)
-                    .slice(h.def.range())
-                    .contains(".close(");
+                    .ws_texts(h)
+                    .iter()
+                    .any(|t| t.contains(".close(") || t.contains("WebSocketException"));
             let serving_gaps = s
                 .fail_open
                 .iter()
@@ -1163,25 +1265,27 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 })
                 .count();
             let refuses = s.raises || ws_refusal;
-            let ws_credential = ws_refusal && {
-                let t = self
-                    .an
-                    .m
-                    .ix
-                    .module(h.mid)
-                    .slice(h.def.range())
-                    .to_ascii_lowercase();
-                [
-                    "token",
-                    "api_key",
-                    "apikey",
-                    "api-key",
-                    "authenticate",
-                    "session",
-                ]
-                .iter()
-                .any(|w| t.contains(w))
-            };
+            // A delegating handler whose project callee checks a credential and closes, or
+            // a handler that looks an API key or session up and closes. (A bare library
+            // `verify_token` call in the handler is not taken on trust.)
+            let ws_credential = ws_refusal
+                && self.ws_texts(h).iter().enumerate().any(|(i, t)| {
+                    let t = t.to_ascii_lowercase();
+                    let words: &[&str] = if i == 0 {
+                        &["api_key", "apikey", "api-key", "session"]
+                    } else {
+                        &[
+                            "token",
+                            "api_key",
+                            "apikey",
+                            "api-key",
+                            "authenticate",
+                            "session",
+                        ]
+                    };
+                    words.iter().any(|w| t.contains(w))
+                        && (i == 0 || t.contains(".close(") || t.contains("websocketexception"))
+                });
             if ws_credential && s.decodes.is_none() {
                 protected = true;
                 info.protected_by.get_or_insert_with(|| {
@@ -1288,8 +1392,20 @@ impl<'m, 'p> Ctx<'m, 'p> {
         {
             return Some("OAuth / SSO flow".into());
         }
-        // Nothing to protect: the handler returns a constant.
-        if returns_constant(h.def) {
+        // Nothing to protect: the handler returns a constant that names no secret.
+        if returns_constant(h.def) && {
+            let t = text.as_str();
+            ![
+                "secret",
+                "password",
+                "key",
+                "token",
+                "credential",
+                "private",
+            ]
+            .iter()
+            .any(|w| t.contains(w))
+        } {
             return Some(format!("{}() returns a constant", h.def.name.as_str()));
         }
         None
@@ -1396,6 +1512,12 @@ impl<'m, 'p> Ctx<'m, 'p> {
         match a.auth {
             Auth::Protected => {
                 let by = a.protected_by.clone().unwrap_or_default();
+                if let Some(gate) = self.conditional.borrow().get(&by) {
+                    return (
+                        "conditional",
+                        format!("{by} authenticates unless a setting turns it off ({gate})"),
+                    );
+                }
                 match self.forgeable(ri) {
                     Some(why) => ("forgeable", format!("{by}: {why}")),
                     None => ("protected", by),
@@ -1415,7 +1537,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             Auth::PublicByDesign => (
                 "public",
                 self.public_reason(ri).unwrap_or_else(|| {
-                    "public read beside protected writes on the same path".into()
+                    "public read: the protected routes of its resource are writes".into()
                 }),
             ),
             Auth::None => {

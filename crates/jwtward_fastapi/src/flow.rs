@@ -355,11 +355,15 @@ impl<'m, 'p> Analyzer<'m, 'p> {
             }
             out
         });
+        self.mints_depth(f, set, 0)
+    }
+
+    fn mints_depth(&self, f: Func<'p>, set: &HashSet<String>, depth: u32) -> bool {
         if set.contains(&self.qualname(f)) {
             return true;
         }
         let text = self.m.ix.module(f.mid).slice(f.def.range());
-        [
+        if [
             "create_access_token(",
             "create_refresh_token(",
             "write_token(",
@@ -367,6 +371,42 @@ impl<'m, 'p> Analyzer<'m, 'p> {
         ]
         .iter()
         .any(|w| text.contains(w))
+        {
+            return true;
+        }
+        if depth >= 3 {
+            return false;
+        }
+        // Through project calls the JWT model's call graph does not see (methods of
+        // module-level instances: `auth_service.issue(user)`).
+        let mut found = false;
+        crate::model::for_each_stmt(&f.def.body, Some(f.def), &mut |st, _| {
+            if found {
+                return;
+            }
+            let exprs: Vec<&'p Expr> = match st {
+                Stmt::Expr(e) => vec![&*e.value],
+                Stmt::Return(r) => r.value.as_deref().into_iter().collect(),
+                Stmt::Assign(a) => vec![&*a.value],
+                Stmt::AnnAssign(a) => a.value.as_deref().into_iter().collect(),
+                _ => Vec::new(),
+            };
+            for e in exprs {
+                jwtward_python::walk::for_each_subexpr(e, &mut |x| {
+                    if found {
+                        return;
+                    }
+                    if let Expr::Call(c) = x
+                        && let Some(g) = self.callee(f, &c.func)
+                        && g.key() != f.key()
+                        && self.mints_depth(g, set, depth + 1)
+                    {
+                        found = true;
+                    }
+                });
+            }
+        });
+        found
     }
 
     /// True when a call of `call` (from module `mid`) calls a configured token helper.

@@ -27,6 +27,8 @@ pub enum AuthStatus {
     /// Protected by a guard that accepts forged tokens (no signature check, `none`
     /// accepted, a committed key).
     Forgeable,
+    /// Authentication a setting can switch off.
+    Conditional,
 }
 
 impl AuthStatus {
@@ -38,6 +40,7 @@ impl AuthStatus {
             AuthStatus::None => "none",
             AuthStatus::Public => "public by design",
             AuthStatus::Forgeable => "forgeable",
+            AuthStatus::Conditional => "conditional",
         }
     }
     fn class(self) -> &'static str {
@@ -47,6 +50,7 @@ impl AuthStatus {
             AuthStatus::Optional => "warn",
             AuthStatus::FailOpen | AuthStatus::None => "bad",
             AuthStatus::Forgeable => "sev-critical",
+            AuthStatus::Conditional => "warn",
         }
     }
 }
@@ -166,6 +170,7 @@ pub fn render(
     for status in [
         AuthStatus::Protected,
         AuthStatus::Forgeable,
+        AuthStatus::Conditional,
         AuthStatus::Optional,
         AuthStatus::FailOpen,
         AuthStatus::None,

@@ -300,6 +300,7 @@ fn coverage(routes: &[jwtward_fastapi::RouteInfo], s: &Settings) -> Vec<RouteCov
         let auth = match class.as_str() {
             "protected" => AuthStatus::Protected,
             "forgeable" => AuthStatus::Forgeable,
+            "conditional" => AuthStatus::Conditional,
             "optional" => AuthStatus::Optional,
             "fail-open" => AuthStatus::FailOpen,
             "public" => AuthStatus::Public,

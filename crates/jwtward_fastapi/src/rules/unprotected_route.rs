@@ -201,15 +201,32 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         // under the same parent path.
         if reason.is_none() && a.auth == Auth::None {
             let fam = family(&r.path);
+            // A router that serves one resource (or a few) makes its routes comparable; a
+            // catch-all router (`api_router` with status, rates, accounts...) does not.
+            let router_families = || {
+                let mut fams: Vec<&str> = cx
+                    .routes
+                    .iter()
+                    .filter(|s| s.decl_obj == r.decl_obj)
+                    .map(|s| family(&s.path))
+                    .collect();
+                fams.sort_unstable();
+                fams.dedup();
+                fams.len()
+            };
+            let few_families = router_families() <= 3;
             let sibling = cx.routes.iter().enumerate().find(|(si, s)| {
                 *si != ri
                     && s.root == r.root
                     && cx.auths[*si].auth == Auth::Protected
                     && s.mounts == r.mounts
-                    && !fam.is_empty()
-                    && family(&s.path) == fam
-                    && (s.decl_obj == r.decl_obj && m.objs[r.decl_obj].kind == ObjKind::Router
-                        || !parent(&r.path).is_empty() && parent(&s.path) == parent(&r.path))
+                    && (s.decl_obj == r.decl_obj
+                        && m.objs[r.decl_obj].kind == ObjKind::Router
+                        && (few_families || !fam.is_empty() && family(&s.path) == fam)
+                        || !fam.is_empty()
+                            && family(&s.path) == fam
+                            && !parent(&r.path).is_empty()
+                            && parent(&s.path) == parent(&r.path))
             });
             // A public read next to protected writes on the same path is deliberate, and so
             // is a read whose protected siblings in the family are all writes (a public
