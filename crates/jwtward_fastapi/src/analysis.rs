@@ -134,6 +134,9 @@ pub(crate) struct FullRoute<'p> {
     /// path prefix under which each one's routes are served.
     pub via: Vec<(usize, String)>,
     pub decorators: &'p [ruff_python_ast::Decorator],
+    /// The configuration test an `include_router` on the way runs under: the route exists
+    /// only in some configurations.
+    pub gate: Option<String>,
 }
 
 pub(crate) struct RouteAuthInfo<'p> {
@@ -160,6 +163,8 @@ pub(crate) struct Ctx<'m, 'p> {
     cur_root: usize,
     /// The app and routers being walked, with their prefixes (see [`FullRoute::via`]).
     cur_via: Vec<(usize, String)>,
+    /// The configuration gate of the includes being walked (see [`FullRoute::gate`]).
+    cur_gate: Option<String>,
 }
 
 pub(crate) const LOGIN_SEGMENTS: &[&str] = &[
@@ -533,6 +538,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             conditional: RefCell::new(HashMap::new()),
             cur_root: 0,
             cur_via: Vec::new(),
+            cur_gate: None,
         };
         cx.collect_routes();
         cx.collect_middleware();
@@ -750,11 +756,16 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 mounts: mounts.clone(),
                 via: self.cur_via.clone(),
                 decorators: r.decorators,
+                gate: self.cur_gate.clone(),
             });
         }
         for inc in &o.includes {
             let mut d = deps.clone();
             d.extend(inc.deps.iter().map(|x| (x.clone(), Level::Include)));
+            let saved = self.cur_gate.clone();
+            if self.cur_gate.is_none() {
+                self.cur_gate = inc.gate.clone();
+            }
             self.walk_router(
                 inc.router,
                 &join_path(&prefix, &inc.prefix),
@@ -764,6 +775,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 mounts.clone(),
                 depth + 1,
             );
+            self.cur_gate = saved;
         }
         self.cur_via.pop();
     }
@@ -954,6 +966,15 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 }
             }
             DepTarget::External(q) | DepTarget::Unknown(q) => {
+                // fastapi-users' factory (`fastapi_users.current_user(active=True)`,
+                // `authenticator.current_user(...)`): a dependency that raises 401/403
+                // unless `optional=True`.
+                if let Some((_, args)) = q.split_once(".current_user(") {
+                    let compact: String = args.chars().filter(|c| !c.is_whitespace()).collect();
+                    if !compact.contains("optional=True") {
+                        return DepClass::Protected;
+                    }
+                }
                 if is_rate_limit_name(q) {
                     DepClass::RateLimit
                 } else {
@@ -1286,7 +1307,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
                     words.iter().any(|w| t.contains(w))
                         && (i == 0 || t.contains(".close(") || t.contains("websocketexception"))
                 });
-            if ws_credential && s.decodes.is_none() {
+            if ws_credential {
                 protected = true;
                 info.protected_by.get_or_insert_with(|| {
                     format!(
@@ -1422,6 +1443,14 @@ impl<'m, 'p> Ctx<'m, 'p> {
             && ps.iter().any(|p| !p.is_request && p.dep.is_none())
             && self.an.mints(h)
             && !ps.iter().any(|p| p.dep.is_some())
+            && !self.an.summary(h).raises
+            && !self
+                .an
+                .m
+                .ix
+                .module(h.mid)
+                .slice(h.def.range())
+                .contains("raise ")
     }
 
     /// A token-issuing endpoint: an `OAuth2PasswordRequestForm` parameter, or a POST to
@@ -1509,6 +1538,14 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 })
                 .unwrap_or_default()
         };
+        if let Some(g) = &r.gate
+            && !matches!(a.auth, Auth::Protected)
+        {
+            return (
+                "conditional",
+                format!("the router is included only when {g}"),
+            );
+        }
         match a.auth {
             Auth::Protected => {
                 let by = a.protected_by.clone().unwrap_or_default();

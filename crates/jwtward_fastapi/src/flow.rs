@@ -617,6 +617,27 @@ impl<'m, 'p> Analyzer<'m, 'p> {
                         class: Some(class),
                     });
                 }
+                // A method of a parameter annotated with a project class
+                // (`auth_jwt: AuthJwt = Depends()` then `auth_jwt.get_subject()`).
+                if let Expr::Name(n) = &*a.value {
+                    let ps = &from.def.parameters;
+                    if let Some(ann) = ps
+                        .posonlyargs
+                        .iter()
+                        .chain(&ps.args)
+                        .chain(&ps.kwonlyargs)
+                        .find(|p| p.name().as_str() == n.id.as_str())
+                        .and_then(|p| p.parameter.annotation())
+                        && let Some(Sym::Class(cm, class)) = self.m.ix.resolve_expr(from.mid, ann)
+                        && let Some((fm, f)) = self.m.ix.method(cm, class, a.attr.as_str(), 0)
+                    {
+                        return Some(Func {
+                            mid: fm,
+                            def: f,
+                            class: Some(class),
+                        });
+                    }
+                }
                 match self.m.ix.resolve_expr(from.mid, func) {
                     Some(Sym::Function(fm, f)) => Some(Func {
                         mid: fm,

@@ -322,7 +322,9 @@ impl<'p> Index<'p> {
                     self.member(&name, a.attr.as_str(), 0)
                 }
                 Sym::External(q) => Some(Sym::External(format!("{q}.{}", a.attr.as_str()))),
-                Sym::Class(m, c) => class_method(c, a.attr.as_str()).map(|f| Sym::Function(m, f)),
+                Sym::Class(m, c) => self
+                    .method(m, c, a.attr.as_str(), 0)
+                    .map(|(fm, f)| Sym::Function(fm, f)),
                 _ => None,
             },
             _ => None,

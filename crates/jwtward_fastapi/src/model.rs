@@ -87,6 +87,9 @@ pub(crate) struct Include<'p> {
     pub router: usize,
     pub prefix: String,
     pub deps: Vec<DepUse<'p>>,
+    /// The configuration test the `include_router` call runs under
+    /// (`if settings.ENVIRONMENT == "local":`), when one guards it.
+    pub gate: Option<String>,
 }
 
 #[derive(Debug)]
@@ -711,6 +714,34 @@ impl<'p> Model<'p> {
                             ret = Some(&**v);
                         }
                     });
+                    // `return a if required else b`: the branch the call's keyword picks
+                    // (`required=False`), else the one the parameter's default picks.
+                    let ret = match ret {
+                        Some(Expr::If(t)) => {
+                            let flag = match &*t.test {
+                                Expr::Name(n) => c
+                                    .arguments
+                                    .find_keyword(n.id.as_str())
+                                    .and_then(|k| bool_lit(&k.value))
+                                    .or_else(|| {
+                                        let ps = &f.parameters;
+                                        ps.args
+                                            .iter()
+                                            .chain(&ps.kwonlyargs)
+                                            .find(|p| p.name().as_str() == n.id.as_str())
+                                            .and_then(|p| p.default())
+                                            .and_then(bool_lit)
+                                    }),
+                                _ => None,
+                            };
+                            Some(if flag == Some(false) {
+                                &*t.orelse
+                            } else {
+                                &*t.body
+                            })
+                        }
+                        r => r,
+                    };
                     match ret {
                         Some(v) => self.dep_target(fm, Some(f), v, depth + 1),
                         None => DepTarget::Unknown(text()),
@@ -857,6 +888,37 @@ impl<'p> Model<'p> {
         }
     }
 
+    /// The test of an `if` on configuration (settings, environment, debug flags) whose
+    /// body contains `range`, in module `mid`.
+    pub fn config_gate_at(&self, mid: ModuleId, range: TextRange) -> Option<String> {
+        let md = self.ix.module(mid);
+        let mut found = None;
+        for_each_stmt(&md.ast().body, None, &mut |st, _| {
+            if let Stmt::If(i) = st
+                && found.is_none()
+                && i.body.iter().any(|b| b.range().contains_range(range))
+            {
+                let t = md.slice(i.test.range());
+                let l = t.to_ascii_lowercase();
+                if [
+                    "settings.",
+                    "config",
+                    "environ",
+                    "getenv",
+                    "debug",
+                    "env",
+                    "enabled",
+                ]
+                .iter()
+                .any(|w| l.contains(w))
+                {
+                    found = Some(t.to_string());
+                }
+            }
+        });
+        found
+    }
+
     fn add_override(&mut self, mid: ModuleId, scope: Option<&'p StmtFunctionDef>, key: &'p Expr) {
         let target = self.dep_target(mid, scope, key, 0);
         let text = self.ix.module(mid).slice(key.range()).to_string();
@@ -988,7 +1050,9 @@ impl<'p> Model<'p> {
                     .and_then(|k| self.string(mid, scope, &k.value))
                     .unwrap_or_default();
                 let deps = self.deps_list(mid, scope, args.find_keyword("dependencies"));
+                let gate = self.config_gate_at(mid, c.range());
                 self.objs[obj].includes.push(Include {
+                    gate,
                     router,
                     prefix,
                     deps,

@@ -44,7 +44,8 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let r = &cx.routes[ri];
-        if cx.is_public(ri) {
+        // Served only in some configurations (a router included under `if settings...`).
+        if cx.is_public(ri) || r.gate.is_some() {
             continue;
         }
         let m = cx.m();
@@ -215,10 +216,20 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 fams.len()
             };
             let few_families = router_families() <= 3;
+            // A sibling whose handler rejects by itself (an ownership or role check) shows
+            // authorization inside an app that may authenticate elsewhere (a class-based
+            // view, a controller), not a pattern its neighbours forgot.
+            let by_dependency = |si: usize| {
+                !cx.auths[si]
+                    .protected_by
+                    .as_deref()
+                    .is_some_and(|b| b.ends_with("(rejects with 401/403 itself)"))
+            };
             let sibling = cx.routes.iter().enumerate().find(|(si, s)| {
                 *si != ri
                     && s.root == r.root
                     && cx.auths[*si].auth == Auth::Protected
+                    && by_dependency(*si)
                     && s.mounts == r.mounts
                     && (s.decl_obj == r.decl_obj
                         && m.objs[r.decl_obj].kind == ObjKind::Router
@@ -255,6 +266,7 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                                 && s.root == r.root
                                 && s.mounts == r.mounts
                                 && cx.auths[*si].auth == Auth::Protected
+                                && by_dependency(*si)
                         })
                     })
                     .flatten()
