@@ -1546,6 +1546,15 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 format!("the router is included only when {g}"),
             );
         }
+        if let Some((sc, _)) = self.presence_only(ri) {
+            return (
+                "unprotected",
+                format!(
+                    "{} only checks that a token is present; nothing verifies it",
+                    self.an.m.schemes[sc].name
+                ),
+            );
+        }
         match a.auth {
             Auth::Protected => {
                 let by = a.protected_by.clone().unwrap_or_default();
@@ -1596,6 +1605,54 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 )
             }
         }
+    }
+
+    /// A protected route whose only guard is a bearer scheme (`HTTPBearer()`,
+    /// `OAuth2PasswordBearer`) whose value is never verified: the scheme checks that an
+    /// `Authorization` header is present, nothing decodes it. The scheme and the dependency
+    /// use, when so.
+    pub fn presence_only(&self, ri: usize) -> Option<(usize, &DepUse<'p>)> {
+        let r = &self.routes[ri];
+        if self.auths[ri].auth != Auth::Protected {
+            return None;
+        }
+        if r.middleware.iter().any(|&w| self.mws[w].is_auth) {
+            return None;
+        }
+        let mut found = None;
+        for (d, level) in &r.deps {
+            let c = self.classify(d);
+            if !c.is_auth() {
+                continue;
+            }
+            let DepTarget::Scheme(sc) = &d.target else {
+                return None;
+            };
+            let kind = &self.an.m.schemes[*sc].kind;
+            if !(kind.contains("Bearer") || kind.contains("OAuth2")) {
+                return None;
+            }
+            // A parameter that receives the token: the handler must never read it.
+            if *level == Level::Parameter
+                && let (Some(p), Some(h)) = (&d.param, r.handler)
+            {
+                let md = self.an.m.ix.module(h.mid);
+                let used = h.def.body.iter().any(|st| {
+                    md.slice(st.range())
+                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .any(|w| w == p)
+                });
+                if used {
+                    return None;
+                }
+            }
+            found.get_or_insert((*sc, d));
+        }
+        let h = r.handler?;
+        if self.an.may_decode(h) || self.an.rejects_credentials(h) {
+            return None;
+        }
+        found
     }
 
     /// Why the authentication a protected route gets can be forged: the token it decodes

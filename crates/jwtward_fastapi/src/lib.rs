@@ -95,6 +95,7 @@ pub static RULES: &[RuleMeta] = &[
     rules::optional_auth_scheme::META,
     rules::public_fallback_route::META,
     rules::unprotected_route::META,
+    rules::token_not_verified::META,
     rules::fail_open_auth_middleware::META,
     rules::auth_dependency_overridden::META,
     rules::claims_not_checked::META,

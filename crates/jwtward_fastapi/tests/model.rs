@@ -899,3 +899,63 @@ def b(owner=Depends(hidden_key)):
     assert_eq!(class_of(&files, "GET", "/a").0, "protected");
     assert_eq!(class_of(&files, "GET", "/b").0, "unprotected");
 }
+
+/// A bearer scheme alone checks that a header is present: a route whose handler never reads
+/// the token it yields is `token-not-verified` (and unprotected in the route table); the
+/// twin that verifies the token in a dependency is clean.
+#[test]
+fn a_bearer_scheme_whose_token_nothing_verifies() {
+    let src = "import os
+import jwt
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import HTTPBearer
+
+bearer = HTTPBearer()
+app = FastAPI()
+REPORTS = ['q1']
+
+@app.get('/reports')
+def reports(creds=Depends(bearer)):
+    return REPORTS
+
+@app.get('/reports/archive', dependencies=[Depends(bearer)])
+def archive():
+    return REPORTS
+";
+    let files = [("svc/main.py", src)];
+    let project = Project::from_sources(files.to_vec());
+    let found: Vec<_> = jwtward_fastapi::check(&project, &jwtward_fastapi::Settings::default())
+        .into_iter()
+        .filter(|f| f.rule == "token-not-verified")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].message.contains("GET /reports") && found[0].message.contains("/reports/archive"),
+        "{}",
+        found[0].message
+    );
+    assert_eq!(class_of(&files, "GET", "/reports").0, "unprotected");
+    let fixed = src.replace(
+        "REPORTS = ['q1']",
+        "REPORTS = ['q1']
+
+def current_user(creds=Depends(bearer)):
+    try:
+        return jwt.decode(creds.credentials, os.environ['KEY'], algorithms=['HS256'])
+    except jwt.InvalidTokenError:
+        raise HTTPException(401, headers={'WWW-Authenticate': 'Bearer'})",
+    );
+    let fixed = fixed
+        .replace(
+            "def reports(creds=Depends(bearer)):",
+            "def reports(user=Depends(current_user)):",
+        )
+        .replace(
+            "dependencies=[Depends(bearer)]",
+            "dependencies=[Depends(current_user)]",
+        );
+    let files = [("svc/main.py", fixed.as_str())];
+    assert!(!rules(&files).contains("token-not-verified"));
+    assert_eq!(class_of(&files, "GET", "/reports").0, "protected");
+    assert_eq!(class_of(&files, "GET", "/reports/archive").0, "protected");
+}
