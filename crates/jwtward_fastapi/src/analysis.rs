@@ -430,6 +430,12 @@ pub(crate) fn public_path_reason(path: &str) -> Option<&'static str> {
         {
             return Some("login / token issuing");
         }
+        if words.iter().any(|w| matches!(*w, "regist" | "captcha")) {
+            return Some("registration / captcha");
+        }
+        if words.contains(&"public") {
+            return Some("a path marked public");
+        }
         if words.iter().any(|w| matches!(*w, "webhook" | "webhooks")) {
             return Some("webhook (authenticated by the sender's signature, not a user token)");
         }

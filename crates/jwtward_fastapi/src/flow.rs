@@ -309,17 +309,16 @@ impl<'m, 'p> Analyzer<'m, 'p> {
         let denial = [
             "401",
             "403",
-            "UNAUTHORIZED",
-            "FORBIDDEN",
-            "Unauthorized",
-            "Forbidden",
-            "NotAuthenticated",
-            "PermissionDenied",
-            "AuthenticationFailed",
+            "unauthorized",
+            "forbidden",
+            "notauthenticated",
+            "permissiondenied",
+            "authenticationfailed",
         ];
         let raises = text.contains("raise ");
         let responds = text.contains("status_code=401") || text.contains("status_code=403");
-        (raises || responds) && denial.iter().any(|w| text.contains(w))
+        let lower = text.to_ascii_lowercase();
+        (raises || responds) && denial.iter().any(|w| lower.contains(w))
     }
 
     /// The JWT-library model.
@@ -600,7 +599,7 @@ impl<'m, 'p> Analyzer<'m, 'p> {
                 }
             }
             Expr::Attribute(a) => {
-                if matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "self")
+                if matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "self" || n.id.as_str() == "cls")
                     && let Some(c) = from.class
                 {
                     let (fm, f) = self.m.ix.method(from.mid, c, a.attr.as_str(), 0)?;

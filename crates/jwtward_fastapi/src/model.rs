@@ -692,6 +692,18 @@ impl<'p> Model<'p> {
                         class: Some(class),
                     });
                 }
+                // A class method (`Depends(UserPayload.get_login_user)`): keep the class, so
+                // `cls.x(...)` inside resolves.
+                if let Expr::Attribute(a) = e
+                    && let Some(Sym::Class(cm, class)) = self.ix.resolve_expr(mid, &a.value)
+                    && let Some((fm, f)) = self.ix.method(cm, class, a.attr.as_str(), 0)
+                {
+                    return DepTarget::Func(Func {
+                        mid: fm,
+                        def: f,
+                        class: Some(class),
+                    });
+                }
                 self.dep_of_sym(mid, self.ix.resolve_expr(mid, e), e, depth)
             }
             Expr::Call(c) => match self.ix.resolve_expr(mid, &c.func) {
