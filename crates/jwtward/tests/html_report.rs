@@ -150,9 +150,13 @@ fn coverage_map_renders_in_chromium() {
             .find(|r| r.starts_with(&format!("{method} {path} ")))
             .unwrap_or_else(|| panic!("no row for {method} {path} in {rows:#?}"))
     };
-    // The route table tells protected, fail-open, unprotected and public routes apart.
-    assert!(row("GET", "/notes/").contains("protected"));
+    // The route table tells forgeable, fail-open, unprotected and public routes apart: the
+    // example signs with the committed "changeme" fallback, and `/notes/quick` reads the
+    // claims unverified.
+    assert!(row("GET", "/notes/").contains("forgeable"));
     assert!(row("GET", "/notes/").contains("Depends(get_current_user)"));
+    assert!(row("GET", "/notes/").contains("changeme"));
+    assert!(row("GET", "/notes/quick").contains("forgeable"));
     let shared_get = row("GET", "/shared/{note_id}");
     assert!(shared_get.contains("fail-open"), "{shared_get}");
     assert!(

@@ -414,7 +414,6 @@ fn auth_dependencies_and_token_helpers_feed_the_fastapi_model() {
             "GET /api/accounts/{account_id}",
             "GET /api/reports",
             "GET /api/reports/{report_id}",
-            "POST /api/reports/{report_id}/approve",
         ]
     );
     let deps_only = scan(
@@ -423,11 +422,7 @@ fn auth_dependencies_and_token_helpers_feed_the_fastapi_model() {
     );
     assert_eq!(
         unprotected(&deps_only.stdout),
-        [
-            "GET /api/reports",
-            "GET /api/reports/{report_id}",
-            "POST /api/reports/{report_id}/approve",
-        ]
+        ["GET /api/reports", "GET /api/reports/{report_id}",]
     );
     let both = "auth-dependencies = [\"company_auth.require_user\"]\ntoken-helpers = [\"company_auth.verify_token\"]\n";
     let configured = scan(Some(both), "json");

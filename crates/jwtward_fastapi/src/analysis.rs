@@ -134,6 +134,9 @@ pub(crate) struct FullRoute<'p> {
     /// path prefix under which each one's routes are served.
     pub via: Vec<(usize, String)>,
     pub decorators: &'p [ruff_python_ast::Decorator],
+    /// The configuration test an `include_router` on the way runs under: the route exists
+    /// only in some configurations.
+    pub gate: Option<String>,
 }
 
 pub(crate) struct RouteAuthInfo<'p> {
@@ -153,56 +156,16 @@ pub(crate) struct Ctx<'m, 'p> {
     pub mws: Vec<MwInfo<'p>>,
     pub auths: Vec<RouteAuthInfo<'p>>,
     class_memo: RefCell<HashMap<String, DepClass>>,
+    /// Dependencies (by their text) whose authentication a setting can switch off, with
+    /// the test that does (`not require_login()`).
+    pub conditional: RefCell<HashMap<String, String>>,
     /// The top-level app (or orphan router) being walked while collecting routes.
     cur_root: usize,
     /// The app and routers being walked, with their prefixes (see [`FullRoute::via`]).
     cur_via: Vec<(usize, String)>,
+    /// The configuration gate of the includes being walked (see [`FullRoute::gate`]).
+    cur_gate: Option<String>,
 }
-
-const PUBLIC_SEGMENTS: &[&str] = &[
-    "health",
-    "healthz",
-    "healthcheck",
-    "health-check",
-    "livez",
-    "readyz",
-    "liveness",
-    "readiness",
-    "status",
-    "ping",
-    "version",
-    "docs",
-    "redoc",
-    "openapi.json",
-    "login",
-    "logout",
-    "token",
-    "refresh",
-    "signin",
-    "sign-in",
-    "signup",
-    "sign-up",
-    "register",
-    "jwks",
-    "jwks.json",
-    "favicon.ico",
-    "robots.txt",
-];
-
-/// Parts of a path segment that mark account-recovery flows (public: the caller has no
-/// token yet).
-const PUBLIC_PARTS: &[&str] = &[
-    "password-recovery",
-    "password_recovery",
-    "recover-password",
-    "forgot",
-    "reset-password",
-    "password-reset",
-    "reset_password",
-    "verify-email",
-    "confirm-email",
-    "email-verification",
-];
 
 pub(crate) const LOGIN_SEGMENTS: &[&str] = &[
     "token",
@@ -284,16 +247,286 @@ fn state_attrs(body: &[Stmt]) -> Vec<String> {
     out
 }
 
-pub(crate) fn public_by_design(path: &str) -> bool {
+/// Public-by-design path segments, each with the recogniser's name (what the route is).
+const PUBLIC_KINDS: &[(&[&str], &str)] = &[
+    (
+        &[
+            "health",
+            "healthz",
+            "healthcheck",
+            "health-check",
+            "health_check",
+            "livez",
+            "readyz",
+            "liveness",
+            "readiness",
+            "status",
+            "ping",
+            "version",
+            "heartbeat",
+        ],
+        "health/status probe",
+    ),
+    (
+        &[
+            "docs",
+            "redoc",
+            "openapi.json",
+            "openapi",
+            "swagger",
+            "swagger-ui",
+        ],
+        "API documentation",
+    ),
+    (
+        &[
+            "login",
+            "logout",
+            "token",
+            "refresh",
+            "signin",
+            "sign-in",
+            "sign_in",
+            "access-token",
+            "access_token",
+        ],
+        "login / token issuing",
+    ),
+    (
+        &["signup", "sign-up", "sign_up", "register", "registration"],
+        "registration",
+    ),
+    (
+        &[
+            "verify",
+            "verification",
+            "verify-email",
+            "verify_email",
+            "confirm",
+            "confirm-email",
+            "activate",
+            "activation",
+        ],
+        "email / account verification",
+    ),
+    (
+        &[
+            "oauth",
+            "oauth2",
+            "authorize",
+            "callback",
+            "sso",
+            "saml",
+            "oidc",
+        ],
+        "OAuth / SSO flow",
+    ),
+    (
+        &["first_install", "first-install", "first_run", "first-run"],
+        "first-run setup",
+    ),
+    (&["jwks", "jwks.json"], "public key discovery"),
+    (
+        &[
+            "favicon.ico",
+            "robots.txt",
+            "manifest.json",
+            "service-worker.js",
+            "sw.js",
+            "static",
+            "sitemap.xml",
+        ],
+        "static asset / manifest",
+    ),
+    (&["public"], "a path marked public"),
+];
+
+/// Parts of a path segment that mark account-recovery flows (public: the caller has no
+/// token yet).
+const PUBLIC_PARTS: &[&str] = &[
+    "password-recovery",
+    "password_recovery",
+    "recover-password",
+    "forgot",
+    "reset-password",
+    "password-reset",
+    "reset_password",
+    "password_reset",
+    "verify-email",
+    "confirm-email",
+    "email-verification",
+];
+
+/// Segments of public forms: anyone may write to them (POST only).
+const PUBLIC_FORMS: &[&str] = &[
+    "waitlist",
+    "newsletter",
+    "newsletters",
+    "subscribe",
+    "contact",
+    "contact-us",
+    "contact_us",
+    "inquiries",
+    "faq-inquiries",
+    "feedback",
+];
+
+/// Segments of routes that look sensitive anywhere in an app that authenticates.
+const SENSITIVE: &[&str] = &[
+    "admin",
+    "internal",
+    "debug",
+    "export",
+    "secrets",
+    "secret",
+    "settings",
+    "keys",
+    "apikeys",
+    "api-keys",
+    "api_keys",
+    "billing",
+    "users",
+    "superuser",
+    "env",
+];
+
+/// The recogniser that makes `path` public by design, from the path alone.
+pub(crate) fn public_path_reason(path: &str) -> Option<&'static str> {
     if path == "/" || path.is_empty() {
-        return true;
+        return Some("the root page");
     }
-    path.split('/').any(|seg| {
+    for seg in path.split('/') {
         let s = seg.to_ascii_lowercase();
-        s.starts_with(".well-known")
-            || PUBLIC_SEGMENTS.contains(&s.as_str())
-            || PUBLIC_PARTS.iter().any(|p| s.contains(p))
+        if s.starts_with(".well-known") {
+            return Some("public key discovery");
+        }
+        if let Some((_, why)) = PUBLIC_KINDS
+            .iter()
+            .find(|(segs, _)| segs.contains(&s.as_str()))
+        {
+            return Some(why);
+        }
+        if PUBLIC_PARTS.iter().any(|p| s.contains(p)) {
+            return Some("password reset / account recovery");
+        }
+        let words: Vec<&str> = s.split(['-', '_', '.']).collect();
+        if words.iter().any(|w| {
+            matches!(
+                *w,
+                "login" | "signin" | "logout" | "signup" | "oauth" | "oauth2" | "sso"
+            )
+        }) {
+            return Some("login / token issuing");
+        }
+        if words.contains(&"token")
+            && words.iter().any(|w| {
+                matches!(
+                    *w,
+                    "refresh" | "request" | "verify" | "access" | "magic" | "reset" | "obtain"
+                )
+            })
+            || s == "magic-link"
+            || s == "magic_link"
+        {
+            return Some("login / token issuing");
+        }
+        if words.iter().any(|w| matches!(*w, "regist" | "captcha")) {
+            return Some("registration / captcha");
+        }
+        if words.contains(&"public") {
+            return Some("a path marked public");
+        }
+        if words.iter().any(|w| matches!(*w, "webhook" | "webhooks")) {
+            return Some("webhook (authenticated by the sender's signature, not a user token)");
+        }
+        if [
+            ".js",
+            ".css",
+            ".webmanifest",
+            ".png",
+            ".svg",
+            ".ico",
+            ".txt",
+            ".map",
+        ]
+        .iter()
+        .any(|x| s.ends_with(x))
+            && !s.starts_with('{')
+        {
+            return Some("static asset / manifest");
+        }
+    }
+    None
+}
+
+/// Why a decode call accepts forged tokens, if it does.
+fn forgeable_decode(dc: &jwtward_scan::DecodeCall<'_>) -> Option<String> {
+    use jwtward_scan::{Algorithms, Check, DecodeKind};
+    match dc.kind {
+        DecodeKind::UnverifiedHeader => return None,
+        DecodeKind::UnverifiedClaims => {
+            return Some(format!(
+                "{} reads the claims without verifying the signature",
+                dc.callee
+            ));
+        }
+        _ => {}
+    }
+    if matches!(dc.signature, Check::Off(_) | Check::Never) {
+        return Some(format!("{} does not verify the signature", dc.callee));
+    }
+    if let Algorithms::List(l) = &dc.algorithms
+        && l.iter().any(|(a, _)| a.eq_ignore_ascii_case("none"))
+    {
+        return Some(format!("{} accepts alg none", dc.callee));
+    }
+    let key = dc.key.as_ref()?;
+    let (bytes, var, _) = key.value.secret_bytes()?;
+    let text = String::from_utf8_lossy(&bytes);
+    if text.contains("PUBLIC KEY") || text.contains("BEGIN CERTIFICATE") || bytes.is_empty() {
+        return None;
+    }
+    let shown: String = text.chars().take(24).collect();
+    Some(match var {
+        Some(v) => format!("verifies with the committed fallback \"{shown}\" of ${v}"),
+        None => format!("verifies with the committed key \"{shown}\""),
     })
+}
+
+/// A function whose body (past its docstring) is a single `return` of a literal.
+fn returns_constant(def: &ruff_python_ast::StmtFunctionDef) -> bool {
+    let body: Vec<&Stmt> = def
+        .body
+        .iter()
+        .filter(|s| !matches!(s, Stmt::Expr(e) if e.value.is_string_literal_expr()))
+        .collect();
+    // A greeting; a dict or list could be data even when written inline.
+    fn literal(e: &Expr) -> bool {
+        matches!(e, Expr::StringLiteral(_))
+    }
+    matches!(body.as_slice(), [Stmt::Return(r)] if r.value.as_deref().is_some_and(literal))
+}
+
+/// The static segments of a path that name its resource family: the first one that is
+/// not `api`, a version (`v1`, `2`) or a parameter.
+pub(crate) fn family(path: &str) -> &str {
+    path.split('/')
+        .find(|s| {
+            !s.is_empty()
+                && !s.starts_with('{')
+                && *s != "api"
+                && !(s
+                    .trim_start_matches(['v', 'V'])
+                    .chars()
+                    .all(|c| c.is_ascii_digit()))
+        })
+        .unwrap_or("")
+}
+
+/// A path that looks sensitive (admin, debug, keys, users...).
+pub(crate) fn is_sensitive(path: &str) -> bool {
+    path.split('/')
+        .any(|seg| SENSITIVE.contains(&seg.to_ascii_lowercase().as_str()))
 }
 
 impl<'m, 'p> Ctx<'m, 'p> {
@@ -308,8 +541,10 @@ impl<'m, 'p> Ctx<'m, 'p> {
             mws: Vec::new(),
             auths: Vec::new(),
             class_memo: RefCell::new(HashMap::new()),
+            conditional: RefCell::new(HashMap::new()),
             cur_root: 0,
             cur_via: Vec::new(),
+            cur_gate: None,
         };
         cx.collect_routes();
         cx.collect_middleware();
@@ -324,12 +559,29 @@ impl<'m, 'p> Ctx<'m, 'p> {
         let public_reads: Vec<usize> = (0..cx.routes.len())
             .filter(|&i| cx.auths[i].auth == Auth::None && reads(&cx.routes[i].methods))
             .filter(|&i| {
-                (0..cx.routes.len()).any(|j| {
-                    cx.routes[j].root == cx.routes[i].root
-                        && cx.routes[j].path == cx.routes[i].path
+                let r = &cx.routes[i];
+                let same_path = (0..cx.routes.len()).any(|j| {
+                    cx.routes[j].root == r.root
+                        && cx.routes[j].path == r.path
                         && !reads(&cx.routes[j].methods)
                         && cx.auths[j].auth == Auth::Protected
-                })
+                });
+                // A catalogue: the family's protected routes are all writes.
+                let fam = family(&r.path);
+                let family_protected: Vec<usize> = (0..cx.routes.len())
+                    .filter(|&j| {
+                        j != i
+                            && cx.routes[j].root == r.root
+                            && cx.auths[j].auth == Auth::Protected
+                            && !fam.is_empty()
+                            && family(&cx.routes[j].path) == fam
+                    })
+                    .collect();
+                same_path
+                    || !family_protected.is_empty()
+                        && family_protected
+                            .iter()
+                            .all(|&j| !reads(&cx.routes[j].methods))
             })
             .collect();
         for i in public_reads {
@@ -510,11 +762,16 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 mounts: mounts.clone(),
                 via: self.cur_via.clone(),
                 decorators: r.decorators,
+                gate: self.cur_gate.clone(),
             });
         }
         for inc in &o.includes {
             let mut d = deps.clone();
             d.extend(inc.deps.iter().map(|x| (x.clone(), Level::Include)));
+            let saved = self.cur_gate.clone();
+            if self.cur_gate.is_none() {
+                self.cur_gate = inc.gate.clone();
+            }
             self.walk_router(
                 inc.router,
                 &join_path(&prefix, &inc.prefix),
@@ -524,6 +781,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 mounts.clone(),
                 depth + 1,
             );
+            self.cur_gate = saved;
         }
         self.cur_via.pop();
     }
@@ -541,7 +799,10 @@ impl<'m, 'p> Ctx<'m, 'p> {
             });
             let name = &self.an.m.objs[self.mws[i].obj].middleware[self.mws[i].idx].name;
             self.mws[i].is_rate_limit = is_rate_limit_name(name);
-            self.mws[i].is_auth = s.decodes.is_some() || s.verifies.is_some() || reads_auth_header;
+            self.mws[i].is_auth = s.decodes.is_some()
+                || s.verifies.is_some()
+                || reads_auth_header
+                || self.an.rejects_credentials(f);
             if self.mws[i].is_auth {
                 self.mws[i].state_attrs = state_attrs(&f.def.body);
                 self.mws[i].fail_open = s.fail_open.clone();
@@ -711,6 +972,15 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 }
             }
             DepTarget::External(q) | DepTarget::Unknown(q) => {
+                // fastapi-users' factory (`fastapi_users.current_user(active=True)`,
+                // `authenticator.current_user(...)`): a dependency that raises 401/403
+                // unless `optional=True`.
+                if let Some((_, args)) = q.split_once(".current_user(") {
+                    let compact: String = args.chars().filter(|c| !c.is_whitespace()).collect();
+                    if !compact.contains("optional=True") {
+                        return DepClass::Protected;
+                    }
+                }
                 if is_rate_limit_name(q) {
                     DepClass::RateLimit
                 } else {
@@ -742,11 +1012,40 @@ impl<'m, 'p> Ctx<'m, 'p> {
                     || sub.iter().any(DepClass::is_auth)
                     // A name alone only counts for a dependency that can reject the request:
                     // `get_auth_service` returning a service object authenticates nothing.
-                    || (is_auth_name(&name) && s.raises);
+                    || (is_auth_name(&name) && s.raises)
+                    // Any credential check that rejects: an opaque session or API key
+                    // looked up in a store, then 401/403.
+                    || (s.raises && self.an.rejects_credentials(*f));
                 if !is_auth {
                     return DepClass::Other;
                 }
+                if !s.fail_open.is_empty()
+                    && let Some(gate) = self.config_gate(*f, &s.fail_open)
+                {
+                    // Authentication switched off by a setting: it yields no identity only
+                    // when the app is configured without login.
+                    self.conditional.borrow_mut().insert(d.text.clone(), gate);
+                    return DepClass::Protected;
+                }
                 if let Some(p) = s.fail_open.first() {
+                    // Named optional (`optional_user`, `get_optional_login_session`): no
+                    // identity is the design, the handler decides.
+                    let lname = name.to_ascii_lowercase();
+                    if ["optional", "maybe", "or_none", "if_present"]
+                        .iter()
+                        .any(|w| lname.contains(w))
+                        && let Some(sc) = s.optional_uses.first().map(|(sc, _)| *sc).or_else(|| {
+                            self.an.params(*f).iter().find_map(|p| match &p.dep {
+                                Some(DepUse {
+                                    target: DepTarget::Scheme(sc),
+                                    ..
+                                }) => Some(*sc),
+                                _ => None,
+                            })
+                        })
+                    {
+                        return DepClass::Optional(sc);
+                    }
                     if let Some((sc, _)) = s.optional_uses.first()
                         && s.decodes.is_none()
                         && !sub.iter().any(|c| matches!(c, DepClass::FailOpen(_)))
@@ -767,6 +1066,74 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 DepClass::Protected
             }
         }
+    }
+
+    /// The source of a websocket handler and of the project functions its body calls
+    /// directly (`return await messages(websocket=websocket, ...)`): where the credential
+    /// check and the `close()` of a delegating handler are.
+    fn ws_texts(&self, h: Func<'p>) -> Vec<&'p str> {
+        let mut out = vec![self.an.m.ix.module(h.mid).slice(h.def.range())];
+        for st in &h.def.body {
+            let e = match st {
+                Stmt::Expr(e) => &*e.value,
+                Stmt::Return(r) => match &r.value {
+                    Some(v) => &**v,
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let e = match e {
+                Expr::Await(a) => &*a.value,
+                e => e,
+            };
+            if let Expr::Call(c) = e
+                && let Some(g) = self.an.callee(h, &c.func)
+            {
+                out.push(self.an.m.ix.module(g.mid).slice(g.def.range()));
+            }
+        }
+        out
+    }
+
+    /// The configuration test under which every fail-open point of `f` yields no
+    /// identity (`if not require_login(): return None`, `if not settings.AUTH_ENABLED:`),
+    /// if they are all gated by one.
+    fn config_gate(&self, f: Func<'p>, points: &[crate::flow::Point]) -> Option<String> {
+        let md = self.an.m.ix.module(f.mid);
+        let mut gate = None;
+        for p in points {
+            let mut found = None;
+            crate::model::for_each_stmt(&f.def.body, Some(f.def), &mut |st, _| {
+                if let Stmt::If(i) = st
+                    && found.is_none()
+                    && i.body.iter().any(|b| b.range().contains_range(p.range))
+                {
+                    let t = md.slice(i.test.range());
+                    let l = t.to_ascii_lowercase();
+                    if [
+                        "settings.",
+                        "config",
+                        "environ",
+                        "getenv",
+                        "require_login",
+                        "enabled",
+                        "debug",
+                        "disable",
+                        "is_dev",
+                        "testing",
+                        "auth_required",
+                        "login_required",
+                    ]
+                    .iter()
+                    .any(|w| l.contains(w))
+                    {
+                        found = Some(t.to_string());
+                    }
+                }
+            });
+            gate = Some(found?);
+        }
+        gate
     }
 
     /// What `handler` does when `vars` are missing.
@@ -885,6 +1252,21 @@ impl<'m, 'p> Ctx<'m, 'p> {
             }
             info.weak_mw.push((w, use_));
         }
+        // A handler whose prologue checks a credential and rejects with 401/403 (an
+        // API key or session looked up in a store) authenticates, unless the route is a
+        // public-by-design one (a login form rejects bad passwords with 401 too).
+        if !protected
+            && info.weak.is_empty()
+            && let Some(h) = r.handler
+            && self.an.rejects_credentials(h)
+            && !self.an.mints(h)
+            && public_path_reason(&r.path).is_none()
+        {
+            protected = true;
+            info.protected_by.get_or_insert_with(|| {
+                format!("{}() (rejects with 401/403 itself)", h.def.name.as_str())
+            });
+        }
         // A handler that decodes the token itself and raises on failure authenticates.
         if !protected
             && let Some(h) = r.handler
@@ -898,12 +1280,9 @@ impl<'m, 'p> Ctx<'m, 'p> {
             // connection, it serves nothing.
             let ws_refusal = r.kind == RouteKind::WebSocket
                 && self
-                    .an
-                    .m
-                    .ix
-                    .module(h.mid)
-                    .slice(h.def.range())
-                    .contains(".close(");
+                    .ws_texts(h)
+                    .iter()
+                    .any(|t| t.contains(".close(") || t.contains("WebSocketException"));
             let serving_gaps = s
                 .fail_open
                 .iter()
@@ -913,7 +1292,36 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 })
                 .count();
             let refuses = s.raises || ws_refusal;
-            if s.decodes.is_some() && refuses && serving_gaps == 0 {
+            // A delegating handler whose project callee checks a credential and closes, or
+            // a handler that looks an API key or session up and closes. (A bare library
+            // `verify_token` call in the handler is not taken on trust.)
+            let ws_credential = ws_refusal
+                && self.ws_texts(h).iter().enumerate().any(|(i, t)| {
+                    let t = t.to_ascii_lowercase();
+                    let words: &[&str] = if i == 0 {
+                        &["api_key", "apikey", "api-key", "session"]
+                    } else {
+                        &[
+                            "token",
+                            "api_key",
+                            "apikey",
+                            "api-key",
+                            "authenticate",
+                            "session",
+                        ]
+                    };
+                    words.iter().any(|w| t.contains(w))
+                        && (i == 0 || t.contains(".close(") || t.contains("websocketexception"))
+                });
+            if ws_credential {
+                protected = true;
+                info.protected_by.get_or_insert_with(|| {
+                    format!(
+                        "{}() (checks the credential and closes the socket)",
+                        h.def.name.as_str()
+                    )
+                });
+            } else if s.decodes.is_some() && refuses && serving_gaps == 0 {
                 protected = true;
                 info.protected_by.get_or_insert_with(|| {
                     format!("{}() (decodes the token itself)", h.def.name.as_str())
@@ -947,11 +1355,108 @@ impl<'m, 'p> Ctx<'m, 'p> {
 
     /// Obviously public: health, docs, login, sign-up (a login form)...
     pub fn is_public(&self, ri: usize) -> bool {
+        self.public_reason(ri).is_some()
+    }
+
+    /// The recogniser that makes a route public by design, if one does (see the README's
+    /// "Public by design"). A route that mints a token for a caller-chosen subject with no
+    /// check at all is never public, whatever its path.
+    pub fn public_reason(&self, ri: usize) -> Option<String> {
         let r = &self.routes[ri];
-        public_by_design(&r.path)
-            || self.is_login(ri)
-            || r.handler
-                .is_some_and(|h| self.an.params(h).iter().any(|p| p.is_login_form))
+        if self.mints_unchecked(ri) {
+            return None;
+        }
+        let last_post = r.methods.iter().any(|m| m == "POST")
+            && r.path
+                .split('/')
+                .any(|seg| PUBLIC_FORMS.contains(&seg.to_ascii_lowercase().as_str()));
+        if last_post {
+            return Some("public form (waitlist, newsletter, contact)".into());
+        }
+        if let Some(why) = public_path_reason(&r.path) {
+            return Some(why.into());
+        }
+        if self.is_login(ri) {
+            return Some("login / token issuing".into());
+        }
+        let h = r.handler?;
+        if self.an.params(h).iter().any(|p| p.is_login_form) {
+            return Some("login form (OAuth2PasswordRequestForm)".into());
+        }
+        let text = self
+            .an
+            .m
+            .ix
+            .module(h.mid)
+            .slice(h.def.range())
+            .to_ascii_lowercase();
+        // A password reset by a reset token/key sent by mail.
+        if r.path.split('/').any(|s| s.eq_ignore_ascii_case("reset"))
+            && (text.contains("password")
+                || text.contains("reset_key")
+                || text.contains("reset_token"))
+        {
+            return Some("password reset by a reset token".into());
+        }
+        // Token issuing through helpers, after a credential check that rejects.
+        if self.an.mints(h) && self.an.summary(h).raises {
+            return Some(format!(
+                "token issuing: {}() mints a token after a credential check",
+                h.def.name.as_str()
+            ));
+        }
+        // An OAuth/SSO redirect or callback.
+        if [
+            "sso",
+            "oauth",
+            "authorize_redirect",
+            "login_redirect",
+            "authorization_url",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
+            && r.methods.iter().all(|m| m == "GET")
+        {
+            return Some("OAuth / SSO flow".into());
+        }
+        // Nothing to protect: the handler returns a constant that names no secret.
+        if returns_constant(h.def) && {
+            let t = text.as_str();
+            ![
+                "secret",
+                "password",
+                "key",
+                "token",
+                "credential",
+                "private",
+            ]
+            .iter()
+            .any(|w| t.contains(w))
+        } {
+            return Some(format!("{}() returns a constant", h.def.name.as_str()));
+        }
+        None
+    }
+
+    /// A route whose handler mints a token and never rejects (no raise anywhere), reached
+    /// with GET: it hands out a token for whoever the caller names.
+    pub fn mints_unchecked(&self, ri: usize) -> bool {
+        let r = &self.routes[ri];
+        let Some(h) = r.handler else { return false };
+        let ps = self.an.params(h);
+        r.methods.iter().all(|m| m == "GET")
+            && r.kind == RouteKind::Api
+            && ps.iter().any(|p| !p.is_request && p.dep.is_none())
+            && self.an.mints(h)
+            && !ps.iter().any(|p| p.dep.is_some())
+            && !self.an.summary(h).raises
+            && !self
+                .an
+                .m
+                .ix
+                .module(h.mid)
+                .slice(h.def.range())
+                .contains("raise ")
     }
 
     /// A token-issuing endpoint: an `OAuth2PasswordRequestForm` parameter, or a POST to
@@ -1018,6 +1523,191 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 .any(|x| self.dep_throttles(x, depth + 1));
         }
         false
+    }
+
+    /// The class of a route in the route table (`protected`, `forgeable`, `optional`,
+    /// `fail-open`, `public`, `unprotected`) and the reason: the dependency or middleware
+    /// that decides it, or the recogniser that made it public.
+    pub fn route_class(&self, ri: usize) -> (&'static str, String) {
+        let a = &self.auths[ri];
+        let r = &self.routes[ri];
+        let weak = |want_fail_open: bool| {
+            a.weak
+                .iter()
+                .find(|(_, _, c, _)| matches!(c, DepClass::FailOpen(_)) == want_fail_open)
+                .map(|(d, _, _, _)| d.text.clone())
+                .or_else(|| {
+                    a.weak_mw.first().map(|(w, _)| {
+                        let mw = &self.mws[*w];
+                        self.an.m.objs[mw.obj].middleware[mw.idx].name.clone()
+                    })
+                })
+                .unwrap_or_default()
+        };
+        if let Some(g) = &r.gate
+            && !matches!(a.auth, Auth::Protected)
+        {
+            return (
+                "conditional",
+                format!("the router is included only when {g}"),
+            );
+        }
+        if let Some((sc, _)) = self.presence_only(ri) {
+            return (
+                "unprotected",
+                format!(
+                    "{} only checks that a token is present; nothing verifies it",
+                    self.an.m.schemes[sc].name
+                ),
+            );
+        }
+        match a.auth {
+            Auth::Protected => {
+                let by = a.protected_by.clone().unwrap_or_default();
+                if let Some(gate) = self.conditional.borrow().get(&by) {
+                    return (
+                        "conditional",
+                        format!("{by} authenticates unless a setting turns it off ({gate})"),
+                    );
+                }
+                match self.forgeable(ri) {
+                    Some(why) => ("forgeable", format!("{by}: {why}")),
+                    None => ("protected", by),
+                }
+            }
+            Auth::Optional => (
+                "optional",
+                format!(
+                    "{} yields no identity without a token and the handler serves",
+                    weak(false)
+                ),
+            ),
+            Auth::FailOpen => (
+                "fail-open",
+                format!("{} lets requests without a valid token through", weak(true)),
+            ),
+            Auth::PublicByDesign => (
+                "public",
+                self.public_reason(ri).unwrap_or_else(|| {
+                    "public read: the protected routes of its resource are writes".into()
+                }),
+            ),
+            Auth::None => {
+                if let Some(w) = a.exempted_by {
+                    let mw = &self.mws[w];
+                    let name = &self.an.m.objs[mw.obj].middleware[mw.idx].name;
+                    return ("unprotected", format!("exempted by middleware {name}"));
+                }
+                if self.mints_unchecked(ri) {
+                    return (
+                        "unprotected",
+                        "mints a token for a caller-chosen subject with no credential check".into(),
+                    );
+                }
+                let _ = r;
+                (
+                    "unprotected",
+                    "no authentication dependency or middleware".into(),
+                )
+            }
+        }
+    }
+
+    /// A protected route whose only guard is a bearer scheme (`HTTPBearer()`,
+    /// `OAuth2PasswordBearer`) whose value is never verified: the scheme checks that an
+    /// `Authorization` header is present, nothing decodes it. The scheme and the dependency
+    /// use, when so.
+    pub fn presence_only(&self, ri: usize) -> Option<(usize, &DepUse<'p>)> {
+        let r = &self.routes[ri];
+        if self.auths[ri].auth != Auth::Protected {
+            return None;
+        }
+        if r.middleware.iter().any(|&w| self.mws[w].is_auth) {
+            return None;
+        }
+        let mut found = None;
+        for (d, level) in &r.deps {
+            let c = self.classify(d);
+            if !c.is_auth() {
+                continue;
+            }
+            let DepTarget::Scheme(sc) = &d.target else {
+                return None;
+            };
+            let kind = &self.an.m.schemes[*sc].kind;
+            if !(kind.contains("Bearer") || kind.contains("OAuth2")) {
+                return None;
+            }
+            // A parameter that receives the token: the handler must never read it.
+            if *level == Level::Parameter
+                && let (Some(p), Some(h)) = (&d.param, r.handler)
+            {
+                let md = self.an.m.ix.module(h.mid);
+                let used = h.def.body.iter().any(|st| {
+                    md.slice(st.range())
+                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .any(|w| w == p)
+                });
+                if used {
+                    return None;
+                }
+            }
+            found.get_or_insert((*sc, d));
+        }
+        let h = r.handler?;
+        if self.an.may_decode(h) || self.an.rejects_credentials(h) {
+            return None;
+        }
+        found
+    }
+
+    /// Why the authentication a protected route gets can be forged: the token it decodes
+    /// is not signature-checked, `none` is accepted, or the key is written in the source (a
+    /// literal, or the fallback of an environment variable).
+    pub fn forgeable(&self, ri: usize) -> Option<String> {
+        let r = &self.routes[ri];
+        let mut funcs: Vec<Func<'p>> = Vec::new();
+        fn collect<'p>(cx: &Ctx<'_, 'p>, d: &DepUse<'p>, out: &mut Vec<Func<'p>>, depth: u32) {
+            if depth > 6 || !cx.classify(d).is_auth() {
+                return;
+            }
+            if let DepTarget::Func(f) = &d.target {
+                if out.iter().any(|g| g.key() == f.key()) {
+                    return;
+                }
+                out.push(*f);
+                for p in cx.an.params(*f).iter() {
+                    if let Some(sub) = &p.dep {
+                        collect(cx, sub, out, depth + 1);
+                    }
+                }
+            }
+        }
+        for (d, _) in &r.deps {
+            collect(self, d, &mut funcs, 0);
+        }
+        for &w in &r.middleware {
+            if self.mws[w].is_auth
+                && let Some(f) = self.mws[w].func
+            {
+                funcs.push(f);
+            }
+        }
+        if let Some(h) = r.handler {
+            funcs.push(h);
+        }
+        let jwt = self.an.jwt();
+        for f in funcs {
+            for dc in jwt.decodes_in(&self.an.qualname(f)) {
+                if dc.module.is_test {
+                    continue;
+                }
+                if let Some(why) = forgeable_decode(dc) {
+                    return Some(why);
+                }
+            }
+        }
+        None
     }
 
     pub fn route_step(&self, ri: usize) -> TraceStep {

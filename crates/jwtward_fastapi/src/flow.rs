@@ -140,6 +140,8 @@ pub(crate) struct Analyzer<'m, 'p> {
     /// `auth-dependencies` and `token-helpers` of the configuration.
     pub settings: &'m crate::Settings,
     origins_memo: RefCell<HashMap<usize, Rc<HashMap<String, Origin>>>>,
+    /// Functions that mint a JWT (an encode call), directly or through project calls.
+    minting: std::cell::OnceCell<HashSet<String>>,
 }
 
 /// Where a value of a function comes from, as far as tokens go.
@@ -284,7 +286,126 @@ impl<'m, 'p> Analyzer<'m, 'p> {
             params_memo: RefCell::new(HashMap::new()),
             settings,
             origins_memo: RefCell::new(HashMap::new()),
+            minting: std::cell::OnceCell::new(),
         }
+    }
+
+    /// A credential check that rejects: `f` raises (or returns) a 401/403, or calls a
+    /// fastapi-jwt-auth style `jwt_required()`. Judged on its text; the callers use it for
+    /// dependencies, middleware and handler prologues whose identity comes from an opaque
+    /// session, an API key or a store rather than a JWT decode.
+    pub fn rejects_credentials(&self, f: Func<'p>) -> bool {
+        let text = self.m.ix.module(f.mid).slice(f.def.range());
+        if [
+            "jwt_required(",
+            "fresh_jwt_required(",
+            "jwt_refresh_token_required(",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
+        {
+            return true;
+        }
+        let denial = [
+            "401",
+            "403",
+            "unauthorized",
+            "forbidden",
+            "notauthenticated",
+            "permissiondenied",
+            "authenticationfailed",
+        ];
+        let raises = text.contains("raise ");
+        let responds = text.contains("status_code=401") || text.contains("status_code=403");
+        let lower = text.to_ascii_lowercase();
+        (raises || responds) && denial.iter().any(|w| lower.contains(w))
+    }
+
+    /// The JWT-library model.
+    pub fn jwt(&self) -> &'m JwtModel<'p> {
+        self.jwt
+    }
+
+    /// The qualified name of a function (`module.name`, `module.Class.name`), as the JWT
+    /// model names them.
+    pub fn qualname(&self, f: Func<'p>) -> String {
+        let md = self.m.ix.module(f.mid);
+        match f.class {
+            Some(c) => format!("{}.{}.{}", md.name, c.name.as_str(), f.def.name.as_str()),
+            None => format!("{}.{}", md.name, f.def.name.as_str()),
+        }
+    }
+
+    /// True when `f` mints a JWT: it calls an encode of a JWT library, directly or through
+    /// project functions (`create_access_token`), or a token-issuing method of an auth
+    /// library (`Authorize.create_access_token`, `strategy.write_token`).
+    pub fn mints(&self, f: Func<'p>) -> bool {
+        let set = self.minting.get_or_init(|| {
+            let mut out = HashSet::new();
+            for e in self.jwt.app_encodes() {
+                let Some(fun) = &e.function else { continue };
+                if out.insert(fun.clone()) {
+                    for site in self.jwt.callers(fun, 512) {
+                        if let Some(c) = site.caller {
+                            out.insert(c);
+                        }
+                    }
+                }
+            }
+            out
+        });
+        self.mints_depth(f, set, 0)
+    }
+
+    fn mints_depth(&self, f: Func<'p>, set: &HashSet<String>, depth: u32) -> bool {
+        if set.contains(&self.qualname(f)) {
+            return true;
+        }
+        let text = self.m.ix.module(f.mid).slice(f.def.range());
+        if [
+            "create_access_token(",
+            "create_refresh_token(",
+            "write_token(",
+            ".encode_token(",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
+        {
+            return true;
+        }
+        if depth >= 3 {
+            return false;
+        }
+        // Through project calls the JWT model's call graph does not see (methods of
+        // module-level instances: `auth_service.issue(user)`).
+        let mut found = false;
+        crate::model::for_each_stmt(&f.def.body, Some(f.def), &mut |st, _| {
+            if found {
+                return;
+            }
+            let exprs: Vec<&'p Expr> = match st {
+                Stmt::Expr(e) => vec![&*e.value],
+                Stmt::Return(r) => r.value.as_deref().into_iter().collect(),
+                Stmt::Assign(a) => vec![&*a.value],
+                Stmt::AnnAssign(a) => a.value.as_deref().into_iter().collect(),
+                _ => Vec::new(),
+            };
+            for e in exprs {
+                jwtward_python::walk::for_each_subexpr(e, &mut |x| {
+                    if found {
+                        return;
+                    }
+                    if let Expr::Call(c) = x
+                        && let Some(g) = self.callee(f, &c.func)
+                        && g.key() != f.key()
+                        && self.mints_depth(g, set, depth + 1)
+                    {
+                        found = true;
+                    }
+                });
+            }
+        });
+        found
     }
 
     /// True when a call of `call` (from module `mid`) calls a configured token helper.
@@ -478,7 +599,7 @@ impl<'m, 'p> Analyzer<'m, 'p> {
                 }
             }
             Expr::Attribute(a) => {
-                if matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "self")
+                if matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "self" || n.id.as_str() == "cls")
                     && let Some(c) = from.class
                 {
                     let (fm, f) = self.m.ix.method(from.mid, c, a.attr.as_str(), 0)?;
@@ -487,6 +608,34 @@ impl<'m, 'p> Analyzer<'m, 'p> {
                         def: f,
                         class: Some(c),
                     });
+                }
+                if let Some((fm, f, class)) = self.m.ix.bound_method(from.mid, func) {
+                    return Some(Func {
+                        mid: fm,
+                        def: f,
+                        class: Some(class),
+                    });
+                }
+                // A method of a parameter annotated with a project class
+                // (`auth_jwt: AuthJwt = Depends()` then `auth_jwt.get_subject()`).
+                if let Expr::Name(n) = &*a.value {
+                    let ps = &from.def.parameters;
+                    if let Some(ann) = ps
+                        .posonlyargs
+                        .iter()
+                        .chain(&ps.args)
+                        .chain(&ps.kwonlyargs)
+                        .find(|p| p.name().as_str() == n.id.as_str())
+                        .and_then(|p| p.parameter.annotation())
+                        && let Some(Sym::Class(cm, class)) = self.m.ix.resolve_expr(from.mid, ann)
+                        && let Some((fm, f)) = self.m.ix.method(cm, class, a.attr.as_str(), 0)
+                    {
+                        return Some(Func {
+                            mid: fm,
+                            def: f,
+                            class: Some(class),
+                        });
+                    }
                 }
                 match self.m.ix.resolve_expr(from.mid, func) {
                     Some(Sym::Function(fm, f)) => Some(Func {

@@ -36,6 +36,8 @@ pub(crate) enum Sym<'p> {
 pub(crate) struct Index<'p> {
     pub project: &'p Project,
     binds: Vec<OnceCell<HashMap<&'p str, Bind<'p>>>>,
+    /// The project modules each module star-imports (`from m import *`), in order.
+    stars: Vec<OnceCell<Vec<ModuleId>>>,
 }
 
 fn collect_binds<'p>(body: &'p [Stmt], out: &mut HashMap<&'p str, Bind<'p>>) {
@@ -136,6 +138,9 @@ impl<'p> Index<'p> {
             binds: (0..project.modules.len())
                 .map(|_| OnceCell::new())
                 .collect(),
+            stars: (0..project.modules.len())
+                .map(|_| OnceCell::new())
+                .collect(),
         }
     }
 
@@ -176,7 +181,10 @@ impl<'p> Index<'p> {
         if depth > 12 {
             return None;
         }
-        match *self.binds(id).get(name)? {
+        let Some(bind) = self.binds(id).get(name) else {
+            return self.star_imported(id, name, depth);
+        };
+        match *bind {
             Bind::Function(f) => Some(Sym::Function(id, f)),
             Bind::Class(c) => Some(Sym::Class(id, c)),
             Bind::Value(v) => Some(Sym::Value(id, v)),
@@ -200,6 +208,84 @@ impl<'p> Index<'p> {
                 self.member(&abs, n, depth + 1)
             }
         }
+    }
+
+    /// `name` bound by a `from m import *` of module `id` (to a project module that binds
+    /// it and, when it declares `__all__`, lists it there).
+    fn star_imported(&self, id: ModuleId, name: &str, depth: u32) -> Option<Sym<'p>> {
+        if depth > 8 {
+            return None;
+        }
+        let stars = self.stars[id].get_or_init(|| {
+            let md = self.module(id);
+            if !md.source.contains("import *") {
+                return Vec::new();
+            }
+            let mut out = Vec::new();
+            for s in &md.ast().body {
+                let Stmt::ImportFrom(i) = s else { continue };
+                if !i.names.iter().any(|a| a.name.as_str() == "*") {
+                    continue;
+                }
+                let module = i.module.as_ref().map(|m| m.as_str()).unwrap_or("");
+                let abs = self.absolute_module(id, module, i.level);
+                if let Some(m) = self.module_id(&abs)
+                    && m != id
+                {
+                    out.push(m);
+                }
+            }
+            out
+        });
+        for &m in stars {
+            if !self.exports(m, name) {
+                continue;
+            }
+            if let Some(sym) = self.resolve_name(m, name, depth + 1) {
+                return Some(sym);
+            }
+        }
+        None
+    }
+
+    /// True when a star import of module `m` brings `name`: listed in its `__all__` when
+    /// it has one, else any public name it binds (or star-imports in turn).
+    fn exports(&self, m: ModuleId, name: &str) -> bool {
+        if let Some(Bind::Value(v)) = self.binds(m).get("__all__") {
+            let elts: &[Expr] = match v {
+                Expr::List(l) => &l.elts,
+                Expr::Tuple(t) => &t.elts,
+                _ => return !name.starts_with('_'),
+            };
+            return elts
+                .iter()
+                .any(|e| matches!(e, Expr::StringLiteral(s) if s.value.to_str() == name));
+        }
+        !name.starts_with('_')
+    }
+
+    /// `obj.method` where `obj` is a module-level instance of a project class
+    /// (`user_service = UserService()`; `Depends(user_service.get_current_user)`): the
+    /// method, its module and the instance's class (so `self.x` calls inside resolve).
+    pub fn bound_method(
+        &self,
+        id: ModuleId,
+        e: &Expr,
+    ) -> Option<(ModuleId, &'p StmtFunctionDef, &'p StmtClassDef)> {
+        let Expr::Attribute(a) = e else {
+            return None;
+        };
+        let Sym::Value(vm, v) = self.resolve_expr(id, &a.value)? else {
+            return None;
+        };
+        let Expr::Call(c) = v else {
+            return None;
+        };
+        let Sym::Class(cm, class) = self.resolve_expr(vm, &c.func)? else {
+            return None;
+        };
+        let (fm, f) = self.method(cm, class, a.attr.as_str(), 0)?;
+        Some((fm, f, class))
     }
 
     /// `module.name` where `module` is an absolute dotted name.
@@ -236,7 +322,9 @@ impl<'p> Index<'p> {
                     self.member(&name, a.attr.as_str(), 0)
                 }
                 Sym::External(q) => Some(Sym::External(format!("{q}.{}", a.attr.as_str()))),
-                Sym::Class(m, c) => class_method(c, a.attr.as_str()).map(|f| Sym::Function(m, f)),
+                Sym::Class(m, c) => self
+                    .method(m, c, a.attr.as_str(), 0)
+                    .map(|(fm, f)| Sym::Function(fm, f)),
                 _ => None,
             },
             _ => None,

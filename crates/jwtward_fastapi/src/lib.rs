@@ -95,6 +95,7 @@ pub static RULES: &[RuleMeta] = &[
     rules::optional_auth_scheme::META,
     rules::public_fallback_route::META,
     rules::unprotected_route::META,
+    rules::token_not_verified::META,
     rules::fail_open_auth_middleware::META,
     rules::auth_dependency_overridden::META,
     rules::claims_not_checked::META,
@@ -192,6 +193,13 @@ pub struct RouteInfo {
     pub handler: Option<String>,
     pub handler_location: Option<Location>,
     pub auth: Auth,
+    /// The route-table class: `protected`, `forgeable` (protected by a guard that accepts
+    /// forged tokens), `optional`, `fail-open`, `public` (public by design) or
+    /// `unprotected`.
+    pub class: &'static str,
+    /// Why: the dependency or middleware that decides the class, or the recogniser that
+    /// made the route public.
+    pub reason: String,
     /// App, include, router, decorator and parameter dependencies, then middleware.
     pub chain: Vec<ChainLink>,
 }
@@ -292,6 +300,7 @@ fn routes_of(m: &model::Model<'_>, cx: &analysis::Ctx<'_, '_>) -> Vec<RouteInfo>
                 effect: effect.into(),
             });
         }
+        let (class, reason) = cx.route_class(i);
         let app = &m.objs[r.app];
         let am = m.ix.module(app.mid);
         let include_chain = r
@@ -336,6 +345,8 @@ fn routes_of(m: &model::Model<'_>, cx: &analysis::Ctx<'_, '_>) -> Vec<RouteInfo>
                 .handler
                 .map(|h| m.ix.module(h.mid).location(h.def.name.range)),
             auth: cx.auths[i].auth,
+            class,
+            reason,
             chain,
         });
     }

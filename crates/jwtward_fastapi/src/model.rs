@@ -87,6 +87,9 @@ pub(crate) struct Include<'p> {
     pub router: usize,
     pub prefix: String,
     pub deps: Vec<DepUse<'p>>,
+    /// The configuration test the `include_router` call runs under
+    /// (`if settings.ENVIRONMENT == "local":`), when one guards it.
+    pub gate: Option<String>,
 }
 
 #[derive(Debug)]
@@ -585,7 +588,15 @@ impl<'p> Model<'p> {
             Some(f) => jwtward_python::Scope::function(md, f),
             None => jwtward_python::Scope::module(md),
         };
-        self.ix.project.eval(&sc, e).as_str().map(str::to_string)
+        // A setting read from the environment (`settings.API_V1_STR`) serves its default
+        // when the variable is not set: that is the path the app has out of the box.
+        let v = self.ix.project.eval(&sc, e);
+        match &v.value {
+            jwtward_python::Value::Env {
+                default: Some(d), ..
+            } => d.as_str().map(str::to_string),
+            _ => v.as_str().map(str::to_string),
+        }
     }
 
     /// The object (app or router) an expression refers to.
@@ -673,7 +684,28 @@ impl<'p> Model<'p> {
                 }
                 self.dep_of_sym(mid, self.ix.resolve_name(mid, n.id.as_str(), 0), e, depth)
             }
-            Expr::Attribute(_) => self.dep_of_sym(mid, self.ix.resolve_expr(mid, e), e, depth),
+            Expr::Attribute(_) => {
+                if let Some((fm, f, class)) = self.ix.bound_method(mid, e) {
+                    return DepTarget::Func(Func {
+                        mid: fm,
+                        def: f,
+                        class: Some(class),
+                    });
+                }
+                // A class method (`Depends(UserPayload.get_login_user)`): keep the class, so
+                // `cls.x(...)` inside resolves.
+                if let Expr::Attribute(a) = e
+                    && let Some(Sym::Class(cm, class)) = self.ix.resolve_expr(mid, &a.value)
+                    && let Some((fm, f)) = self.ix.method(cm, class, a.attr.as_str(), 0)
+                {
+                    return DepTarget::Func(Func {
+                        mid: fm,
+                        def: f,
+                        class: Some(class),
+                    });
+                }
+                self.dep_of_sym(mid, self.ix.resolve_expr(mid, e), e, depth)
+            }
             Expr::Call(c) => match self.ix.resolve_expr(mid, &c.func) {
                 Some(Sym::Class(cm, class)) => match self.ix.method(cm, class, "__call__", 0) {
                     Some((fm, f)) => DepTarget::Func(Func {
@@ -694,6 +726,34 @@ impl<'p> Model<'p> {
                             ret = Some(&**v);
                         }
                     });
+                    // `return a if required else b`: the branch the call's keyword picks
+                    // (`required=False`), else the one the parameter's default picks.
+                    let ret = match ret {
+                        Some(Expr::If(t)) => {
+                            let flag = match &*t.test {
+                                Expr::Name(n) => c
+                                    .arguments
+                                    .find_keyword(n.id.as_str())
+                                    .and_then(|k| bool_lit(&k.value))
+                                    .or_else(|| {
+                                        let ps = &f.parameters;
+                                        ps.args
+                                            .iter()
+                                            .chain(&ps.kwonlyargs)
+                                            .find(|p| p.name().as_str() == n.id.as_str())
+                                            .and_then(|p| p.default())
+                                            .and_then(bool_lit)
+                                    }),
+                                _ => None,
+                            };
+                            Some(if flag == Some(false) {
+                                &*t.orelse
+                            } else {
+                                &*t.body
+                            })
+                        }
+                        r => r,
+                    };
                     match ret {
                         Some(v) => self.dep_target(fm, Some(f), v, depth + 1),
                         None => DepTarget::Unknown(text()),
@@ -840,6 +900,37 @@ impl<'p> Model<'p> {
         }
     }
 
+    /// The test of an `if` on configuration (settings, environment, debug flags) whose
+    /// body contains `range`, in module `mid`.
+    pub fn config_gate_at(&self, mid: ModuleId, range: TextRange) -> Option<String> {
+        let md = self.ix.module(mid);
+        let mut found = None;
+        for_each_stmt(&md.ast().body, None, &mut |st, _| {
+            if let Stmt::If(i) = st
+                && found.is_none()
+                && i.body.iter().any(|b| b.range().contains_range(range))
+            {
+                let t = md.slice(i.test.range());
+                let l = t.to_ascii_lowercase();
+                if [
+                    "settings.",
+                    "config",
+                    "environ",
+                    "getenv",
+                    "debug",
+                    "env",
+                    "enabled",
+                ]
+                .iter()
+                .any(|w| l.contains(w))
+                {
+                    found = Some(t.to_string());
+                }
+            }
+        });
+        found
+    }
+
     fn add_override(&mut self, mid: ModuleId, scope: Option<&'p StmtFunctionDef>, key: &'p Expr) {
         let target = self.dep_target(mid, scope, key, 0);
         let text = self.ix.module(mid).slice(key.range()).to_string();
@@ -971,7 +1062,9 @@ impl<'p> Model<'p> {
                     .and_then(|k| self.string(mid, scope, &k.value))
                     .unwrap_or_default();
                 let deps = self.deps_list(mid, scope, args.find_keyword("dependencies"));
+                let gate = self.config_gate_at(mid, c.range());
                 self.objs[obj].includes.push(Include {
+                    gate,
                     router,
                     prefix,
                     deps,

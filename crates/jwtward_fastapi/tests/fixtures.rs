@@ -262,11 +262,10 @@ fn auth_dependencies_and_token_helpers_from_outside_the_tree() {
         "GET /api/accounts/{account_id}",
         "DELETE /api/accounts/{account_id}",
     ];
-    let reports = [
-        "GET /api/reports",
-        "GET /api/reports/{report_id}",
-        "POST /api/reports/{report_id}/approve",
-    ];
+    let reports = ["GET /api/reports", "GET /api/reports/{report_id}"];
+    // `require_auditor` rejects with 403 whatever `current_claims` yields: a credential
+    // check that rejects, with or without configuration.
+    let approve = "POST /api/reports/{report_id}/approve";
     let unprotected = |s: &Settings| -> BTreeSet<String> {
         jwtward_fastapi::check(&project, s)
             .into_iter()
@@ -279,6 +278,7 @@ fn auth_dependencies_and_token_helpers_from_outside_the_tree() {
     // the legacy export next to them makes them unprotected siblings.
     let none = Settings::default();
     let table = auths(&jwtward_fastapi::route_table_with_settings(&project, &none));
+    assert_eq!(table[approve], Auth::Protected);
     for r in accounts.iter().chain(&reports) {
         assert_eq!(table[*r], Auth::None, "{r}");
     }
@@ -358,8 +358,12 @@ fn auth_dependencies_and_token_helpers_from_outside_the_tree() {
     for r in accounts.iter().chain(&reports) {
         assert_eq!(table[*r], Auth::Protected, "{r}");
     }
-    assert_eq!(table["POST /api/public/invites/accept"], Auth::None);
-    assert_eq!(table["GET /api/public/summary"], Auth::None);
+    // Under `/public/`: public by design (the path says so), not reported.
+    assert_eq!(
+        table["POST /api/public/invites/accept"],
+        Auth::PublicByDesign
+    );
+    assert_eq!(table["GET /api/public/summary"], Auth::PublicByDesign);
     assert_eq!(table["GET /health"], Auth::PublicByDesign);
 }
 

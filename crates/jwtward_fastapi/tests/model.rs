@@ -662,3 +662,300 @@ app.include_router(router)
     let files = [("svc/main.py", library.as_str())];
     assert_unprotected_route(&files, true);
 }
+
+/// The route table's class and reason of `method path`.
+fn class_of(files: &[(&str, &str)], method: &str, path: &str) -> (String, String) {
+    let project = Project::from_sources(files.to_vec());
+    let r = jwtward_fastapi::route_table(&project)
+        .into_iter()
+        .find(|r| r.methods == [method] && r.path == path)
+        .unwrap_or_else(|| panic!("no route {method} {path}"));
+    (r.class.to_string(), r.reason)
+}
+
+/// A guard that verifies with a key written in the source (a literal, or the fallback of an
+/// environment variable) or reads the claims unverified makes its routes forgeable; a key
+/// that only comes from the environment does not.
+#[test]
+fn routes_behind_a_forgeable_guard_are_forgeable() {
+    let src = "import os
+import jwt
+from fastapi import Depends, FastAPI, HTTPException, Header
+
+KEY = os.getenv('APP_KEY', 'changeme')
+app = FastAPI()
+
+def current_user(authorization: str = Header()):
+    try:
+        return jwt.decode(authorization, KEY, algorithms=['HS256'])
+    except jwt.InvalidTokenError:
+        raise HTTPException(401, headers={'WWW-Authenticate': 'Bearer'})
+
+def quick_user(authorization: str = Header()):
+    claims = jwt.decode(authorization, options={'verify_signature': False})
+    if not claims.get('sub'):
+        raise HTTPException(401, headers={'WWW-Authenticate': 'Bearer'})
+    return claims
+
+@app.get('/notes')
+def notes(user=Depends(current_user)):
+    return user
+
+@app.get('/quick')
+def quick(user=Depends(quick_user)):
+    return user
+";
+    let files = [("svc/main.py", src)];
+    let (class, reason) = class_of(&files, "GET", "/notes");
+    assert_eq!(class, "forgeable", "{reason}");
+    assert!(
+        reason.contains("changeme") && reason.contains("APP_KEY"),
+        "{reason}"
+    );
+    let (class, reason) = class_of(&files, "GET", "/quick");
+    assert_eq!(class, "forgeable", "{reason}");
+    assert!(reason.contains("signature"), "{reason}");
+    // The key only from the environment: protected.
+    let fixed = src.replace("os.getenv('APP_KEY', 'changeme')", "os.environ['APP_KEY']");
+    let files = [("svc/main.py", fixed.as_str())];
+    assert_eq!(class_of(&files, "GET", "/notes").0, "protected");
+}
+
+/// Authentication a setting switches off is conditional (with the test in the reason), not
+/// fail-open, and not `unprotected-route`; the same early return on a missing token is
+/// fail-open.
+#[test]
+fn auth_switched_off_by_a_setting_is_conditional() {
+    let src = "import jwt
+from fastapi import APIRouter, Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+class Settings:
+    AUTH_ENABLED = True
+
+settings = Settings()
+scheme = OAuth2PasswordBearer(tokenUrl='/token', auto_error=False)
+router = APIRouter(prefix='/items')
+
+def current_user(token: str = Depends(scheme)):
+    if not settings.AUTH_ENABLED:
+        return None
+    try:
+        return jwt.decode(token, 'k' * 40, algorithms=['HS256'])
+    except jwt.InvalidTokenError:
+        raise HTTPException(401, headers={'WWW-Authenticate': 'Bearer'})
+
+@router.get('')
+def list_items(user=Depends(current_user)):
+    return []
+
+@router.delete('/{item_id}')
+def delete_item(item_id: int, user=Depends(current_user)):
+    return {'deleted': item_id}
+
+app = FastAPI()
+app.include_router(router)
+";
+    let files = [("svc/main.py", src)];
+    let (class, reason) = class_of(&files, "DELETE", "/items/{item_id}");
+    assert_eq!(class, "conditional", "{reason}");
+    assert!(reason.contains("settings.AUTH_ENABLED"), "{reason}");
+    assert_unprotected_route(&files, false);
+    // A fail-open return on a missing token is no setting.
+    let open = src.replace("if not settings.AUTH_ENABLED:", "if not token:");
+    let files = [("svc/main.py", open.as_str())];
+    assert_eq!(
+        class_of(&files, "DELETE", "/items/{item_id}").0,
+        "fail-open"
+    );
+}
+
+/// A router included only under a configuration test (a dev-only router) is conditional and
+/// not reported; included unconditionally, its route is an unprotected sibling.
+#[test]
+fn a_router_included_under_a_setting_is_conditional() {
+    let src = "from fastapi import APIRouter, Depends, FastAPI, HTTPException, Header
+
+class Settings:
+    ENVIRONMENT = 'local'
+
+settings = Settings()
+
+def current_user(x_api_key: str = Header()):
+    if x_api_key != 'k':
+        raise HTTPException(403)
+    return 'u'
+
+users = APIRouter(prefix='/users')
+
+@users.get('')
+def list_users(user=Depends(current_user)):
+    return []
+
+private = APIRouter(prefix='/users')
+
+@private.post('/seed')
+def seed_user(name: str):
+    return {'created': name}
+
+api = APIRouter()
+api.include_router(users)
+if settings.ENVIRONMENT == 'local':
+    api.include_router(private)
+
+app = FastAPI()
+app.include_router(api)
+";
+    let files = [("svc/main.py", src)];
+    let (class, reason) = class_of(&files, "POST", "/users/seed");
+    assert_eq!(class, "conditional", "{reason}");
+    assert!(reason.contains("settings.ENVIRONMENT"), "{reason}");
+    assert_unprotected_route(&files, false);
+    let always = src.replace(
+        "if settings.ENVIRONMENT == 'local':\n    api.include_router(private)",
+        "api.include_router(private)",
+    );
+    let files = [("svc/main.py", always.as_str())];
+    assert_eq!(class_of(&files, "POST", "/users/seed").0, "unprotected");
+    assert_unprotected_route(&files, true);
+}
+
+/// A factory returning one of two dependencies (`a if required else b`): the branch its
+/// keyword picks.
+#[test]
+fn a_factory_picks_the_branch_its_keyword_chooses() {
+    let src = "import os
+import jwt
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Header
+
+def _user(authorization: str = Header()):
+    try:
+        return jwt.decode(authorization, os.environ['KEY'], algorithms=['HS256'])
+    except jwt.InvalidTokenError:
+        raise HTTPException(403)
+
+def _user_optional(authorization: str = Header(default='')):
+    if not authorization:
+        return None
+    return _user(authorization)
+
+def authorizer(*, required: bool = True):
+    return _user if required else _user_optional
+
+router = APIRouter(prefix='/articles')
+
+@router.get('')
+def feed(user=Depends(authorizer(required=False))):
+    return []
+
+@router.post('')
+def create(user=Depends(authorizer())):
+    return {}
+
+app = FastAPI()
+app.include_router(router)
+";
+    let files = [("svc/main.py", src)];
+    assert_eq!(class_of(&files, "POST", "/articles").0, "protected");
+    assert_ne!(class_of(&files, "GET", "/articles").0, "protected");
+}
+
+/// `from m import *` brings the names `__all__` lists (or every public name without it).
+#[test]
+fn star_imports_follow_all() {
+    let deps = "from fastapi import Header, HTTPException
+
+__all__ = ['require_key']
+KEYS = {'k': 'alice'}
+
+def require_key(x_api_key: str = Header()):
+    if x_api_key not in KEYS:
+        raise HTTPException(403)
+    return KEYS[x_api_key]
+
+def hidden_key(x_api_key: str = Header()):
+    if x_api_key not in KEYS:
+        raise HTTPException(403)
+    return KEYS[x_api_key]
+";
+    let main = "from fastapi import Depends, FastAPI
+from app.deps import *
+
+app = FastAPI()
+
+@app.get('/a')
+def a(owner=Depends(require_key)):
+    return owner
+
+@app.get('/b')
+def b(owner=Depends(hidden_key)):
+    return owner
+";
+    let files = [
+        ("app/__init__.py", ""),
+        ("app/deps.py", deps),
+        ("app/main.py", main),
+    ];
+    assert_eq!(class_of(&files, "GET", "/a").0, "protected");
+    assert_eq!(class_of(&files, "GET", "/b").0, "unprotected");
+}
+
+/// A bearer scheme alone checks that a header is present: a route whose handler never reads
+/// the token it yields is `token-not-verified` (and unprotected in the route table); the
+/// twin that verifies the token in a dependency is clean.
+#[test]
+fn a_bearer_scheme_whose_token_nothing_verifies() {
+    let src = "import os
+import jwt
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import HTTPBearer
+
+bearer = HTTPBearer()
+app = FastAPI()
+REPORTS = ['q1']
+
+@app.get('/reports')
+def reports(creds=Depends(bearer)):
+    return REPORTS
+
+@app.get('/reports/archive', dependencies=[Depends(bearer)])
+def archive():
+    return REPORTS
+";
+    let files = [("svc/main.py", src)];
+    let project = Project::from_sources(files.to_vec());
+    let found: Vec<_> = jwtward_fastapi::check(&project, &jwtward_fastapi::Settings::default())
+        .into_iter()
+        .filter(|f| f.rule == "token-not-verified")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].message.contains("GET /reports") && found[0].message.contains("/reports/archive"),
+        "{}",
+        found[0].message
+    );
+    assert_eq!(class_of(&files, "GET", "/reports").0, "unprotected");
+    let fixed = src.replace(
+        "REPORTS = ['q1']",
+        "REPORTS = ['q1']
+
+def current_user(creds=Depends(bearer)):
+    try:
+        return jwt.decode(creds.credentials, os.environ['KEY'], algorithms=['HS256'])
+    except jwt.InvalidTokenError:
+        raise HTTPException(401, headers={'WWW-Authenticate': 'Bearer'})",
+    );
+    let fixed = fixed
+        .replace(
+            "def reports(creds=Depends(bearer)):",
+            "def reports(user=Depends(current_user)):",
+        )
+        .replace(
+            "dependencies=[Depends(bearer)]",
+            "dependencies=[Depends(current_user)]",
+        );
+    let files = [("svc/main.py", fixed.as_str())];
+    assert!(!rules(&files).contains("token-not-verified"));
+    assert_eq!(class_of(&files, "GET", "/reports").0, "protected");
+    assert_eq!(class_of(&files, "GET", "/reports/archive").0, "protected");
+}

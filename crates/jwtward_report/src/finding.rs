@@ -166,6 +166,27 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub errors: Vec<ErrorEntry>,
     pub summary: Summary,
+    /// The route table of `scan` (one row per route and method), absent elsewhere.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<RouteRow>,
+}
+
+/// One route of `scan`'s route table: what authenticates it, in one word and a reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteRow {
+    /// `GET`, `POST`... (`WS` for websockets).
+    pub method: String,
+    pub path: String,
+    /// The file of the handler's decorator (or `add_*route` call), as displayed.
+    pub file: String,
+    /// The decorator's line.
+    pub line: u32,
+    /// `protected`, `forgeable`, `optional`, `fail-open`, `conditional`, `public` (public
+    /// by design) or `unprotected`.
+    pub class: String,
+    /// The dependency or middleware that decides the class, or the recogniser that made
+    /// the route public.
+    pub reason: String,
 }
 
 impl Report {
@@ -188,6 +209,7 @@ impl Report {
             findings,
             errors,
             summary,
+            routes: Vec::new(),
         }
     }
 

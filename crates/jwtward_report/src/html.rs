@@ -24,6 +24,11 @@ pub enum AuthStatus {
     None,
     /// Public by design (health, docs, login, ...).
     Public,
+    /// Protected by a guard that accepts forged tokens (no signature check, `none`
+    /// accepted, a committed key).
+    Forgeable,
+    /// Authentication a setting can switch off.
+    Conditional,
 }
 
 impl AuthStatus {
@@ -34,6 +39,8 @@ impl AuthStatus {
             AuthStatus::FailOpen => "fail-open",
             AuthStatus::None => "none",
             AuthStatus::Public => "public by design",
+            AuthStatus::Forgeable => "forgeable",
+            AuthStatus::Conditional => "conditional",
         }
     }
     fn class(self) -> &'static str {
@@ -42,6 +49,8 @@ impl AuthStatus {
             AuthStatus::Public => "public",
             AuthStatus::Optional => "warn",
             AuthStatus::FailOpen | AuthStatus::None => "bad",
+            AuthStatus::Forgeable => "sev-critical",
+            AuthStatus::Conditional => "warn",
         }
     }
 }
@@ -65,6 +74,10 @@ pub struct RouteCoverage {
     pub file: String,
     pub line: u32,
     pub auth: AuthStatus,
+    /// Why: the dependency or middleware that decides `auth`, or the recogniser that made
+    /// the route public.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
     /// The dependency chain that decides `auth`, outermost first.
     pub chain: Vec<String>,
 }
@@ -158,6 +171,8 @@ pub fn render(
     h.push_str("<div class=\"cards\" id=\"summary\">");
     for status in [
         AuthStatus::Protected,
+        AuthStatus::Forgeable,
+        AuthStatus::Conditional,
         AuthStatus::Optional,
         AuthStatus::FailOpen,
         AuthStatus::None,
@@ -270,12 +285,13 @@ pub fn render(
         };
         let _ = write!(
             h,
-            "<tr data-auth=\"{}\"><td class=\"method\">{}</td><td><code>{}</code></td><td><span class=\"badge {}\">{}</span></td><td>{chain}</td><td><code>{}</code><br><span class=\"muted\">{}:{}</span></td><td>{cell}</td>",
+            "<tr data-auth=\"{}\"><td class=\"method\">{}</td><td><code>{}</code></td><td><span class=\"badge {}\">{}</span><br><span class=\"muted reason\">{}</span></td><td>{chain}</td><td><code>{}</code><br><span class=\"muted\">{}:{}</span></td><td>{cell}</td>",
             r.auth.label(),
             esc(&r.method),
             esc(&r.path),
             r.auth.class(),
             r.auth.label(),
+            esc(&r.reason),
             esc(&r.handler),
             esc(&r.file),
             r.line,
@@ -388,6 +404,7 @@ mod tests {
             file: "admin.py".into(),
             line: 3,
             auth: AuthStatus::None,
+            reason: String::new(),
             chain: vec![],
         }];
         let report = Report::new(
@@ -418,6 +435,7 @@ mod tests {
             file: "main.py".into(),
             line: 1,
             auth: AuthStatus::Protected,
+            reason: String::new(),
             chain: vec![],
         };
         let items = [

@@ -15,7 +15,7 @@ pub mod sarif;
 pub mod suppress;
 pub mod text;
 
-pub use finding::{ErrorEntry, Evidence, Finding, Location, Report, Summary, TraceStep};
+pub use finding::{ErrorEntry, Evidence, Finding, Location, Report, RouteRow, Summary, TraceStep};
 pub use rule::{RuleMeta, Severity};
 
 /// Output formats every subcommand understands.

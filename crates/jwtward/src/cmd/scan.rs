@@ -377,20 +377,57 @@ pub fn coverage_of(routes: &[jwtward_fastapi::RouteInfo]) -> Vec<RouteCoverage> 
     coverage(routes, &[])
 }
 
+/// The route class, with the `public-paths` of the configuration applied.
+fn route_class(r: &jwtward_fastapi::RouteInfo, public_paths: &[String]) -> (String, String) {
+    if r.class == "unprotected" && public_paths.iter().any(|p| path_matches(p, &r.path)) {
+        return (
+            "public".into(),
+            "listed in public-paths of the configuration".into(),
+        );
+    }
+    (r.class.to_string(), r.reason.clone())
+}
+
+/// The JSON route table: one row per route and method.
+fn route_rows(
+    routes: &[jwtward_fastapi::RouteInfo],
+    public_paths: &[String],
+) -> Vec<jwtward_report::RouteRow> {
+    let mut out = Vec::new();
+    for r in routes {
+        let (class, reason) = route_class(r, public_paths);
+        for m in &r.methods {
+            out.push(jwtward_report::RouteRow {
+                method: if m == "WEBSOCKET" {
+                    "WS".into()
+                } else {
+                    m.clone()
+                },
+                path: r.path.clone(),
+                file: r.location.file.clone(),
+                line: r.location.line,
+                class: class.clone(),
+                reason: reason.clone(),
+            });
+        }
+    }
+    out
+}
+
 fn coverage(routes: &[jwtward_fastapi::RouteInfo], public_paths: &[String]) -> Vec<RouteCoverage> {
     let mut out = Vec::new();
     let mut lines = std::collections::HashMap::new();
     for r in routes {
-        let mut auth = match r.auth {
-            jwtward_fastapi::Auth::Protected => AuthStatus::Protected,
-            jwtward_fastapi::Auth::Optional => AuthStatus::Optional,
-            jwtward_fastapi::Auth::FailOpen => AuthStatus::FailOpen,
-            jwtward_fastapi::Auth::None => AuthStatus::None,
-            jwtward_fastapi::Auth::PublicByDesign => AuthStatus::Public,
+        let (class, reason) = route_class(r, public_paths);
+        let auth = match class.as_str() {
+            "protected" => AuthStatus::Protected,
+            "forgeable" => AuthStatus::Forgeable,
+            "conditional" => AuthStatus::Conditional,
+            "optional" => AuthStatus::Optional,
+            "fail-open" => AuthStatus::FailOpen,
+            "public" => AuthStatus::Public,
+            _ => AuthStatus::None,
         };
-        if auth == AuthStatus::None && public_paths.iter().any(|p| path_matches(p, &r.path)) {
-            auth = AuthStatus::Public;
-        }
         let (app, group, via) = route_group(r);
         let chain = r
             .chain
@@ -426,6 +463,7 @@ fn coverage(routes: &[jwtward_fastapi::RouteInfo], public_paths: &[String]) -> V
                 file: file.clone(),
                 line,
                 auth,
+                reason: reason.clone(),
                 chain: chain.clone(),
             });
         }
@@ -563,8 +601,9 @@ pub fn run_with(mut args: Args, then: Option<Then<'_>>) -> anyhow::Result<ExitCo
         token_helpers: settings.token_helpers.clone(),
         ..jwtward_fastapi::Settings::default()
     };
-    let want_routes =
-        args.format == ScanFormat::Html || !settings.public_paths.is_empty() || then.is_some();
+    let want_routes = matches!(args.format, ScanFormat::Html | ScanFormat::Json)
+        || !settings.public_paths.is_empty()
+        || then.is_some();
     // Deeply nested source recurses deeply: analyse on a thread with a large stack.
     let handle = std::thread::Builder::new()
         .name("jwtward-scan".into())
@@ -698,7 +737,10 @@ pub fn run_with(mut args: Args, then: Option<Then<'_>>) -> anyhow::Result<ExitCo
         baselined,
         ..Summary::default()
     };
-    let report = Report::new(findings, errors, summary);
+    let mut report = Report::new(findings, errors, summary);
+    if args.format == ScanFormat::Json {
+        report.routes = route_rows(&routes, &settings.public_paths);
+    }
     if let Some(then) = then {
         return then(&project, report, &routes, settings.fail_on);
     }

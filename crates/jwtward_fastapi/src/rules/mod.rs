@@ -16,6 +16,7 @@ pub mod optional_auth_scheme;
 pub mod public_fallback_route;
 pub mod token_from_cookie;
 pub mod token_from_query;
+pub mod token_not_verified;
 pub mod unprotected_route;
 
 type RuleCheck = fn(&Ctx, &mut Vec<Finding>);
@@ -23,7 +24,7 @@ type RuleCheck = fn(&Ctx, &mut Vec<Finding>);
 /// Runs every rule; `JWTWARD_FASTAPI_TIMING=1` prints the time each one takes.
 pub(crate) fn run_all(cx: &Ctx, out: &mut Vec<Finding>) {
     let timing = std::env::var_os("JWTWARD_FASTAPI_TIMING").is_some();
-    let checks: [(&str, RuleCheck); 12] = [
+    let checks: [(&str, RuleCheck); 13] = [
         (
             fail_open_auth_dependency::META.name,
             fail_open_auth_dependency::check,
@@ -34,6 +35,7 @@ pub(crate) fn run_all(cx: &Ctx, out: &mut Vec<Finding>) {
             public_fallback_route::check,
         ),
         (unprotected_route::META.name, unprotected_route::check),
+        (token_not_verified::META.name, token_not_verified::check),
         (
             fail_open_auth_middleware::META.name,
             fail_open_auth_middleware::check,

@@ -68,6 +68,12 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             if !header && !app_uses_header {
                 continue;
             }
+            // Only a cookie that carries the bearer credential: the function decodes or
+            // verifies a token. An opaque session id looked up in a store is a session
+            // cookie, not a token taken from a cookie.
+            if s.decodes.is_none() && s.verifies.is_none() {
+                continue;
+            }
             if !seen.insert((c.mid, c.range.start())) {
                 continue;
             }

@@ -1,7 +1,7 @@
 //! `unprotected-route`: a route without effective authentication where the app requires it.
 
 use super::route_finding;
-use crate::analysis::{Auth, Ctx, DepClass, IdentityUse, Level};
+use crate::analysis::{Auth, Ctx, DepClass, IdentityUse, Level, family, is_sensitive};
 use crate::model::{ObjKind, RouteKind};
 use jwtward_report::{Finding, RuleMeta, Severity, TraceStep};
 
@@ -44,7 +44,8 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let r = &cx.routes[ri];
-        if cx.is_public(ri) {
+        // Served only in some configurations (a router included under `if settings...`).
+        if cx.is_public(ri) || r.gate.is_some() {
             continue;
         }
         let m = cx.m();
@@ -183,28 +184,95 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 break;
             }
         }
-        // Protected siblings in the same router or under the same prefix.
+        // A token minted for whoever the caller names, with no check at all.
+        if reason.is_none()
+            && cx.mints_unchecked(ri)
+            && let Some(h) = r.handler
+        {
+            reason = Some((
+                "it mints a token for a caller-chosen subject with no credential check".into(),
+                vec![cx.an.step(
+                    h.mid,
+                    h.def.name.range,
+                    format!("{}() issues a token and never rejects", h.def.name.as_str()),
+                )],
+            ));
+        }
+        // Protected comparable siblings: the same resource family, in the same router or
+        // under the same parent path.
         if reason.is_none() && a.auth == Auth::None {
+            let fam = family(&r.path);
+            // A router that serves one resource (or a few) makes its routes comparable; a
+            // catch-all router (`api_router` with status, rates, accounts...) does not.
+            let router_families = || {
+                let mut fams: Vec<&str> = cx
+                    .routes
+                    .iter()
+                    .filter(|s| s.decl_obj == r.decl_obj)
+                    .map(|s| family(&s.path))
+                    .collect();
+                fams.sort_unstable();
+                fams.dedup();
+                fams.len()
+            };
+            let few_families = router_families() <= 3;
+            // A sibling whose handler rejects by itself (an ownership or role check) shows
+            // authorization inside an app that may authenticate elsewhere (a class-based
+            // view, a controller), not a pattern its neighbours forgot.
+            let by_dependency = |si: usize| {
+                !cx.auths[si]
+                    .protected_by
+                    .as_deref()
+                    .is_some_and(|b| b.ends_with("(rejects with 401/403 itself)"))
+            };
             let sibling = cx.routes.iter().enumerate().find(|(si, s)| {
                 *si != ri
                     && s.root == r.root
                     && cx.auths[*si].auth == Auth::Protected
+                    && by_dependency(*si)
                     && s.mounts == r.mounts
-                    && (s.decl_obj == r.decl_obj && m.objs[r.decl_obj].kind == ObjKind::Router
-                        || !parent(&r.path).is_empty() && parent(&s.path) == parent(&r.path))
+                    && (s.decl_obj == r.decl_obj
+                        && m.objs[r.decl_obj].kind == ObjKind::Router
+                        && (few_families || !fam.is_empty() && family(&s.path) == fam)
+                        || !fam.is_empty()
+                            && family(&s.path) == fam
+                            && !parent(&r.path).is_empty()
+                            && parent(&s.path) == parent(&r.path))
             });
-            // A public read next to protected writes on the same path is deliberate.
+            // A public read next to protected writes on the same path is deliberate, and so
+            // is a read whose protected siblings in the family are all writes (a public
+            // catalogue managed by authenticated writers).
             let public_read = is_read(&r.methods)
-                && cx.routes.iter().enumerate().any(|(si, s)| {
+                && (cx.routes.iter().enumerate().any(|(si, s)| {
                     si != ri
                         && s.root == r.root
                         && s.path == r.path
                         && !is_read(&s.methods)
                         && cx.auths[si].auth == Auth::Protected
-                });
-            if let Some((si, s)) = sibling
-                && !public_read
-            {
+                }) || sibling.is_some()
+                    && cx.routes.iter().enumerate().all(|(si, s)| {
+                        si == ri
+                            || s.root != r.root
+                            || cx.auths[si].auth != Auth::Protected
+                            || family(&s.path) != fam
+                            || !is_read(&s.methods)
+                    }));
+            // A sensitive-looking route in an app that otherwise authenticates.
+            let sensitive = || {
+                is_sensitive(&r.path)
+                    .then(|| {
+                        cx.routes.iter().enumerate().find(|(si, s)| {
+                            *si != ri
+                                && s.root == r.root
+                                && s.mounts == r.mounts
+                                && cx.auths[*si].auth == Auth::Protected
+                                && by_dependency(*si)
+                        })
+                    })
+                    .flatten()
+            };
+            if public_read {
+            } else if let Some((si, s)) = sibling {
                 let by = cx.auths[si].protected_by.clone().unwrap_or_default();
                 reason = Some((
                     format!(
@@ -216,6 +284,20 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                         s.mid,
                         s.range,
                         format!("sibling {} {} requires {by}", s.methods.join(","), s.path),
+                    )],
+                ));
+            } else if let Some((si, s)) = sensitive() {
+                let by = cx.auths[si].protected_by.clone().unwrap_or_default();
+                reason = Some((
+                    format!(
+                        "a sensitive-looking route in an app that authenticates elsewhere ({} {} requires {by})",
+                        s.methods.join(","),
+                        s.path
+                    ),
+                    vec![cx.an.step(
+                        s.mid,
+                        s.range,
+                        format!("{} {} requires {by}", s.methods.join(","), s.path),
                     )],
                 ));
             }
