@@ -26,6 +26,7 @@ import collections
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -209,6 +210,7 @@ def main() -> int:
     print(f"jwtward: {jwtward}")
     total = Tally()
     per_rule: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    confusion: collections.Counter = collections.Counter()  # (labelled class, build class) -> n
     lines_out: list[str] = []
     detail: list[str] = []
     scanned = 0
@@ -307,10 +309,12 @@ def main() -> int:
                     same = [c for c in cands if rel(str(c.get("file", "")), root) == os.path.normpath(row["file"])]
                     cands = same or cands
                 if not cands:
+                    confusion[(row["class"], "(missing)")] += 1
                     if args.show_routes:
                         detail.append(f"  ROUTE-MISSING {repo} {row['method']} {row['path']} ({row['file']}:{row['line']}) labelled {row['class']}")
                     continue
                 got = str(cands[0].get("class", ""))
+                confusion[(row["class"], got)] += 1
                 t.routes_matched += 1
                 if got == row["class"]:
                     t.routes_exact += 1
@@ -371,6 +375,7 @@ def main() -> int:
             f"routes: {total.routes_labelled} labelled, {total.routes_matched} in the build's table; agreement (over all labelled)"
             f" coarse {pct(total.routes_coarse, total.routes_labelled).strip()}, exact {pct(total.routes_exact, total.routes_labelled).strip()}"
         )
+        print("  labelled -> build: " + ", ".join(f"{a}->{b} {n}" for (a, b), n in sorted(confusion.items())))
     else:
         print(f"routes: {total.routes_labelled} labelled; no route table in this build")
     print()
@@ -386,4 +391,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet when piped into head
     sys.exit(main())
