@@ -56,17 +56,36 @@ while IFS=$'\t' read -r repo commit _subdir _note; do
   fi
   rm -rf "$dest.part"
   mkdir -p "$dest.part"
-  git --git-dir="$g" ls-tree -r "$commit" | awk '$2=="blob"{print $3"\t"$4}' >"$tmp/tree"
-  cut -f1 "$tmp/tree" | git --git-dir="$g" cat-file --batch-check='%(objectname) %(objectsize)' 2>/dev/null |
-    awk '$2!="missing"{print $1}' | sort -u >"$tmp/have"
-  awk -F'\t' 'NR==FNR{h[$1]=1;next} ($1 in h){print $2}' "$tmp/have" "$tmp/tree" |
-    grep -vE '\.(png|jpg|jpeg|gif|zip|gz|xdb|woff2?|ttf|ico|svg|mp4|pdf|db|sqlite)$' >"$tmp/paths" || true
+  # Paths are NUL-separated end to end (spaces, quotes and non-ASCII names are common), and
+  # checked out through a throw-away index, so no path is quoted, globbed or split.
+  python3 - "$g" "$commit" "$tmp/paths" <<'PY'
+import subprocess, sys
+g, commit, out = sys.argv[1:]
+skip = (".png", ".jpg", ".jpeg", ".gif", ".zip", ".gz", ".xdb", ".woff", ".woff2", ".ttf",
+        ".ico", ".svg", ".mp4", ".pdf", ".db", ".sqlite")
+tree = subprocess.run(["git", "--git-dir", g, "ls-tree", "-r", "-z", commit],
+                      check=True, capture_output=True).stdout.split(b"\0")
+blobs = []
+for rec in tree:
+    if not rec:
+        continue
+    meta, path = rec.split(b"\t", 1)
+    mode, kind, obj = meta.split()
+    if kind == b"blob" and mode != b"120000" and not path.lower().endswith(tuple(e.encode() for e in skip)):
+        blobs.append((obj, path))
+check = subprocess.run(["git", "--git-dir", g, "cat-file", "--batch-check=%(objectname) %(objecttype)"],
+                       input=b"".join(o + b"\n" for o, _ in blobs), capture_output=True).stdout
+have = {l.split()[0] for l in check.splitlines() if not l.endswith(b"missing")}
+with open(out, "wb") as f:
+    f.write(b"".join(p + b"\0" for o, p in blobs if o in have))
+PY
   if [ -s "$tmp/paths" ]; then
-    tr '\n' '\0' <"$tmp/paths" | xargs -0 git --git-dir="$g" archive "$commit" -- | tar -x -C "$dest.part"
+    GIT_INDEX_FILE=$tmp/index GIT_LITERAL_PATHSPECS=1 git --git-dir="$g" --work-tree="$dest.part" \
+      checkout "$commit" --pathspec-from-file="$tmp/paths" --pathspec-file-nul -- 2>/dev/null
   fi
   rm -rf "$dest"
   mv "$dest.part" "$dest"
-  echo "extracted: $repo @ ${commit:0:12} -> $dest ($(wc -l <"$tmp/paths") files)"
+  echo "extracted: $repo @ ${commit:0:12} -> $dest ($(tr -cd '\0' <"$tmp/paths" | wc -c) files)"
   done_=$((done_ + 1))
 done <"$here/projects.tsv"
 
