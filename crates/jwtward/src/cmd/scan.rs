@@ -382,10 +382,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             move || -> anyhow::Result<(Project, Vec<Finding>, Vec<jwtward_fastapi::RouteInfo>)> {
                 let timings = std::env::var_os("JWTWARD_TIMINGS").is_some();
                 let t0 = std::time::Instant::now();
-                let project = Project::load(&paths, &opts)?;
+                let mut project = Project::load(&paths, &opts)?;
                 let t1 = std::time::Instant::now();
                 let (findings, routes) =
                     analyse(&project, &scan_settings, &fastapi_settings, want_routes);
+                // The ASTs are dropped here, on the large stack, not on the main thread.
+                project.finish_analysis();
                 if timings {
                     eprintln!(
                         "jwtward: load+parse {:.3}s, analysis {:.3}s",
@@ -470,7 +472,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         lines: Some(project.line_count()),
         ..Summary::default()
     };
-    let report = Report::new(findings, project.errors.clone(), summary);
+    let (findings, capped) = jwtward_report::cap_per_file_and_rule(
+        findings,
+        jwtward_report::MAX_FINDINGS_PER_FILE_AND_RULE,
+    );
+    let mut errors = project.errors.clone();
+    errors.extend(capped);
+    let report = Report::new(findings, errors, summary);
     let probe = match &args.probe_report {
         Some(p) => {
             let text = std::fs::read_to_string(p)
