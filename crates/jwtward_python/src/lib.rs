@@ -16,10 +16,11 @@
 //! * Functions: [`Project::functions`], [`Project::function`] and [`Project::call_sites_of`]
 //!   (function summaries and the callers of a function, for wrapper following).
 //!
-//! Nothing here panics on bad input: unreadable, non-UTF-8, oversized or unparsable files
-//! become [`jwtward_report::ErrorEntry`]s in [`Project::errors`]; a file with syntax errors is
-//! still analysed from the AST the parser recovered.
+//! Nothing here panics on bad input: unreadable, non-UTF-8, oversized, unparsable or too deeply
+//! nested files ([`depth`]) become [`jwtward_report::ErrorEntry`]s in [`Project::errors`]; a
+//! file with syntax errors is still analysed from the AST the parser recovered.
 
+pub mod depth;
 pub mod discovery;
 mod eval;
 mod functions;

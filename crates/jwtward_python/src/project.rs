@@ -129,6 +129,7 @@ pub struct Module {
     pub parsed: bool,
     source_type: PySourceType,
     ast: OnceLock<ModModule>,
+    too_deep: std::sync::atomic::AtomicBool,
     imports: OnceLock<ImportMap>,
     index: OnceLock<ModuleIndex>,
 }
@@ -137,8 +138,20 @@ impl Module {
     /// The parsed module (the recovered AST when the file has syntax errors).
     /// Parsed on first use for modules that were not kept after loading.
     pub fn ast(&self) -> &ModModule {
-        self.ast
-            .get_or_init(|| parse(&self.source, self.source_type).0)
+        self.ast.get_or_init(|| {
+            let (ast, _, too_deep) = parse(&self.source, self.source_type);
+            if too_deep {
+                self.too_deep
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            ast
+        })
+    }
+
+    /// The module nests deeper than [`crate::depth::MAX_AST_DEPTH`]: its AST is empty (see
+    /// [`crate::depth`]).
+    pub fn too_deep(&self) -> bool {
+        self.too_deep.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Local names bound by `import` / `from ... import` anywhere in the module.
@@ -203,8 +216,8 @@ impl Module {
 #[derive(Debug, Default)]
 pub struct Project {
     pub modules: Vec<Module>,
-    /// Unreadable, non-UTF-8, oversized and unparsable files (`kind`: `io-error`, `not-utf8`,
-    /// `file-too-large`, `parse-error`).
+    /// Unreadable, non-UTF-8, oversized, unparsable and too deeply nested files (`kind`:
+    /// `io-error`, `not-utf8`, `file-too-large`, `parse-error`, `too-deep`).
     pub errors: Vec<ErrorEntry>,
     /// The paths given to [`Project::load`] (empty for in-memory projects).
     pub roots: Vec<PathBuf>,
@@ -227,7 +240,9 @@ pub(crate) struct ImportIndex {
     pub star: HashMap<String, Vec<ModuleId>>,
 }
 
-fn parse(source: &str, ty: PySourceType) -> (ModModule, Vec<SyntaxIssue>) {
+/// Parses `source`: the AST, its syntax errors, and whether it was too deep (then the AST is
+/// an empty module: see [`crate::depth`]).
+fn parse(source: &str, ty: PySourceType) -> (ModModule, Vec<SyntaxIssue>, bool) {
     let parsed = ruff_python_parser::parse_unchecked_source(source, ty);
     let issues = parsed
         .errors()
@@ -237,7 +252,28 @@ fn parse(source: &str, ty: PySourceType) -> (ModModule, Vec<SyntaxIssue>) {
             range: e.location,
         })
         .collect();
-    (parsed.into_syntax(), issues)
+    let ast = parsed.into_syntax();
+    if crate::depth::too_deep(&ast) {
+        let empty = ModModule {
+            node_index: Default::default(),
+            range: ast.range,
+            body: Default::default(),
+        };
+        crate::depth::dismantle(ast);
+        return (empty, issues, true);
+    }
+    (ast, issues, false)
+}
+
+fn too_deep_error(file: &str) -> ErrorEntry {
+    file_error(
+        "too-deep",
+        format!(
+            "code nested more than {} levels deep (CPython refuses to compile it too); not analysed",
+            crate::depth::MAX_AST_DEPTH
+        ),
+        file,
+    )
 }
 
 /// The most parse errors listed per file (a binary file would give thousands).
@@ -300,6 +336,7 @@ fn new_module(
         parsed: false,
         source_type: ty,
         ast: OnceLock::new(),
+        too_deep: Default::default(),
         imports: OnceLock::new(),
         index: OnceLock::new(),
     }
@@ -308,12 +345,16 @@ fn new_module(
 /// Parses `module` now: records its syntax errors (returned as report entries) and its
 /// imports, and keeps the AST when `keep_ast`.
 fn parse_module(module: &mut Module, keep_ast: bool) -> Vec<ErrorEntry> {
-    let (ast, issues) = parse(&module.source, module.source_type);
+    let (ast, issues, too_deep) = parse(&module.source, module.source_type);
     module.parse_errors = issues;
     module.parsed = true;
     let imports = names::collect_imports(module, &ast);
     let _ = module.imports.set(imports);
     let mut errors = Vec::new();
+    if too_deep {
+        *module.too_deep.get_mut() = true;
+        errors.push(too_deep_error(&module.display_path));
+    }
     for issue in module.parse_errors.iter().take(MAX_PARSE_ERRORS_PER_FILE) {
         let (line, column) = module.line_column(issue.range.start());
         errors.push(ErrorEntry {
@@ -557,6 +598,21 @@ impl Project {
             add_name(&base);
         } else {
             add_name(&base);
+        }
+    }
+
+    /// Ends the analysis of the project, on the thread that ran it: records a `too-deep` entry
+    /// for every module found too deep when parsed on first use (those parsed while loading
+    /// have theirs already), and drops every AST here rather than wherever the project goes
+    /// next. The project keeps its sources and errors; a module asked for its AST again parses
+    /// it again.
+    pub fn finish_analysis(&mut self) {
+        for m in &mut self.modules {
+            if !m.parsed && *m.too_deep.get_mut() {
+                self.errors.push(too_deep_error(&m.display_path));
+            }
+            drop(m.ast.take());
+            drop(m.index.take());
         }
     }
 
