@@ -200,6 +200,21 @@ mod tests {
         }
     }
 
+    /// The shared walkers stop at MAX_WALK_DEPTH on a tree deeper than the parse-time bound.
+    #[test]
+    fn walkers_stop_at_the_walk_bound() {
+        big_stack(|| {
+            let m = parse(&format!("x = {}1\n", "-".repeat(MAX_WALK_DEPTH * 2)));
+            let mut n = 0;
+            crate::walk::for_each_expr(&m.body, &mut |_, _| n += 1);
+            assert_eq!(n, MAX_WALK_DEPTH, "the target name and the bounded chain");
+            let mut n = 0;
+            crate::walk::for_each_expr_shallow(&m.body, &mut |_| n += 1);
+            assert!(n <= MAX_WALK_DEPTH, "{n}");
+            dismantle(m);
+        });
+    }
+
     /// Dropping a 2M-term sum the ordinary way needs about 100 MB of stack; dismantled, it
     /// runs on a 256 KiB thread.
     #[test]

@@ -36,7 +36,8 @@ pub use functions::{CallSite, FunctionRef, Param};
 pub use index::{Binding, ClassRef};
 pub use names::ImportMap;
 pub use project::{
-    IMPORT_CLOSURE_PATTERNS, INTERESTING_PATTERNS, Module, ModuleId, Project, SyntaxIssue,
+    IMPORT_CLOSURE_PATTERNS, INTERESTING_PATTERNS, Module, ModuleId, Project, ProjectSources,
+    SyntaxIssue,
 };
 
 /// Re-exported so that dependants use the very same AST and range types.

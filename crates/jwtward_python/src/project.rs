@@ -229,6 +229,20 @@ pub struct Project {
     pub(crate) import_index: OnceLock<ImportIndex>,
 }
 
+/// See [`Project::sources`].
+pub struct ProjectSources<'p> {
+    by_display: HashMap<&'p str, &'p str>,
+}
+
+impl jwtward_report::text::SourceProvider for ProjectSources<'_> {
+    fn source(&self, file: &str) -> Option<String> {
+        match self.by_display.get(file) {
+            Some(s) => Some((*s).to_string()),
+            None => jwtward_report::text::DiskSources.source(file),
+        }
+    }
+}
+
 /// Who imports what: built once, used to find the possible callers of a function.
 #[derive(Debug, Default)]
 pub(crate) struct ImportIndex {
@@ -469,7 +483,7 @@ impl Project {
     /// Fails only when a path does not exist, an exclude glob is invalid or the thread pool
     /// cannot start; every per-file problem becomes an entry of [`Project::errors`].
     pub fn load(paths: &[PathBuf], opts: &DiscoveryOptions) -> Result<Project, LoadError> {
-        let (roots, files) = discovery::discover(paths, opts)?;
+        let (roots, files, unreadable) = discovery::discover_with_errors(paths, opts)?;
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(opts.threads.unwrap_or(0))
             .stack_size(64 * 1024 * 1024)
@@ -518,7 +532,20 @@ impl Project {
                 })
                 .collect()
         });
-        let mut errors = Vec::new();
+        let mut errors: Vec<ErrorEntry> = unreadable
+            .into_iter()
+            .map(|u| {
+                file_error(
+                    "io-error",
+                    format!(
+                        "cannot read {}: {}; skipped",
+                        if u.is_dir { "directory" } else { "file" },
+                        u.message
+                    ),
+                    &u.display,
+                )
+            })
+            .collect();
         for (read_errors, id) in per_file {
             errors.extend(read_errors);
             if let Some(id) = id {
@@ -613,6 +640,20 @@ impl Project {
             }
             drop(m.ast.take());
             drop(m.index.take());
+        }
+    }
+
+    /// The sources of the project's modules by display path, for the reporters and the
+    /// suppression comments: the text that was analysed (also for files whose names are not
+    /// UTF-8, which cannot be opened again from their display path). Other files are read
+    /// from disk.
+    pub fn sources(&self) -> ProjectSources<'_> {
+        ProjectSources {
+            by_display: self
+                .modules
+                .iter()
+                .map(|m| (m.display_path.as_str(), m.source.as_str()))
+                .collect(),
         }
     }
 

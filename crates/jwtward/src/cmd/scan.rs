@@ -352,7 +352,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         paths.retain(|p| !force_excluded(p, &set, default_exclusions));
         if paths.is_empty() {
             let report = Report::new(Vec::new(), Vec::new(), Summary::default());
-            return emit_report(&args, &settings, &report, &[], None);
+            return emit_report(&args, &settings, &report, &[], None, &DiskSources);
         }
     }
     let opts = DiscoveryOptions {
@@ -452,18 +452,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         Vec::new()
     };
+    // The analysed text, also for files whose names are not UTF-8 (their display path cannot
+    // be opened again).
+    let sources = project.sources();
     let applied =
-        jwtward_report::suppress::apply(findings, &DiskSources, args.report_unused_ignores, &files);
+        jwtward_report::suppress::apply(findings, &sources, args.report_unused_ignores, &files);
     let mut findings = applied.kept;
     findings.extend(applied.unused);
     if let Some(path) = &args.write_baseline {
-        let n = jwtward_report::baseline::write(path, &findings, &DiskSources)
+        let n = jwtward_report::baseline::write(path, &findings, &sources)
             .with_context(|| format!("cannot write baseline {}", path.display()))?;
         eprintln!("jwtward: recorded {n} findings in {}", path.display());
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(path) = &args.baseline {
-        let (kept, _dropped) = jwtward_report::baseline::filter(path, findings, &DiskSources)
+        let (kept, _dropped) = jwtward_report::baseline::filter(path, findings, &sources)
             .map_err(anyhow::Error::msg)?;
         findings = kept;
     }
@@ -492,7 +495,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    emit_report(&args, &settings, &report, &routes, probe.as_ref())
+    emit_report(&args, &settings, &report, &routes, probe.as_ref(), &sources)
 }
 
 fn emit_report(
@@ -501,6 +504,7 @@ fn emit_report(
     report: &Report,
     routes: &[jwtward_fastapi::RouteInfo],
     probe: Option<&Report>,
+    sources: &dyn jwtward_report::text::SourceProvider,
 ) -> anyhow::Result<ExitCode> {
     let format = match args.format {
         ScanFormat::Text => OutputFormat::Text,
@@ -521,13 +525,13 @@ fn emit_report(
                 report,
                 &coverage(routes, settings),
                 probe,
-                &DiskSources,
+                sources,
             );
             output::write_out(&html)?;
             return Ok(output::exit_code(report, settings.fail_on));
         }
     };
-    emit(report, format, settings.fail_on, &DiskSources)
+    emit(report, format, settings.fail_on, sources)
 }
 
 #[cfg(test)]
