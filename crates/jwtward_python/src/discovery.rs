@@ -175,12 +175,15 @@ fn unwrap_walk_error(e: &ignore::Error) -> (Option<&Path>, String) {
     }
 }
 
+/// The roots, the files found under them, and the entries that could not be read.
+pub type Discovered = (Vec<Root>, Vec<SourcePath>, Vec<Unreadable>);
+
 /// [`discover`], also returning the entries under the roots that could not be read
 /// (directories without read or search permission...), which [`discover`] drops.
 pub fn discover_with_errors(
     roots: &[PathBuf],
     opts: &DiscoveryOptions,
-) -> Result<(Vec<Root>, Vec<SourcePath>, Vec<Unreadable>), LoadError> {
+) -> Result<Discovered, LoadError> {
     let mut unreadable = Vec::new();
     let excludes = build_excludes(&opts.exclude)?;
     let mut out_roots = Vec::new();
