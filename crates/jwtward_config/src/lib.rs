@@ -200,15 +200,21 @@ pub fn load(path: &Path) -> Result<Option<ConfigFile>, ConfigError> {
         path: path.to_path_buf(),
         source,
     })?;
+    parse(&text, path)
+}
+
+/// Parses the text of a configuration file named `path` (a `pyproject.toml` is read for its
+/// `[tool.jwtward]` table, any other name as a whole `jwtward.toml`), as [`load`] does.
+pub fn parse(text: &str, path: &Path) -> Result<Option<ConfigFile>, ConfigError> {
     let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
     let options = if is_pyproject {
-        let p: Pyproject = toml::from_str(&text).map_err(|e| invalid(path, e))?;
+        let p: Pyproject = toml::from_str(text).map_err(|e| invalid(path, e))?;
         match p.tool.and_then(|t| t.jwtward) {
             Some(o) => o,
             None => return Ok(None),
         }
     } else {
-        toml::from_str(&text).map_err(|e| invalid(path, e))?
+        toml::from_str(text).map_err(|e| invalid(path, e))?
     };
     let file = ConfigFile {
         path: path.to_path_buf(),

@@ -399,7 +399,7 @@ pub fn search(
     } else {
         1
     };
-    // Total, when it can be known without reading a gzip stream.
+    // Total, when it can be known without reading a stream (gzip, pipe).
     let mut total = 0u64;
     let mut known = true;
     if opts.builtin {
@@ -413,7 +413,7 @@ pub fn search(
             let last = u64::from(m.last().is_some_and(|&b| b != b'\n'));
             total += (nl + last) * variants
         }
-        Some(Wordlist::Gzip(_)) => known = false,
+        Some(Wordlist::Stream(_)) => known = false,
         _ => {}
     }
     if let Some(m) = &opts.mask {
@@ -451,7 +451,7 @@ pub fn search(
                     return Ok(());
                 }
             }
-            Some(Wordlist::Gzip(mut z)) => {
+            Some(Wordlist::Stream(mut z)) => {
                 let path = opts
                     .wordlist
                     .as_ref()

@@ -8,8 +8,9 @@ use std::path::Path;
 pub(crate) enum Wordlist {
     /// The whole file mapped (plain text). `None` for an empty file.
     Mapped(Option<memmap2::Mmap>),
-    /// A gzip stream, decoded block by block.
-    Gzip(Box<flate2::read::MultiGzDecoder<File>>),
+    /// Read block by block: a gzip file, or a pipe, FIFO or other non-regular file
+    /// (`-w <(zcat list.gz)`, `mkfifo`), which has no length to map.
+    Stream(Box<dyn Read + Send>),
 }
 
 pub(crate) fn open(path: &Path) -> std::io::Result<Wordlist> {
@@ -18,13 +19,25 @@ pub(crate) fn open(path: &Path) -> std::io::Result<Wordlist> {
     if meta.is_dir() {
         return Err(std::io::Error::other("is a directory, not a wordlist file"));
     }
+    if !meta.is_file() {
+        // A pipe can be read once only: the magic bytes read here go back in front.
+        let mut magic = Vec::with_capacity(2);
+        (&mut f).take(2).read_to_end(&mut magic)?;
+        let stream = std::io::Cursor::new(magic.clone()).chain(f);
+        if magic == [0x1f, 0x8b] {
+            return Ok(Wordlist::Stream(Box::new(
+                flate2::read::MultiGzDecoder::new(stream),
+            )));
+        }
+        return Ok(Wordlist::Stream(Box::new(stream)));
+    }
     let mut magic = [0u8; 2];
     let n = f.read(&mut magic)?;
     let f = File::open(path)?;
     if n == 2 && magic == [0x1f, 0x8b] {
-        return Ok(Wordlist::Gzip(Box::new(flate2::read::MultiGzDecoder::new(
-            f,
-        ))));
+        return Ok(Wordlist::Stream(Box::new(
+            flate2::read::MultiGzDecoder::new(f),
+        )));
     }
     if meta.len() == 0 {
         return Ok(Wordlist::Mapped(None));

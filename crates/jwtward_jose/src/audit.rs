@@ -232,6 +232,57 @@ pub fn display_secret(secret: &[u8]) -> String {
     }
 }
 
+/// The largest token [`parse_for_audit`] reads, in bytes. Real tokens are a few kilobytes
+/// (servers refuse headers over 8-16 KiB); a bigger input is an attack on the audit, whose
+/// built-in key check HMACs the whole signing input once per candidate.
+pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
+
+/// The most findings of one rule [`audit`] lists; the rest are counted in one more finding of
+/// that rule.
+pub const MAX_FINDINGS_PER_RULE: usize = 20;
+
+/// The latest time claim taken as a real time: 9999-12-31 23:59:59 UTC.
+pub const MAX_PLAUSIBLE_TIME: i64 = 253_402_300_799;
+
+/// [`Jws::parse`] for the audit: refuses tokens over [`MAX_TOKEN_BYTES`].
+pub fn parse_for_audit(token: &str) -> Result<Jws, crate::JoseError> {
+    let len = token.trim().len();
+    if len > MAX_TOKEN_BYTES {
+        return Err(crate::JoseError::TooLarge {
+            len,
+            max: MAX_TOKEN_BYTES,
+        });
+    }
+    Jws::parse(token)
+}
+
+/// Keeps the first [`MAX_FINDINGS_PER_RULE`] findings of each rule and replaces the others by
+/// one finding of the rule saying how many were left out.
+fn cap_per_rule(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    let mut out = Vec::new();
+    let mut left_out: Vec<(Finding, usize)> = Vec::new();
+    for f in findings {
+        let n = seen.entry(f.rule.clone()).or_default();
+        *n += 1;
+        if *n <= MAX_FINDINGS_PER_RULE {
+            out.push(f);
+        } else if let Some(e) = left_out.iter_mut().find(|(g, _)| g.rule == f.rule) {
+            e.1 += 1;
+        } else {
+            left_out.push((f, 1));
+        }
+    }
+    for (mut f, n) in left_out {
+        f.message = format!(
+            "{n} more `{}` findings not listed (at most {MAX_FINDINGS_PER_RULE} per rule)",
+            f.rule
+        );
+        out.push(f);
+    }
+    out
+}
+
 fn numeric(v: Option<&Value>) -> Option<i64> {
     match v? {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
@@ -315,11 +366,25 @@ pub fn audit(jws: &Jws, opts: &AuditOptions) -> Vec<Finding> {
         return out;
     };
     let exp = numeric(claims.get("exp"));
-    let iat = numeric(claims.get("iat"));
+    // A time claim outside 1970..=9999 is no real time; the arithmetic below saturates (an
+    // `exp` of 1e300 with an `iat` of -1e300 must not wrap around to a short lifetime).
+    let plausible = |t: i64| (0..=MAX_PLAUSIBLE_TIME).contains(&t);
+    let iat_claim = numeric(claims.get("iat"));
+    let iat = iat_claim.filter(|&t| plausible(t));
     match exp {
         None => out.push(Finding::new(
             &MISSING_EXP,
             "claim \"exp\" is missing: the token never expires",
+        )),
+        Some(exp) if exp > MAX_PLAUSIBLE_TIME => out.push(Finding::new(
+            &LONG_TOKEN_LIFETIME,
+            format!(
+                "claim \"exp\" is {exp}, not a real time (after the year 9999): the token never expires"
+            ),
+        )),
+        Some(exp) if exp < 0 => out.push(Finding::new(
+            &TOKEN_EXPIRED,
+            format!("claim \"exp\" is {exp}, not a real time (before 1970): already past"),
         )),
         Some(exp) => {
             if exp <= opts.now {
@@ -328,19 +393,23 @@ pub fn audit(jws: &Jws, opts: &AuditOptions) -> Vec<Finding> {
                     format!(
                         "claim \"exp\" is {} ({} ago)",
                         human_time(exp),
-                        human_duration(opts.now - exp)
+                        human_duration(opts.now.saturating_sub(exp))
                     ),
                 ));
             }
-            let (lifetime, from) = match iat {
-                Some(iat) => (exp - iat, "iat"),
-                None => (exp - opts.now, "now"),
+            let (lifetime, from) = match (iat, iat_claim) {
+                (Some(iat), _) => (exp.saturating_sub(iat), "\"iat\""),
+                (None, Some(_)) => (
+                    exp.saturating_sub(opts.now),
+                    "now (\"iat\" is not a real time)",
+                ),
+                (None, None) => (exp.saturating_sub(opts.now), "now"),
             };
             if lifetime > opts.max_lifetime_secs {
                 out.push(Finding::new(
                     &LONG_TOKEN_LIFETIME,
                     format!(
-                        "claim \"exp\" is {} after \"{from}\" (threshold {})",
+                        "claim \"exp\" is {} after {from} (threshold {})",
                         human_duration(lifetime),
                         human_duration(opts.max_lifetime_secs)
                     ),
@@ -368,7 +437,7 @@ pub fn audit(jws: &Jws, opts: &AuditOptions) -> Vec<Finding> {
             },
         );
     }
-    out
+    cap_per_rule(out)
 }
 
 const SECRET_NAMES: &[&str] = &[

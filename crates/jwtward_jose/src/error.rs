@@ -7,6 +7,10 @@ pub enum JoseError {
     #[error("the token is empty")]
     EmptyToken,
     #[error(
+        "the token is {len} bytes, over the {max}-byte limit (real tokens are a few kilobytes); not read"
+    )]
+    TooLarge { len: usize, max: usize },
+    #[error(
         "not a JWT: expected 3 dot-separated segments (header.payload.signature), found {found}"
     )]
     SegmentCount { found: usize },

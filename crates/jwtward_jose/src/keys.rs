@@ -311,12 +311,18 @@ fn load_pem(text: &str) -> Result<Vec<LoadedKey>, JoseError> {
             .ok_or_else(|| JoseError::Key("PEM: unterminated BEGIN line".into()))?;
         let label = &after[..label_end];
         let end_marker = format!("-----END {label}-----");
-        let end = after.find(&end_marker).ok_or_else(|| {
-            JoseError::Key(format!(
-                "PEM: `-----BEGIN {label}-----` has no `{end_marker}`"
-            ))
-        })?;
-        let body: String = after[label_end + 5..end]
+        // The END line is looked for after the BEGIN line only: in `-----BEGIN X-----END X-----`
+        // the first `-----END X-----` starts inside the BEGIN line's closing dashes.
+        let body_start = label_end + 5;
+        let end = after[body_start..]
+            .find(&end_marker)
+            .map(|i| body_start + i)
+            .ok_or_else(|| {
+                JoseError::Key(format!(
+                    "PEM: `-----BEGIN {label}-----` has no `{end_marker}`"
+                ))
+            })?;
+        let body: String = after[body_start..end]
             .lines()
             .filter(|l| !l.contains(':')) // RFC 1421 headers (Proc-Type, DEK-Info)
             .collect::<String>()

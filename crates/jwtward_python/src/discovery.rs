@@ -149,6 +149,42 @@ pub fn discover(
     roots: &[PathBuf],
     opts: &DiscoveryOptions,
 ) -> Result<(Vec<Root>, Vec<SourcePath>), LoadError> {
+    discover_with_errors(roots, opts).map(|(r, f, _)| (r, f))
+}
+
+/// A directory (or other entry) the walk could not read: its display path and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreadable {
+    pub display: String,
+    pub message: String,
+    /// The entry is a directory (not a file such as an unreadable `.gitignore`).
+    pub is_dir: bool,
+}
+
+/// The path and the innermost error of a walk error.
+fn unwrap_walk_error(e: &ignore::Error) -> (Option<&Path>, String) {
+    match e {
+        ignore::Error::WithPath { path, err } => {
+            let (inner, msg) = unwrap_walk_error(err);
+            (inner.or(Some(path.as_path())), msg)
+        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            unwrap_walk_error(err)
+        }
+        other => (None, other.to_string()),
+    }
+}
+
+/// The roots, the files found under them, and the entries that could not be read.
+pub type Discovered = (Vec<Root>, Vec<SourcePath>, Vec<Unreadable>);
+
+/// [`discover`], also returning the entries under the roots that could not be read
+/// (directories without read or search permission...), which [`discover`] drops.
+pub fn discover_with_errors(
+    roots: &[PathBuf],
+    opts: &DiscoveryOptions,
+) -> Result<Discovered, LoadError> {
+    let mut unreadable = Vec::new();
     let excludes = build_excludes(&opts.exclude)?;
     let mut out_roots = Vec::new();
     let mut files = Vec::new();
@@ -207,7 +243,23 @@ pub fn discover(
             true
         });
         let mut found = Vec::new();
-        for entry in wb.build().flatten() {
+        for entry in wb.build() {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    // `.gitignore` syntax errors are not unreadable directories.
+                    if e.io_error().is_some() {
+                        let (path, message) = unwrap_walk_error(&e);
+                        let path = path.unwrap_or(given);
+                        unreadable.push(Unreadable {
+                            display: path.to_string_lossy().into_owned(),
+                            message,
+                            is_dir: path.is_dir(),
+                        });
+                    }
+                    continue;
+                }
+            };
             if !entry.file_type().is_some_and(|t| t.is_file()) || !is_python(entry.path()) {
                 continue;
             }
@@ -230,7 +282,7 @@ pub fn discover(
         found.sort_by(|a, b| a.display.cmp(&b.display));
         files.extend(found);
     }
-    Ok((out_roots, files))
+    Ok((out_roots, files, unreadable))
 }
 
 /// True for files that only exist for tests (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`).

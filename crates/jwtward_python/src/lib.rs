@@ -16,10 +16,11 @@
 //! * Functions: [`Project::functions`], [`Project::function`] and [`Project::call_sites_of`]
 //!   (function summaries and the callers of a function, for wrapper following).
 //!
-//! Nothing here panics on bad input: unreadable, non-UTF-8, oversized or unparsable files
-//! become [`jwtward_report::ErrorEntry`]s in [`Project::errors`]; a file with syntax errors is
-//! still analysed from the AST the parser recovered.
+//! Nothing here panics on bad input: unreadable, non-UTF-8, oversized, unparsable or too deeply
+//! nested files ([`depth`]) become [`jwtward_report::ErrorEntry`]s in [`Project::errors`]; a
+//! file with syntax errors is still analysed from the AST the parser recovered.
 
+pub mod depth;
 pub mod discovery;
 mod eval;
 mod functions;
@@ -35,7 +36,8 @@ pub use functions::{CallSite, FunctionRef, Param};
 pub use index::{Binding, ClassRef};
 pub use names::ImportMap;
 pub use project::{
-    IMPORT_CLOSURE_PATTERNS, INTERESTING_PATTERNS, Module, ModuleId, Project, SyntaxIssue,
+    IMPORT_CLOSURE_PATTERNS, INTERESTING_PATTERNS, Module, ModuleId, Project, ProjectSources,
+    SyntaxIssue,
 };
 
 /// Re-exported so that dependants use the very same AST and range types.

@@ -129,6 +129,7 @@ pub struct Module {
     pub parsed: bool,
     source_type: PySourceType,
     ast: OnceLock<ModModule>,
+    too_deep: std::sync::atomic::AtomicBool,
     imports: OnceLock<ImportMap>,
     index: OnceLock<ModuleIndex>,
 }
@@ -137,8 +138,20 @@ impl Module {
     /// The parsed module (the recovered AST when the file has syntax errors).
     /// Parsed on first use for modules that were not kept after loading.
     pub fn ast(&self) -> &ModModule {
-        self.ast
-            .get_or_init(|| parse(&self.source, self.source_type).0)
+        self.ast.get_or_init(|| {
+            let (ast, _, too_deep) = parse(&self.source, self.source_type);
+            if too_deep {
+                self.too_deep
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            ast
+        })
+    }
+
+    /// The module nests deeper than [`crate::depth::MAX_AST_DEPTH`]: its AST is empty (see
+    /// [`crate::depth`]).
+    pub fn too_deep(&self) -> bool {
+        self.too_deep.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Local names bound by `import` / `from ... import` anywhere in the module.
@@ -203,8 +216,8 @@ impl Module {
 #[derive(Debug, Default)]
 pub struct Project {
     pub modules: Vec<Module>,
-    /// Unreadable, non-UTF-8, oversized and unparsable files (`kind`: `io-error`, `not-utf8`,
-    /// `file-too-large`, `parse-error`).
+    /// Unreadable, non-UTF-8, oversized, unparsable and too deeply nested files (`kind`:
+    /// `io-error`, `not-utf8`, `file-too-large`, `parse-error`, `too-deep`).
     pub errors: Vec<ErrorEntry>,
     /// The paths given to [`Project::load`] (empty for in-memory projects).
     pub roots: Vec<PathBuf>,
@@ -214,6 +227,20 @@ pub struct Project {
     pub(crate) call_candidates: std::sync::Mutex<HashMap<String, CallCandidates>>,
     /// Reverse index of every module's imports, built on first use.
     pub(crate) import_index: OnceLock<ImportIndex>,
+}
+
+/// See [`Project::sources`].
+pub struct ProjectSources<'p> {
+    by_display: HashMap<&'p str, &'p str>,
+}
+
+impl jwtward_report::text::SourceProvider for ProjectSources<'_> {
+    fn source(&self, file: &str) -> Option<String> {
+        match self.by_display.get(file) {
+            Some(s) => Some((*s).to_string()),
+            None => jwtward_report::text::DiskSources.source(file),
+        }
+    }
 }
 
 /// Who imports what: built once, used to find the possible callers of a function.
@@ -227,7 +254,9 @@ pub(crate) struct ImportIndex {
     pub star: HashMap<String, Vec<ModuleId>>,
 }
 
-fn parse(source: &str, ty: PySourceType) -> (ModModule, Vec<SyntaxIssue>) {
+/// Parses `source`: the AST, its syntax errors, and whether it was too deep (then the AST is
+/// an empty module: see [`crate::depth`]).
+fn parse(source: &str, ty: PySourceType) -> (ModModule, Vec<SyntaxIssue>, bool) {
     let parsed = ruff_python_parser::parse_unchecked_source(source, ty);
     let issues = parsed
         .errors()
@@ -237,7 +266,28 @@ fn parse(source: &str, ty: PySourceType) -> (ModModule, Vec<SyntaxIssue>) {
             range: e.location,
         })
         .collect();
-    (parsed.into_syntax(), issues)
+    let ast = parsed.into_syntax();
+    if crate::depth::too_deep(&ast) {
+        let empty = ModModule {
+            node_index: Default::default(),
+            range: ast.range,
+            body: Default::default(),
+        };
+        crate::depth::dismantle(ast);
+        return (empty, issues, true);
+    }
+    (ast, issues, false)
+}
+
+fn too_deep_error(file: &str) -> ErrorEntry {
+    file_error(
+        "too-deep",
+        format!(
+            "code nested more than {} levels deep (CPython refuses to compile it too); not analysed",
+            crate::depth::MAX_AST_DEPTH
+        ),
+        file,
+    )
 }
 
 /// The most parse errors listed per file (a binary file would give thousands).
@@ -300,6 +350,7 @@ fn new_module(
         parsed: false,
         source_type: ty,
         ast: OnceLock::new(),
+        too_deep: Default::default(),
         imports: OnceLock::new(),
         index: OnceLock::new(),
     }
@@ -308,12 +359,16 @@ fn new_module(
 /// Parses `module` now: records its syntax errors (returned as report entries) and its
 /// imports, and keeps the AST when `keep_ast`.
 fn parse_module(module: &mut Module, keep_ast: bool) -> Vec<ErrorEntry> {
-    let (ast, issues) = parse(&module.source, module.source_type);
+    let (ast, issues, too_deep) = parse(&module.source, module.source_type);
     module.parse_errors = issues;
     module.parsed = true;
     let imports = names::collect_imports(module, &ast);
     let _ = module.imports.set(imports);
     let mut errors = Vec::new();
+    if too_deep {
+        *module.too_deep.get_mut() = true;
+        errors.push(too_deep_error(&module.display_path));
+    }
     for issue in module.parse_errors.iter().take(MAX_PARSE_ERRORS_PER_FILE) {
         let (line, column) = module.line_column(issue.range.start());
         errors.push(ErrorEntry {
@@ -428,7 +483,7 @@ impl Project {
     /// Fails only when a path does not exist, an exclude glob is invalid or the thread pool
     /// cannot start; every per-file problem becomes an entry of [`Project::errors`].
     pub fn load(paths: &[PathBuf], opts: &DiscoveryOptions) -> Result<Project, LoadError> {
-        let (roots, files) = discovery::discover(paths, opts)?;
+        let (roots, files, unreadable) = discovery::discover_with_errors(paths, opts)?;
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(opts.threads.unwrap_or(0))
             .stack_size(64 * 1024 * 1024)
@@ -477,7 +532,20 @@ impl Project {
                 })
                 .collect()
         });
-        let mut errors = Vec::new();
+        let mut errors: Vec<ErrorEntry> = unreadable
+            .into_iter()
+            .map(|u| {
+                file_error(
+                    "io-error",
+                    format!(
+                        "cannot read {}: {}; skipped",
+                        if u.is_dir { "directory" } else { "file" },
+                        u.message
+                    ),
+                    &u.display,
+                )
+            })
+            .collect();
         for (read_errors, id) in per_file {
             errors.extend(read_errors);
             if let Some(id) = id {
@@ -557,6 +625,35 @@ impl Project {
             add_name(&base);
         } else {
             add_name(&base);
+        }
+    }
+
+    /// Ends the analysis of the project, on the thread that ran it: records a `too-deep` entry
+    /// for every module found too deep when parsed on first use (those parsed while loading
+    /// have theirs already), and drops every AST here rather than wherever the project goes
+    /// next. The project keeps its sources and errors; a module asked for its AST again parses
+    /// it again.
+    pub fn finish_analysis(&mut self) {
+        for m in &mut self.modules {
+            if !m.parsed && *m.too_deep.get_mut() {
+                self.errors.push(too_deep_error(&m.display_path));
+            }
+            drop(m.ast.take());
+            drop(m.index.take());
+        }
+    }
+
+    /// The sources of the project's modules by display path, for the reporters and the
+    /// suppression comments: the text that was analysed (also for files whose names are not
+    /// UTF-8, which cannot be opened again from their display path). Other files are read
+    /// from disk.
+    pub fn sources(&self) -> ProjectSources<'_> {
+        ProjectSources {
+            by_display: self
+                .modules
+                .iter()
+                .map(|m| (m.display_path.as_str(), m.source.as_str()))
+                .collect(),
         }
     }
 

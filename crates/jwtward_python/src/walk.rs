@@ -1,8 +1,14 @@
 //! Small AST walking helpers shared by the front end and the rules.
+//!
+//! Every walker here stops descending at [`MAX_WALK_DEPTH`] levels: the ASTs of the project
+//! are at most [`crate::depth::MAX_AST_DEPTH`] deep, and the bound keeps a walker's stack
+//! bounded whatever tree it is handed.
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
+
+pub use crate::depth::MAX_WALK_DEPTH;
 
 /// The bodies directly nested in a statement (not expressions).
 pub fn child_bodies(stmt: &Stmt) -> Vec<&[Stmt]> {
@@ -33,23 +39,25 @@ pub fn child_bodies(stmt: &Stmt) -> Vec<&[Stmt]> {
 
 /// Calls `f` on every statement of `body`, at any depth (nested functions and classes too).
 pub fn for_each_stmt<'a>(body: &'a [Stmt], f: &mut dyn FnMut(&'a Stmt)) {
-    for stmt in body {
-        f(stmt);
-        for b in child_bodies(stmt) {
-            for_each_stmt(b, f);
-        }
-    }
+    stmts_at(body, f, 0, true);
 }
 
 /// Calls `f` on every statement of `body` without entering nested functions or classes.
 pub fn for_each_stmt_shallow<'a>(body: &'a [Stmt], f: &mut dyn FnMut(&'a Stmt)) {
+    stmts_at(body, f, 0, false);
+}
+
+fn stmts_at<'a>(body: &'a [Stmt], f: &mut dyn FnMut(&'a Stmt), depth: usize, nested: bool) {
+    if depth >= MAX_WALK_DEPTH {
+        return;
+    }
     for stmt in body {
         f(stmt);
-        if matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+        if !nested && matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
             continue;
         }
         for b in child_bodies(stmt) {
-            for_each_stmt_shallow(b, f);
+            stmts_at(b, f, depth + 1, nested);
         }
     }
 }
@@ -100,11 +108,33 @@ pub fn frames_name(frames: &[Frame]) -> String {
 
 struct ExprWalker<'f, 'a> {
     frames: Vec<Frame>,
+    depth: usize,
     f: &'f mut dyn FnMut(&'a Expr, &[Frame]),
 }
 
 impl<'a> Visitor<'a> for ExprWalker<'_, 'a> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if self.depth >= MAX_WALK_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        self.stmt(stmt);
+        self.depth -= 1;
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if self.depth >= MAX_WALK_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        (self.f)(expr, &self.frames);
+        visitor::walk_expr(self, expr);
+        self.depth -= 1;
+    }
+}
+
+impl<'a> ExprWalker<'_, 'a> {
+    fn stmt(&mut self, stmt: &'a Stmt) {
         match stmt {
             Stmt::FunctionDef(d) => {
                 for dec in &d.decorator_list {
@@ -140,11 +170,6 @@ impl<'a> Visitor<'a> for ExprWalker<'_, 'a> {
             _ => visitor::walk_stmt(self, stmt),
         }
     }
-
-    fn visit_expr(&mut self, expr: &'a Expr) {
-        (self.f)(expr, &self.frames);
-        visitor::walk_expr(self, expr);
-    }
 }
 
 /// Calls `f` on every expression of `body` (pre-order), with the enclosing functions and
@@ -152,6 +177,7 @@ impl<'a> Visitor<'a> for ExprWalker<'_, 'a> {
 pub fn for_each_expr<'a>(body: &'a [Stmt], f: &mut dyn FnMut(&'a Expr, &[Frame])) {
     let mut w = ExprWalker {
         frames: Vec::new(),
+        depth: 0,
         f,
     };
     w.visit_body(body);
@@ -162,20 +188,30 @@ pub fn for_each_expr<'a>(body: &'a [Stmt], f: &mut dyn FnMut(&'a Expr, &[Frame])
 pub fn for_each_expr_shallow<'a>(body: &'a [Stmt], f: &mut dyn FnMut(&'a Expr)) {
     struct W<'f, 'a> {
         f: &'f mut dyn FnMut(&'a Expr),
+        depth: usize,
     }
     impl<'a> Visitor<'a> for W<'_, 'a> {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            if matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+            if matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_))
+                || self.depth >= MAX_WALK_DEPTH
+            {
                 return;
             }
+            self.depth += 1;
             visitor::walk_stmt(self, stmt);
+            self.depth -= 1;
         }
         fn visit_expr(&mut self, expr: &'a Expr) {
+            if self.depth >= MAX_WALK_DEPTH {
+                return;
+            }
+            self.depth += 1;
             (self.f)(expr);
             visitor::walk_expr(self, expr);
+            self.depth -= 1;
         }
     }
-    let mut w = W { f };
+    let mut w = W { f, depth: 0 };
     w.visit_body(body);
 }
 
@@ -183,13 +219,27 @@ pub fn for_each_expr_shallow<'a>(body: &'a [Stmt], f: &mut dyn FnMut(&'a Expr)) 
 pub fn for_each_subexpr<'a>(expr: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
     struct W<'f, 'a> {
         f: &'f mut dyn FnMut(&'a Expr),
+        depth: usize,
     }
     impl<'a> Visitor<'a> for W<'_, 'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if self.depth >= MAX_WALK_DEPTH {
+                return;
+            }
+            self.depth += 1;
+            visitor::walk_stmt(self, stmt);
+            self.depth -= 1;
+        }
         fn visit_expr(&mut self, expr: &'a Expr) {
+            if self.depth >= MAX_WALK_DEPTH {
+                return;
+            }
+            self.depth += 1;
             (self.f)(expr);
             visitor::walk_expr(self, expr);
+            self.depth -= 1;
         }
     }
-    let mut w = W { f };
+    let mut w = W { f, depth: 0 };
     w.visit_expr(expr);
 }

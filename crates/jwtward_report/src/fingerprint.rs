@@ -41,35 +41,57 @@ pub fn compute(
 ) -> Vec<String> {
     let mut cache: HashMap<String, Option<Vec<String>>> = HashMap::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
+    // The hash of each (rule, file, line, route) once: thousands of findings on one long line
+    // normalised and hashed that line once each.
+    type Place<'f> = (&'f str, &'f str, u32, Option<&'f str>, Option<&'f str>);
+    let mut hashes: HashMap<Place, String> = HashMap::new();
     findings
         .iter()
         .map(|f| {
-            let (file, text) = match &f.location {
-                Some(l) => {
-                    let text = cache
-                        .entry(l.file.clone())
-                        .or_insert_with(|| {
-                            sources
-                                .source(&l.file)
-                                .map(|s| s.lines().map(str::to_string).collect())
-                        })
-                        .as_ref()
-                        .and_then(|lines| lines.get((l.line as usize).saturating_sub(1)).cloned())
-                        .unwrap_or_default();
-                    (relative_path(&l.file, root), text)
+            let place = f.location.as_ref().map(|l| {
+                (
+                    f.rule.as_str(),
+                    l.file.as_str(),
+                    l.line,
+                    f.method.as_deref(),
+                    f.path.as_deref(),
+                )
+            });
+            let known = place.and_then(|p| hashes.get(&p).cloned());
+            let hash = known.unwrap_or_else(|| {
+                let (file, text) = match &f.location {
+                    Some(l) => {
+                        let text = cache
+                            .entry(l.file.clone())
+                            .or_insert_with(|| {
+                                sources
+                                    .source(&l.file)
+                                    .map(|s| s.lines().map(str::to_string).collect())
+                            })
+                            .as_ref()
+                            .and_then(|lines| {
+                                lines.get((l.line as usize).saturating_sub(1)).cloned()
+                            })
+                            .unwrap_or_default();
+                        (relative_path(&l.file, root), text)
+                    }
+                    None => (f.url.clone().unwrap_or_default(), f.message.clone()),
+                };
+                let norm = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                let key = format!(
+                    "{}\0{}\0{}\0{} {}",
+                    f.rule,
+                    file,
+                    norm,
+                    f.method.as_deref().unwrap_or(""),
+                    f.path.as_deref().unwrap_or("")
+                );
+                let hash = fnv1a(key.as_bytes());
+                if let Some(p) = place {
+                    hashes.insert(p, hash.clone());
                 }
-                None => (f.url.clone().unwrap_or_default(), f.message.clone()),
-            };
-            let norm = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            let key = format!(
-                "{}\0{}\0{}\0{} {}",
-                f.rule,
-                file,
-                norm,
-                f.method.as_deref().unwrap_or(""),
-                f.path.as_deref().unwrap_or("")
-            );
-            let hash = fnv1a(key.as_bytes());
+                hash
+            });
             let n = seen.entry(hash.clone()).or_insert(0);
             let fp = format!("{hash}:{n}");
             *n += 1;

@@ -15,7 +15,10 @@ pub mod sarif;
 pub mod suppress;
 pub mod text;
 
-pub use finding::{ErrorEntry, Evidence, Finding, Location, Report, RouteRow, Summary, TraceStep};
+pub use finding::{
+    ErrorEntry, Evidence, Finding, Location, MAX_FINDINGS_PER_FILE_AND_RULE, Report, RouteRow,
+    Summary, TraceStep, cap_per_file_and_rule,
+};
 pub use rule::{RuleMeta, Severity};
 
 /// Output formats every subcommand understands.

@@ -19,6 +19,73 @@ impl SourceProvider for DiskSources {
     }
 }
 
+/// A source split into lines once (as [`str::lines`] splits it).
+struct FileLines {
+    text: String,
+    /// Byte offset of each line.
+    starts: Vec<usize>,
+}
+
+impl FileLines {
+    fn new(text: String) -> FileLines {
+        let mut starts = vec![0];
+        starts.extend(newline_offsets(text.as_bytes()).map(|i| i + 1));
+        if starts.last() == Some(&text.len()) {
+            starts.pop();
+        }
+        if text.is_empty() {
+            starts.clear();
+        }
+        FileLines { text, starts }
+    }
+
+    /// Lines `first..first + count` (0-based), as many as exist.
+    fn lines(&self, first: usize, count: usize) -> Vec<&str> {
+        (first..first.saturating_add(count).min(self.starts.len()))
+            .map(|i| {
+                let end = self
+                    .starts
+                    .get(i + 1)
+                    .map_or(self.text.len(), |&next| next - 1);
+                let line = &self.text[self.starts[i]..end];
+                line.strip_suffix('\r').unwrap_or(line)
+            })
+            .collect()
+    }
+}
+
+fn newline_offsets(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    b.iter()
+        .enumerate()
+        .filter_map(|(i, &c)| (c == b'\n').then_some(i))
+}
+
+/// Reads and splits each file once for a whole report (a file with thousands of findings was
+/// read and split again for every one of them).
+struct CachedSources<'a> {
+    inner: &'a dyn SourceProvider,
+    cache: std::collections::HashMap<String, Option<std::rc::Rc<FileLines>>>,
+}
+
+impl CachedSources<'_> {
+    fn get(&mut self, file: &str) -> Option<std::rc::Rc<FileLines>> {
+        if let Some(hit) = self.cache.get(file) {
+            return hit.clone();
+        }
+        let lines = self
+            .inner
+            .source(file)
+            .map(|t| std::rc::Rc::new(FileLines::new(t)));
+        self.cache.insert(file.to_string(), lines.clone());
+        lines
+    }
+}
+
+/// The widest source line a code frame shows, in bytes: a longer line is cut to a window of
+/// about this width around the flagged column (marked `...`), and the frame shows that line
+/// only. Rendering cost per finding stays bounded on minified or generated one-line files.
+pub const MAX_FRAME_WIDTH: usize = 200;
+
 /// No sources: findings render without code frames.
 pub struct NoSources;
 
@@ -46,18 +113,29 @@ fn byte_col(line: &str, col: u32) -> usize {
         .unwrap_or(line.len())
 }
 
+/// A code frame: the excerpt text, its first line number, the span inside it as a byte
+/// range, and whether it is a window cut out of a longer line.
+struct Frame {
+    text: String,
+    line_start: usize,
+    span: std::ops::Range<usize>,
+    windowed: bool,
+}
+
 /// The excerpt of `source` that holds `loc`, with the span inside it as a byte range.
-fn excerpt(source: &str, loc: &Location) -> Option<(String, usize, std::ops::Range<usize>)> {
+fn excerpt(source: &FileLines, loc: &Location) -> Option<Frame> {
     const MAX_LINES: u32 = 8;
     let first = loc.line.max(1);
-    let last = loc.end_line.max(first).min(first + MAX_LINES - 1);
-    let lines: Vec<&str> = source
-        .lines()
-        .skip((first - 1) as usize)
-        .take((last - first + 1) as usize)
-        .collect();
+    let last = loc
+        .end_line
+        .max(first)
+        .min(first.saturating_add(MAX_LINES - 1));
+    let lines = source.lines((first - 1) as usize, (last - first + 1) as usize);
     if lines.is_empty() {
         return None;
+    }
+    if lines.iter().any(|l| l.len() > MAX_FRAME_WIDTH) {
+        return Some(window(lines[0], first as usize, loc));
     }
     let text = lines.join("\n");
     let start = byte_col(lines[0], loc.column);
@@ -71,7 +149,41 @@ fn excerpt(source: &str, loc: &Location) -> Option<(String, usize, std::ops::Ran
     };
     let end = end.max(start + usize::from(start < text.len()));
     let len = text.len();
-    Some((text, first as usize, start..end.min(len)))
+    Some(Frame {
+        text,
+        line_start: first as usize,
+        span: start..end.min(len),
+        windowed: false,
+    })
+}
+
+/// A window of at most about [`MAX_FRAME_WIDTH`] bytes of `line` around the flagged column.
+fn window(line: &str, line_no: usize, loc: &Location) -> Frame {
+    let start = byte_col(line, loc.column);
+    let end = if loc.end_line == loc.line {
+        byte_col(line, loc.end_column).max(start)
+    } else {
+        line.len()
+    };
+    let from = line.floor_char_boundary(start.saturating_sub(MAX_FRAME_WIDTH / 3));
+    let to = line.ceil_char_boundary((from + MAX_FRAME_WIDTH).min(line.len()));
+    let mut text = String::with_capacity(to - from + 6);
+    if from > 0 {
+        text.push_str("...");
+    }
+    let shift = text.len();
+    text.push_str(&line[from..to]);
+    if to < line.len() {
+        text.push_str("...");
+    }
+    let span_start = shift + (start - from);
+    let span_end = (shift + (end.min(to) - from)).max(span_start + usize::from(start < to));
+    Frame {
+        span: span_start..span_end.min(text.len()),
+        text,
+        line_start: line_no,
+        windowed: true,
+    }
 }
 
 /// The message of a finding with its route (`[POST /auth/token]`), unless the message
@@ -87,21 +199,38 @@ pub fn title(f: &Finding) -> String {
 
 /// Renders one finding.
 pub fn render_finding(f: &Finding, sources: &dyn SourceProvider, renderer: &Renderer) -> String {
+    let src = f
+        .location
+        .as_ref()
+        .and_then(|l| sources.source(&l.file))
+        .map(FileLines::new);
+    render_finding_in(f, src.as_ref(), renderer)
+}
+
+fn render_finding_in(f: &Finding, src: Option<&FileLines>, renderer: &Renderer) -> String {
     let title = title(f);
     let level = level_for(f.severity);
     let mut group = Group::with_title(level.primary_title(title).id(f.rule.as_str()));
 
-    let src = f.location.as_ref().and_then(|l| sources.source(&l.file));
-    let frame = match (&f.location, &src) {
+    let frame = match (&f.location, src) {
         (Some(loc), Some(src)) => excerpt(src, loc),
         _ => None,
     };
-    if let (Some(loc), Some((text, line_start, span))) = (&f.location, frame.as_ref()) {
+    // The header of a windowed frame names the window's column: put the file's back.
+    let mut fix_header = None;
+    if let (Some(loc), Some(fr)) = (&f.location, frame.as_ref()) {
+        if fr.windowed {
+            let shown = fr.text[..fr.span.start].chars().count() + 1;
+            fix_header = Some((
+                format!("{}:{}:{shown}", loc.file, loc.line),
+                format!("{}:{}:{}", loc.file, loc.line, loc.column),
+            ));
+        }
         group = group.element(
-            Snippet::source(text.as_str())
-                .line_start(*line_start)
+            Snippet::source(fr.text.as_str())
+                .line_start(fr.line_start)
                 .path(loc.file.as_str())
-                .annotation(AnnotationKind::Primary.span(span.clone())),
+                .annotation(AnnotationKind::Primary.span(fr.span.clone())),
         );
     } else if let Some(loc) = &f.location {
         group = group.element(
@@ -149,7 +278,11 @@ pub fn render_finding(f: &Finding, sources: &dyn SourceProvider, renderer: &Rend
     groups.push(Group::with_title(
         Level::HELP.secondary_title(f.remediation.as_str()),
     ));
-    renderer.render(&groups)
+    let out = renderer.render(&groups);
+    match fix_header {
+        Some((shown, real)) => out.replacen(&shown, &real, 1),
+        None => out,
+    }
 }
 
 /// The closing summary line.
@@ -289,8 +422,13 @@ pub fn render_full(
         Renderer::plain()
     };
     let mut out = String::new();
+    let mut sources = CachedSources {
+        inner: sources,
+        cache: Default::default(),
+    };
     for f in report.by_severity() {
-        out.push_str(&render_finding(f, sources, &renderer));
+        let src = f.location.as_ref().and_then(|l| sources.get(&l.file));
+        out.push_str(&render_finding_in(f, src.as_deref(), &renderer));
         out.push_str("\n\n");
     }
     for e in &report.errors {

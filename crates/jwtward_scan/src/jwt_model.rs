@@ -662,7 +662,12 @@ impl<'p> JwtModel<'p> {
         let p = self.project;
         let call = raw.call;
         let m = raw.module;
-        let call_origin = origin_of(m, &Expr::Call(call.clone()));
+        // The range only: cloning the call copied its whole argument tree, once per call of
+        // a nested chain (`jwt.decode(jwt.decode(...))`: quadratic).
+        let call_origin = Origin {
+            module: m.id,
+            range: call.range(),
+        };
         let mut d = DecodeCall {
             module: m,
             call,

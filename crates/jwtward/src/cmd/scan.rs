@@ -133,21 +133,6 @@ fn validate_rule_names(names: &[String], flag: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sources for reporting: the file read from standard input by its `--stdin-filename`,
-/// every other file from disk.
-struct Sources {
-    stdin: Option<(String, String)>,
-}
-
-impl SourceProvider for Sources {
-    fn source(&self, file: &str) -> Option<String> {
-        match &self.stdin {
-            Some((name, text)) if name == file => Some(text.clone()),
-            _ => DiskSources.source(file),
-        }
-    }
-}
-
 /// The project that encloses the changed files of `--changed-files`: the directory of the
 /// configuration in force, else the git work tree, else the current directory. Relative
 /// (`.`) when it is the current directory, so reported paths stay relative.
@@ -579,9 +564,6 @@ pub fn run_with(mut args: Args, then: Option<Then<'_>>) -> anyhow::Result<ExitCo
     } else {
         None
     };
-    let sources = Sources {
-        stdin: stdin.clone(),
-    };
     let opts = DiscoveryOptions {
         respect_gitignore: settings.respect_gitignore,
         skip_venvs: default_exclusions,
@@ -612,13 +594,15 @@ pub fn run_with(mut args: Args, then: Option<Then<'_>>) -> anyhow::Result<ExitCo
             move || -> anyhow::Result<(Project, Vec<Finding>, Vec<jwtward_fastapi::RouteInfo>)> {
                 let timings = std::env::var_os("JWTWARD_TIMINGS").is_some();
                 let t0 = std::time::Instant::now();
-                let project = match stdin {
+                let mut project = match stdin {
                     Some((name, text)) => Project::from_sources(vec![(name, text)]),
                     None => Project::load(&paths, &opts)?,
                 };
                 let t1 = std::time::Instant::now();
                 let (findings, routes) =
                     analyse(&project, &scan_settings, &fastapi_settings, want_routes);
+                // The ASTs are dropped here, on the large stack, not on the main thread.
+                project.finish_analysis();
                 if timings {
                     eprintln!(
                         "jwtward: load+parse {:.3}s, analysis {:.3}s",
@@ -691,6 +675,9 @@ pub fn run_with(mut args: Args, then: Option<Then<'_>>) -> anyhow::Result<ExitCo
         .filter(|m| m.source.contains("jwtward"))
         .map(|m| m.display_path.clone())
         .collect();
+    // The analysed text, also for files whose names are not UTF-8 (their display path cannot
+    // be opened again) and for standard input.
+    let sources = project.sources();
     let known: Vec<&str> = all_rules().iter().map(|r| r.name).collect();
     let mut errors = project.errors.clone();
     errors.extend(jwtward_report::suppress::check_rule_names(
@@ -737,6 +724,11 @@ pub fn run_with(mut args: Args, then: Option<Then<'_>>) -> anyhow::Result<ExitCo
         baselined,
         ..Summary::default()
     };
+    let (findings, capped) = jwtward_report::cap_per_file_and_rule(
+        findings,
+        jwtward_report::MAX_FINDINGS_PER_FILE_AND_RULE,
+    );
+    errors.extend(capped);
     let mut report = Report::new(findings, errors, summary);
     if args.format == ScanFormat::Json {
         report.routes = route_rows(&routes, &settings.public_paths);

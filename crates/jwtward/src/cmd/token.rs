@@ -2,7 +2,6 @@
 
 use crate::output::{OutputFormat, emit};
 use anyhow::{Context, bail};
-use jwtward_jose::Jws;
 use jwtward_jose::audit::{AuditOptions, audit, human_duration, human_time};
 use jwtward_report::text::NoSources;
 use jwtward_report::{Report, Severity, Summary};
@@ -75,7 +74,7 @@ const TIME_CLAIMS: [&str; 3] = ["iat", "nbf", "exp"];
 
 fn inspect(args: InspectArgs) -> anyhow::Result<ExitCode> {
     let token = read_token(args.token.as_deref())?;
-    let jws = Jws::parse(&token).context("cannot read the token")?;
+    let jws = jwtward_jose::audit::parse_for_audit(&token).context("cannot read the token")?;
     let mut opts = AuditOptions {
         max_lifetime_secs: args.max_lifetime,
         ..AuditOptions::default()
@@ -102,11 +101,11 @@ fn inspect(args: InspectArgs) -> anyhow::Result<ExitCode> {
                 if let Some(obj) = claims.as_object() {
                     for name in TIME_CLAIMS {
                         if let Some(t) = obj.get(name).and_then(Value::as_i64) {
-                            let rel = t - opts.now;
+                            let rel = t.saturating_sub(opts.now);
                             let when = if rel >= 0 {
                                 format!("in {}", human_duration(rel))
                             } else {
-                                format!("{} ago", human_duration(-rel))
+                                format!("{} ago", human_duration(rel.saturating_neg()))
                             };
                             s.push_str(&format!("  {name}: {} ({when})\n", human_time(t)));
                         }

@@ -1,0 +1,7 @@
+import jwt
+
+from keys import PUBLIC_KEY
+
+
+def decode(token):
+    return jwt.decode(token, PUBLIC_KEY, algorithms=["RS256", "HS256"])
