@@ -149,11 +149,32 @@ pub struct EncodeCall<'p> {
     pub via: Option<Via<'p>>,
 }
 
+/// A signing key (and token lifetime) handed to a library that signs and verifies by itself:
+/// fastapi-users `JWTStrategy(secret=..., lifetime_seconds=...)`, authx
+/// `AuthXConfig(JWT_SECRET_KEY=...)`, fastapi-jwt-auth settings `authjwt_secret_key`,
+/// Starlette `SessionMiddleware(secret_key=...)`.
+#[derive(Clone, Debug)]
+pub struct KeySite<'p> {
+    pub module: &'p Module,
+    /// The whole constructor call or settings assignment.
+    pub range: TextRange,
+    pub key: KeyArg<'p>,
+    /// "`JWTStrategy(secret=...)` at users.py:42".
+    pub used_by: String,
+    /// The token lifetime given to the library and its expression (`lifetime_seconds=`).
+    pub lifetime: Option<(Const, &'p Expr)>,
+    /// The library mints tokens without `exp` when the lifetime is `None` (fastapi-users).
+    pub none_lifetime_never_expires: bool,
+    /// HMAC-signed session cookies rather than JWTs.
+    pub session: bool,
+}
+
 /// The model of every JWT library call in a project.
 pub struct JwtModel<'p> {
     pub project: &'p Project,
     pub decodes: Vec<DecodeCall<'p>>,
     pub encodes: Vec<EncodeCall<'p>>,
+    pub key_sites: Vec<KeySite<'p>>,
     /// PyJWT major version when a requirements file pins it below 2.
     pub pyjwt_v1: bool,
     /// Function -> indices into `decodes` of the calls it makes, directly or through
@@ -382,6 +403,7 @@ impl<'p> JwtModel<'p> {
             project,
             decodes: Vec::new(),
             encodes: Vec::new(),
+            key_sites: Vec::new(),
             pyjwt_v1,
             decoders: HashMap::new(),
             decoding_methods: HashMap::new(),
@@ -392,7 +414,13 @@ impl<'p> JwtModel<'p> {
             model.evaluate(raw);
         }
         model.index_functions();
+        model.key_sites = find_key_sites(&model);
         model
+    }
+
+    /// The key sites outside test code.
+    pub fn app_key_sites(&self) -> impl Iterator<Item = &KeySite<'p>> {
+        self.key_sites.iter().filter(|k| !k.module.is_test)
     }
 
     /// Decode calls made by `function` itself or by project functions it calls (transitively).
@@ -930,8 +958,17 @@ impl<'p> JwtModel<'p> {
                 let alg = match arg(call, "algorithm", Some(2)) {
                     Some(a) => {
                         let c = p.eval(scope, a);
-                        c.as_str()
-                            .map(|s| (s.to_string(), c.origin.or(Some(origin_of(raw.module, a)))))
+                        // PyJWT: `algorithm=None` signs with "none" (checked with 2.15.1).
+                        if matches!(c.value, Value::None) && raw.library == Library::PyJwt {
+                            Some((
+                                "none".to_string(),
+                                c.origin.or(Some(origin_of(raw.module, a))),
+                            ))
+                        } else {
+                            c.as_str().map(|s| {
+                                (s.to_string(), c.origin.or(Some(origin_of(raw.module, a))))
+                            })
+                        }
                     }
                     None if raw.callee.ends_with("jws.sign") => Some(("HS256".to_string(), None)),
                     None => Some(("HS256".to_string(), None)),
@@ -1228,4 +1265,126 @@ fn detect_pyjwt_pin(project: &Project) -> Option<u32> {
 
 fn detect_pyjwt_v1(project: &Project) -> bool {
     detect_pyjwt_pin(project) == Some(1)
+}
+
+/// Finds the library constructors and settings that take a signing key ([`KeySite`]).
+fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
+    let project = model.project;
+    let mut out = Vec::new();
+    for m in &project.modules {
+        if !m.interesting
+            || !(m.source.contains("JWTStrategy")
+                || m.source.contains("SessionMiddleware")
+                || m.source.contains("AuthXConfig")
+                || m.source.contains("authjwt_secret_key"))
+        {
+            continue;
+        }
+        let ast = m.ast();
+        let scope_at =
+            |offset: jwtward_python::TextSize| match project.enclosing_function(m, offset) {
+                Some(f) => Scope::function(m, f.def),
+                None => Scope::module(m),
+            };
+        let place = |r: TextRange| {
+            let (l, _) = m.line_column(r.start());
+            format!("{}:{l}", m.display_path)
+        };
+        walk::for_each_expr(&ast.body, &mut |e, _| {
+            let Expr::Call(c) = e else { return };
+            let Some(q) = project.qualified_name(m, &c.func) else {
+                return;
+            };
+            let last = q.rsplit('.').next().unwrap_or(&q);
+            // `app.add_middleware(SessionMiddleware, ...)`, `Middleware(SessionMiddleware, ...)`.
+            let middleware_of = |c: &ExprCall| {
+                c.arguments
+                    .args
+                    .first()
+                    .and_then(|a| project.qualified_name(m, a))
+                    .is_some_and(|a| a.ends_with("SessionMiddleware"))
+            };
+            let (lib, key_expr, lifetime, never, session) = if last == "JWTStrategy"
+                && (q.starts_with("fastapi_users") || q == "JWTStrategy")
+            {
+                (
+                    "JWTStrategy(secret=...)",
+                    arg(c, "secret", Some(0)),
+                    arg(c, "lifetime_seconds", Some(1)),
+                    true,
+                    false,
+                )
+            } else if last == "AuthXConfig" {
+                (
+                    "AuthXConfig(JWT_SECRET_KEY=...)",
+                    kw(c, "JWT_SECRET_KEY"),
+                    kw(c, "JWT_ACCESS_TOKEN_EXPIRES"),
+                    false,
+                    false,
+                )
+            } else if (last == "add_middleware" || last == "Middleware") && middleware_of(c) {
+                (
+                    "SessionMiddleware(secret_key=...)",
+                    arg(c, "secret_key", Some(1)),
+                    None,
+                    false,
+                    true,
+                )
+            } else {
+                return;
+            };
+            let Some(key_expr) = key_expr else { return };
+            let scope = scope_at(c.start());
+            let Some(key) = model.key_arg(&scope, Some(key_expr)) else {
+                return;
+            };
+            out.push(KeySite {
+                module: m,
+                range: c.range(),
+                key,
+                used_by: format!("`{lib}` at {}", place(c.range())),
+                lifetime: lifetime.map(|l| (project.eval(&scope, l), l)),
+                none_lifetime_never_expires: never,
+                session,
+            });
+        });
+        // fastapi-jwt-auth: a settings class read by `@AuthJWT.load_config`.
+        if m.source.contains("authjwt_secret_key") {
+            walk::for_each_stmt(&ast.body, &mut |s| {
+                let Stmt::ClassDef(cd) = s else { return };
+                let mut key = None;
+                let mut life = None;
+                for st in &cd.body {
+                    let (target, value) = match st {
+                        Stmt::AnnAssign(a) => (&*a.target, a.value.as_deref()),
+                        Stmt::Assign(a) if a.targets.len() == 1 => (&a.targets[0], Some(&*a.value)),
+                        _ => continue,
+                    };
+                    let (Expr::Name(n), Some(v)) = (target, value) else {
+                        continue;
+                    };
+                    match n.id.as_str() {
+                        "authjwt_secret_key" => key = Some((st.range(), v)),
+                        "authjwt_access_token_expires" => life = Some(v),
+                        _ => {}
+                    }
+                }
+                let Some((range, v)) = key else { return };
+                let scope = Scope::module(m);
+                let Some(k) = model.key_arg(&scope, Some(v)) else {
+                    return;
+                };
+                out.push(KeySite {
+                    module: m,
+                    range,
+                    key: k,
+                    used_by: format!("fastapi-jwt-auth `authjwt_secret_key` at {}", place(range)),
+                    lifetime: life.map(|l| (project.eval(&scope, l), l)),
+                    none_lifetime_never_expires: false,
+                    session: false,
+                });
+            });
+        }
+    }
+    out
 }

@@ -8,6 +8,7 @@
 //! let findings = jwtward_scan::check(&project, &jwtward_scan::Settings::default());
 //! ```
 
+pub mod issuer;
 pub mod jwt_model;
 pub mod rules;
 pub mod secrets;

@@ -1,3 +1,4 @@
+use crate::issuer::token_issuer;
 use crate::jwt_model::{Check, Library};
 use crate::rules::{Seen, call_origin, short_callee, verified_decode};
 use crate::{Ctx, decode_trace, finding};
@@ -55,7 +56,16 @@ pub(crate) fn claim_rule(
         };
         let loc = ctx.location(origin);
         if seen.first(&loc) {
-            out.push(finding(meta, msg, loc, decode_trace(ctx, d)));
+            let issuer = token_issuer(ctx, d);
+            out.push(
+                finding(
+                    meta,
+                    format!("{msg} ({})", issuer.reason()),
+                    loc,
+                    decode_trace(ctx, d),
+                )
+                .with_severity(issuer.severity()),
+            );
         }
     }
     out

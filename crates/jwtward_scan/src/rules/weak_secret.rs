@@ -3,7 +3,7 @@ use crate::rules::Seen;
 use crate::rules::algorithm_confusion::{Family, family};
 use crate::secrets::{is_pem, preview};
 use crate::{Ctx, decode_trace, encode_trace, finding, place};
-use jwtward_python::{Origin, Ranged};
+use jwtward_python::{Origin, Ranged, Value};
 use jwtward_report::{Finding, RuleMeta, Severity, TraceStep};
 
 pub const META: RuleMeta = RuleMeta {
@@ -83,14 +83,132 @@ pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
             hmac,
         });
     }
+    for s in ctx.model.app_key_sites() {
+        let Some((bytes, env, origin)) = s.key.value.secret_bytes() else {
+            continue;
+        };
+        out.push(KeyUse {
+            bytes,
+            env: env.map(str::to_string),
+            origin,
+            used_by: s.used_by.clone(),
+            trace: Vec::new(),
+            hmac: None,
+        });
+    }
     // Test-only keys are not findings: the key's own file, or the call, is test code.
     out.retain(|u| !ctx.project.module(u.origin.module).is_test);
     out
 }
 
+/// A key produced by a generator that does not make secret keys.
+struct GeneratedKey {
+    source: String,
+    log10: Option<f64>,
+    origin: Origin,
+    used_by: String,
+    trace: Vec<TraceStep>,
+}
+
+fn generated_keys(ctx: &Ctx<'_, '_>) -> Vec<GeneratedKey> {
+    let mut out = Vec::new();
+    let mut push = |k: &crate::jwt_model::KeyArg<'_>, used_by: String, trace: Vec<TraceStep>| {
+        let c = k.value.or_default();
+        if let Value::Generated {
+            source,
+            log10_candidates,
+        } = &c.value
+            && let Some(origin) = c.origin
+        {
+            out.push(GeneratedKey {
+                source: source.clone(),
+                log10: *log10_candidates,
+                origin,
+                used_by,
+                trace,
+            });
+        }
+    };
+    for d in ctx.model.app_decodes() {
+        if let Some(k) = &d.key {
+            push(
+                k,
+                format!(
+                    "`{}` at {}",
+                    crate::rules::short_callee(&d.callee),
+                    place(d.module, d.call.range())
+                ),
+                decode_trace(ctx, d),
+            );
+        }
+    }
+    for e in ctx.model.app_encodes() {
+        if let Some(k) = &e.key {
+            push(
+                k,
+                format!(
+                    "`{}` at {}",
+                    crate::rules::short_callee(&e.callee),
+                    place(e.module, e.call.range())
+                ),
+                encode_trace(ctx, e),
+            );
+        }
+    }
+    for s in ctx.model.app_key_sites() {
+        push(&s.key, s.used_by.clone(), Vec::new());
+    }
+    out.retain(|u| !ctx.project.module(u.origin.module).is_test);
+    out
+}
+
+/// "10^6 candidates", "about 2^32 (4.3e9) candidates".
+pub(crate) fn search_space(log10: f64) -> String {
+    if (log10 - log10.round()).abs() < 1e-9 {
+        format!("10^{} candidates", log10.round() as i64)
+    } else {
+        let bits = log10 / 2f64.log10();
+        format!("about 2^{bits:.0} (10^{log10:.1}) candidates")
+    }
+}
+
+fn predictable(source: &str) -> &'static str {
+    if source.starts_with("uuid") {
+        "a version-1 UUID is the host's MAC address and a timestamp: guessable"
+    } else if source.starts_with("random") {
+        "the `random` module is not a cryptographic generator: its output is predictable from other outputs"
+    } else {
+        "not a cryptographic source"
+    }
+}
+
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen = Seen::default();
+    for g in generated_keys(ctx) {
+        let loc = ctx.location(g.origin);
+        if !seen.first(&loc) {
+            continue;
+        }
+        let why = match g.log10 {
+            Some(l) if g.source.starts_with("random") => format!(
+                "{}, and it draws from only {}",
+                predictable(&g.source),
+                search_space(l)
+            ),
+            Some(l) => format!("an attacker tries {}", search_space(l)),
+            None => predictable(&g.source).to_string(),
+        };
+        out.push(finding(
+            &META,
+            format!(
+                "the signing key comes from `{}` and is used by {}: {why}; tokens can be forged after guessing it",
+                g.source, g.used_by
+            ),
+            loc,
+            g.trace,
+        ));
+    }
     for u in key_uses(ctx) {
         if is_pem(&u.bytes) || u.hmac == Some(false) {
             continue;
