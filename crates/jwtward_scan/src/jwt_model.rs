@@ -130,6 +130,10 @@ pub struct DecodeCall<'p> {
     pub key: Option<KeyArg<'p>>,
     /// `leeway` in seconds and where it was written (PyJWT `leeway=`, jose `options["leeway"]`).
     pub leeway: Option<(f64, Origin)>,
+    /// `verify_nbf` / `verify_iat` switched off, and where.
+    pub time_checks_off: Vec<(&'static str, Origin)>,
+    /// The token argument, as written.
+    pub token: Option<&'p Expr>,
     /// The wrapper call site this instance was evaluated for (parameters bound).
     pub via: Option<Via<'p>>,
 }
@@ -706,9 +710,29 @@ impl<'p> JwtModel<'p> {
             algorithms: Algorithms::NotGiven,
             key: None,
             leeway: None,
+            time_checks_off: Vec::new(),
+            token: arg(call, "token", Some(0)).or(kw(call, "jwt")),
             via,
         };
-        let option = |opts: &Const, name: &str| -> Option<Const> { opts.dict_get(name).cloned() };
+        // python-jose applies `options` with `dict.update`, so a list of pairs works as a dict
+        // (checked with 3.5.0); PyJWT 2 calls `options.get` and raises on a list.
+        let jose = raw.library == Library::Jose;
+        let option = |opts: &Const, name: &str| -> Option<Const> {
+            if let Some(v) = opts.dict_get(name) {
+                return Some(v.clone());
+            }
+            if jose && let Value::List(items) | Value::Tuple(items) = &opts.value {
+                return items.iter().rev().find_map(|it| match &it.value {
+                    Value::Tuple(kv) | Value::List(kv)
+                        if kv.len() == 2 && kv[0].as_str() == Some(name) =>
+                    {
+                        Some(kv[1].clone())
+                    }
+                    _ => None,
+                });
+            }
+            None
+        };
         match (raw.library, raw.op) {
             (_, Op::Header) => {
                 d.kind = DecodeKind::UnverifiedHeader;
@@ -778,6 +802,13 @@ impl<'p> JwtModel<'p> {
                 } else {
                     sub("verify_exp")
                 };
+                if sig_on && !raw.jws {
+                    for (name, claim) in [("verify_nbf", "nbf"), ("verify_iat", "iat")] {
+                        if let Check::Off(o) = sub(name) {
+                            d.time_checks_off.push((claim, o));
+                        }
+                    }
+                }
                 d.exp_required = get("require")
                     .and_then(|r| {
                         r.elements()
@@ -810,6 +841,13 @@ impl<'p> JwtModel<'p> {
                     None => Check::On,
                 };
                 d.exp = sub("verify_exp");
+                if !d.signature.is_off() {
+                    for (name, claim) in [("verify_nbf", "nbf"), ("verify_iat", "iat")] {
+                        if let Check::Off(o) = sub(name) {
+                            d.time_checks_off.push((claim, o));
+                        }
+                    }
+                }
                 d.exp_required = get("require_exp")
                     .and_then(|c| c.truthy())
                     .unwrap_or(opts_unknown);

@@ -44,7 +44,7 @@ fn rule_case(rule: &str, expected: usize) {
 
 #[test]
 fn signature_not_verified() {
-    rule_case("signature-not-verified", 5);
+    rule_case("signature-not-verified", 8);
 }
 
 #[test]
@@ -74,7 +74,7 @@ fn hardcoded_secret() {
 
 #[test]
 fn expiration_not_verified() {
-    rule_case("expiration-not-verified", 5);
+    rule_case("expiration-not-verified", 7);
 }
 
 #[test]
