@@ -63,6 +63,11 @@ fn algorithm_confusion() {
 }
 
 #[test]
+fn untrusted_verification_input() {
+    rule_case("untrusted-verification-input", 4);
+}
+
+#[test]
 fn weak_secret() {
     rule_case("weak-secret", 10);
 }
@@ -170,6 +175,7 @@ fn registry_matches_the_issue() {
         ("none-algorithm-allowed", "critical", vec![347]),
         ("algorithms-not-pinned", "high", vec![347]),
         ("algorithm-confusion", "high", vec![347]),
+        ("untrusted-verification-input", "critical", vec![347]),
         ("weak-secret", "high", vec![326, 798]),
         ("hardcoded-secret", "medium", vec![798]),
         ("expiration-not-verified", "high", vec![613]),
