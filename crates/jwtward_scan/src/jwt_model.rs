@@ -173,12 +173,27 @@ pub struct KeySite<'p> {
     pub session: bool,
 }
 
+/// One `VAR=value` line of a `.env` file the settings read.
+#[derive(Clone, Debug)]
+pub struct DotEnvEntry {
+    /// Display path (the scanned root joined with the path below it).
+    pub file: String,
+    pub line: u32,
+    pub var: String,
+    pub value: String,
+    /// How the project reads it (`env_file=".env"`, `load_dotenv()`).
+    pub read_by: String,
+}
+
 /// The model of every JWT library call in a project.
 pub struct JwtModel<'p> {
     pub project: &'p Project,
     pub decodes: Vec<DecodeCall<'p>>,
     pub encodes: Vec<EncodeCall<'p>>,
     pub key_sites: Vec<KeySite<'p>>,
+    /// `VAR=value` lines of the `.env` files the project's settings read (`env_file=`,
+    /// python-dotenv).
+    pub dotenv: Vec<DotEnvEntry>,
     /// PyJWT major version when a requirements file pins it below 2.
     pub pyjwt_v1: bool,
     /// Function -> indices into `decodes` of the calls it makes, directly or through
@@ -408,6 +423,7 @@ impl<'p> JwtModel<'p> {
             decodes: Vec::new(),
             encodes: Vec::new(),
             key_sites: Vec::new(),
+            dotenv: find_dotenv(project),
             pyjwt_v1,
             decoders: HashMap::new(),
             decoding_methods: HashMap::new(),
@@ -1422,6 +1438,99 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                     session: false,
                 });
             });
+        }
+    }
+    out
+}
+
+/// The `.env` files named by the project's settings (`env_file=".env"`, `env_file = "prod.env"`,
+/// python-dotenv's `load_dotenv()` reads `.env`), found under the scanned roots.
+fn find_dotenv(project: &Project) -> Vec<DotEnvEntry> {
+    let mut names: Vec<(String, String)> = Vec::new();
+    for m in &project.modules {
+        if m.is_test {
+            continue;
+        }
+        let src = m.source.as_str();
+        let mut rest = src;
+        while let Some(i) = rest.find("env_file") {
+            let after = &rest[i + 8..];
+            let after_trim = after.trim_start_matches([' ', '=', ':']);
+            if after.trim_start().starts_with('=')
+                && let Some(q) = after_trim
+                    .chars()
+                    .next()
+                    .filter(|c| *c == '"' || *c == '\'')
+                && let Some(end) = after_trim[1..].find(q)
+            {
+                let path = &after_trim[1..1 + end];
+                let base = path.rsplit('/').next().unwrap_or(path).to_string();
+                if !base.is_empty() && !names.iter().any(|(b, _)| *b == base) {
+                    names.push((base, format!("`env_file=\"{path}\"` in {}", m.display_path)));
+                }
+            }
+            rest = &rest[i + 8..];
+        }
+        if src.contains("load_dotenv(") && !names.iter().any(|(b, _)| b == ".env") {
+            names.push((
+                ".env".into(),
+                format!("`load_dotenv()` in {}", m.display_path),
+            ));
+        }
+    }
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for root in &project.roots {
+        let mut todo = vec![(root.clone(), 0u32)];
+        while let Some((dir, depth)) = todo.pop() {
+            let Ok(rd) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                let path = e.path();
+                if path.is_dir() {
+                    if depth < 4
+                        && !matches!(
+                            name.as_str(),
+                            ".git" | "node_modules" | ".venv" | "venv" | "__pycache__" | "tests"
+                        )
+                    {
+                        todo.push((path, depth + 1));
+                    }
+                    continue;
+                }
+                let Some((_, read_by)) = names.iter().find(|(b, _)| *b == name) else {
+                    continue;
+                };
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                for (i, line) in text.lines().enumerate() {
+                    let l = line.trim().trim_start_matches("export ").trim();
+                    if l.starts_with('#') {
+                        continue;
+                    }
+                    let Some((var, value)) = l.split_once('=') else {
+                        continue;
+                    };
+                    let value = value.trim();
+                    let value = value
+                        .strip_prefix('"')
+                        .and_then(|v| v.strip_suffix('"'))
+                        .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                        .unwrap_or(value);
+                    out.push(DotEnvEntry {
+                        file: path.display().to_string(),
+                        line: i as u32 + 1,
+                        var: var.trim().to_string(),
+                        value: value.to_string(),
+                        read_by: read_by.clone(),
+                    });
+                }
+            }
         }
     }
     out

@@ -185,6 +185,78 @@ fn predictable(source: &str) -> &'static str {
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen = Seen::default();
+    // Keys read from the environment whose value ships in a `.env` file the settings read.
+    if !ctx.model.dotenv.is_empty() {
+        let mut vars: Vec<(String, String)> = Vec::new();
+        let mut add = |k: &crate::jwt_model::KeyArg<'_>, used_by: String| {
+            if let Value::Env { var, .. } = &k.value.value
+                && !vars.iter().any(|(v, _)| v == var)
+            {
+                vars.push((var.clone(), used_by));
+            }
+        };
+        for d in ctx.model.app_decodes() {
+            if let Some(k) = &d.key
+                && !d.signature.is_off()
+            {
+                add(
+                    k,
+                    format!(
+                        "`{}` at {}",
+                        crate::rules::short_callee(&d.callee),
+                        place(d.module, d.call.range())
+                    ),
+                );
+            }
+        }
+        for e in ctx.model.app_encodes() {
+            if let Some(k) = &e.key {
+                add(
+                    k,
+                    format!(
+                        "`{}` at {}",
+                        crate::rules::short_callee(&e.callee),
+                        place(e.module, e.call.range())
+                    ),
+                );
+            }
+        }
+        for s in ctx.model.app_key_sites() {
+            add(&s.key, s.used_by.clone());
+        }
+        for (var, used_by) in vars {
+            for entry in ctx.model.dotenv.iter().filter(|e| e.var == var) {
+                let bytes = entry.value.as_bytes();
+                if bytes.is_empty() || is_pem(bytes) {
+                    continue;
+                }
+                let Some(why) = ctx.weakness(bytes) else {
+                    continue;
+                };
+                let loc = jwtward_report::Location {
+                    file: entry.file.clone(),
+                    line: entry.line,
+                    column: 1,
+                    end_line: entry.line,
+                    end_column: (var.len() + entry.value.len() + 2) as u32,
+                };
+                if !seen.first(&loc) {
+                    continue;
+                }
+                out.push(finding(
+                    &META,
+                    format!(
+                        "`{var}` is {} in this file, which the settings read ({}), and it is the HMAC key used by {used_by}; it is {}: tokens can be forged after guessing it",
+                        preview(bytes),
+                        entry.read_by,
+                        why.describe()
+                    ),
+                    loc,
+                    Vec::new(),
+                ));
+            }
+        }
+    }
     for g in generated_keys(ctx) {
         let loc = ctx.location(g.origin);
         if !seen.first(&loc) {
