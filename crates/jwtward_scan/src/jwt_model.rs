@@ -948,6 +948,10 @@ impl<'p> JwtModel<'p> {
             return Algorithms::NotGiven;
         };
         if let Some(r) = reads_alg(scope, e, 0) {
+            // `if alg not in ALLOWED: raise` before the decode pins the header's value.
+            if let Some(list) = self.allowlist_guard(scope, e) {
+                return list;
+            }
             return Algorithms::FromHeader(Origin {
                 module: scope.module.id,
                 range: r,
@@ -995,6 +999,53 @@ impl<'p> JwtModel<'p> {
             }
             None => Algorithms::Unknown,
         }
+    }
+
+    /// An `if NAME not in <allowlist>: raise` (or `return`) before `e` is used, for a name of
+    /// `e`: the algorithms are pinned to that allowlist.
+    fn allowlist_guard(&self, scope: &Scope<'p>, e: &'p Expr) -> Option<Algorithms> {
+        let f = scope.function?;
+        let mut names = Vec::new();
+        walk::for_each_subexpr(e, &mut |x| {
+            if let Expr::Name(n) = x {
+                names.push(n.id.as_str().to_string());
+            }
+        });
+        let mut found = None;
+        walk::for_each_stmt_shallow(&f.body, &mut |s| {
+            if found.is_some() || s.range().start() >= e.range().start() {
+                return;
+            }
+            let Stmt::If(i) = s else { return };
+            let Expr::Compare(c) = &*i.test else { return };
+            let (Expr::Name(n), [jwtward_python::ast::CmpOp::NotIn], [allowed]) =
+                (&*c.left, &*c.ops, &*c.comparators)
+            else {
+                return;
+            };
+            if !names.iter().any(|x| x == n.id.as_str()) {
+                return;
+            }
+            let exits = i
+                .body
+                .iter()
+                .any(|b| matches!(b, Stmt::Raise(_) | Stmt::Return(_)));
+            if !exits {
+                return;
+            }
+            let c = self.project.eval(scope, allowed);
+            if let Some(items) = c.elements() {
+                let mut out = Vec::new();
+                for it in items {
+                    match it.as_str() {
+                        Some(a) => out.push((a.to_string(), it.origin)),
+                        None => return,
+                    }
+                }
+                found = Some(Algorithms::List(out));
+            }
+        });
+        found
     }
 
     fn eval_encode(

@@ -54,7 +54,7 @@ fn none_algorithm_allowed() {
 
 #[test]
 fn algorithms_not_pinned() {
-    rule_case("algorithms-not-pinned", 4);
+    rule_case("algorithms-not-pinned", 5);
 }
 
 #[test]
