@@ -26,6 +26,9 @@ pub enum Library {
     PyJwt,
     Jose,
     Authlib,
+    /// joserfc (Authlib's successor): `jwt.decode` checks the signature with the
+    /// "recommended" algorithms by default; claims only through `JWTClaimsRegistry.validate`.
+    Joserfc,
 }
 
 impl Library {
@@ -34,6 +37,7 @@ impl Library {
             Library::PyJwt => "PyJWT",
             Library::Jose => "python-jose",
             Library::Authlib => "Authlib",
+            Library::Joserfc => "joserfc",
         }
     }
 }
@@ -251,6 +255,8 @@ fn classify(q: &str) -> Option<(Library, Op)> {
         "jose.jwt.encode" | "jose.jws.sign" => (Library::Jose, Op::Encode),
         "authlib.jose.jwt.decode" => (Library::Authlib, Op::Decode),
         "authlib.jose.jwt.encode" => (Library::Authlib, Op::Encode),
+        "joserfc.jwt.decode" => (Library::Joserfc, Op::Decode),
+        "joserfc.jwt.encode" => (Library::Joserfc, Op::Encode),
         _ => return None,
     })
 }
@@ -883,6 +889,22 @@ impl<'p> JwtModel<'p> {
                 }
                 d.exp = Check::Never;
             }
+            (Library::Joserfc, Op::Decode) => {
+                // Checked with joserfc 1.8.0: `jwt.decode` verifies the signature (default
+                // algorithms: the recommended ones, key types bound) and no claim; an expired
+                // token decodes until `JWTClaimsRegistry(...).validate(token.claims)`.
+                d.key = self.key_arg(scope, arg(call, "key", Some(1)));
+                d.algorithms = match arg(call, "algorithms", Some(2)) {
+                    Some(a) => self.algorithms(scope, Some(a)),
+                    None => Algorithms::Unknown,
+                };
+                let validated = self.validates_claims(d.function.as_deref())
+                    || raw.function.is_none() && m.source.contains(".validate(");
+                d.exp = if validated { Check::On } else { Check::Never };
+                d.exp_required = true;
+                d.audience = Check::Unknown;
+                d.issuer = Check::Unknown;
+            }
             (Library::Authlib, Op::Decode) => {
                 d.key = self.key_arg(scope, arg(call, "key", Some(1)));
                 d.algorithms = match raw.ctor {
@@ -1080,7 +1102,7 @@ impl<'p> JwtModel<'p> {
                 };
                 (payload, key, alg)
             }
-            Library::Authlib => {
+            Library::Authlib | Library::Joserfc => {
                 let header = arg(call, "header", Some(0));
                 let alg = header.and_then(|h| {
                     let c = p.eval(scope, h);

@@ -41,7 +41,7 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     Library::PyJwt if ctx.model.pyjwt_v1 => format!(
                         "`{callee}` is called without `algorithms=` on PyJWT 1 (pinned in the requirements): the token header chooses the algorithm"
                     ),
-                    Library::PyJwt => continue,
+                    Library::PyJwt | Library::Joserfc => continue,
                 };
                 (call_origin(d.module, d.call), msg)
             }

@@ -43,6 +43,7 @@ pub(crate) fn claim_rule(
             Check::Never => {
                 let how = match d.library {
                     Library::Authlib => format!("`claims_options` does not name `{claim}`"),
+                    Library::Joserfc => format!("the claims registry does not name `{claim}`"),
                     _ => format!("no `{word}=` argument"),
                 };
                 (

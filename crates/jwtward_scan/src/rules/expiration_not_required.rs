@@ -76,6 +76,7 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             Library::PyJwt => "`options={\"require\": [\"exp\"]}`",
             Library::Jose => "`options={\"require_exp\": True}`",
             Library::Authlib => "`claims_options={\"exp\": {\"essential\": True}}`",
+            Library::Joserfc => "`JWTClaimsRegistry(exp={\"essential\": True})`",
         };
         let issuer = token_issuer(ctx, d);
         let (severity, why) = match &issuer {

@@ -48,6 +48,12 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     "`{callee}` (Authlib) checks only the signature and `claims.validate()` is never called: expired tokens are accepted"
                 ),
             ),
+            (DecodeKind::Decode, Check::Never, _) if d.library == Library::Joserfc => (
+                call_origin(d.module, d.call),
+                format!(
+                    "`{callee}` (joserfc) checks only the signature and no `JWTClaimsRegistry(...).validate(token.claims)` follows: expired tokens are accepted"
+                ),
+            ),
             (DecodeKind::SignatureOnly, _, _) if d.library == Library::PyJwt => (
                 call_origin(d.module, d.call),
                 format!(
