@@ -200,6 +200,8 @@ pub struct JwtModel<'p> {
     pub dotenv: Vec<DotEnvEntry>,
     /// PyJWT major version when a requirements file pins it below 2.
     pub pyjwt_v1: bool,
+    /// A requirements file pins PyJWT 2 or later.
+    pub pyjwt_v2: bool,
     /// Function -> indices into `decodes` of the calls it makes, directly or through
     /// project functions it calls.
     decoders: HashMap<String, Vec<usize>>,
@@ -422,7 +424,9 @@ fn reads_alg(scope: &Scope<'_>, e: &Expr, depth: u32) -> Option<TextRange> {
 impl<'p> JwtModel<'p> {
     /// Finds and evaluates every JWT library call of the project.
     pub fn build(project: &'p Project) -> JwtModel<'p> {
-        let pyjwt_v1 = detect_pyjwt_v1(project);
+        let pin = detect_pyjwt_pin(project);
+        let pyjwt_v1 = pin == Some(1);
+        let pyjwt_v2 = pin == Some(2);
         let raws = find_raw_calls(project);
         let mut model = JwtModel {
             project,
@@ -431,6 +435,7 @@ impl<'p> JwtModel<'p> {
             key_sites: Vec::new(),
             dotenv: find_dotenv(project),
             pyjwt_v1,
+            pyjwt_v2,
             decoders: HashMap::new(),
             decoding_methods: HashMap::new(),
             validating: HashSet::new(),
@@ -955,14 +960,12 @@ impl<'p> JwtModel<'p> {
         d
     }
 
-    fn pyjwt_v1_or_unknown(&self) -> bool {
-        // A project that pins PyJWT >= 2 would be known; without a pin PyJWT 1 code paths
-        // (`verify=False`) are taken at face value.
-        self.pyjwt_v1 || !self.pyjwt_v2_pinned()
-    }
-
-    fn pyjwt_v2_pinned(&self) -> bool {
-        detect_pyjwt_pin(self.project) == Some(2)
+    /// The one PyJWT version assumption of every rule: PyJWT 1 semantics (`verify=False`
+    /// skips the signature check, a missing `algorithms=` lets the header choose) unless a
+    /// requirements file pins PyJWT 2, where `verify=` is ignored and a missing
+    /// `algorithms=` raises.
+    pub fn pyjwt_v1_or_unknown(&self) -> bool {
+        self.pyjwt_v1 || !self.pyjwt_v2
     }
 
     fn algorithms(&self, scope: &Scope<'p>, e: Option<&'p Expr>) -> Algorithms {
@@ -1390,10 +1393,6 @@ fn detect_pyjwt_pin(project: &Project) -> Option<u32> {
     None
 }
 
-fn detect_pyjwt_v1(project: &Project) -> bool {
-    detect_pyjwt_pin(project) == Some(1)
-}
-
 /// Finds the library constructors and settings that take a signing key ([`KeySite`]).
 fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
     let project = model.project;
@@ -1448,6 +1447,14 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                     kw(c, "JWT_ACCESS_TOKEN_EXPIRES"),
                     false,
                     false,
+                )
+            } else if last == "SessionMiddleware" {
+                (
+                    "SessionMiddleware(secret_key=...)",
+                    arg(c, "secret_key", Some(1)),
+                    None,
+                    false,
+                    true,
                 )
             } else if (last == "add_middleware" || last == "Middleware") && middleware_of(c) {
                 (

@@ -69,7 +69,7 @@ fn untrusted_verification_input() {
 
 #[test]
 fn weak_secret() {
-    rule_case("weak-secret", 11);
+    rule_case("weak-secret", 12);
 }
 
 #[test]
@@ -203,4 +203,21 @@ fn registry_matches_the_issue() {
         assert!(std::path::Path::new(&format!("tests/fixtures/{name}/vulnerable")).is_dir());
         assert!(std::path::Path::new(&format!("tests/fixtures/{name}/fixed")).is_dir());
     }
+}
+
+#[test]
+fn one_pyjwt_version_assumption() {
+    // `verify=False` and a missing `algorithms=` are both read with PyJWT 1 semantics unless a
+    // requirements file pins PyJWT 2, and the message says so.
+    let rules = |dir: &str| -> Vec<(String, String)> {
+        scan(&format!("tests/fixtures/pyjwt-version/{dir}"))
+            .into_iter()
+            .filter(|f| f.rule == "algorithms-not-pinned" || f.rule == "signature-not-verified")
+            .map(|f| (f.rule, f.message))
+            .collect()
+    };
+    let unpinned = rules("unpinned");
+    assert_eq!(unpinned.len(), 2, "{unpinned:#?}");
+    assert!(unpinned.iter().all(|(_, m)| m.contains("pins PyJWT 2")));
+    assert!(rules("pinned2").is_empty());
 }

@@ -68,6 +68,17 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             format!(
                 "`{callee}` is called with `verify=False`: the signature is not checked and a forged token is accepted"
             )
+        } else if d.library == Library::PyJwt
+            && !ctx.model.pyjwt_v1
+            && d.call
+                .arguments
+                .keywords
+                .iter()
+                .any(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "verify"))
+        {
+            format!(
+                "`{callee}` is called with `verify=False`: with PyJWT 1 the signature is not checked and a forged token is accepted (no requirements file pins PyJWT 2, which ignores `verify=`)"
+            )
         } else {
             format!(
                 "`{callee}` decodes the token with signature verification switched off here: a forged token is accepted"
