@@ -1448,15 +1448,9 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                     false,
                     false,
                 )
-            } else if last == "SessionMiddleware" {
-                (
-                    "SessionMiddleware(secret_key=...)",
-                    arg(c, "secret_key", Some(1)),
-                    None,
-                    false,
-                    true,
-                )
-            } else if (last == "add_middleware" || last == "Middleware") && middleware_of(c) {
+            } else if last == "SessionMiddleware"
+                || (last == "add_middleware" || last == "Middleware") && middleware_of(c)
+            {
                 (
                     "SessionMiddleware(secret_key=...)",
                     arg(c, "secret_key", Some(1)),
