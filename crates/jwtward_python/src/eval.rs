@@ -42,6 +42,12 @@ pub enum Value {
         source: String,
         log10_candidates: Option<f64>,
     },
+    /// The text of a file of the repository read at run time (`open("keys/private.pem").read()`,
+    /// `Path("jwt.key").read_text()`): the display path and the contents.
+    FileText {
+        path: String,
+        text: String,
+    },
     /// An instance of the class with this qualified name (`Settings()`, `jwt.PyJWT(...)`).
     Instance {
         class: String,
@@ -154,6 +160,7 @@ impl Const {
         match &self.value {
             Value::Str(s) => Some((s.as_bytes().to_vec(), None, self.origin?)),
             Value::Bytes(b) => Some((b.clone(), None, self.origin?)),
+            Value::FileText { text, .. } => Some((text.as_bytes().to_vec(), None, self.origin?)),
             Value::Env {
                 var,
                 default: Some(d),
@@ -652,6 +659,13 @@ impl Project {
                     };
                 }
                 "get_secret_value" | "strip" => return self.eval_at(scope, &a.value, d),
+                // `open(P).read()`, `Path(P).read_text()`, `f.read()` of `with open(P) as f`.
+                "read" | "read_text" | "read_bytes" => {
+                    if let Some(v) = self.file_read(scope, &a.value, d) {
+                        return v;
+                    }
+                    return Const::unknown();
+                }
                 "hex" | "hexdigest" | "upper" | "lower" | "decode" => {
                     let base = self.eval_at(scope, &a.value, d);
                     if matches!(base.value, Value::Generated { .. }) {
@@ -848,6 +862,84 @@ impl Project {
             }
         }
         Const::unknown()
+    }
+}
+
+impl Project {
+    /// The file `opener` opens (`open(P)`, `Path(P)`, a `with open(P) as f` name), when it
+    /// is a small file that exists in the tree (next to the module, or under a scanned root).
+    fn file_read(&self, scope: &Scope<'_>, opener: &Expr, d: u32) -> Option<Const> {
+        let m = scope.module;
+        let call = match opener {
+            Expr::Call(c) => c,
+            Expr::Name(n) => {
+                let body: &[Stmt] = match scope.function {
+                    Some(f) => &f.body,
+                    None => &m.ast().body,
+                };
+                let mut found = None;
+                walk::for_each_stmt_shallow(body, &mut |s| {
+                    if let Stmt::With(w) = s {
+                        for it in &w.items {
+                            if let (Some(Expr::Name(v)), Expr::Call(c)) =
+                                (it.optional_vars.as_deref(), &it.context_expr)
+                                && v.id.as_str() == n.id.as_str()
+                            {
+                                found = Some(c);
+                            }
+                        }
+                    }
+                });
+                found?
+            }
+            _ => return None,
+        };
+        let q = self.qualified_name(m, &call.func)?;
+        if !matches!(q.as_str(), "open" | "io.open" | "pathlib.Path" | "Path") {
+            return None;
+        }
+        let rel = self.eval_at(scope, call.arguments.args.first()?, d);
+        let rel = rel.as_str()?;
+        let rel_path = std::path::Path::new(rel);
+        if rel_path.is_absolute() || rel.is_empty() {
+            return None;
+        }
+        let mut bases: Vec<std::path::PathBuf> = Vec::new();
+        if let Some(dir) = m.path.parent() {
+            let mut cur = Some(dir);
+            while let Some(c) = cur {
+                bases.push(c.to_path_buf());
+                if self.roots.iter().any(|r| r == c) {
+                    break;
+                }
+                cur = c.parent();
+                if bases.len() > 8 {
+                    break;
+                }
+            }
+        }
+        bases.extend(self.roots.iter().cloned());
+        for b in bases {
+            let p = b.join(rel_path);
+            let Ok(meta) = std::fs::metadata(&p) else {
+                continue;
+            };
+            if !meta.is_file() || meta.len() > 64 * 1024 {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&p) else {
+                continue;
+            };
+            return Some(Const::new(
+                Value::FileText {
+                    path: p.display().to_string(),
+                    text,
+                },
+                m,
+                call.range(),
+            ));
+        }
+        None
     }
 }
 

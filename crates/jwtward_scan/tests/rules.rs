@@ -74,7 +74,7 @@ fn weak_secret() {
 
 #[test]
 fn hardcoded_secret() {
-    rule_case("hardcoded-secret", 3);
+    rule_case("hardcoded-secret", 5);
 }
 
 #[test]

@@ -27,6 +27,15 @@ pub(crate) struct KeyUse {
     pub trace: Vec<TraceStep>,
     /// The algorithms are known to be HMAC only (not unknown, not mixed).
     pub hmac: Option<bool>,
+    /// The repository file the key is read from at run time.
+    pub file: Option<String>,
+}
+
+fn file_of(c: &jwtward_python::Const) -> Option<String> {
+    match &c.or_default().value {
+        Value::FileText { path, .. } => Some(path.clone()),
+        _ => None,
+    }
 }
 
 pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
@@ -62,6 +71,7 @@ pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
             ),
             trace: decode_trace(ctx, d),
             hmac,
+            file: file_of(&k.value),
         });
     }
     for e in ctx.model.app_encodes() {
@@ -81,6 +91,7 @@ pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
             ),
             trace: encode_trace(ctx, e),
             hmac,
+            file: file_of(&k.value),
         });
     }
     for s in ctx.model.app_key_sites() {
@@ -94,6 +105,7 @@ pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
             used_by: s.used_by.clone(),
             trace: Vec::new(),
             hmac: None,
+            file: file_of(&s.key.value),
         });
     }
     // Test-only keys are not findings: the key's own file, or the call, is test code.
