@@ -672,6 +672,33 @@ impl Project {
                         return base;
                     }
                 }
+                // `config.get("jwt_secret_key", "super-secret")` on a mapping read at run time
+                // (a config file, a dict of options): the fallback ships like an env default.
+                "get" if args.args.len() == 2 && args.keywords.is_empty() => {
+                    let base = self.eval_at(scope, &a.value, d);
+                    let key = self.eval_at(scope, &args.args[0], d);
+                    if let (Value::Unknown, Some(var)) = (&base.value, key.as_str()) {
+                        let default = self.eval_at(scope, &args.args[1], d);
+                        if default.as_str().is_some() || matches!(default.value, Value::Bytes(_)) {
+                            return Const::new(
+                                Value::Env {
+                                    var: var.to_string(),
+                                    default: Some(Box::new(default)),
+                                },
+                                m,
+                                r,
+                            );
+                        }
+                    }
+                    if let Value::Dict(_) = base.value
+                        && let Some(k) = key.as_str()
+                    {
+                        return match base.dict_get(k) {
+                            Some(v) => v.clone(),
+                            None => self.eval_at(scope, &args.args[1], d),
+                        };
+                    }
+                }
                 // `"".join(random.choices(...))`: the generated characters, joined.
                 "join" => {
                     let base = self.eval_at(scope, &a.value, d);

@@ -14,6 +14,39 @@ pub const META: RuleMeta = RuleMeta {
     fixed_example: "claims = jwt.decode(token, key)  # authlib\nclaims.validate()\nuser = claims[\"sub\"]",
 };
 
+/// The function compares the token's `exp` itself (`payload["exp"] < now`,
+/// `claims.exp <= time.time()`) or calls a helper named like `*expir*` on the result.
+fn checks_exp_by_hand(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
+    use jwtward_python::ast::Expr;
+    let Some(f) = d.function.as_deref().and_then(|f| ctx.project.function(f)) else {
+        return false;
+    };
+    let mut found = false;
+    jwtward_python::walk::for_each_expr_shallow(&f.def.body, &mut |e| match e {
+        Expr::Compare(c) => {
+            for x in std::iter::once(&*c.left).chain(c.comparators.iter()) {
+                jwtward_python::walk::for_each_subexpr(x, &mut |y| match y {
+                    Expr::StringLiteral(l) if l.value.to_str() == "exp" => found = true,
+                    Expr::Attribute(a) if a.attr.as_str() == "exp" => found = true,
+                    _ => {}
+                });
+            }
+        }
+        Expr::Call(c) => {
+            let name = match &*c.func {
+                Expr::Name(n) => n.id.as_str(),
+                Expr::Attribute(a) => a.attr.as_str(),
+                _ => "",
+            };
+            if name.to_ascii_lowercase().contains("expir") {
+                found = true;
+            }
+        }
+        _ => {}
+    });
+    found
+}
+
 /// A leeway above this (one hour) keeps expired tokens valid: clock skew needs seconds.
 const MAX_LEEWAY_SECS: f64 = 3600.0;
 
@@ -36,6 +69,7 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     crate::rules::long_token_lifetime::human(secs)
                 ),
             ),
+            (DecodeKind::Decode, Check::Off(_), _) if checks_exp_by_hand(ctx, d) => continue,
             (DecodeKind::Decode, Check::Off(o), _) => (
                 o,
                 format!(

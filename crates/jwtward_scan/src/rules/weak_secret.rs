@@ -294,7 +294,8 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         ));
     }
     for u in key_uses(ctx) {
-        if is_pem(&u.bytes) || u.hmac == Some(false) {
+        // An empty key is a "must be set" marker: PyJWT refuses to sign or verify with it.
+        if is_pem(&u.bytes) || u.hmac == Some(false) || u.bytes.is_empty() {
             continue;
         }
         let Some(why) = ctx.weakness(&u.bytes) else {
