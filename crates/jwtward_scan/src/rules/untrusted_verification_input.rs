@@ -46,6 +46,19 @@ fn from_request(
     if depth > 6 {
         return None;
     }
+    // `validate_algorithm(alg)`, `load_key(kid)`: a project function between the request and
+    // the decode decides what comes out (an allowlist, a key store).
+    if let Expr::Call(c) = e
+        && let Expr::Name(n) = &*c.func
+        && !matches!(n.id.as_str(), "str" | "bytes" | "list" | "tuple" | "dict")
+    {
+        return None;
+    }
+    if let Expr::List(jwtward_python::ast::ExprList { elts, .. })
+    | Expr::Tuple(jwtward_python::ast::ExprTuple { elts, .. }) = e
+    {
+        return elts.iter().find_map(|x| from_request(m, def, x, depth + 1));
+    }
     // `KEYS[kid]`: the request may pick among configured keys; the index is not the key.
     if let Expr::Subscript(sub) = e {
         return from_request(m, def, &sub.value, depth + 1);
