@@ -180,8 +180,16 @@ def cases_lines(style, text):
                 if "bearer:expected" not in prev:
                     out.append(("neg", None, i + 1, i + 1))
         elif style == "sonar":
+            # A positive covers the lines since the previous library call or `def` (the
+            # options may be built a line above; jwtward reports where they switch it off).
+            start = i
+            while start > 0:
+                prev = lines[start - 1]
+                if CALL.search(prev) or prev.lstrip().startswith(("def ", "async def ", "@")):
+                    break
+                start -= 1
             if "# Noncompliant" in line:
-                out.append(("pos", None, i + 1, i + 1))
+                out.append(("pos", None, start + 1, i + 1))
             elif CALL.search(line) and not s.startswith("#"):
                 out.append(("neg", None, i + 1, i + 1))
     return out
@@ -266,7 +274,7 @@ def main():
                     rules = rules_of(r) or rules_of(peer_file_rule)
                     if rules is None:
                         continue
-                    src_line = text.splitlines()[first - 1]
+                    src_line = text.splitlines()[last - 1]
                     if style == "sonar" and "get_unverified_header" in src_line:
                         # Sonar reports header reads whose fields (other than kid/jku/x5u)
                         # are used; jwtward treats a header read as key selection and
@@ -275,7 +283,7 @@ def main():
                         stats["header"] += kind == "pos"
                         continue
                     hit = [x for x in findings if matches(x, rules, first, last)]
-                    src = text.splitlines()[first - 1].strip()[:90]
+                    src = text.splitlines()[last - 1].strip()[:90]
                     if kind == "pos":
                         stats["pos"] += 1
                         stats["found"] += bool(hit)

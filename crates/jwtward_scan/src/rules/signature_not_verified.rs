@@ -46,7 +46,7 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                 && !o.signature.is_off()
                 && o.key
                     .as_ref()
-                    .is_some_and(|k| !matches!(k.value.value, Value::None))
+                    .is_some_and(|k| !matches!(k.value.value, Value::None | Value::Bool(_)))
                 && same_token(d, o)
         });
         if verifies {
