@@ -33,6 +33,21 @@ pub enum Value {
         var: String,
         default: Option<Box<Const>>,
     },
+    /// Output of a generator that is not a source of secret keys (`random.choices(...)`,
+    /// `uuid.uuid1()`, `time.time()`, a short `secrets.token_hex(4)`): what produced it and
+    /// the size of the search space an attacker has to try, as a power of ten (`None` when the
+    /// output is predictable from other outputs rather than small, e.g. the `random` module's
+    /// Mersenne Twister).
+    Generated {
+        source: String,
+        log10_candidates: Option<f64>,
+    },
+    /// The text of a file of the repository read at run time (`open("keys/private.pem").read()`,
+    /// `Path("jwt.key").read_text()`): the display path and the contents.
+    FileText {
+        path: String,
+        text: String,
+    },
     /// An instance of the class with this qualified name (`Settings()`, `jwt.PyJWT(...)`).
     Instance {
         class: String,
@@ -117,11 +132,26 @@ impl Const {
 
     /// Number of seconds of a duration or a plain number.
     pub fn seconds(&self) -> Option<f64> {
-        match self.value {
-            Value::Duration(d) => Some(d),
-            Value::Int(i) => Some(i as f64),
-            Value::Float(f) => Some(f),
+        match &self.value {
+            Value::Duration(d) => Some(*d),
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            // A setting's default (`TOKEN_MINUTES: int = 60 * 24 * 8`): what ships.
+            Value::Env {
+                default: Some(d), ..
+            } => d.seconds(),
             _ => None,
+        }
+    }
+
+    /// The value itself, or the default of an environment/settings value (what ships when the
+    /// variable is not set), with where it was written.
+    pub fn or_default(&self) -> &Const {
+        match &self.value {
+            Value::Env {
+                default: Some(d), ..
+            } => d.or_default(),
+            _ => self,
         }
     }
 
@@ -130,6 +160,7 @@ impl Const {
         match &self.value {
             Value::Str(s) => Some((s.as_bytes().to_vec(), None, self.origin?)),
             Value::Bytes(b) => Some((b.clone(), None, self.origin?)),
+            Value::FileText { text, .. } => Some((text.as_bytes().to_vec(), None, self.origin?)),
             Value::Env {
                 var,
                 default: Some(d),
@@ -392,6 +423,9 @@ impl Project {
             Expr::Name(n) => self.eval_name(scope, n.id.as_str(), r.start(), d),
             Expr::Attribute(a) => {
                 if let Some(q) = self.qualified_name(m, expr) {
+                    if let Some(text) = string_constant(&q) {
+                        return Const::new(Value::Str(text.to_string()), m, r);
+                    }
                     let v = self.eval_qname_at(&q, d);
                     if !v.is_unknown() {
                         return v;
@@ -399,6 +433,8 @@ impl Project {
                 }
                 let base = self.eval_at(scope, &a.value, d);
                 match &base.value {
+                    // `uuid.uuid1().hex`: the same guessable value, spelled differently.
+                    Value::Generated { .. } => base,
                     Value::Instance { class, .. } => {
                         if let Some(c) = self.class(class)
                             && let Some(Binding::Assign { qualname, .. }) =
@@ -415,6 +451,37 @@ impl Project {
             Expr::BinOp(b) => {
                 let l = self.eval_at(scope, &b.left, d);
                 let rv = self.eval_at(scope, &b.right, d);
+                // A setting in arithmetic (`settings.TOKEN_HOURS * 3600`): computed on its
+                // default, still read from the environment, reported where the default is.
+                let env = [&l, &rv].into_iter().find_map(|c| match &c.value {
+                    Value::Env {
+                        var,
+                        default: Some(def),
+                    } => Some((var.clone(), def.or_default().origin)),
+                    _ => None,
+                });
+                if let Some((var, at)) = env {
+                    let (lv, rvv) = (&l.or_default().value, &rv.or_default().value);
+                    return match binop(lv, b.op, rvv) {
+                        Some(v) => Const {
+                            value: Value::Env {
+                                var,
+                                default: Some(Box::new(Const {
+                                    value: v,
+                                    origin: at.or(Some(Origin {
+                                        module: m.id,
+                                        range: r,
+                                    })),
+                                })),
+                            },
+                            origin: Some(Origin {
+                                module: m.id,
+                                range: r,
+                            }),
+                        },
+                        None => Const::unknown(),
+                    };
+                }
                 match binop(&l.value, b.op, &rv.value) {
                     Some(v) => Const::new(v, m, r),
                     None => Const::unknown(),
@@ -481,6 +548,45 @@ impl Project {
                     _ => Const::unknown(),
                 }
             }
+            // `(random.choice(chars) for _ in range(8))`: eight draws.
+            Expr::Generator(ruff_python_ast::ExprGenerator {
+                elt, generators, ..
+            })
+            | Expr::ListComp(ruff_python_ast::ExprListComp {
+                elt, generators, ..
+            }) => {
+                let el = self.eval_at(scope, elt, d);
+                let Value::Generated {
+                    source,
+                    log10_candidates,
+                } = el.value
+                else {
+                    return Const::unknown();
+                };
+                let draws = match generators.as_slice() {
+                    [g] => match &g.iter {
+                        Expr::Call(c)
+                            if self.qualified_name(m, &c.func).as_deref() == Some("range")
+                                && c.arguments.args.len() == 1 =>
+                        {
+                            match self.eval_at(scope, &c.arguments.args[0], d).value {
+                                Value::Int(n) => Some(n.max(0) as f64),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                Const::new(
+                    Value::Generated {
+                        source: format!("{source} per character"),
+                        log10_candidates: log10_candidates.zip(draws).map(|(a, n)| a * n),
+                    },
+                    m,
+                    r,
+                )
+            }
             _ => Const::unknown(),
         }
     }
@@ -491,11 +597,14 @@ impl Project {
         }
         if let Some(f) = scope.function {
             let assigns = local_assignments(&f.body, name);
+            // `x = x or default`: inside its own assignment the name is the earlier value
+            // (the parameter when nothing was assigned before).
+            let inside_own = assigns.iter().any(|(_, r)| r.contains(at));
             let chosen = assigns
                 .iter()
                 .rev()
                 .find(|(_, r)| r.end() <= at)
-                .or(assigns.last());
+                .or(if inside_own { None } else { assigns.last() });
             if let Some((value, _)) = chosen {
                 return self.eval_at(scope, value, d);
             }
@@ -550,6 +659,57 @@ impl Project {
                     };
                 }
                 "get_secret_value" | "strip" => return self.eval_at(scope, &a.value, d),
+                // `open(P).read()`, `Path(P).read_text()`, `f.read()` of `with open(P) as f`.
+                "read" | "read_text" | "read_bytes" => {
+                    if let Some(v) = self.file_read(scope, &a.value, d) {
+                        return v;
+                    }
+                    return Const::unknown();
+                }
+                "hex" | "hexdigest" | "upper" | "lower" | "decode" => {
+                    let base = self.eval_at(scope, &a.value, d);
+                    if matches!(base.value, Value::Generated { .. }) {
+                        return base;
+                    }
+                }
+                // `config.get("jwt_secret_key", "super-secret")` on a mapping read at run time
+                // (a config file, a dict of options): the fallback ships like an env default.
+                "get" if args.args.len() == 2 && args.keywords.is_empty() => {
+                    let base = self.eval_at(scope, &a.value, d);
+                    let key = self.eval_at(scope, &args.args[0], d);
+                    if let (Value::Unknown, Some(var)) = (&base.value, key.as_str()) {
+                        let default = self.eval_at(scope, &args.args[1], d);
+                        if default.as_str().is_some() || matches!(default.value, Value::Bytes(_)) {
+                            return Const::new(
+                                Value::Env {
+                                    var: var.to_string(),
+                                    default: Some(Box::new(default)),
+                                },
+                                m,
+                                r,
+                            );
+                        }
+                    }
+                    if let Value::Dict(_) = base.value
+                        && let Some(k) = key.as_str()
+                    {
+                        return match base.dict_get(k) {
+                            Some(v) => v.clone(),
+                            None => self.eval_at(scope, &args.args[1], d),
+                        };
+                    }
+                }
+                // `"".join(random.choices(...))`: the generated characters, joined.
+                "join" => {
+                    let base = self.eval_at(scope, &a.value, d);
+                    if let (Value::Str(_), Some(x)) = (&base.value, args.args.first()) {
+                        let v = self.eval_at(scope, x, d);
+                        if matches!(v.value, Value::Generated { .. }) {
+                            return v;
+                        }
+                    }
+                    return Const::unknown();
+                }
                 _ => {}
             }
         }
@@ -572,6 +732,9 @@ impl Project {
                     .map(|e| Box::new(self.eval_at(scope, e, d)));
                 return Const::new(Value::Env { var, default }, m, r);
             }
+            if let Some(g) = self.generated(scope, q, call, d) {
+                return Const::new(g, m, r);
+            }
             match q {
                 "int" | "float" | "str" | "bool" => {
                     let Some(a) = args.args.first() else {
@@ -591,10 +754,19 @@ impl Project {
                         ("weeks", 604800.0),
                     ];
                     let mut total = 0.0;
+                    // Where a setting's default gave the amount: the finding's place.
+                    let mut setting: Option<Origin> = None;
+                    let mut note = |c: &Const| {
+                        if matches!(c.value, Value::Env { .. }) {
+                            setting = setting.or(c.or_default().origin);
+                        }
+                    };
                     for (i, a) in args.args.iter().enumerate() {
-                        let Some(s) = self.eval_at(scope, a, d).seconds() else {
+                        let c = self.eval_at(scope, a, d);
+                        let Some(s) = c.seconds() else {
                             return Const::unknown();
                         };
+                        note(&c);
                         total += s * UNITS.get(i).map_or(0.0, |u| u.1);
                     }
                     for k in &args.keywords {
@@ -604,12 +776,18 @@ impl Project {
                         let Some((_, mul)) = UNITS.iter().find(|u| u.0 == name.as_str()) else {
                             return Const::unknown();
                         };
-                        let Some(s) = self.eval_at(scope, &k.value, d).seconds() else {
+                        let c = self.eval_at(scope, &k.value, d);
+                        let Some(s) = c.seconds() else {
                             return Const::unknown();
                         };
+                        note(&c);
                         total += s * mul;
                     }
-                    return Const::new(Value::Duration(total), m, r);
+                    let mut out = Const::new(Value::Duration(total), m, r);
+                    if setting.is_some() {
+                        out.origin = setting;
+                    }
+                    return out;
                 }
                 "dict" if args.args.is_empty() => {
                     let items = args
@@ -643,7 +821,20 @@ impl Project {
                             !matches!(s, Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_)))
                         })
                         .collect();
-                    if let [Stmt::Return(ret)] = body.as_slice()
+                    // A factory that builds a value and returns it last, with no other
+                    // return (`s = Settings(_env_file=...); ...; return s`).
+                    let mut returns = 0usize;
+                    walk::for_each_stmt_shallow(&f.def.body, &mut |s| {
+                        if matches!(s, Stmt::Return(_)) {
+                            returns += 1;
+                        }
+                    });
+                    let single = match body.as_slice() {
+                        [Stmt::Return(ret)] => Some(ret),
+                        [.., Stmt::Return(ret)] if returns == 1 => Some(ret),
+                        _ => None,
+                    };
+                    if let Some(ret) = single
                         && let Some(v) = &ret.value
                     {
                         let mut bindings = Vec::new();
@@ -701,9 +892,210 @@ impl Project {
     }
 }
 
+impl Project {
+    /// The file `opener` opens (`open(P)`, `Path(P)`, a `with open(P) as f` name), when it
+    /// is a small file that exists in the tree (next to the module, or under a scanned root).
+    fn file_read(&self, scope: &Scope<'_>, opener: &Expr, d: u32) -> Option<Const> {
+        let m = scope.module;
+        let call = match opener {
+            Expr::Call(c) => c,
+            Expr::Name(n) => {
+                let body: &[Stmt] = match scope.function {
+                    Some(f) => &f.body,
+                    None => &m.ast().body,
+                };
+                let mut found = None;
+                walk::for_each_stmt_shallow(body, &mut |s| {
+                    if let Stmt::With(w) = s {
+                        for it in &w.items {
+                            if let (Some(Expr::Name(v)), Expr::Call(c)) =
+                                (it.optional_vars.as_deref(), &it.context_expr)
+                                && v.id.as_str() == n.id.as_str()
+                            {
+                                found = Some(c);
+                            }
+                        }
+                    }
+                });
+                found?
+            }
+            _ => return None,
+        };
+        let q = self.qualified_name(m, &call.func)?;
+        if !matches!(q.as_str(), "open" | "io.open" | "pathlib.Path" | "Path") {
+            return None;
+        }
+        let rel = self.eval_at(scope, call.arguments.args.first()?, d);
+        let rel = rel.as_str()?;
+        let rel_path = std::path::Path::new(rel);
+        if rel_path.is_absolute() || rel.is_empty() {
+            return None;
+        }
+        let mut bases: Vec<std::path::PathBuf> = Vec::new();
+        if let Some(dir) = m.path.parent() {
+            let mut cur = Some(dir);
+            while let Some(c) = cur {
+                bases.push(c.to_path_buf());
+                if self.roots.iter().any(|r| r == c) {
+                    break;
+                }
+                cur = c.parent();
+                if bases.len() > 8 {
+                    break;
+                }
+            }
+        }
+        bases.extend(self.roots.iter().cloned());
+        for b in bases {
+            let p = b.join(rel_path);
+            let Ok(meta) = std::fs::metadata(&p) else {
+                continue;
+            };
+            if !meta.is_file() || meta.len() > 64 * 1024 {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&p) else {
+                continue;
+            };
+            return Some(Const::new(
+                Value::FileText {
+                    path: p.display().to_string(),
+                    text,
+                },
+                m,
+                call.range(),
+            ));
+        }
+        None
+    }
+}
+
+/// The text of a `string` module constant (`string.digits`).
+fn string_constant(q: &str) -> Option<&'static str> {
+    Some(match q {
+        "string.digits" => "0123456789",
+        "string.octdigits" => "01234567",
+        "string.hexdigits" => "0123456789abcdefABCDEF",
+        "string.ascii_lowercase" => "abcdefghijklmnopqrstuvwxyz",
+        "string.ascii_uppercase" => "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "string.ascii_letters" => "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "string.punctuation" => "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
+        "string.printable" => {
+            "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ \t\n\r\x0b\x0c"
+        }
+        _ => return None,
+    })
+}
+
+/// Distinct characters of a string, at least one.
+fn alphabet(s: &str) -> f64 {
+    let mut v: Vec<char> = s.chars().collect();
+    v.sort_unstable();
+    v.dedup();
+    v.len().max(1) as f64
+}
+
+/// Bytes of randomness below which a `secrets`/`os.urandom` key is weak (128 bits).
+const STRONG_RANDOM_BYTES: i64 = 16;
+
+impl Project {
+    /// A call of a generator that does not make secret keys (see [`Value::Generated`]).
+    fn generated(&self, scope: &Scope<'_>, q: &str, call: &ExprCall, d: u32) -> Option<Value> {
+        let args = &call.arguments;
+        let kw = |name: &str| {
+            args.keywords
+                .iter()
+                .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))
+                .map(|k| &k.value)
+        };
+        let int = |e: Option<&Expr>| -> Option<i64> {
+            match self.eval_at(scope, e?, d).or_default().value {
+                Value::Int(i) => Some(i),
+                _ => None,
+            }
+        };
+        let short = m_source(self, scope, call);
+        let (module, func) = q.rsplit_once('.')?;
+        let log10 = match (module, func) {
+            ("random", "choices") => {
+                let pop = self.eval_at(scope, args.args.first().or(kw("population"))?, d);
+                let k = int(kw("k")).unwrap_or(1);
+                pop.as_str().map(|p| k as f64 * alphabet(p).log10())
+            }
+            ("random", "choice") => {
+                let pop = self.eval_at(scope, args.args.first()?, d);
+                pop.as_str().map(|p| alphabet(p).log10())
+            }
+            ("random", "sample") => {
+                let pop = self.eval_at(scope, args.args.first()?, d);
+                let k = int(args.args.get(1).or(kw("k"))).unwrap_or(1);
+                pop.as_str().map(|p| {
+                    let n = alphabet(p);
+                    (0..k).map(|i| (n - i as f64).max(1.0).log10()).sum()
+                })
+            }
+            ("random", "randint") => {
+                let (a, b) = (int(args.args.first())?, int(args.args.get(1))?);
+                Some(((b - a + 1).max(1) as f64).log10())
+            }
+            ("random", "randrange") => {
+                let (a, b) = match (int(args.args.first()), int(args.args.get(1))) {
+                    (Some(a), Some(b)) => (a, b),
+                    (Some(b), None) => (0, b),
+                    _ => return None,
+                };
+                Some(((b - a).max(1) as f64).log10())
+            }
+            ("random", "getrandbits") => int(args.args.first()).map(|n| n as f64 * 2f64.log10()),
+            ("random", "random" | "uniform" | "randbytes" | "shuffle") => None,
+            ("uuid", "uuid1") => None,
+            ("time", "time" | "time_ns" | "monotonic") => Some(13.5),
+            ("secrets", "token_hex" | "token_urlsafe" | "token_bytes") | ("os", "urandom") => {
+                let default = if module == "os" { None } else { Some(32) };
+                let n = match args.args.first().or(kw("nbytes")) {
+                    Some(e) => int(Some(e))?,
+                    None => default?,
+                };
+                if n >= STRONG_RANDOM_BYTES {
+                    return None;
+                }
+                Some(n as f64 * 8.0 * 2f64.log10())
+            }
+            ("secrets", "randbelow") => int(args.args.first()).map(|n| (n.max(1) as f64).log10()),
+            _ => return None,
+        };
+        if module == "random" && q != "random.SystemRandom" {
+            return Some(Value::Generated {
+                source: short,
+                log10_candidates: log10,
+            });
+        }
+        if matches!(module, "uuid" | "time" | "secrets" | "os") {
+            return Some(Value::Generated {
+                source: short,
+                log10_candidates: log10,
+            });
+        }
+        None
+    }
+}
+
+/// The source text of a call, shortened for messages.
+fn m_source(_p: &Project, scope: &Scope<'_>, call: &ExprCall) -> String {
+    let t = scope.module.slice(call.range());
+    let t: String = t.split_whitespace().collect::<Vec<_>>().join(" ");
+    if t.chars().count() > 48 {
+        let head: String = t.chars().take(45).collect();
+        format!("{head}...")
+    } else {
+        t
+    }
+}
+
 fn convert(to: &str, v: Const) -> Const {
     let origin = v.origin;
     let value = match (to, v.value) {
+        ("str" | "int", g @ Value::Generated { .. }) => g,
         (_, Value::Env { var, default }) => Value::Env {
             var,
             default: default.map(|d| Box::new(convert(to, *d))),

@@ -26,6 +26,9 @@ pub enum Library {
     PyJwt,
     Jose,
     Authlib,
+    /// joserfc (Authlib's successor): `jwt.decode` checks the signature with the
+    /// "recommended" algorithms by default; claims only through `JWTClaimsRegistry.validate`.
+    Joserfc,
 }
 
 impl Library {
@@ -34,6 +37,7 @@ impl Library {
             Library::PyJwt => "PyJWT",
             Library::Jose => "python-jose",
             Library::Authlib => "Authlib",
+            Library::Joserfc => "joserfc",
         }
     }
 }
@@ -130,6 +134,10 @@ pub struct DecodeCall<'p> {
     pub key: Option<KeyArg<'p>>,
     /// `leeway` in seconds and where it was written (PyJWT `leeway=`, jose `options["leeway"]`).
     pub leeway: Option<(f64, Origin)>,
+    /// `verify_nbf` / `verify_iat` switched off, and where.
+    pub time_checks_off: Vec<(&'static str, Origin)>,
+    /// The token argument, as written.
+    pub token: Option<&'p Expr>,
     /// The wrapper call site this instance was evaluated for (parameters bound).
     pub via: Option<Via<'p>>,
 }
@@ -149,13 +157,51 @@ pub struct EncodeCall<'p> {
     pub via: Option<Via<'p>>,
 }
 
+/// A signing key (and token lifetime) handed to a library that signs and verifies by itself:
+/// fastapi-users `JWTStrategy(secret=..., lifetime_seconds=...)`, authx
+/// `AuthXConfig(JWT_SECRET_KEY=...)`, fastapi-jwt-auth settings `authjwt_secret_key`,
+/// Starlette `SessionMiddleware(secret_key=...)`.
+#[derive(Clone, Debug)]
+pub struct KeySite<'p> {
+    pub module: &'p Module,
+    /// The whole constructor call or settings assignment.
+    pub range: TextRange,
+    pub key: KeyArg<'p>,
+    /// "`JWTStrategy(secret=...)` at users.py:42".
+    pub used_by: String,
+    /// The token lifetime given to the library and its expression (`lifetime_seconds=`).
+    pub lifetime: Option<(Const, &'p Expr)>,
+    /// The library mints tokens without `exp` when the lifetime is `None` (fastapi-users).
+    pub none_lifetime_never_expires: bool,
+    /// HMAC-signed session cookies rather than JWTs.
+    pub session: bool,
+}
+
+/// One `VAR=value` line of a `.env` file the settings read.
+#[derive(Clone, Debug)]
+pub struct DotEnvEntry {
+    /// Display path (the scanned root joined with the path below it).
+    pub file: String,
+    pub line: u32,
+    pub var: String,
+    pub value: String,
+    /// How the project reads it (`env_file=".env"`, `load_dotenv()`).
+    pub read_by: String,
+}
+
 /// The model of every JWT library call in a project.
 pub struct JwtModel<'p> {
     pub project: &'p Project,
     pub decodes: Vec<DecodeCall<'p>>,
     pub encodes: Vec<EncodeCall<'p>>,
+    pub key_sites: Vec<KeySite<'p>>,
+    /// `VAR=value` lines of the `.env` files the project's settings read (`env_file=`,
+    /// python-dotenv).
+    pub dotenv: Vec<DotEnvEntry>,
     /// PyJWT major version when a requirements file pins it below 2.
     pub pyjwt_v1: bool,
+    /// A requirements file pins PyJWT 2 or later.
+    pub pyjwt_v2: bool,
     /// Function -> indices into `decodes` of the calls it makes, directly or through
     /// project functions it calls.
     decoders: HashMap<String, Vec<usize>>,
@@ -211,6 +257,8 @@ fn classify(q: &str) -> Option<(Library, Op)> {
         "jose.jwt.encode" | "jose.jws.sign" => (Library::Jose, Op::Encode),
         "authlib.jose.jwt.decode" => (Library::Authlib, Op::Decode),
         "authlib.jose.jwt.encode" => (Library::Authlib, Op::Encode),
+        "joserfc.jwt.decode" => (Library::Joserfc, Op::Decode),
+        "joserfc.jwt.encode" => (Library::Joserfc, Op::Encode),
         _ => return None,
     })
 }
@@ -376,13 +424,18 @@ fn reads_alg(scope: &Scope<'_>, e: &Expr, depth: u32) -> Option<TextRange> {
 impl<'p> JwtModel<'p> {
     /// Finds and evaluates every JWT library call of the project.
     pub fn build(project: &'p Project) -> JwtModel<'p> {
-        let pyjwt_v1 = detect_pyjwt_v1(project);
+        let pin = detect_pyjwt_pin(project);
+        let pyjwt_v1 = pin == Some(1);
+        let pyjwt_v2 = pin == Some(2);
         let raws = find_raw_calls(project);
         let mut model = JwtModel {
             project,
             decodes: Vec::new(),
             encodes: Vec::new(),
+            key_sites: Vec::new(),
+            dotenv: find_dotenv(project),
             pyjwt_v1,
+            pyjwt_v2,
             decoders: HashMap::new(),
             decoding_methods: HashMap::new(),
             validating: HashSet::new(),
@@ -392,7 +445,13 @@ impl<'p> JwtModel<'p> {
             model.evaluate(raw);
         }
         model.index_functions();
+        model.key_sites = find_key_sites(&model);
         model
+    }
+
+    /// The key sites outside test code.
+    pub fn app_key_sites(&self) -> impl Iterator<Item = &KeySite<'p>> {
+        self.key_sites.iter().filter(|k| !k.module.is_test)
     }
 
     /// Decode calls made by `function` itself or by project functions it calls (transitively).
@@ -406,7 +465,17 @@ impl<'p> JwtModel<'p> {
     /// The decode calls the rules check: those outside test code (a test decoding or minting
     /// tokens is not how the app verifies them).
     pub fn app_decodes(&self) -> impl Iterator<Item = &DecodeCall<'p>> {
-        self.decodes.iter().filter(|d| !d.module.is_test)
+        self.decodes
+            .iter()
+            .filter(|d| !d.module.is_test && !self.only_tests_call(d.function.as_deref()))
+    }
+
+    /// A function that has callers, all in test code (`decode_expired_token` used by tests
+    /// only).
+    fn only_tests_call(&self, function: Option<&str>) -> bool {
+        let Some(f) = function else { return false };
+        let sites = self.project.call_sites_of(f);
+        !sites.is_empty() && sites.iter().all(|s| s.module.is_test)
     }
 
     /// The encode calls outside test code (see [`JwtModel::app_decodes`]).
@@ -683,9 +752,29 @@ impl<'p> JwtModel<'p> {
             algorithms: Algorithms::NotGiven,
             key: None,
             leeway: None,
+            time_checks_off: Vec::new(),
+            token: arg(call, "token", Some(0)).or(kw(call, "jwt")),
             via,
         };
-        let option = |opts: &Const, name: &str| -> Option<Const> { opts.dict_get(name).cloned() };
+        // python-jose applies `options` with `dict.update`, so a list of pairs works as a dict
+        // (checked with 3.5.0); PyJWT 2 calls `options.get` and raises on a list.
+        let jose = raw.library == Library::Jose;
+        let option = |opts: &Const, name: &str| -> Option<Const> {
+            if let Some(v) = opts.dict_get(name) {
+                return Some(v.clone());
+            }
+            if jose && let Value::List(items) | Value::Tuple(items) = &opts.value {
+                return items.iter().rev().find_map(|it| match &it.value {
+                    Value::Tuple(kv) | Value::List(kv)
+                        if kv.len() == 2 && kv[0].as_str() == Some(name) =>
+                    {
+                        Some(kv[1].clone())
+                    }
+                    _ => None,
+                });
+            }
+            None
+        };
         match (raw.library, raw.op) {
             (_, Op::Header) => {
                 d.kind = DecodeKind::UnverifiedHeader;
@@ -755,6 +844,13 @@ impl<'p> JwtModel<'p> {
                 } else {
                     sub("verify_exp")
                 };
+                if sig_on && !raw.jws {
+                    for (name, claim) in [("verify_nbf", "nbf"), ("verify_iat", "iat")] {
+                        if let Check::Off(o) = sub(name) {
+                            d.time_checks_off.push((claim, o));
+                        }
+                    }
+                }
                 d.exp_required = get("require")
                     .and_then(|r| {
                         r.elements()
@@ -787,6 +883,13 @@ impl<'p> JwtModel<'p> {
                     None => Check::On,
                 };
                 d.exp = sub("verify_exp");
+                if !d.signature.is_off() {
+                    for (name, claim) in [("verify_nbf", "nbf"), ("verify_iat", "iat")] {
+                        if let Check::Off(o) = sub(name) {
+                            d.time_checks_off.push((claim, o));
+                        }
+                    }
+                }
                 d.exp_required = get("require_exp")
                     .and_then(|c| c.truthy())
                     .unwrap_or(opts_unknown);
@@ -805,6 +908,22 @@ impl<'p> JwtModel<'p> {
                     }
                 }
                 d.exp = Check::Never;
+            }
+            (Library::Joserfc, Op::Decode) => {
+                // Checked with joserfc 1.8.0: `jwt.decode` verifies the signature (default
+                // algorithms: the recommended ones, key types bound) and no claim; an expired
+                // token decodes until `JWTClaimsRegistry(...).validate(token.claims)`.
+                d.key = self.key_arg(scope, arg(call, "key", Some(1)));
+                d.algorithms = match arg(call, "algorithms", Some(2)) {
+                    Some(a) => self.algorithms(scope, Some(a)),
+                    None => Algorithms::Unknown,
+                };
+                let validated = self.validates_claims(d.function.as_deref())
+                    || raw.function.is_none() && m.source.contains(".validate(");
+                d.exp = if validated { Check::On } else { Check::Never };
+                d.exp_required = true;
+                d.audience = Check::Unknown;
+                d.issuer = Check::Unknown;
             }
             (Library::Authlib, Op::Decode) => {
                 d.key = self.key_arg(scope, arg(call, "key", Some(1)));
@@ -856,14 +975,12 @@ impl<'p> JwtModel<'p> {
         d
     }
 
-    fn pyjwt_v1_or_unknown(&self) -> bool {
-        // A project that pins PyJWT >= 2 would be known; without a pin PyJWT 1 code paths
-        // (`verify=False`) are taken at face value.
-        self.pyjwt_v1 || !self.pyjwt_v2_pinned()
-    }
-
-    fn pyjwt_v2_pinned(&self) -> bool {
-        detect_pyjwt_pin(self.project) == Some(2)
+    /// The one PyJWT version assumption of every rule: PyJWT 1 semantics (`verify=False`
+    /// skips the signature check, a missing `algorithms=` lets the header choose) unless a
+    /// requirements file pins PyJWT 2, where `verify=` is ignored and a missing
+    /// `algorithms=` raises.
+    pub fn pyjwt_v1_or_unknown(&self) -> bool {
+        self.pyjwt_v1 || !self.pyjwt_v2
     }
 
     fn algorithms(&self, scope: &Scope<'p>, e: Option<&'p Expr>) -> Algorithms {
@@ -871,6 +988,10 @@ impl<'p> JwtModel<'p> {
             return Algorithms::NotGiven;
         };
         if let Some(r) = reads_alg(scope, e, 0) {
+            // `if alg not in ALLOWED: raise` before the decode pins the header's value.
+            if let Some(list) = self.allowlist_guard(scope, e) {
+                return list;
+            }
             return Algorithms::FromHeader(Origin {
                 module: scope.module.id,
                 range: r,
@@ -920,6 +1041,53 @@ impl<'p> JwtModel<'p> {
         }
     }
 
+    /// An `if NAME not in <allowlist>: raise` (or `return`) before `e` is used, for a name of
+    /// `e`: the algorithms are pinned to that allowlist.
+    fn allowlist_guard(&self, scope: &Scope<'p>, e: &'p Expr) -> Option<Algorithms> {
+        let f = scope.function?;
+        let mut names = Vec::new();
+        walk::for_each_subexpr(e, &mut |x| {
+            if let Expr::Name(n) = x {
+                names.push(n.id.as_str().to_string());
+            }
+        });
+        let mut found = None;
+        walk::for_each_stmt_shallow(&f.body, &mut |s| {
+            if found.is_some() || s.range().start() >= e.range().start() {
+                return;
+            }
+            let Stmt::If(i) = s else { return };
+            let Expr::Compare(c) = &*i.test else { return };
+            let (Expr::Name(n), [jwtward_python::ast::CmpOp::NotIn], [allowed]) =
+                (&*c.left, &*c.ops, &*c.comparators)
+            else {
+                return;
+            };
+            if !names.iter().any(|x| x == n.id.as_str()) {
+                return;
+            }
+            let exits = i
+                .body
+                .iter()
+                .any(|b| matches!(b, Stmt::Raise(_) | Stmt::Return(_)));
+            if !exits {
+                return;
+            }
+            let c = self.project.eval(scope, allowed);
+            if let Some(items) = c.elements() {
+                let mut out = Vec::new();
+                for it in items {
+                    match it.as_str() {
+                        Some(a) => out.push((a.to_string(), it.origin)),
+                        None => return,
+                    }
+                }
+                found = Some(Algorithms::List(out));
+            }
+        });
+        found
+    }
+
     fn eval_encode(
         &self,
         raw: &Raw<'p>,
@@ -935,15 +1103,24 @@ impl<'p> JwtModel<'p> {
                 let alg = match arg(call, "algorithm", Some(2)) {
                     Some(a) => {
                         let c = p.eval(scope, a);
-                        c.as_str()
-                            .map(|s| (s.to_string(), c.origin.or(Some(origin_of(raw.module, a)))))
+                        // PyJWT: `algorithm=None` signs with "none" (checked with 2.15.1).
+                        if matches!(c.value, Value::None) && raw.library == Library::PyJwt {
+                            Some((
+                                "none".to_string(),
+                                c.origin.or(Some(origin_of(raw.module, a))),
+                            ))
+                        } else {
+                            c.as_str().map(|s| {
+                                (s.to_string(), c.origin.or(Some(origin_of(raw.module, a))))
+                            })
+                        }
                     }
                     None if raw.callee.ends_with("jws.sign") => Some(("HS256".to_string(), None)),
                     None => Some(("HS256".to_string(), None)),
                 };
                 (payload, key, alg)
             }
-            Library::Authlib => {
+            Library::Authlib | Library::Joserfc => {
                 let header = arg(call, "header", Some(0));
                 let alg = header.and_then(|h| {
                     let c = p.eval(scope, h);
@@ -1231,6 +1408,219 @@ fn detect_pyjwt_pin(project: &Project) -> Option<u32> {
     None
 }
 
-fn detect_pyjwt_v1(project: &Project) -> bool {
-    detect_pyjwt_pin(project) == Some(1)
+/// Finds the library constructors and settings that take a signing key ([`KeySite`]).
+fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
+    let project = model.project;
+    let mut out = Vec::new();
+    for m in &project.modules {
+        if !m.interesting
+            || !(m.source.contains("JWTStrategy")
+                || m.source.contains("SessionMiddleware")
+                || m.source.contains("AuthXConfig")
+                || m.source.contains("authjwt_secret_key"))
+        {
+            continue;
+        }
+        let ast = m.ast();
+        let scope_at =
+            |offset: jwtward_python::TextSize| match project.enclosing_function(m, offset) {
+                Some(f) => Scope::function(m, f.def),
+                None => Scope::module(m),
+            };
+        let place = |r: TextRange| {
+            let (l, _) = m.line_column(r.start());
+            format!("{}:{l}", m.display_path)
+        };
+        walk::for_each_expr(&ast.body, &mut |e, _| {
+            let Expr::Call(c) = e else { return };
+            let Some(q) = project.qualified_name(m, &c.func) else {
+                return;
+            };
+            let last = q.rsplit('.').next().unwrap_or(&q);
+            // `app.add_middleware(SessionMiddleware, ...)`, `Middleware(SessionMiddleware, ...)`.
+            let middleware_of = |c: &ExprCall| {
+                c.arguments
+                    .args
+                    .first()
+                    .and_then(|a| project.qualified_name(m, a))
+                    .is_some_and(|a| a.ends_with("SessionMiddleware"))
+            };
+            let (lib, key_expr, lifetime, never, session) = if last == "JWTStrategy"
+                && (q.starts_with("fastapi_users") || q == "JWTStrategy")
+            {
+                (
+                    "JWTStrategy(secret=...)",
+                    arg(c, "secret", Some(0)),
+                    arg(c, "lifetime_seconds", Some(1)),
+                    true,
+                    false,
+                )
+            } else if last == "AuthXConfig" {
+                (
+                    "AuthXConfig(JWT_SECRET_KEY=...)",
+                    kw(c, "JWT_SECRET_KEY"),
+                    kw(c, "JWT_ACCESS_TOKEN_EXPIRES"),
+                    false,
+                    false,
+                )
+            } else if last == "SessionMiddleware"
+                || (last == "add_middleware" || last == "Middleware") && middleware_of(c)
+            {
+                (
+                    "SessionMiddleware(secret_key=...)",
+                    arg(c, "secret_key", Some(1)),
+                    None,
+                    false,
+                    true,
+                )
+            } else {
+                return;
+            };
+            let Some(key_expr) = key_expr else { return };
+            let scope = scope_at(c.start());
+            let Some(key) = model.key_arg(&scope, Some(key_expr)) else {
+                return;
+            };
+            out.push(KeySite {
+                module: m,
+                range: c.range(),
+                key,
+                used_by: format!("`{lib}` at {}", place(c.range())),
+                lifetime: lifetime.map(|l| (project.eval(&scope, l), l)),
+                none_lifetime_never_expires: never,
+                session,
+            });
+        });
+        // fastapi-jwt-auth: a settings class read by `@AuthJWT.load_config`.
+        if m.source.contains("authjwt_secret_key") {
+            walk::for_each_stmt(&ast.body, &mut |s| {
+                let Stmt::ClassDef(cd) = s else { return };
+                let mut key = None;
+                let mut life = None;
+                for st in &cd.body {
+                    let (target, value) = match st {
+                        Stmt::AnnAssign(a) => (&*a.target, a.value.as_deref()),
+                        Stmt::Assign(a) if a.targets.len() == 1 => (&a.targets[0], Some(&*a.value)),
+                        _ => continue,
+                    };
+                    let (Expr::Name(n), Some(v)) = (target, value) else {
+                        continue;
+                    };
+                    match n.id.as_str() {
+                        "authjwt_secret_key" => key = Some((st.range(), v)),
+                        "authjwt_access_token_expires" => life = Some(v),
+                        _ => {}
+                    }
+                }
+                let Some((range, v)) = key else { return };
+                let scope = Scope::module(m);
+                let Some(k) = model.key_arg(&scope, Some(v)) else {
+                    return;
+                };
+                out.push(KeySite {
+                    module: m,
+                    range,
+                    key: k,
+                    used_by: format!("fastapi-jwt-auth `authjwt_secret_key` at {}", place(range)),
+                    lifetime: life.map(|l| (project.eval(&scope, l), l)),
+                    none_lifetime_never_expires: false,
+                    session: false,
+                });
+            });
+        }
+    }
+    out
+}
+
+/// The `.env` files named by the project's settings (`env_file=".env"`, `env_file = "prod.env"`,
+/// python-dotenv's `load_dotenv()` reads `.env`), found under the scanned roots.
+fn find_dotenv(project: &Project) -> Vec<DotEnvEntry> {
+    let mut names: Vec<(String, String)> = Vec::new();
+    for m in &project.modules {
+        if m.is_test {
+            continue;
+        }
+        let src = m.source.as_str();
+        let mut rest = src;
+        while let Some(i) = rest.find("env_file") {
+            let after = &rest[i + 8..];
+            let after_trim = after.trim_start_matches([' ', '=', ':']);
+            if after.trim_start().starts_with('=')
+                && let Some(q) = after_trim
+                    .chars()
+                    .next()
+                    .filter(|c| *c == '"' || *c == '\'')
+                && let Some(end) = after_trim[1..].find(q)
+            {
+                let path = &after_trim[1..1 + end];
+                let base = path.rsplit('/').next().unwrap_or(path).to_string();
+                if !base.is_empty() && !names.iter().any(|(b, _)| *b == base) {
+                    names.push((base, format!("`env_file=\"{path}\"` in {}", m.display_path)));
+                }
+            }
+            rest = &rest[i + 8..];
+        }
+        if src.contains("load_dotenv(") && !names.iter().any(|(b, _)| b == ".env") {
+            names.push((
+                ".env".into(),
+                format!("`load_dotenv()` in {}", m.display_path),
+            ));
+        }
+    }
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for root in &project.roots {
+        let mut todo = vec![(root.clone(), 0u32)];
+        while let Some((dir, depth)) = todo.pop() {
+            let Ok(rd) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                let path = e.path();
+                if path.is_dir() {
+                    if depth < 4
+                        && !matches!(
+                            name.as_str(),
+                            ".git" | "node_modules" | ".venv" | "venv" | "__pycache__" | "tests"
+                        )
+                    {
+                        todo.push((path, depth + 1));
+                    }
+                    continue;
+                }
+                let Some((_, read_by)) = names.iter().find(|(b, _)| *b == name) else {
+                    continue;
+                };
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                for (i, line) in text.lines().enumerate() {
+                    let l = line.trim().trim_start_matches("export ").trim();
+                    if l.starts_with('#') {
+                        continue;
+                    }
+                    let Some((var, value)) = l.split_once('=') else {
+                        continue;
+                    };
+                    let value = value.trim();
+                    let value = value
+                        .strip_prefix('"')
+                        .and_then(|v| v.strip_suffix('"'))
+                        .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                        .unwrap_or(value);
+                    out.push(DotEnvEntry {
+                        file: path.display().to_string(),
+                        line: i as u32 + 1,
+                        var: var.trim().to_string(),
+                        value: value.to_string(),
+                        read_by: read_by.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
 }

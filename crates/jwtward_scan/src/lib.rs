@@ -8,6 +8,7 @@
 //! let findings = jwtward_scan::check(&project, &jwtward_scan::Settings::default());
 //! ```
 
+pub mod issuer;
 pub mod jwt_model;
 pub mod rules;
 pub mod secrets;
@@ -40,6 +41,7 @@ pub static RULES: &[RuleMeta] = &[
     rules::none_algorithm_allowed::META,
     rules::algorithms_not_pinned::META,
     rules::algorithm_confusion::META,
+    rules::untrusted_verification_input::META,
     rules::weak_secret::META,
     rules::hardcoded_secret::META,
     rules::expiration_not_verified::META,
@@ -100,6 +102,7 @@ pub fn check_with_model(
     out.extend(rules::none_algorithm_allowed::check(&ctx));
     out.extend(rules::algorithms_not_pinned::check(&ctx));
     out.extend(rules::algorithm_confusion::check(&ctx));
+    out.extend(rules::untrusted_verification_input::check(&ctx));
     out.extend(rules::weak_secret::check(&ctx));
     out.extend(rules::hardcoded_secret::check(&ctx));
     out.extend(rules::expiration_not_verified::check(&ctx));

@@ -22,6 +22,14 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         {
             continue;
         }
+        // `jwt.decode(token)` without a key verifies nothing (PyJWT raises): not this rule.
+        let keyless = d
+            .key
+            .as_ref()
+            .is_none_or(|k| matches!(k.value.value, jwtward_python::Value::None));
+        if keyless && d.library == Library::PyJwt {
+            continue;
+        }
         let callee = short_callee(&d.callee);
         let (origin, msg) = match &d.algorithms {
             Algorithms::FromHeader(o) => (
@@ -41,7 +49,10 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     Library::PyJwt if ctx.model.pyjwt_v1 => format!(
                         "`{callee}` is called without `algorithms=` on PyJWT 1 (pinned in the requirements): the token header chooses the algorithm"
                     ),
-                    Library::PyJwt => continue,
+                    Library::PyJwt if ctx.model.pyjwt_v1_or_unknown() => format!(
+                        "`{callee}` is called without `algorithms=`: with PyJWT 1 the token header chooses the algorithm (no requirements file pins PyJWT 2, where this call raises instead)"
+                    ),
+                    Library::PyJwt | Library::Joserfc => continue,
                 };
                 (call_origin(d.module, d.call), msg)
             }

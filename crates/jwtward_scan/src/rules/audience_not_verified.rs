@@ -1,3 +1,4 @@
+use crate::issuer::token_issuer;
 use crate::jwt_model::{Check, Library};
 use crate::rules::{Seen, call_origin, short_callee, verified_decode};
 use crate::{Ctx, decode_trace, finding};
@@ -8,7 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Medium,
     cwe: &[287],
     summary: "A verified token's audience (`aud`) is not checked.",
-    explanation: "Services that share a signing key or an identity provider accept each other's tokens unless each checks that the token was issued for it. Without `audience=` (or with `verify_aud: False`), a token minted for another service (or one without `aud` at all) is accepted here. Authlib checks `aud` in `claims.validate()` only when `claims_options` names it.",
+    explanation: "Services that share a signing key or an identity provider accept each other's tokens unless each checks that the token was issued for it. Without `audience=` (or with `verify_aud: False`), a token minted for another service (or one without `aud` at all) is accepted here. Authlib checks `aud` in `claims.validate()` only when `claims_options` names it. Severity: medium when tokens come from an issuer that also serves others (verification by a public key, a JWKS or OIDC key set, or a secret no code in this project mints with), low when the key is an HMAC secret this application holds and mints with itself; the message says which case applies.",
     remediation: "Pass the audience this API expects: PyJWT and python-jose `audience=\"my-api\"`, Authlib `claims_options={\"aud\": {\"essential\": True, \"value\": \"my-api\"}}`, and keep `verify_aud` on.",
     example: "payload = jwt.decode(token, key, algorithms=[\"RS256\"])",
     fixed_example: "payload = jwt.decode(token, key, algorithms=[\"RS256\"], audience=\"notes-api\")",
@@ -42,6 +43,7 @@ pub(crate) fn claim_rule(
             Check::Never => {
                 let how = match d.library {
                     Library::Authlib => format!("`claims_options` does not name `{claim}`"),
+                    Library::Joserfc => format!("the claims registry does not name `{claim}`"),
                     _ => format!("no `{word}=` argument"),
                 };
                 (
@@ -55,7 +57,16 @@ pub(crate) fn claim_rule(
         };
         let loc = ctx.location(origin);
         if seen.first(&loc) {
-            out.push(finding(meta, msg, loc, decode_trace(ctx, d)));
+            let issuer = token_issuer(ctx, d);
+            out.push(
+                finding(
+                    meta,
+                    format!("{msg} ({})", issuer.reason()),
+                    loc,
+                    decode_trace(ctx, d),
+                )
+                .with_severity(issuer.severity()),
+            );
         }
     }
     out

@@ -1,8 +1,9 @@
+use crate::issuer::{ExpSet, Issuer, exp_set, token_issuer};
 use crate::jwt_model::{Check, Library};
 use crate::rules::{Seen, call_origin, short_callee, verified_decode};
-use crate::{Ctx, decode_trace, finding};
+use crate::{Ctx, decode_trace, finding, place};
 use jwtward_python::ast::Expr;
-use jwtward_python::walk;
+use jwtward_python::{Origin, Ranged, Value, walk};
 use jwtward_report::{Finding, RuleMeta, Severity};
 
 pub const META: RuleMeta = RuleMeta {
@@ -10,7 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Medium,
     cwe: &[613],
     summary: "`exp` is checked only when present: a token without `exp` never expires.",
-    explanation: "PyJWT and python-jose verify `exp` when the token has one but accept a token that has none, and Authlib's `claims.validate()` does the same unless `exp` is essential. Any token minted without `exp` (by a bug, a debugging script, another service sharing the key) is then valid forever. This is not reported when the function checks `exp` itself (for example `if \"exp\" not in payload`).",
+    explanation: "PyJWT and python-jose verify `exp` when the token has one but accept a token that has none, and Authlib's `claims.validate()` does the same unless `exp` is essential. Any token minted without `exp` (by a bug, a debugging script, another service sharing the key) is then valid forever. This is not reported when the function checks `exp` itself (for example `if \"exp\" not in payload`), nor when this project mints every token the decode accepts (the same HMAC key) and every one of those encodes sets `exp` on every path. It is medium when an encode sets `exp` only on some paths (`if expires_delta:`) or the tokens come from another issuer, low when the project's own encodes cannot be followed; fastapi-users `JWTStrategy(lifetime_seconds=None)` is reported at the argument.",
     remediation: "Make `exp` mandatory: PyJWT `options={\"require\": [\"exp\"]}`, python-jose `options={\"require_exp\": True}`, Authlib `claims_options={\"exp\": {\"essential\": True}}`.",
     example: "payload = jwt.decode(token, key, algorithms=[\"HS256\"], audience=AUD, issuer=ISS)",
     fixed_example: "payload = jwt.decode(\n    token, key, algorithms=[\"HS256\"], audience=AUD, issuer=ISS,\n    options={\"require\": [\"exp\", \"sub\"]},\n)",
@@ -39,6 +40,31 @@ fn checks_exp_by_hand(ctx: &Ctx<'_, '_>, function: Option<&str>) -> bool {
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen = Seen::default();
+    // fastapi-users `JWTStrategy(lifetime_seconds=None)`: tokens minted without `exp`, read
+    // back without requiring it.
+    for k in ctx.model.app_key_sites() {
+        let Some((c, expr)) = &k.lifetime else {
+            continue;
+        };
+        if !k.none_lifetime_never_expires || !matches!(c.or_default().value, Value::None) {
+            continue;
+        }
+        let loc = ctx.location(Origin {
+            module: k.module.id,
+            range: expr.range(),
+        });
+        if seen.first(&loc) {
+            out.push(finding(
+                &META,
+                format!(
+                    "{} is given `lifetime_seconds=None`: fastapi-users then mints tokens without `exp` and does not require it when reading them, so they never expire",
+                    k.used_by
+                ),
+                loc,
+                Vec::new(),
+            ));
+        }
+    }
     for d in ctx.model.app_decodes() {
         if !verified_decode(d) || d.exp != Check::On || d.exp_required {
             continue;
@@ -50,18 +76,65 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             Library::PyJwt => "`options={\"require\": [\"exp\"]}`",
             Library::Jose => "`options={\"require_exp\": True}`",
             Library::Authlib => "`claims_options={\"exp\": {\"essential\": True}}`",
+            Library::Joserfc => "`JWTClaimsRegistry(exp={\"essential\": True})`",
+        };
+        let issuer = token_issuer(ctx, d);
+        let (severity, why) = match &issuer {
+            Issuer::Own(encodes) => {
+                let mut conditional = None;
+                let mut unknown = None;
+                for e in encodes {
+                    match exp_set(ctx, e) {
+                        ExpSet::Always => {}
+                        ExpSet::Conditional(o) => {
+                            conditional.get_or_insert((o, *e));
+                        }
+                        ExpSet::Unknown => {
+                            unknown.get_or_insert(*e);
+                        }
+                    }
+                }
+                match (conditional, unknown) {
+                    // Every token of the project carries `exp` and no other issuer holds the key.
+                    (None, None) => continue,
+                    (Some((o, e)), _) => {
+                        let m = ctx.project.module(o.module);
+                        (
+                            Severity::Medium,
+                            format!(
+                                "medium: `{}` at {} can mint tokens without `exp` (it is set only on some paths, {})",
+                                short_callee(&e.callee),
+                                place(e.module, e.call.range()),
+                                place(m, o.range)
+                            ),
+                        )
+                    }
+                    (None, Some(e)) => (
+                        Severity::Low,
+                        format!(
+                            "low: the HMAC key is held by this application; whether `{}` at {} always sets `exp` is not known",
+                            short_callee(&e.callee),
+                            place(e.module, e.call.range())
+                        ),
+                    ),
+                }
+            }
+            Issuer::Shared(_) => (issuer.severity(), issuer.reason()),
         };
         let loc = ctx.location(call_origin(d.module, d.call));
         if seen.first(&loc) {
-            out.push(finding(
-                &META,
-                format!(
-                    "`{}` checks `exp` only when the token has one ({how} is missing): a token without `exp` never expires",
-                    short_callee(&d.callee)
-                ),
-                loc,
-                decode_trace(ctx, d),
-            ));
+            out.push(
+                finding(
+                    &META,
+                    format!(
+                        "`{}` checks `exp` only when the token has one ({how} is missing): a token without `exp` never expires ({why})",
+                        short_callee(&d.callee)
+                    ),
+                    loc,
+                    decode_trace(ctx, d),
+                )
+                .with_severity(severity),
+            );
         }
     }
     out

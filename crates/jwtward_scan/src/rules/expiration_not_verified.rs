@@ -7,12 +7,45 @@ pub const META: RuleMeta = RuleMeta {
     name: "expiration-not-verified",
     severity: Severity::High,
     cwe: &[613],
-    summary: "Token expiry is not checked: `verify_exp` is off, a `leeway` of more than an hour, or the library never checks `exp` on this path.",
-    explanation: "`exp` is what makes a stolen or leaked token stop working. With `options={\"verify_exp\": False}` (PyJWT, python-jose) an expired token is accepted forever. Authlib's `jwt.decode` checks only the signature: `exp`, `nbf` and `iat` are checked by `claims.validate()`, so code that never calls it (in the function or in its callers) accepts expired tokens. PyJWT's `PyJWS.decode` checks only the signature, never claims. A `leeway` of more than an hour (clock skew needs seconds) keeps expired tokens valid just as well.",
+    summary: "Token expiry is not checked: `verify_exp` is off, a `leeway` of more than an hour, or the library never checks `exp` on this path; `verify_nbf` / `verify_iat` off are reported too.",
+    explanation: "`exp` is what makes a stolen or leaked token stop working. With `options={\"verify_exp\": False}` (PyJWT, python-jose) an expired token is accepted forever. Authlib's `jwt.decode` checks only the signature: `exp`, `nbf` and `iat` are checked by `claims.validate()`, so code that never calls it (in the function or in its callers) accepts expired tokens. PyJWT's `PyJWS.decode` checks only the signature, never claims. A `leeway` of more than an hour (clock skew needs seconds) keeps expired tokens valid just as well. `options={\"verify_nbf\": False}` or `{\"verify_iat\": False}` (PyJWT, python-jose; a python-jose list of pairs counts, as the library applies it with `dict.update`) lets tokens that are not yet valid pass, and is reported at the option.",
     remediation: "Leave expiry verification on (drop `verify_exp: False`), and with Authlib call `claims.validate()` on the result of `jwt.decode` before trusting it.",
     example: "claims = jwt.decode(token, key)  # authlib\nuser = claims[\"sub\"]",
     fixed_example: "claims = jwt.decode(token, key)  # authlib\nclaims.validate()\nuser = claims[\"sub\"]",
 };
+
+/// The function compares the token's `exp` itself (`payload["exp"] < now`,
+/// `claims.exp <= time.time()`) or calls a helper named like `*expir*` on the result.
+fn checks_exp_by_hand(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
+    use jwtward_python::ast::Expr;
+    let Some(f) = d.function.as_deref().and_then(|f| ctx.project.function(f)) else {
+        return false;
+    };
+    let mut found = false;
+    jwtward_python::walk::for_each_expr_shallow(&f.def.body, &mut |e| match e {
+        Expr::Compare(c) => {
+            for x in std::iter::once(&*c.left).chain(c.comparators.iter()) {
+                jwtward_python::walk::for_each_subexpr(x, &mut |y| match y {
+                    Expr::StringLiteral(l) if l.value.to_str() == "exp" => found = true,
+                    Expr::Attribute(a) if a.attr.as_str() == "exp" => found = true,
+                    _ => {}
+                });
+            }
+        }
+        Expr::Call(c) => {
+            let name = match &*c.func {
+                Expr::Name(n) => n.id.as_str(),
+                Expr::Attribute(a) => a.attr.as_str(),
+                _ => "",
+            };
+            if name.to_ascii_lowercase().contains("expir") {
+                found = true;
+            }
+        }
+        _ => {}
+    });
+    found
+}
 
 /// A leeway above this (one hour) keeps expired tokens valid: clock skew needs seconds.
 const MAX_LEEWAY_SECS: f64 = 3600.0;
@@ -36,6 +69,7 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     crate::rules::long_token_lifetime::human(secs)
                 ),
             ),
+            (DecodeKind::Decode, Check::Off(_), _) if checks_exp_by_hand(ctx, d) => continue,
             (DecodeKind::Decode, Check::Off(o), _) => (
                 o,
                 format!(
@@ -46,6 +80,12 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                 call_origin(d.module, d.call),
                 format!(
                     "`{callee}` (Authlib) checks only the signature and `claims.validate()` is never called: expired tokens are accepted"
+                ),
+            ),
+            (DecodeKind::Decode, Check::Never, _) if d.library == Library::Joserfc => (
+                call_origin(d.module, d.call),
+                format!(
+                    "`{callee}` (joserfc) checks only the signature and no `JWTClaimsRegistry(...).validate(token.claims)` follows: expired tokens are accepted"
                 ),
             ),
             (DecodeKind::SignatureOnly, _, _) if d.library == Library::PyJwt => (
@@ -59,6 +99,29 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         let loc = ctx.location(origin);
         if seen.first(&loc) {
             out.push(finding(&META, msg, loc, decode_trace(ctx, d)));
+        }
+    }
+    // `verify_nbf` / `verify_iat` off: tokens not yet valid (or issued in the future) pass.
+    for d in ctx.model.app_decodes() {
+        for (claim, o) in &d.time_checks_off {
+            let loc = ctx.location(*o);
+            if !seen.first(&loc) {
+                continue;
+            }
+            let what = if *claim == "nbf" {
+                "tokens before their `nbf` (not before) time are accepted: a token minted to become valid later works now"
+            } else {
+                "the `iat` (issued at) claim is not checked: tokens dated in the future are accepted"
+            };
+            out.push(finding(
+                &META,
+                format!(
+                    "`{}` is called with `verify_{claim}` switched off here: {what}",
+                    short_callee(&d.callee)
+                ),
+                loc,
+                decode_trace(ctx, d),
+            ));
         }
     }
     out

@@ -36,6 +36,11 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             "HMAC secret"
         };
         let msg = match &u.env {
+            _ if u.file.is_some() => format!(
+                "a {kind} is committed to the repository ({}) and read here at run time by {}: everyone with the code can sign tokens",
+                u.file.as_deref().unwrap_or_default(),
+                u.used_by
+            ),
             Some(var) => format!(
                 "a {kind} is written in the source as the fallback of environment variable `{var}` and used by {}: everyone with the code can sign tokens",
                 u.used_by

@@ -7,7 +7,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Medium,
     cwe: &[287],
     summary: "A verified token's issuer (`iss`) is not checked.",
-    explanation: "When keys come from several issuers (a JWKS of an identity provider used by many tenants, a key shared by staging and production), a valid signature does not say who issued the token. Without `issuer=` (or with `verify_iss: False`), a token issued by another tenant or environment is accepted. Authlib checks `iss` in `claims.validate()` only when `claims_options` names it.",
+    explanation: "When keys come from several issuers (a JWKS of an identity provider used by many tenants, a key shared by staging and production), a valid signature does not say who issued the token. Without `issuer=` (or with `verify_iss: False`), a token issued by another tenant or environment is accepted. Authlib checks `iss` in `claims.validate()` only when `claims_options` names it. Severity: medium when tokens come from an issuer that also serves others (verification by a public key, a JWKS or OIDC key set, or a secret no code in this project mints with), low when the key is an HMAC secret this application holds and mints with itself; the message says which case applies.",
     remediation: "Pass the expected issuer: PyJWT and python-jose `issuer=\"https://auth.example.com/\"`, Authlib `claims_options={\"iss\": {\"essential\": True, \"value\": ISSUER}}`, and keep `verify_iss` on.",
     example: "payload = jwt.decode(token, key, algorithms=[\"RS256\"], audience=\"notes-api\")",
     fixed_example: "payload = jwt.decode(\n    token, key, algorithms=[\"RS256\"], audience=\"notes-api\", issuer=\"https://auth.example.com/\",\n)",

@@ -53,6 +53,16 @@ fn durations(
     }
     let m = scope.module;
     match e {
+        // `expires_delta or timedelta(hours=settings.TOKEN_HOURS)`.
+        Expr::BoolOp(b) => {
+            for v in &b.values {
+                let c = ctx.project.eval(scope, v);
+                match c.value {
+                    Value::Duration(s) => out.push(Item::Dur(s, origin(m, v, &c))),
+                    _ => durations(ctx, scope, f, v, depth + 1, out),
+                }
+            }
+        }
         Expr::BinOp(b) if matches!(b.op, Operator::Add) => {
             for (side, other) in [(&*b.left, &*b.right), (&*b.right, &*b.left)] {
                 let c = ctx.project.eval(scope, side);
@@ -80,8 +90,20 @@ fn durations(
             }
         }
         Expr::Name(n) => {
-            for v in local(f, n.id.as_str()) {
-                durations(ctx, scope, f, v, depth + 1, out);
+            let name = n.id.as_str();
+            let is_param = f.is_some_and(|f| f.params().iter().any(|p| p.name == name));
+            let bound = scope.bindings.iter().any(|(b, _)| b == name);
+            for v in local(f, name) {
+                // `delta = delta or timedelta(...)`: the parameter, then the fallback.
+                let own = mentions(v, name);
+                if own && is_param && !bound {
+                    out.push(Item::Param(name.to_string()));
+                }
+                let c = ctx.project.eval(scope, v);
+                match c.value {
+                    Value::Duration(s) if !own => out.push(Item::Dur(s, origin(m, v, &c))),
+                    _ => durations(ctx, scope, f, v, depth + 1, out),
+                }
             }
         }
         Expr::Call(c) => {
@@ -93,6 +115,16 @@ fn durations(
         Expr::Attribute(a) => durations(ctx, scope, f, &a.value, depth + 1, out),
         _ => {}
     }
+}
+
+fn mentions(e: &Expr, name: &str) -> bool {
+    let mut found = false;
+    walk::for_each_subexpr(e, &mut |x| {
+        if matches!(x, Expr::Name(n) if n.id.as_str() == name) {
+            found = true;
+        }
+    });
+    found
 }
 
 fn origin(m: &jwtward_python::Module, e: &Expr, c: &Const) -> Origin {
@@ -144,14 +176,11 @@ fn exp_exprs(body: &[Stmt]) -> (Vec<&Expr>, bool) {
                 }
             }
         }
+        // `payload.update(exp=...)`, `TokenClaims(exp=...).dict()`.
         Expr::Call(c) => {
-            if let Expr::Attribute(a) = &*c.func
-                && a.attr.as_str() == "update"
-            {
-                for k in &c.arguments.keywords {
-                    if k.arg.as_ref().is_some_and(|a| a.as_str() == "exp") {
-                        out.push(&k.value);
-                    }
+            for k in &c.arguments.keywords {
+                if k.arg.as_ref().is_some_and(|a| a.as_str() == "exp") {
+                    out.push(&k.value);
                 }
             }
         }
@@ -174,7 +203,6 @@ fn exp_exprs(body: &[Stmt]) -> (Vec<&Expr>, bool) {
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen = Seen::default();
-    let threshold = ctx.settings.long_token_lifetime_threshold_secs as f64;
     for e in ctx.model.app_encodes() {
         let f = e.function.as_deref().and_then(|q| ctx.project.function(q));
         if f.as_ref()
@@ -216,7 +244,26 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                 Item::Dur(s, o) => lifetimes.push((s, o)),
                 Item::Param(name) => {
                     let Some(f) = &f else { continue };
-                    for site in ctx.project.call_sites_of(&f.qualname) {
+                    let sites = ctx.project.call_sites_of(&f.qualname);
+                    // The parameter default, when some caller (or none) leaves it out.
+                    let default = f
+                        .def
+                        .parameters
+                        .iter_non_variadic_params()
+                        .find(|p| p.parameter.name.as_str() == name)
+                        .and_then(|p| p.default.as_deref());
+                    if let Some(def) = default
+                        && (sites.is_empty()
+                            || sites
+                                .iter()
+                                .any(|s| f.argument_for(s.call, &name).is_none()))
+                    {
+                        let c = ctx.project.eval(&Scope::module(f.module), def);
+                        if let Value::Duration(s) = c.value {
+                            lifetimes.push((s, origin(f.module, def, &c)));
+                        }
+                    }
+                    for site in sites {
                         let Some(arg) = f.argument_for(site.call, &name) else {
                             continue;
                         };
@@ -235,6 +282,37 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                 }
             }
         }
+        report(ctx, &mut out, &mut seen, &e.callee, lifetimes, || {
+            encode_trace(ctx, e)
+        });
+    }
+    for k in ctx.model.app_key_sites() {
+        let Some((c, expr)) = &k.lifetime else {
+            continue;
+        };
+        let Some(secs) = c.seconds() else { continue };
+        let o = origin(k.module, expr, c.or_default());
+        let what = k
+            .used_by
+            .split(" at ")
+            .next()
+            .unwrap_or(&k.used_by)
+            .to_string();
+        report(ctx, &mut out, &mut seen, &what, vec![(secs, o)], Vec::new);
+    }
+    out
+}
+
+fn report(
+    ctx: &Ctx<'_, '_>,
+    out: &mut Vec<Finding>,
+    seen: &mut Seen,
+    callee: &str,
+    lifetimes: Vec<(f64, Origin)>,
+    trace: impl Fn() -> Vec<jwtward_report::TraceStep>,
+) {
+    let threshold = ctx.settings.long_token_lifetime_threshold_secs as f64;
+    {
         for (secs, o) in lifetimes {
             if secs <= threshold {
                 continue;
@@ -243,18 +321,21 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             if !seen.first(&loc) {
                 continue;
             }
+            let name = if callee.contains('(') {
+                callee.trim_matches('`').to_string()
+            } else {
+                short_callee(callee)
+            };
             out.push(finding(
                 &META,
                 format!(
-                    "tokens minted by `{}` live {} (threshold {}): a leaked token stays usable that long",
-                    short_callee(&e.callee),
+                    "tokens minted by `{name}` live {} (threshold {}): a leaked token stays usable that long",
                     human(secs),
                     human(threshold)
                 ),
                 loc,
-                encode_trace(ctx, e),
+                trace(),
             ));
         }
     }
-    out
 }

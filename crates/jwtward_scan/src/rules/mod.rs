@@ -13,6 +13,7 @@ pub mod issuer_not_verified;
 pub mod long_token_lifetime;
 pub mod none_algorithm_allowed;
 pub mod signature_not_verified;
+pub mod untrusted_verification_input;
 pub mod weak_secret;
 
 use crate::jwt_model::{DecodeCall, DecodeKind};

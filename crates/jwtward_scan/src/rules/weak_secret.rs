@@ -3,7 +3,7 @@ use crate::rules::Seen;
 use crate::rules::algorithm_confusion::{Family, family};
 use crate::secrets::{is_pem, preview};
 use crate::{Ctx, decode_trace, encode_trace, finding, place};
-use jwtward_python::{Origin, Ranged};
+use jwtward_python::{Origin, Ranged, Value};
 use jwtward_report::{Finding, RuleMeta, Severity, TraceStep};
 
 pub const META: RuleMeta = RuleMeta {
@@ -27,6 +27,15 @@ pub(crate) struct KeyUse {
     pub trace: Vec<TraceStep>,
     /// The algorithms are known to be HMAC only (not unknown, not mixed).
     pub hmac: Option<bool>,
+    /// The repository file the key is read from at run time.
+    pub file: Option<String>,
+}
+
+fn file_of(c: &jwtward_python::Const) -> Option<String> {
+    match &c.or_default().value {
+        Value::FileText { path, .. } => Some(path.clone()),
+        _ => None,
+    }
 }
 
 pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
@@ -62,6 +71,7 @@ pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
             ),
             trace: decode_trace(ctx, d),
             hmac,
+            file: file_of(&k.value),
         });
     }
     for e in ctx.model.app_encodes() {
@@ -81,6 +91,21 @@ pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
             ),
             trace: encode_trace(ctx, e),
             hmac,
+            file: file_of(&k.value),
+        });
+    }
+    for s in ctx.model.app_key_sites() {
+        let Some((bytes, env, origin)) = s.key.value.secret_bytes() else {
+            continue;
+        };
+        out.push(KeyUse {
+            bytes,
+            env: env.map(str::to_string),
+            origin,
+            used_by: s.used_by.clone(),
+            trace: Vec::new(),
+            hmac: None,
+            file: file_of(&s.key.value),
         });
     }
     // Test-only keys are not findings: the key's own file, or the call, is test code.
@@ -88,11 +113,189 @@ pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
     out
 }
 
+/// A key produced by a generator that does not make secret keys.
+struct GeneratedKey {
+    source: String,
+    log10: Option<f64>,
+    origin: Origin,
+    used_by: String,
+    trace: Vec<TraceStep>,
+}
+
+fn generated_keys(ctx: &Ctx<'_, '_>) -> Vec<GeneratedKey> {
+    let mut out = Vec::new();
+    let mut push = |k: &crate::jwt_model::KeyArg<'_>, used_by: String, trace: Vec<TraceStep>| {
+        let c = k.value.or_default();
+        if let Value::Generated {
+            source,
+            log10_candidates,
+        } = &c.value
+            && let Some(origin) = c.origin
+        {
+            out.push(GeneratedKey {
+                source: source.clone(),
+                log10: *log10_candidates,
+                origin,
+                used_by,
+                trace,
+            });
+        }
+    };
+    for d in ctx.model.app_decodes() {
+        if let Some(k) = &d.key {
+            push(
+                k,
+                format!(
+                    "`{}` at {}",
+                    crate::rules::short_callee(&d.callee),
+                    place(d.module, d.call.range())
+                ),
+                decode_trace(ctx, d),
+            );
+        }
+    }
+    for e in ctx.model.app_encodes() {
+        if let Some(k) = &e.key {
+            push(
+                k,
+                format!(
+                    "`{}` at {}",
+                    crate::rules::short_callee(&e.callee),
+                    place(e.module, e.call.range())
+                ),
+                encode_trace(ctx, e),
+            );
+        }
+    }
+    for s in ctx.model.app_key_sites() {
+        push(&s.key, s.used_by.clone(), Vec::new());
+    }
+    out.retain(|u| !ctx.project.module(u.origin.module).is_test);
+    out
+}
+
+/// "10^6 candidates", "about 2^32 (4.3e9) candidates".
+pub(crate) fn search_space(log10: f64) -> String {
+    if (log10 - log10.round()).abs() < 1e-9 {
+        format!("10^{} candidates", log10.round() as i64)
+    } else {
+        let bits = log10 / 2f64.log10();
+        format!("about 2^{bits:.0} (10^{log10:.1}) candidates")
+    }
+}
+
+fn predictable(source: &str) -> &'static str {
+    if source.starts_with("uuid") {
+        "a version-1 UUID is the host's MAC address and a timestamp: guessable"
+    } else if source.starts_with("random") {
+        "the `random` module is not a cryptographic generator: its output is predictable from other outputs"
+    } else {
+        "not a cryptographic source"
+    }
+}
+
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen = Seen::default();
+    // Keys read from the environment whose value ships in a `.env` file the settings read.
+    if !ctx.model.dotenv.is_empty() {
+        let mut vars: Vec<(String, String)> = Vec::new();
+        let mut add = |k: &crate::jwt_model::KeyArg<'_>, used_by: String| {
+            if let Value::Env { var, .. } = &k.value.value
+                && !vars.iter().any(|(v, _)| v == var)
+            {
+                vars.push((var.clone(), used_by));
+            }
+        };
+        for d in ctx.model.app_decodes() {
+            if let Some(k) = &d.key
+                && !d.signature.is_off()
+            {
+                add(
+                    k,
+                    format!(
+                        "`{}` at {}",
+                        crate::rules::short_callee(&d.callee),
+                        place(d.module, d.call.range())
+                    ),
+                );
+            }
+        }
+        for e in ctx.model.app_encodes() {
+            if let Some(k) = &e.key {
+                add(
+                    k,
+                    format!(
+                        "`{}` at {}",
+                        crate::rules::short_callee(&e.callee),
+                        place(e.module, e.call.range())
+                    ),
+                );
+            }
+        }
+        for s in ctx.model.app_key_sites() {
+            add(&s.key, s.used_by.clone());
+        }
+        for (var, used_by) in vars {
+            for entry in ctx.model.dotenv.iter().filter(|e| e.var == var) {
+                let bytes = entry.value.as_bytes();
+                if bytes.is_empty() || is_pem(bytes) {
+                    continue;
+                }
+                let Some(why) = ctx.weakness(bytes) else {
+                    continue;
+                };
+                let loc = jwtward_report::Location {
+                    file: entry.file.clone(),
+                    line: entry.line,
+                    column: 1,
+                    end_line: entry.line,
+                    end_column: (var.len() + entry.value.len() + 2) as u32,
+                };
+                if !seen.first(&loc) {
+                    continue;
+                }
+                out.push(finding(
+                    &META,
+                    format!(
+                        "`{var}` is {} in this file, which the settings read ({}), and it is the HMAC key used by {used_by}; it is {}: tokens can be forged after guessing it",
+                        preview(bytes),
+                        entry.read_by,
+                        why.describe()
+                    ),
+                    loc,
+                    Vec::new(),
+                ));
+            }
+        }
+    }
+    for g in generated_keys(ctx) {
+        let loc = ctx.location(g.origin);
+        if !seen.first(&loc) {
+            continue;
+        }
+        let why = match g.log10 {
+            Some(l) if g.source.starts_with("random") => format!(
+                "{}, and it draws from only {}",
+                predictable(&g.source),
+                search_space(l)
+            ),
+            Some(l) => format!("an attacker tries {}", search_space(l)),
+            None => predictable(&g.source).to_string(),
+        };
+        out.push(finding(
+            &META,
+            format!(
+                "the signing key comes from `{}` and is used by {}: {why}; tokens can be forged after guessing it",
+                g.source, g.used_by
+            ),
+            loc,
+            g.trace,
+        ));
+    }
     for u in key_uses(ctx) {
-        if is_pem(&u.bytes) || u.hmac == Some(false) {
+        // An empty key is a "must be set" marker: PyJWT refuses to sign or verify with it.
+        if is_pem(&u.bytes) || u.hmac == Some(false) || u.bytes.is_empty() {
             continue;
         }
         let Some(why) = ctx.weakness(&u.bytes) else {
