@@ -104,7 +104,7 @@ fn issuer_not_verified() {
 
 #[test]
 fn error_detail_leak() {
-    rule_case("error-detail-leak", 5);
+    rule_case("error-detail-leak", 8);
 }
 
 #[test]

@@ -137,6 +137,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 output::write_out(&render::to_json(&outcome, confirmed_only, files, lines))?
             }
             ScanFormat::Text => output::write_out(&render::to_text(&outcome, confirmed_only))?,
+            ScanFormat::Concise => {
+                output::emit(&gate, OutputFormat::Concise, fail_on, &DiskSources)?;
+            }
             ScanFormat::Sarif => {
                 output::emit(&gate, OutputFormat::Sarif, fail_on, &DiskSources)?;
             }
