@@ -19,14 +19,16 @@ fuzz_target!(|data: &[u8]| {
         std::array::from_fn(|_| lines.next().filter(|l| !l.is_empty()).map(str::to_string));
     let words = lines.next().unwrap_or("");
     let mut parsed = Mask::parse(mask, &custom).ok();
-    if let Some(m) = &parsed {
+    if let Some(m) = parsed.clone() {
         let _ = m.keyspace();
         for l in m.lengths() {
             let _ = m.keyspace_len(l);
         }
         let len = m.len();
-        parsed = m.clone().with_increment(Some(1), Some(len)).ok().or(parsed);
         let _ = m.clone().with_increment(Some(len / 2), Some(len + 1));
+        if let Ok(inc) = m.with_increment(Some(1), Some(len)) {
+            parsed = Some(inc);
+        }
     }
     let mut out = [0u8; rules::MAX_LEN];
     for w in words.lines().take(8) {

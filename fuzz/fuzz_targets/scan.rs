@@ -30,8 +30,11 @@ fuzz_target!(|data: &[u8]| {
                 ("app/__init__.py".to_string(), String::new()),
             ]);
             let model = jwtward_scan::JwtModel::build(&project);
-            let mut findings =
-                jwtward_scan::check_with_model(&project, &model, &jwtward_scan::Settings::default());
+            let mut findings = jwtward_scan::check_with_model(
+                &project,
+                &model,
+                &jwtward_scan::Settings::default(),
+            );
             let (more, _routes) = jwtward_fastapi::check_and_route_table(
                 &project,
                 &model,

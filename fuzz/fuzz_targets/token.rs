@@ -42,6 +42,9 @@ fuzz_target!(|data: &[u8]| {
     }
     // What was parsed is what is written back.
     if jws.signature_b64().is_some() {
-        assert_eq!(Jws::parse(&jws.to_compact()).unwrap().to_compact(), jws.to_compact());
+        assert_eq!(
+            Jws::parse(&jws.to_compact()).unwrap().to_compact(),
+            jws.to_compact()
+        );
     }
 });
