@@ -106,6 +106,8 @@ fn sarif_of_a_long_line_is_linear() {
             category: "jwtward/scan/",
             root: None,
             tool_version: "test",
+            docs_url: None,
+            origin: "scan",
         },
     );
     let took = t.elapsed();
