@@ -167,6 +167,16 @@ pub const MAPPING: &[Mapping] = &[
         true,
     ),
     row("error-detail-leak", &["auth-error-leak"], Scope::App, true),
+    row(
+        "token-not-verified",
+        &["any-token-accepted", "signature-not-verified"],
+        Scope::Route,
+        true,
+    ),
+    none(
+        "untrusted-verification-input",
+        "the probe does not place a key or an algorithm list in the request",
+    ),
     none(
         "long-token-lifetime",
         "a lifetime is read from the token the app issues; audit does not log in",

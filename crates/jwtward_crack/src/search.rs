@@ -194,8 +194,14 @@ impl Run<'_> {
             }
             let mut stop = wordlist::next_line_start(buf, (off + chunk_bytes).min(buf.len()) - 1);
             if self.end != u64::MAX {
-                // A bounded run stops at the exact word; unbounded runs skip this count.
-                let budget_words = (self.end - self.pos).div_ceil(v);
+                // A bounded run stops at the last whole word that fits the limit (with rules a
+                // word is `v` candidates, all tried together); unbounded runs skip this count.
+                let budget_words = (self.end - self.pos) / v;
+                if budget_words == 0 {
+                    // Less than one word's candidates left: the limit is reached here.
+                    self.end = self.pos;
+                    return Flow::Halt;
+                }
                 let lines = wordlist::count_lines(&buf[off..stop]);
                 if lines > budget_words {
                     stop = off + wordlist::skip_lines(&buf[off..], budget_words);
