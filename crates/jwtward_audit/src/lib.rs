@@ -423,6 +423,12 @@ pub fn audit(
     };
     let probed = jwtward_probe::run(config, observer);
     let _ = std::fs::remove_file(&spec_file);
+    // A probe that tested nothing (no HTTP answer, budget or deadline spent) must not turn
+    // every static finding into `not-reproduced`: it is an error, like a start-up failure.
+    let probed = probed.and_then(|p| match &p.failed {
+        Some(why) => Err(anyhow::anyhow!("the probe tested nothing: {why}")),
+        None => Ok(p),
+    });
     let probed = match probed {
         Ok(p) => p,
         Err(e) => {
