@@ -172,25 +172,17 @@ async fn cookie_channel(ctx: &Ctx, st: &State, p: &Profile, tok: &str) {
         req.headers.push(("Cookie".into(), jar));
         req
     };
-    let req = with(&names);
-    let Some(resp) = ctx.send(&req).await else {
-        return;
-    };
-    if !p.judge(&resp).accepted() {
-        return;
-    }
-    let (req, resp, name) = narrow(ctx, p, &names, with, req, resp).await;
-    ctx.report(
+    try_channel(
+        ctx,
         st,
+        p,
+        &names,
+        with,
         &TOKEN_IN_COOKIE_ACCEPTED,
-        format!(
-            "accepts the token from the cookie {} (no Authorization header sent)",
-            name.map(|n| format!("`{n}`"))
-                .unwrap_or_else(|| "jar".into())
-        ),
-        &req,
-        &resp,
-    );
+        "cookie",
+        "jar",
+    )
+    .await;
 }
 
 async fn query_channel(ctx: &Ctx, st: &State, p: &Profile, tok: &str) {
@@ -210,21 +202,48 @@ async fn query_channel(ctx: &Ctx, st: &State, p: &Profile, tok: &str) {
         }
         req
     };
-    let req = with(&names);
+    try_channel(
+        ctx,
+        st,
+        p,
+        &names,
+        with,
+        &TOKEN_IN_QUERY_ACCEPTED,
+        "query parameter",
+        "list",
+    )
+    .await;
+}
+
+/// Sends the token under every name of `names` at once (`with` builds that request); when it
+/// is accepted, narrows it down to the one name that carries it and reports `rule`:
+/// "accepts the token from the {channel} `name`" (or the whole {all} when no single name does).
+#[allow(clippy::too_many_arguments)]
+async fn try_channel(
+    ctx: &Ctx,
+    st: &State,
+    p: &Profile,
+    names: &[String],
+    with: impl Fn(&[String]) -> Req,
+    rule: &jwtward_report::RuleMeta,
+    channel: &str,
+    all: &str,
+) {
+    let req = with(names);
     let Some(resp) = ctx.send(&req).await else {
         return;
     };
     if !p.judge(&resp).accepted() {
         return;
     }
-    let (req, resp, name) = narrow(ctx, p, &names, with, req, resp).await;
+    let (req, resp, name) = narrow(ctx, p, names, with, req, resp).await;
     ctx.report(
         st,
-        &TOKEN_IN_QUERY_ACCEPTED,
+        rule,
         format!(
-            "accepts the token from the query parameter {} (no Authorization header sent)",
+            "accepts the token from the {channel} {} (no Authorization header sent)",
             name.map(|n| format!("`{n}`"))
-                .unwrap_or_else(|| "list".into())
+                .unwrap_or_else(|| all.to_string())
         ),
         &req,
         &resp,
