@@ -5,19 +5,6 @@
 mod probe_support;
 use probe_support::*;
 
-fn assert_fixed_clean(run: &ProbeRun, allowed: &[&str]) {
-    let bad: Vec<_> = run
-        .hits()
-        .into_iter()
-        .filter(|(r, p)| p.starts_with("/fixed/") && !allowed.contains(&r.as_str()))
-        .collect();
-    assert!(
-        bad.is_empty(),
-        "findings on fixed twins: {bad:?}\n{}",
-        run.dump()
-    );
-}
-
 fn assert_evidence(run: &ProbeRun, rule: &str, path: &str) {
     let f = run.finding(rule, path);
     let curl = f["curl"].as_str().expect("curl");

@@ -8,19 +8,6 @@ mod probe_support;
 use probe_support::*;
 use std::time::Duration;
 
-fn assert_fixed_clean(run: &ProbeRun) {
-    let bad: Vec<_> = run
-        .hits()
-        .into_iter()
-        .filter(|(_, p)| p.starts_with("/fixed/"))
-        .collect();
-    assert!(
-        bad.is_empty(),
-        "findings on fixed twins: {bad:?}\n{}",
-        run.dump()
-    );
-}
-
 #[test]
 fn destructive_operations_are_never_called_and_the_oracle_tells_truth() {
     let app = start_app("safety_app");
@@ -57,7 +44,7 @@ fn destructive_operations_are_never_called_and_the_oracle_tells_truth() {
         ("alg-none-accepted", "/vuln/feed"),
         ("alg-none-accepted", "/vuln/quick"),
     ]);
-    assert_fixed_clean(&run);
+    assert_fixed_clean(&run, &[]);
     let shared = run.finding("missing-auth", "/vuln/shared/{note_id}");
     assert!(
         !shared["url"].as_str().unwrap().contains("00000000-0000"),

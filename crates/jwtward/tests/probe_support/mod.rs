@@ -403,3 +403,18 @@ pub fn error_entries(run: &ProbeRun) -> Vec<(String, String)> {
         })
         .unwrap_or_default()
 }
+
+/// No finding on a `/fixed/...` twin, but for the rules in `allowed` (true findings that the
+/// twin is not about, such as a weak key shared by the whole app).
+pub fn assert_fixed_clean(run: &ProbeRun, allowed: &[&str]) {
+    let bad: Vec<_> = run
+        .hits()
+        .into_iter()
+        .filter(|(r, p)| p.starts_with("/fixed/") && !allowed.contains(&r.as_str()))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "findings on fixed twins: {bad:?}\n{}",
+        run.dump()
+    );
+}
