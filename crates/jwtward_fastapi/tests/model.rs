@@ -756,11 +756,32 @@ def delete_item(item_id: int, user=Depends(current_user)):
 app = FastAPI()
 app.include_router(router)
 ";
+    // The default turns authentication on: guarded (forgeable: the key is in the source),
+    // not conditional, nothing to report.
     let files = [("svc/main.py", src)];
     let (class, reason) = class_of(&files, "DELETE", "/items/{item_id}");
-    assert_eq!(class, "conditional", "{reason}");
-    assert!(reason.contains("settings.AUTH_ENABLED"), "{reason}");
+    assert_eq!(class, "forgeable", "{reason}");
     assert_unprotected_route(&files, false);
+    assert!(!rules(&files).contains("auth-disabled-by-default"));
+    // The default turns it off: conditional, and reported with the setting and its default.
+    let off = src.replace("AUTH_ENABLED = True", "AUTH_ENABLED = False");
+    let files = [("svc/main.py", off.as_str())];
+    let (class, reason) = class_of(&files, "DELETE", "/items/{item_id}");
+    assert_eq!(class, "conditional", "{reason}");
+    assert!(
+        reason.contains("settings.AUTH_ENABLED defaults to False"),
+        "{reason}"
+    );
+    assert_unprotected_route(&files, false);
+    assert!(rules(&files).contains("auth-disabled-by-default"));
+    // A default it cannot tell (a required setting): conditional, not reported.
+    let unknown = src.replace("AUTH_ENABLED = True", "AUTH_ENABLED: bool");
+    let files = [("svc/main.py", unknown.as_str())];
+    assert_eq!(
+        class_of(&files, "DELETE", "/items/{item_id}").0,
+        "conditional"
+    );
+    assert!(!rules(&files).contains("auth-disabled-by-default"));
     // A fail-open return on a missing token is no setting.
     let open = src.replace("if not settings.AUTH_ENABLED:", "if not token:");
     let files = [("svc/main.py", open.as_str())];
