@@ -278,6 +278,7 @@ const PUBLIC_KINDS: &[(&[&str], &str)] = &[
             "health_check",
             "livez",
             "readyz",
+            "ready",
             "liveness",
             "readiness",
             "status",
@@ -541,6 +542,30 @@ pub(crate) fn family(path: &str) -> &str {
                     .all(|c| c.is_ascii_digit()))
         })
         .unwrap_or("")
+}
+
+/// A request path a route template serves: each `{param}` as `x`.
+pub(crate) fn sample_path(template: &str) -> String {
+    template
+        .split('/')
+        .map(|s| {
+            if s.starts_with('{') && s.ends_with('}') {
+                "x"
+            } else {
+                s
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A dependency as written, and the function that decides when it is not the one named.
+fn dep_label(d: &DepUse<'_>, f: Func<'_>) -> String {
+    if d.text.contains(f.def.name.as_str()) {
+        d.text.clone()
+    } else {
+        format!("{} (through {}())", d.text, f.display())
+    }
 }
 
 /// True when every request path that `later` matches is matched by `earlier` too (path
@@ -1013,6 +1038,18 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 if is_rate_limit_name(&name) {
                     return DepClass::RateLimit;
                 }
+                // A CSRF check, an OAuth state or cursor check: it rejects with 403, but
+                // nobody is identified (its request inputs are all of that purpose).
+                if crate::flow::non_identity_purpose(&name).is_some()
+                    && self.an.params(*f).iter().all(|p| {
+                        p.dep.is_none()
+                            && p.source.as_ref().is_none_or(|t| {
+                                crate::flow::non_identity_purpose(&t.name).is_some()
+                            })
+                    })
+                {
+                    return DepClass::Other;
+                }
                 let s = self.an.summary(*f);
                 let sub: Vec<DepClass> = self
                     .an
@@ -1223,7 +1260,13 @@ impl<'m, 'p> Ctx<'m, 'p> {
             if !mw.is_auth {
                 continue;
             }
-            let hit = mw.exempt.iter().find(|e| e.test.matches(&r.path));
+            // The template itself, or a request path it serves (`/public/{slug}` as
+            // `/public/x`).
+            let sample = sample_path(&r.path);
+            let hit = mw
+                .exempt
+                .iter()
+                .find(|e| e.test.matches(&r.path) || e.test.matches(&sample));
             let exempt = hit.is_some();
             if info.exempted_by.is_none() && hit.is_some_and(|e| e.test.is_exact()) {
                 info.exempt_exact = true;
@@ -1276,6 +1319,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             && info.weak.is_empty()
             && let Some(h) = r.handler
             && self.an.rejects_credentials(h)
+            && !self.rejects_only_purpose_tokens(h)
             && !self.an.mints(h)
             && public_path_reason(&r.path).is_none()
         {
@@ -1660,6 +1704,18 @@ impl<'m, 'p> Ctx<'m, 'p> {
                         "mints a token for a caller-chosen subject with no credential check".into(),
                     );
                 }
+                if let Some((j, by)) = &self.shadows_guarded[ri] {
+                    let s = &self.routes[*j];
+                    let md = self.an.m.ix.module(s.mid);
+                    return (
+                        "unprotected",
+                        format!(
+                            "no authentication, and registered first it answers for the copy at {}:{} that requires {by}",
+                            md.display_path,
+                            md.line_column(s.range.start()).0
+                        ),
+                    );
+                }
                 let _ = r;
                 (
                     "unprotected",
@@ -1766,6 +1822,43 @@ impl<'m, 'p> Ctx<'m, 'p> {
         None
     }
 
+    /// A handler whose 401/403 can only be about a token of another purpose: it takes a
+    /// cursor, an OAuth state or a CSRF token and nothing that identifies the caller (an
+    /// API key, a session, a password, an `Authorization` header, a user dependency).
+    fn rejects_only_purpose_tokens(&self, h: Func<'p>) -> bool {
+        let ps = self.an.params(h);
+        let purpose = ps.iter().any(|p| {
+            crate::flow::non_identity_purpose(&p.name).is_some()
+                || p.source
+                    .as_ref()
+                    .is_some_and(|t| crate::flow::non_identity_purpose(&t.name).is_some())
+        });
+        if !purpose || ps.iter().any(|p| p.dep.is_some()) {
+            return false;
+        }
+        let text = self
+            .an
+            .m
+            .ix
+            .module(h.mid)
+            .slice(h.def.range())
+            .to_ascii_lowercase();
+        ![
+            "api_key",
+            "apikey",
+            "api-key",
+            "session",
+            "password",
+            "authorization",
+            "current_user",
+            "credential",
+            "bearer",
+            ".user",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
+    }
+
     /// The `if`s on settings that switch `f`'s credential check, evaluated with the
     /// defaults (memoised).
     pub fn gates(&self, f: Func<'p>) -> std::rc::Rc<Vec<crate::defaults::Gate>> {
@@ -1828,13 +1921,13 @@ impl<'m, 'p> Ctx<'m, 'p> {
             match self.classify(d) {
                 DepClass::Protected => match self.dep_off_gate(d, 0) {
                     Some((f, g)) => {
-                        gated.get_or_insert((g, format!("{} ({}())", d.text, f.display())));
+                        gated.get_or_insert((g, dep_label(d, f)));
                     }
                     None => ungated = true,
                 },
                 DepClass::FailOpen(_) | DepClass::Optional(_) => {
                     if let Some((f, g)) = self.dep_off_gate(d, 0) {
-                        gated.get_or_insert((g, format!("{} ({}())", d.text, f.display())));
+                        gated.get_or_insert((g, dep_label(d, f)));
                     }
                 }
                 _ => {}

@@ -47,6 +47,10 @@ pub(crate) struct TokenSource {
 
 impl TokenSource {
     pub fn is_token_like(&self) -> bool {
+        // A CSRF token, an OAuth state, a cursor: not a credential.
+        if non_identity_purpose(&self.name).is_some() {
+            return false;
+        }
         let n = self.name.to_ascii_lowercase();
         match self.kind {
             SourceKind::Header => {
@@ -423,6 +427,10 @@ impl<'m, 'p> Analyzer<'m, 'p> {
             let mut out = HashSet::new();
             for e in self.jwt.app_encodes() {
                 let Some(fun) = &e.function else { continue };
+                // A cursor, an OAuth state or a CSRF token is signed, not a credential.
+                if non_identity_purpose(fun.rsplit('.').next().unwrap_or("")).is_some() {
+                    continue;
+                }
                 if out.insert(fun.clone()) {
                     for site in self.jwt.callers(fun, 512) {
                         if let Some(c) = site.caller {

@@ -109,23 +109,26 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 .collect();
             // A route of the app behind this middleware that the test lets through although
             // no public path names it, and that is not public by design itself.
-            let mut witness: Option<(usize, String)> = None;
-            'routes: for (ri, r) in cx.routes.iter().enumerate() {
-                if !r.middleware.contains(&w)
-                    || cx.shadowed_by[ri].is_some()
-                    || cx.public_reason(ri).is_some()
-                {
-                    continue;
-                }
-                let mut cands = vec![r.path.clone()];
-                cands.extend(instances(&r.path, &words));
-                for c in cands {
-                    if e.test.matches(&c) && !intended(&c, &public) {
-                        witness = Some((ri, c));
-                        break 'routes;
-                    }
-                }
-            }
+            // Routes as they are first, then routes reached through a parameter.
+            let behind: Vec<usize> = (0..cx.routes.len())
+                .filter(|&ri| {
+                    cx.routes[ri].middleware.contains(&w)
+                        && cx.shadowed_by[ri].is_none()
+                        && cx.public_reason(ri).is_none()
+                })
+                .collect();
+            let as_is = behind.iter().find_map(|&ri| {
+                let p = &cx.routes[ri].path;
+                (e.test.matches(p) && !intended(p, &public)).then(|| (ri, p.clone()))
+            });
+            let witness = as_is.or_else(|| {
+                behind.iter().find_map(|&ri| {
+                    instances(&cx.routes[ri].path, &words)
+                        .into_iter()
+                        .find(|c| e.test.matches(c) && !intended(c, &public))
+                        .map(|c| (ri, c))
+                })
+            });
             let mut synthetic = Vec::new();
             e.test.word_witnesses(&mut synthetic);
             let synthetic = synthetic
