@@ -462,19 +462,30 @@ impl<'a, 'p> Eval<'a, 'p> {
         Some(val)
     }
 
+    /// [`Eval::find_field_default`], memoised on the model.
+    fn field_default(&self, attr: &str) -> Option<FieldDefault<'p>> {
+        if let Some(v) = self.m.field_defaults.borrow().get(attr) {
+            return v.clone();
+        }
+        let v = self.find_field_default(attr);
+        self.m
+            .field_defaults
+            .borrow_mut()
+            .insert(attr.to_string(), v.clone());
+        v
+    }
+
     /// The default of field `attr` of the project's settings classes: the one class-level
     /// declaration of that name with a default (`x: bool = False`, `x = Field(default=None)`,
     /// `x: str | None = Field(None)`), when all the classes that declare it agree.
     /// (module, default expression or None for `Field(None)`-like, its range, class name).
-    #[allow(clippy::type_complexity)]
-    fn field_default(&self, attr: &str) -> Option<(ModuleId, Option<&'p Expr>, TextRange, String)> {
+    fn find_field_default(&self, attr: &str) -> Option<FieldDefault<'p>> {
         // Per rank (settings classes, config classes, other models): the first declaration
         // and the distinct default texts.
-        let mut found: [Option<(ModuleId, Option<&'p Expr>, TextRange, String)>; 3] =
-            [None, None, None];
+        let mut found: [Option<FieldDefault<'p>>; 3] = [None, None, None];
         let mut texts: [Vec<String>; 3] = [Vec::new(), Vec::new(), Vec::new()];
         for md in &self.m.ix.project.modules {
-            if md.is_test || !md.source.contains(attr) {
+            if md.is_test || !declares(&md.source, attr) {
                 continue;
             }
             for s in &md.ast().body {
@@ -540,6 +551,21 @@ impl<'a, 'p> Eval<'a, 'p> {
             .then(|| found[rank].take())
             .flatten()
     }
+}
+
+/// A settings field: its module, its default expression (None for a `None`-like
+/// `Field`), where it is declared and the class.
+pub(crate) type FieldDefault<'p> = (ModuleId, Option<&'p Expr>, TextRange, String);
+
+/// The source may declare `name` (`name:` or `name =` after indentation): a cheap test
+/// before parsing a module.
+fn declares(source: &str, name: &str) -> bool {
+    source.match_indices(name).any(|(i, _)| {
+        let before = source[..i].chars().next_back();
+        let after = source[i + name.len()..].trim_start_matches([' ', '\t']);
+        matches!(before, Some(' ' | '\t'))
+            && (after.starts_with(':') || after.starts_with('=') && !after.starts_with("=="))
+    })
 }
 
 /// True when `name` is assigned somewhere in `body` (a local).

@@ -190,6 +190,9 @@ pub(crate) struct Model<'p> {
     pub overrides: Vec<Override<'p>>,
     obj_by_call: HashMap<usize, usize>,
     scheme_by_call: HashMap<usize, usize>,
+    /// Settings fields by name with their default (see `defaults::Eval::field_default`).
+    pub field_defaults:
+        std::cell::RefCell<HashMap<String, Option<crate::defaults::FieldDefault<'p>>>>,
 }
 
 fn ptr(e: &Expr) -> usize {
@@ -343,6 +346,7 @@ impl<'p> Model<'p> {
             overrides: Vec::new(),
             obj_by_call: HashMap::new(),
             scheme_by_call: HashMap::new(),
+            field_defaults: Default::default(),
         };
         let interesting: Vec<ModuleId> = project
             .modules

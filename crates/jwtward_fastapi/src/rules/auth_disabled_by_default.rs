@@ -135,6 +135,7 @@ fn dependency_shaped<'p>(cx: &Ctx<'_, 'p>) -> Vec<Func<'p>> {
                 Stmt::FunctionDef(def) => {
                     let sig = md.slice(def.parameters.range());
                     if (sig.contains("Depends(") || sig.contains("Security("))
+                        && def.body.iter().any(|s| matches!(s, Stmt::If(_)))
                         && crate::defaults::is_denial_text(md.slice(def.range()))
                     {
                         out.push(Func { mid, def, class });
