@@ -107,6 +107,12 @@ pub const MAPPING: &[Mapping] = &[
         false,
     ),
     row(
+        "auth-disabled-by-default",
+        &["missing-auth"],
+        Scope::Route,
+        false,
+    ),
+    row(
         "missing-www-authenticate",
         &["missing-www-authenticate"],
         Scope::Route,
