@@ -350,13 +350,13 @@ impl<'a, 'p> Reader<'a, 'p> {
                     if !self.is_path_expr(s) {
                         return None;
                     }
-                    return Some(PathTest::Regex(self.regexes(p, mode)?, mode));
+                    return Some(PathTest::Regex(self.regexes(p, mode, 0)?, mode));
                 }
                 let s = c.arguments.args.first()?;
                 if !self.is_path_expr(s) {
                     return None;
                 }
-                return Some(PathTest::Regex(self.regexes(&a.value, mode)?, mode));
+                return Some(PathTest::Regex(self.regexes(&a.value, mode, 0)?, mode));
             }
         }
         // `any(path.startswith(p) for p in PUBLIC)`
@@ -474,7 +474,15 @@ impl<'a, 'p> Reader<'a, 'p> {
         None
     }
 
-    fn regexes(&mut self, e: &'p Expr, mode: ReMode) -> Option<Vec<(String, regex::Regex)>> {
+    fn regexes(
+        &mut self,
+        e: &'p Expr,
+        mode: ReMode,
+        depth: u32,
+    ) -> Option<Vec<(String, regex::Regex)>> {
+        if depth > 6 {
+            return None;
+        }
         // `re.compile("...")` held in a constant.
         let pats = match e {
             Expr::Call(c)
@@ -485,7 +493,7 @@ impl<'a, 'p> Reader<'a, 'p> {
             }
             Expr::Name(_) | Expr::Attribute(_) => {
                 let v = self.value_of(e)?;
-                return self.regexes(v, mode);
+                return self.regexes(v, mode, depth + 1);
             }
             e => self.strings(e, 0)?,
         };

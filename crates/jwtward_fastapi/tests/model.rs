@@ -1299,3 +1299,17 @@ def reports():
         }
     }
 }
+
+/// Constants that refer to each other (a pattern, an exemption list, a setting) end the
+/// evaluation instead of recursing forever.
+#[test]
+fn cyclic_constants_in_exemptions_and_settings_terminate() {
+    let src = exempting_app(
+        "P.match(path) or path in L or path.startswith(T)",
+        "P = Q\nQ = P\nL = M + ['/x']\nM = L\nT = U\nU = T\nAUTH = AUTH_ON\nAUTH_ON = AUTH",
+        "\n@app.get('/api/open')\ndef open_(x: str = ''):\n    if not AUTH:\n        return {}\n    raise HTTPException(401)\n",
+    );
+    let files = [("svc/main.py", src.as_str())];
+    let _ = rules(&files);
+    assert_eq!(class_of(&files, "GET", "/api/reports").0, "protected");
+}
