@@ -1731,7 +1731,8 @@ impl<'m, 'p> Ctx<'m, 'p> {
     /// use, when so.
     pub fn presence_only(&self, ri: usize) -> Option<(usize, &DepUse<'p>)> {
         let r = &self.routes[ri];
-        if self.auths[ri].auth != Auth::Protected {
+        // A route that never runs (an earlier one answers it) guards nothing.
+        if self.auths[ri].auth != Auth::Protected || self.shadowed_by[ri].is_some() {
             return None;
         }
         if r.middleware.iter().any(|&w| self.mws[w].is_auth) {
