@@ -544,13 +544,13 @@ pub(crate) fn family(path: &str) -> &str {
         .unwrap_or("")
 }
 
-/// A request path a route template serves: each `{param}` as `x`.
-pub(crate) fn sample_path(template: &str) -> String {
+/// A request path a route template serves: each `{param}` as `value`.
+pub(crate) fn sample_path(template: &str, value: &str) -> String {
     template
         .split('/')
         .map(|s| {
             if s.starts_with('{') && s.ends_with('}') {
-                "x"
+                value
             } else {
                 s
             }
@@ -1260,13 +1260,13 @@ impl<'m, 'p> Ctx<'m, 'p> {
             if !mw.is_auth {
                 continue;
             }
-            // The template itself, or a request path it serves (`/public/{slug}` as
-            // `/public/x`).
-            let sample = sample_path(&r.path);
+            // The template itself, or the request paths it serves whatever the parameters
+            // (`/public/{slug}` as `/public/x` and as `/public/q7`).
+            let samples = [sample_path(&r.path, "x"), sample_path(&r.path, "q7")];
             let hit = mw
                 .exempt
                 .iter()
-                .find(|e| e.test.matches(&r.path) || e.test.matches(&sample));
+                .find(|e| e.test.matches(&r.path) || samples.iter().all(|s| e.test.matches(s)));
             let exempt = hit.is_some();
             if info.exempted_by.is_none() && hit.is_some_and(|e| e.test.is_exact()) {
                 info.exempt_exact = true;
