@@ -107,12 +107,6 @@ pub const MAPPING: &[Mapping] = &[
         false,
     ),
     row(
-        "auth-disabled-by-default",
-        &["missing-auth"],
-        Scope::Route,
-        false,
-    ),
-    row(
         "missing-www-authenticate",
         &["missing-www-authenticate"],
         Scope::Route,
