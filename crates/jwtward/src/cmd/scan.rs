@@ -576,6 +576,7 @@ pub fn run_with(mut args: Args, then: Option<Then<'_>>) -> anyhow::Result<ExitCo
     let scan_settings = jwtward_scan::Settings {
         long_token_lifetime_threshold_secs: threshold,
         extra_weak_secrets: opts_file.weak_secrets.clone(),
+        selected: select.clone(),
     };
     // Auth dependencies and token helpers are part of the FastAPI model itself.
     let fastapi_settings = jwtward_fastapi::Settings {
