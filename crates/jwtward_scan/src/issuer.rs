@@ -79,7 +79,7 @@ pub fn same_key(
     ta == tb && (ta.contains('.') || am.id == bm.id)
 }
 
-fn hmac_only(algs: &[&str]) -> Option<bool> {
+pub(crate) fn hmac_only(algs: &[&str]) -> Option<bool> {
     if algs.is_empty() {
         return None;
     }
