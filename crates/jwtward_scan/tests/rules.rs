@@ -94,7 +94,7 @@ fn expiration_not_verified() {
 
 #[test]
 fn expiration_not_required() {
-    rule_case("expiration-not-required", 5);
+    rule_case("expiration-not-required", 6);
 }
 
 #[test]
@@ -109,7 +109,7 @@ fn audience_not_verified() {
 
 #[test]
 fn issuer_not_verified() {
-    rule_case("issuer-not-verified", 4);
+    rule_case("issuer-not-verified", 5);
 }
 
 #[test]
@@ -265,6 +265,36 @@ fn own_key_claim_notes_need_the_rule_selected() {
                 .iter()
                 .any(|f| f.message.contains("low:") && f.message.contains("no `audience=`")),
             "{rule}: an own-key decode without audience= under PyJWT/python-jose is not a finding: {asked:#?}"
+        );
+    }
+}
+
+/// Tokens of an identity provider (a JWKS key): `iss` and a required `exp` are hygiene there
+/// (the key set belongs to its issuer, which always sets `exp`), reported at low only when the
+/// rule is selected by name.
+#[test]
+fn identity_provider_claim_notes_need_the_rule_selected() {
+    for rule in ["issuer-not-verified", "expiration-not-required"] {
+        let dir = format!("tests/fixtures/{rule}/vulnerable/idp_key_set.py");
+        let default: Vec<Finding> = scan(&dir).into_iter().filter(|f| f.rule == rule).collect();
+        assert!(
+            default.is_empty(),
+            "{rule}: reported by default: {default:#?}"
+        );
+        let selected = Settings {
+            selected: vec![rule.to_string()],
+            ..Settings::default()
+        };
+        let asked: Vec<Finding> = scan_with(&dir, &selected)
+            .into_iter()
+            .filter(|f| f.rule == rule)
+            .collect();
+        assert_eq!(asked.len(), 1, "{rule}: {asked:#?}");
+        assert_eq!(asked[0].severity, jwtward_report::Severity::Low, "{rule}");
+        assert!(
+            asked[0].message.contains("low: "),
+            "{rule}: {}",
+            asked[0].message
         );
     }
 }
