@@ -119,7 +119,7 @@ fn error_detail_leak() {
 
 #[test]
 fn insecure_token_cookie() {
-    rule_case("insecure-token-cookie", 3);
+    rule_case("insecure-token-cookie", 4);
 }
 
 #[test]
