@@ -22,7 +22,9 @@
 //! with its effective authentication ([`Auth`]) and dependency chain.
 
 mod analysis;
+mod defaults;
 pub mod docs;
+mod exempt;
 mod flow;
 mod index;
 mod model;
@@ -96,6 +98,8 @@ pub static RULES: &[RuleMeta] = &[
     rules::public_fallback_route::META,
     rules::unprotected_route::META,
     rules::token_not_verified::META,
+    rules::auth_disabled_by_default::META,
+    rules::auth_exemption_too_broad::META,
     rules::fail_open_auth_middleware::META,
     rules::auth_dependency_overridden::META,
     rules::claims_not_checked::META,

@@ -6,6 +6,8 @@ use jwtward_report::{Finding, RuleMeta, TraceStep};
 use ruff_text_size::TextRange;
 
 pub mod auth_dependency_overridden;
+pub mod auth_disabled_by_default;
+pub mod auth_exemption_too_broad;
 pub mod claims_not_checked;
 pub mod fail_open_auth_dependency;
 pub mod fail_open_auth_middleware;
@@ -24,7 +26,7 @@ type RuleCheck = fn(&Ctx, &mut Vec<Finding>);
 /// Runs every rule; `JWTWARD_FASTAPI_TIMING=1` prints the time each one takes.
 pub(crate) fn run_all(cx: &Ctx, out: &mut Vec<Finding>) {
     let timing = std::env::var_os("JWTWARD_FASTAPI_TIMING").is_some();
-    let checks: [(&str, RuleCheck); 13] = [
+    let checks: [(&str, RuleCheck); 15] = [
         (
             fail_open_auth_dependency::META.name,
             fail_open_auth_dependency::check,
@@ -36,6 +38,14 @@ pub(crate) fn run_all(cx: &Ctx, out: &mut Vec<Finding>) {
         ),
         (unprotected_route::META.name, unprotected_route::check),
         (token_not_verified::META.name, token_not_verified::check),
+        (
+            auth_disabled_by_default::META.name,
+            auth_disabled_by_default::check,
+        ),
+        (
+            auth_exemption_too_broad::META.name,
+            auth_exemption_too_broad::check,
+        ),
         (
             fail_open_auth_middleware::META.name,
             fail_open_auth_middleware::check,
