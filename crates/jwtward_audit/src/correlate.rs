@@ -101,6 +101,12 @@ pub const MAPPING: &[Mapping] = &[
         true,
     ),
     row(
+        "auth-disabled-by-default",
+        &["missing-auth"],
+        Scope::Route,
+        false,
+    ),
+    row(
         "auth-exemption-too-broad",
         &["missing-auth", "path-variant-bypass"],
         Scope::Route,
