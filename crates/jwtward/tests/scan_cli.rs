@@ -80,6 +80,25 @@ fn example_json_report() {
             .contains("low: the HMAC key is held by this application"),
         "{asked}"
     );
+    // The weak key names the routes it protects (forgeable through the decode it signs for),
+    // in the message and as trace steps.
+    let ws = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "weak-secret")
+        .unwrap();
+    let msg = ws["message"].as_str().unwrap();
+    assert!(
+        msg.contains("it protects 4 routes: GET /notes/, POST /notes/, DELETE /notes/{note_id}, POST /shared/{note_id}"),
+        "{msg}"
+    );
+    assert!(
+        ws["trace"].as_array().unwrap().iter().any(|t| t["note"]
+            == "DELETE /notes/{note_id} is protected only by this key (forgeable)"
+            && t["file"].as_str().unwrap().ends_with("routers/notes.py")),
+        "{ws}"
+    );
     // The app mints every token with `exp` and its own key: not requiring `exp` is no risk.
     assert!(!rules.contains(&"expiration-not-required".to_string()));
     for f in report["findings"].as_array().unwrap() {

@@ -4,7 +4,7 @@
 use crate::flow::{Analyzer, Point, SourceKind};
 use crate::model::{DepTarget, DepUse, Func, Model, ObjKind, RouteKind, join_path};
 use jwtward_python::ModuleId;
-use jwtward_report::TraceStep;
+use jwtward_report::{Location, TraceStep};
 use ruff_python_ast::{Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use serde::Serialize;
@@ -1864,6 +1864,11 @@ impl<'m, 'p> Ctx<'m, 'p> {
     /// is not signature-checked, `none` is accepted, or the key is written in the source (a
     /// literal, or the fallback of an environment variable).
     pub fn forgeable(&self, ri: usize) -> Option<String> {
+        self.forgeable_site(ri).map(|(why, _)| why)
+    }
+
+    /// Why the route's guard accepts forged tokens, with the decode call that does.
+    pub fn forgeable_site(&self, ri: usize) -> Option<(String, Location)> {
         let r = &self.routes[ri];
         let mut funcs: Vec<Func<'p>> = Vec::new();
         fn collect<'p>(cx: &Ctx<'_, 'p>, d: &DepUse<'p>, out: &mut Vec<Func<'p>>, depth: u32) {
@@ -1902,7 +1907,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
                     continue;
                 }
                 if let Some(why) = forgeable_decode(dc) {
-                    return Some(why);
+                    return Some((why, dc.module.location(dc.call.range())));
                 }
             }
         }

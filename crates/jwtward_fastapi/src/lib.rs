@@ -206,6 +206,10 @@ pub struct RouteInfo {
     pub reason: String,
     /// App, include, router, decorator and parameter dependencies, then middleware.
     pub chain: Vec<ChainLink>,
+    /// For a `forgeable` route: the decode call its guard reaches that accepts forged
+    /// tokens (the key's findings name the routes it protects through it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forged_at: Option<Location>,
 }
 
 /// A dependency and, below it, the dependencies it declares (`Level::Nested`).
@@ -352,6 +356,9 @@ fn routes_of(m: &model::Model<'_>, cx: &analysis::Ctx<'_, '_>) -> Vec<RouteInfo>
             class,
             reason,
             chain,
+            forged_at: (class == "forgeable")
+                .then(|| cx.forgeable_site(i).map(|(_, at)| at))
+                .flatten(),
         });
     }
     out
