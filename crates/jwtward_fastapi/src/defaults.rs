@@ -626,7 +626,7 @@ pub(crate) fn compact(t: &str) -> String {
 }
 
 /// The statements of a body, with those of `try` and `with` blocks spliced in.
-fn flatten<'p>(body: &'p [Stmt]) -> Vec<&'p Stmt> {
+fn flatten(body: &[Stmt]) -> Vec<&Stmt> {
     let mut out = Vec::new();
     for s in body {
         match s {
