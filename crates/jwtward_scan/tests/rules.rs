@@ -44,7 +44,7 @@ fn rule_case(rule: &str, expected: usize) {
 
 #[test]
 fn signature_not_verified() {
-    rule_case("signature-not-verified", 8);
+    rule_case("signature-not-verified", 12);
 }
 
 #[test]
