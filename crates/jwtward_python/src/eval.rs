@@ -72,7 +72,7 @@ impl Const {
         }
     }
 
-    fn new(value: Value, module: &Module, range: TextRange) -> Const {
+    pub fn new(value: Value, module: &Module, range: TextRange) -> Const {
         Const {
             value,
             origin: Some(Origin {
@@ -789,18 +789,28 @@ impl Project {
                     }
                     return out;
                 }
-                "dict" if args.args.is_empty() => {
-                    let items = args
-                        .keywords
-                        .iter()
-                        .filter_map(|k| {
-                            let key = k.arg.as_ref()?;
-                            Some((
+                "dict" if args.args.len() <= 1 => {
+                    // `dict(DEFAULTS, verify_exp=False)`, `dict(**DEFAULTS, leeway=10)`: the
+                    // positional mapping, then the keywords in order.
+                    let mut items = Vec::new();
+                    if let Some(a) = args.args.first() {
+                        match self.eval_at(scope, a, d).value {
+                            Value::Dict(inner) => items.extend(inner),
+                            _ => return Const::unknown(),
+                        }
+                    }
+                    for k in &args.keywords {
+                        match &k.arg {
+                            Some(key) => items.push((
                                 Const::new(Value::Str(key.as_str().to_string()), m, k.range),
                                 self.eval_at(scope, &k.value, d),
-                            ))
-                        })
-                        .collect();
+                            )),
+                            None => match self.eval_at(scope, &k.value, d).value {
+                                Value::Dict(inner) => items.extend(inner),
+                                _ => return Const::unknown(),
+                            },
+                        }
+                    }
                     return Const::new(Value::Dict(items), m, r);
                 }
                 _ => {}
@@ -1147,6 +1157,8 @@ fn binop(l: &Value, op: Operator, r: &Value) -> Option<Value> {
         (Str(a), Operator::Add, Str(b)) => Str(format!("{a}{b}")),
         (Str(a), Operator::Mult, Int(n)) if (0..4096).contains(n) => Str(a.repeat(*n as usize)),
         (Bytes(a), Operator::Add, Bytes(b)) => Bytes([a.as_slice(), b.as_slice()].concat()),
+        // `DEFAULTS | {"verify_exp": False}`: the right side's entries win.
+        (Dict(a), Operator::BitOr, Dict(b)) => Dict(a.iter().chain(b).cloned().collect()),
         (Str(_), Operator::Mod, _) => return Option::None,
         _ => return Option::None,
     })

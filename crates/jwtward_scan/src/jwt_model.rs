@@ -349,6 +349,24 @@ struct Raw<'p> {
     ctor: Option<(&'p Module, &'p ExprCall)>,
 }
 
+/// The entries of a call's `**mapping` arguments (see [`JwtModel::spread`]).
+#[derive(Default)]
+struct Spread<'p> {
+    entries: Vec<(String, Const, &'p Expr)>,
+    unknown: bool,
+}
+
+impl<'p> Spread<'p> {
+    /// The last entry `name` (Python raises on a repeated keyword; the last one is as good).
+    fn get(&self, name: &str) -> Option<(&Const, &'p Expr)> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, c, e)| (c, *e))
+    }
+}
+
 fn kw<'a>(call: &'a ExprCall, name: &str) -> Option<&'a Expr> {
     call.arguments
         .keywords
@@ -633,10 +651,36 @@ impl<'p> JwtModel<'p> {
                 None => Scope::module(site.module),
             };
             let mut bindings = Vec::new();
-            for p in f.params() {
+            let params = f.params();
+            for p in &params {
                 if let Some(a) = f.argument_for(site.call, p.name) {
                     bindings.push((p.name.to_string(), self.project.eval(&caller_scope, a)));
                 }
+            }
+            // `def f(token, **kwargs)`: the keywords of the call that no other parameter
+            // takes, as a dict (`f(t, options={...})`).
+            if let Some(kwarg) = f.def.parameters.kwarg.as_ref() {
+                let mut items = Vec::new();
+                let mut known = true;
+                for k in &site.call.arguments.keywords {
+                    match &k.arg {
+                        Some(name) if params.iter().any(|p| p.name == name.as_str()) => {}
+                        Some(name) => items.push((
+                            Const::new(Value::Str(name.as_str().to_string()), site.module, k.range),
+                            self.project.eval(&caller_scope, &k.value),
+                        )),
+                        None => match self.project.eval(&caller_scope, &k.value).value {
+                            Value::Dict(inner) => items.extend(inner),
+                            _ => known = false,
+                        },
+                    }
+                }
+                let value = if known {
+                    Const::new(Value::Dict(items), site.module, site.call.range())
+                } else {
+                    Const::unknown()
+                };
+                bindings.push((kwarg.name.as_str().to_string(), value));
             }
             out.push((
                 base.clone().with_bindings(bindings.clone()),
@@ -722,6 +766,39 @@ impl<'p> JwtModel<'p> {
         })
     }
 
+    /// The `**mapping` arguments of a call, evaluated (`jwt.decode(t, **DECODE_KW)`,
+    /// `**kwargs` bound by a caller): each entry with the spread expression; `true` when one
+    /// of them is not a known dict (any argument may come from it).
+    fn spread(&self, scope: &Scope<'p>, call: &'p ExprCall) -> Spread<'p> {
+        let mut out = Spread::default();
+        for k in &call.arguments.keywords {
+            if k.arg.is_some() {
+                continue;
+            }
+            match self.project.eval(scope, &k.value).value {
+                Value::Dict(items) => {
+                    for (key, v) in items {
+                        if let Some(name) = key.as_str() {
+                            out.entries.push((name.to_string(), v, &k.value));
+                        }
+                    }
+                }
+                _ => out.unknown = true,
+            }
+        }
+        out
+    }
+
+    /// A key given in a spread (`**{"key": KEY}`).
+    fn spread_key(&self, sp: &Spread<'p>, name: &str) -> Option<KeyArg<'p>> {
+        let (c, e) = sp.get(name)?;
+        Some(KeyArg {
+            expr: e,
+            identity: c.origin.map(|o| format!("@{}:{:?}", o.module, o.range)),
+            value: c.clone(),
+        })
+    }
+
     fn eval_decode(
         &self,
         raw: &Raw<'p>,
@@ -787,13 +864,20 @@ impl<'p> JwtModel<'p> {
                 d.exp = Check::Never;
             }
             (Library::PyJwt, Op::Decode | Op::DecodeComplete) => {
-                d.key = self.key_arg(scope, arg(call, "key", Some(1)));
+                let sp = self.spread(scope, call);
+                d.key = self
+                    .key_arg(scope, arg(call, "key", Some(1)))
+                    .or_else(|| self.spread_key(&sp, "key"));
                 let algs_expr = arg(
                     call,
                     "algorithms",
                     if self.pyjwt_v1 { Some(3) } else { Some(2) },
                 );
-                d.algorithms = self.algorithms(scope, algs_expr);
+                d.algorithms = match (algs_expr, sp.get("algorithms")) {
+                    (None, Some((c, _))) => algorithms_of(c),
+                    (None, None) if sp.unknown => Algorithms::Unknown,
+                    _ => self.algorithms(scope, algs_expr),
+                };
                 // Options: constructor options (PyJWT(options=...)) then call options.
                 let mut opts: Vec<Const> = Vec::new();
                 if let Some((cm, ctor)) = raw.ctor
@@ -807,17 +891,23 @@ impl<'p> JwtModel<'p> {
                     if self.pyjwt_v1 { Some(4) } else { Some(3) },
                 ) {
                     opts.push(p.eval(scope, o));
+                } else if let Some((o, _)) = sp.get("options") {
+                    opts.push(o.clone());
                 }
                 let get = |name: &str| opts.iter().rev().find_map(|o| option(o, name));
-                let opts_unknown = opts.iter().any(|o| o.is_unknown());
+                let opts_unknown = opts.iter().any(|o| o.is_unknown())
+                    || sp.unknown && sp.get("options").is_none();
                 let sig = get("verify_signature");
                 d.signature = tri(sig.as_ref(), opts_unknown);
                 // PyJWT 1: verify=False.
-                if let Some(v) = kw(call, "verify") {
-                    let c = p.eval(scope, v);
-                    if c.truthy() == Some(false) && self.pyjwt_v1_or_unknown() {
-                        d.signature = Check::Off(c.origin.unwrap_or(origin_of(m, v)));
-                    }
+                let verify = kw(call, "verify")
+                    .map(|v| (p.eval(scope, v), origin_of(m, v)))
+                    .or_else(|| sp.get("verify").map(|(c, e)| (c.clone(), origin_of(m, e))));
+                if let Some((c, at)) = verify
+                    && c.truthy() == Some(false)
+                    && self.pyjwt_v1_or_unknown()
+                {
+                    d.signature = Check::Off(c.origin.unwrap_or(at));
                 }
                 if raw.jws {
                     d.kind = DecodeKind::SignatureOnly;
@@ -858,20 +948,34 @@ impl<'p> JwtModel<'p> {
                     })
                     .unwrap_or(opts_unknown)
                     || get("require_exp").and_then(|c| c.truthy()).unwrap_or(false);
-                if let Some(l) = kw(call, "leeway") {
-                    let c = p.eval(scope, l);
-                    if let Some(secs) = c.seconds() {
-                        d.leeway = Some((secs, c.origin.unwrap_or(origin_of(m, l))));
-                    }
+                let leeway = kw(call, "leeway")
+                    .map(|l| (p.eval(scope, l), origin_of(m, l)))
+                    .or_else(|| sp.get("leeway").map(|(c, e)| (c.clone(), origin_of(m, e))));
+                if let Some((c, at)) = leeway
+                    && let Some(secs) = c.seconds()
+                {
+                    d.leeway = Some((secs, c.origin.unwrap_or(at)));
                 }
-                d.audience = claim_check(p, scope, call, "audience", sub("verify_aud"), raw.jws);
-                d.issuer = claim_check(p, scope, call, "issuer", sub("verify_iss"), raw.jws);
+                d.audience =
+                    claim_check(p, scope, call, &sp, "audience", sub("verify_aud"), raw.jws);
+                d.issuer = claim_check(p, scope, call, &sp, "issuer", sub("verify_iss"), raw.jws);
             }
             (Library::Jose, Op::Decode) => {
-                d.key = self.key_arg(scope, arg(call, "key", Some(1)));
-                d.algorithms = self.algorithms(scope, arg(call, "algorithms", Some(2)));
-                let opts = arg(call, "options", Some(3)).map(|o| p.eval(scope, o));
-                let opts_unknown = opts.as_ref().is_some_and(Const::is_unknown);
+                let sp = self.spread(scope, call);
+                d.key = self
+                    .key_arg(scope, arg(call, "key", Some(1)))
+                    .or_else(|| self.spread_key(&sp, "key"));
+                let algs_expr = arg(call, "algorithms", Some(2));
+                d.algorithms = match (algs_expr, sp.get("algorithms")) {
+                    (None, Some((c, _))) => algorithms_of(c),
+                    (None, None) if sp.unknown => Algorithms::Unknown,
+                    _ => self.algorithms(scope, algs_expr),
+                };
+                let opts = arg(call, "options", Some(3))
+                    .map(|o| p.eval(scope, o))
+                    .or_else(|| sp.get("options").map(|(c, _)| c.clone()));
+                let opts_unknown =
+                    opts.as_ref().is_some_and(Const::is_unknown) || opts.is_none() && sp.unknown;
                 let get = |name: &str| opts.as_ref().and_then(|o| option(o, name));
                 d.signature = tri(get("verify_signature").as_ref(), opts_unknown);
                 if d.signature.is_off() {
@@ -893,8 +997,8 @@ impl<'p> JwtModel<'p> {
                 d.exp_required = get("require_exp")
                     .and_then(|c| c.truthy())
                     .unwrap_or(opts_unknown);
-                d.audience = claim_check(p, scope, call, "audience", sub("verify_aud"), false);
-                d.issuer = claim_check(p, scope, call, "issuer", sub("verify_iss"), false);
+                d.audience = claim_check(p, scope, call, &sp, "audience", sub("verify_aud"), false);
+                d.issuer = claim_check(p, scope, call, &sp, "issuer", sub("verify_iss"), false);
             }
             (Library::Jose, Op::JwsVerify) => {
                 d.kind = DecodeKind::SignatureOnly;
@@ -1022,23 +1126,7 @@ impl<'p> JwtModel<'p> {
             }
             return Algorithms::List(out);
         }
-        let c = self.project.eval(scope, e);
-        if matches!(c.value, Value::None) {
-            return Algorithms::NotGiven;
-        }
-        match c.elements() {
-            Some(items) => {
-                let mut out = Vec::new();
-                for it in items {
-                    match it.as_str() {
-                        Some(s) => out.push((s.to_string(), it.origin)),
-                        None => return Algorithms::Unknown,
-                    }
-                }
-                Algorithms::List(out)
-            }
-            None => Algorithms::Unknown,
-        }
+        algorithms_of(&self.project.eval(scope, e))
     }
 
     /// An `if NAME not in <allowlist>: raise` (or `return`) before `e` is used, for a name of
@@ -1148,6 +1236,26 @@ impl<'p> JwtModel<'p> {
     }
 }
 
+/// The allowed algorithms of an evaluated `algorithms=` value.
+fn algorithms_of(c: &Const) -> Algorithms {
+    if matches!(c.value, Value::None) {
+        return Algorithms::NotGiven;
+    }
+    match c.elements() {
+        Some(items) => {
+            let mut out = Vec::new();
+            for it in items {
+                match it.as_str() {
+                    Some(s) => out.push((s.to_string(), it.origin)),
+                    None => return Algorithms::Unknown,
+                }
+            }
+            Algorithms::List(out)
+        }
+        None => Algorithms::Unknown,
+    }
+}
+
 /// True when the result of `call` is only used through `["header"]` in its function.
 fn header_only(raw: &Raw<'_>, call: &ExprCall) -> bool {
     let Some(f) = &raw.function else { return false };
@@ -1222,6 +1330,7 @@ fn claim_check(
     p: &Project,
     scope: &Scope<'_>,
     call: &ExprCall,
+    spread: &Spread<'_>,
     name: &str,
     verify: Check,
     never: bool,
@@ -1232,16 +1341,17 @@ fn claim_check(
     if let Check::Off(o) = verify {
         return Check::Off(o);
     }
-    match kw(call, name) {
+    let value = kw(call, name)
+        .map(|e| p.eval(scope, e))
+        .or_else(|| spread.get(name).map(|(c, _)| c.clone()));
+    match value {
+        None if spread.unknown => Check::Unknown,
         None => Check::Never,
-        Some(e) => {
-            let c = p.eval(scope, e);
-            match c.value {
-                Value::None => Check::Never,
-                Value::Env { default: None, .. } | Value::Unknown => Check::Unknown,
-                _ => Check::On,
-            }
-        }
+        Some(c) => match c.value {
+            Value::None => Check::Never,
+            Value::Env { default: None, .. } | Value::Unknown => Check::Unknown,
+            _ => Check::On,
+        },
     }
 }
 

@@ -44,7 +44,7 @@ fn rule_case(rule: &str, expected: usize) {
 
 #[test]
 fn signature_not_verified() {
-    rule_case("signature-not-verified", 12);
+    rule_case("signature-not-verified", 14);
 }
 
 #[test]
@@ -79,7 +79,7 @@ fn hardcoded_secret() {
 
 #[test]
 fn expiration_not_verified() {
-    rule_case("expiration-not-verified", 8);
+    rule_case("expiration-not-verified", 11);
 }
 
 #[test]
