@@ -266,13 +266,35 @@ impl Project {
                 class,
                 value,
                 qualname,
+                annotation,
                 ..
             }) => {
                 let scope = Scope::module(module);
-                let v = match value {
+                let mut v = match value {
                     Some(v) => self.eval_field_default(&scope, v, depth + 1),
                     None => Const::unknown(),
                 };
+                // `settings: Settings = load_settings()`: a module-level name annotated with a
+                // settings class of the project, whose value cannot be followed, is an
+                // instance of that class (its fields' defaults are what ships).
+                if class.is_none()
+                    && v.is_unknown()
+                    && let (Some(a), Some(e)) = (annotation, value)
+                    && let Some(cq) = self.qualified_name(module, a)
+                    && let Some(c) = self.class(&cq)
+                    && self.is_settings_class(&c)
+                {
+                    v = Const {
+                        value: Value::Instance {
+                            class: c.qualname.clone(),
+                            call: None,
+                        },
+                        origin: Some(Origin {
+                            module: module.id,
+                            range: e.range(),
+                        }),
+                    };
+                }
                 if let Some(cls) = class {
                     let cq = crate::names::join(&module.name, &cls);
                     if let Some(c) = self.class(&cq)
@@ -431,6 +453,12 @@ impl Project {
                         return v;
                     }
                 }
+                if let Expr::Name(n) = &*a.value
+                    && n.id.as_str() == "self"
+                    && let Some(v) = self.self_attribute(scope, a.attr.as_str(), d)
+                {
+                    return v;
+                }
                 let base = self.eval_at(scope, &a.value, d);
                 match &base.value {
                     // `uuid.uuid1().hex`: the same guessable value, spelled differently.
@@ -534,6 +562,9 @@ impl Project {
                 }
                 let base = self.eval_at(scope, &s.value, d);
                 let key = self.eval_at(scope, &s.slice, d);
+                // `CONFIGS[os.getenv("ENV", "local")]`: the entry chosen when the variable is
+                // not set, which is what ships.
+                let key = key.or_default();
                 match (&base.value, &key.value) {
                     (Value::Dict(_), Value::Str(k)) => {
                         base.dict_get(k).cloned().unwrap_or_else(Const::unknown)
@@ -903,6 +934,65 @@ impl Project {
 }
 
 impl Project {
+    /// `self.attr` inside a method: the one `self.attr = value` of the class's methods
+    /// (`self.jwt_secret = settings.jwt_secret` in `__init__`), evaluated in that method;
+    /// `None` when the class assigns it in no method or in several places.
+    fn self_attribute(&self, scope: &Scope<'_>, attr: &str, d: u32) -> Option<Const> {
+        let f = scope.function?;
+        let first = f
+            .parameters
+            .posonlyargs
+            .iter()
+            .chain(&f.parameters.args)
+            .next()?;
+        if first.parameter.name.as_str() != "self" {
+            return None;
+        }
+        let m = scope.module;
+        let mut class = None;
+        walk::for_each_stmt(&m.ast().body, &mut |s| {
+            if let Stmt::ClassDef(c) = s
+                && c.body
+                    .iter()
+                    .any(|b| matches!(b, Stmt::FunctionDef(x) if std::ptr::eq(x, f)))
+            {
+                class = Some(c);
+            }
+        });
+        let class = class?;
+        let mut found: Vec<(&StmtFunctionDef, &Expr)> = Vec::new();
+        for b in &class.body {
+            let Stmt::FunctionDef(method) = b else {
+                continue;
+            };
+            walk::for_each_stmt_shallow(&method.body, &mut |s| {
+                let (targets, value): (Vec<&Expr>, &Expr) = match s {
+                    Stmt::Assign(a) => (a.targets.iter().collect(), &a.value),
+                    Stmt::AnnAssign(a) => match &a.value {
+                        Some(v) => (vec![&*a.target], v),
+                        None => return,
+                    },
+                    _ => return,
+                };
+                for t in targets {
+                    if let Expr::Attribute(ta) = t
+                        && ta.attr.as_str() == attr
+                        && matches!(&*ta.value, Expr::Name(n) if n.id.as_str() == "self")
+                    {
+                        found.push((method, value));
+                    }
+                }
+            });
+        }
+        match found.as_slice() {
+            [(method, value)] => {
+                let v = self.eval_at(&Scope::function(m, method), value, d + 1);
+                (!v.is_unknown()).then_some(v)
+            }
+            _ => None,
+        }
+    }
+
     /// The file `opener` opens (`open(P)`, `Path(P)`, a `with open(P) as f` name), when it
     /// is a small file that exists in the tree (next to the module, or under a scanned root).
     fn file_read(&self, scope: &Scope<'_>, opener: &Expr, d: u32) -> Option<Const> {

@@ -185,8 +185,13 @@ pub struct DotEnvEntry {
     pub line: u32,
     pub var: String,
     pub value: String,
-    /// How the project reads it (`env_file=".env"`, `load_dotenv()`).
+    /// How the project reads it (`env_file=".env"`, `load_dotenv()`, `yaml.safe_load` in
+    /// config.py).
     pub read_by: String,
+    /// A YAML/TOML/JSON configuration template rather than a `.env` file: `var` is the key
+    /// (the last component of a nested one), matched to settings fields without regard to
+    /// case.
+    pub config: bool,
 }
 
 /// The model of every JWT library call in a project.
@@ -451,7 +456,11 @@ impl<'p> JwtModel<'p> {
             decodes: Vec::new(),
             encodes: Vec::new(),
             key_sites: Vec::new(),
-            dotenv: find_dotenv(project),
+            dotenv: {
+                let mut v = find_dotenv(project);
+                v.extend(find_config_templates(project));
+                v
+            },
             pyjwt_v1,
             pyjwt_v2,
             decoders: HashMap::new(),
@@ -1727,10 +1736,173 @@ fn find_dotenv(project: &Project) -> Vec<DotEnvEntry> {
                         var: var.trim().to_string(),
                         value: value.to_string(),
                         read_by: read_by.clone(),
+                        config: false,
                     });
                 }
             }
         }
+    }
+    out
+}
+
+/// Configuration loaders: a call that parses a YAML, TOML or JSON file.
+const CONFIG_LOADERS: &[&str] = &[
+    "yaml.safe_load(",
+    "yaml.load(",
+    "yaml.full_load(",
+    "tomllib.load(",
+    "tomllib.loads(",
+    "toml.load(",
+    "tomli.load(",
+    "json.load(",
+];
+
+/// `key: value` / `key = value` / `"key": "value"` entries of the configuration templates
+/// shipped in the tree (`config*.yaml|yml|toml|json`, `settings*.…`, or any such file whose
+/// name a module that calls a loader writes as a string) that a non-test module of the
+/// project both names and parses with a loader (`yaml.safe_load`, `tomllib.load`,
+/// `json.load`).
+fn find_config_templates(project: &Project) -> Vec<DotEnvEntry> {
+    let loaders: Vec<(&Module, &str)> = project
+        .modules
+        .iter()
+        .filter(|m| !m.is_test)
+        .filter_map(|m| {
+            CONFIG_LOADERS
+                .iter()
+                .find(|l| m.source.contains(*l))
+                .map(|l| (m, l.trim_end_matches('(')))
+        })
+        .collect();
+    if loaders.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for root in &project.roots {
+        let mut todo = vec![(root.clone(), 0u32)];
+        while let Some((dir, depth)) = todo.pop() {
+            let Ok(rd) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                let path = e.path();
+                if path.is_dir() {
+                    if depth < 4
+                        && !name.starts_with('.')
+                        && !matches!(
+                            name.as_str(),
+                            "node_modules" | "venv" | "__pycache__" | "tests" | "test"
+                        )
+                    {
+                        todo.push((path, depth + 1));
+                    }
+                    continue;
+                }
+                let lower = name.to_ascii_lowercase();
+                let Some(kind) = [".yaml", ".yml", ".toml", ".json"]
+                    .iter()
+                    .find(|x| lower.ends_with(*x))
+                else {
+                    continue;
+                };
+                // The module that names the file and parses configuration.
+                let quoted = |m: &Module| {
+                    m.source.contains(&format!("\"{name}\""))
+                        || m.source.contains(&format!("'{name}'"))
+                        || m.source.contains(&format!("/{name}\""))
+                        || m.source.contains(&format!("/{name}'"))
+                };
+                let Some((m, loader)) = loaders.iter().find(|(m, _)| quoted(m)) else {
+                    continue;
+                };
+                let Ok(meta) = e.metadata() else { continue };
+                if meta.len() > 256 * 1024 {
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                let read_by = format!("`{loader}` in {}, which names `{name}`", m.display_path);
+                for (line, key, value) in config_entries(kind, &text) {
+                    out.push(DotEnvEntry {
+                        file: path.display().to_string(),
+                        line,
+                        var: key,
+                        value,
+                        read_by: read_by.clone(),
+                        config: true,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Scalar string entries of a YAML, TOML or JSON text, line by line: `(line, key, value)`
+/// with the key's last component. YAML tags (`!env VAR`), anchors, lists, block scalars and
+/// values that are not plain strings or numbers are skipped.
+fn config_entries(kind: &str, text: &str) -> Vec<(u32, String, String)> {
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let l = raw.trim();
+        if l.is_empty() || l.starts_with('#') || l.starts_with("//") || l.starts_with('[') {
+            continue;
+        }
+        let (key, value) = match kind {
+            ".toml" => match l.split_once('=') {
+                Some(kv) => kv,
+                None => continue,
+            },
+            _ => {
+                // `key: value`, `"key": "value",` (a `:` inside a quoted key is rare).
+                let Some(idx) = l
+                    .find(": ")
+                    .or_else(|| l.strip_suffix(':').map(|_| l.len() - 1))
+                else {
+                    continue;
+                };
+                (&l[..idx], &l[idx + 1..])
+            }
+        };
+        let key = key
+            .trim()
+            .trim_start_matches("- ")
+            .trim_matches(['"', '\''])
+            .trim();
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+        {
+            continue;
+        }
+        let mut value = value.trim().trim_end_matches(',').trim();
+        if value.is_empty() || value.starts_with(['!', '&', '*', '|', '>', '{', '[']) {
+            continue;
+        }
+        let quoted = value.starts_with(['"', '\'']);
+        if quoted {
+            let q = value.chars().next().unwrap_or('"');
+            match value[1..].find(q) {
+                Some(end) => value = &value[1..1 + end],
+                None => continue,
+            }
+        } else {
+            if kind == ".json" {
+                continue;
+            }
+            // An unquoted YAML/TOML scalar ends at a comment.
+            if let Some(c) = value.find(" #") {
+                value = value[..c].trim();
+            }
+            if matches!(value, "null" | "~" | "true" | "false" | "True" | "False") {
+                continue;
+            }
+        }
+        let leaf = key.rsplit('.').next().unwrap_or(key);
+        out.push((i as u32 + 1, leaf.to_string(), value.to_string()));
     }
     out
 }

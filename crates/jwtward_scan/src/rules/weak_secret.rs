@@ -237,7 +237,12 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             add(&s.key, s.used_by.clone());
         }
         for (var, used_by) in vars {
-            for entry in ctx.model.dotenv.iter().filter(|e| e.var == var) {
+            for entry in ctx
+                .model
+                .dotenv
+                .iter()
+                .filter(|e| e.var == var || e.config && e.var.eq_ignore_ascii_case(&var))
+            {
                 let bytes = entry.value.as_bytes();
                 if bytes.is_empty() || is_pem(bytes) {
                     continue;
@@ -250,15 +255,21 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     line: entry.line,
                     column: 1,
                     end_line: entry.line,
-                    end_column: (var.len() + entry.value.len() + 2) as u32,
+                    end_column: (entry.var.len() + entry.value.len() + 2) as u32,
                 };
                 if !seen.first(&loc) {
                     continue;
                 }
+                let reader = if entry.config {
+                    "the project loads"
+                } else {
+                    "the settings read"
+                };
                 out.push(finding(
                     &META,
                     format!(
-                        "`{var}` is {} in this file, which the settings read ({}), and it is the HMAC key used by {used_by}; it is {}: tokens can be forged after guessing it",
+                        "`{}` is {} in this file, which {reader} ({}), and it is the HMAC key used by {used_by}; it is {}: tokens can be forged after guessing it",
+                        entry.var,
                         preview(bytes),
                         entry.read_by,
                         why.describe()
