@@ -29,6 +29,9 @@ pub enum Library {
     /// joserfc (Authlib's successor): `jwt.decode` checks the signature with the
     /// "recommended" algorithms by default; claims only through `JWTClaimsRegistry.validate`.
     Joserfc,
+    /// python_jwt (`python_jwt.verify_jwt`, `process_jwt`, `generate_jwt`; imported as `jwt`
+    /// by its old releases).
+    PythonJwt,
 }
 
 impl Library {
@@ -38,6 +41,7 @@ impl Library {
             Library::Jose => "python-jose",
             Library::Authlib => "Authlib",
             Library::Joserfc => "joserfc",
+            Library::PythonJwt => "python_jwt",
         }
     }
 }
@@ -227,6 +231,9 @@ const METHODS: &[&str] = &[
     "get_unverified_claims",
     "verify",
     "sign",
+    "process_jwt",
+    "verify_jwt",
+    "generate_jwt",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -264,6 +271,11 @@ fn classify(q: &str) -> Option<(Library, Op)> {
         "authlib.jose.jwt.encode" => (Library::Authlib, Op::Encode),
         "joserfc.jwt.decode" => (Library::Joserfc, Op::Decode),
         "joserfc.jwt.encode" => (Library::Joserfc, Op::Encode),
+        // python_jwt (checked with 4.1.0); PyJWT has no function of these names, so `jwt.`
+        // is python_jwt's old import name.
+        "python_jwt.process_jwt" | "jwt.process_jwt" => (Library::PythonJwt, Op::Claims),
+        "python_jwt.verify_jwt" | "jwt.verify_jwt" => (Library::PythonJwt, Op::Decode),
+        "python_jwt.generate_jwt" | "jwt.generate_jwt" => (Library::PythonJwt, Op::Encode),
         _ => return None,
     })
 }
@@ -1022,6 +1034,33 @@ impl<'p> JwtModel<'p> {
                 }
                 d.exp = Check::Never;
             }
+            (Library::PythonJwt, Op::Decode) => {
+                // Checked with python_jwt 4.1.0: `verify_jwt(token, pub_key, allowed_algs,
+                // iat_skew, checks_optional, ignore_not_implemented)` rejects an algorithm not
+                // in `allowed_algs` (None is an empty list), verifies with `pub_key` unless the
+                // token says `none` and `none` is allowed, and requires `typ`, `iat`, `nbf`
+                // and `exp` unless `checks_optional=True`. It never checks `aud` or `iss`.
+                d.key = self.key_arg(scope, arg(call, "pub_key", Some(1)));
+                d.algorithms = match arg(call, "allowed_algs", Some(2)) {
+                    Some(a) => match self.algorithms(scope, Some(a)) {
+                        Algorithms::NotGiven => Algorithms::List(Vec::new()),
+                        other => other,
+                    },
+                    None => Algorithms::List(Vec::new()),
+                };
+                d.exp_required = match arg(call, "checks_optional", Some(4)) {
+                    Some(c) => p.eval(scope, c).truthy() != Some(true),
+                    None => true,
+                };
+                // No algorithm allowed: the call raises on every token, no claim is trusted.
+                let never_succeeds = d.algorithms == Algorithms::List(Vec::new());
+                d.audience = if never_succeeds {
+                    Check::Unknown
+                } else {
+                    Check::Never
+                };
+                d.issuer = d.audience;
+            }
             (Library::Joserfc, Op::Decode) => {
                 // Checked with joserfc 1.8.0: `jwt.decode` verifies the signature (default
                 // algorithms: the recommended ones, key types bound) and no claim; an expired
@@ -1216,6 +1255,34 @@ impl<'p> JwtModel<'p> {
                     None => Some(("HS256".to_string(), None)),
                 };
                 (payload, key, alg)
+            }
+            Library::PythonJwt => {
+                // `generate_jwt(claims, priv_key=None, algorithm="PS512", ...)`: without a key
+                // the token is unsigned, `alg: none` (checked with 4.1.0).
+                let key = arg(call, "priv_key", Some(1));
+                let keyless = key.is_none_or(|k| {
+                    let c = p.eval(scope, k);
+                    matches!(c.value, Value::None) || c.truthy() == Some(false)
+                });
+                let alg = if keyless {
+                    Some((
+                        "none".to_string(),
+                        Some(key.map_or(origin_of(raw.module, &call.func), |k| {
+                            origin_of(raw.module, k)
+                        })),
+                    ))
+                } else {
+                    match arg(call, "algorithm", Some(2)) {
+                        Some(a) => {
+                            let c = p.eval(scope, a);
+                            c.as_str().map(|s| {
+                                (s.to_string(), c.origin.or(Some(origin_of(raw.module, a))))
+                            })
+                        }
+                        None => Some(("PS512".to_string(), None)),
+                    }
+                };
+                (arg(call, "claims", Some(0)), key, alg)
             }
             Library::Authlib | Library::Joserfc => {
                 let header = arg(call, "header", Some(0));

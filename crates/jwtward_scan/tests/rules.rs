@@ -44,12 +44,12 @@ fn rule_case(rule: &str, expected: usize) {
 
 #[test]
 fn signature_not_verified() {
-    rule_case("signature-not-verified", 14);
+    rule_case("signature-not-verified", 15);
 }
 
 #[test]
 fn none_algorithm_allowed() {
-    rule_case("none-algorithm-allowed", 7);
+    rule_case("none-algorithm-allowed", 9);
 }
 
 #[test]
@@ -84,7 +84,7 @@ fn expiration_not_verified() {
 
 #[test]
 fn expiration_not_required() {
-    rule_case("expiration-not-required", 5);
+    rule_case("expiration-not-required", 6);
 }
 
 #[test]

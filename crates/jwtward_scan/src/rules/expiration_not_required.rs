@@ -77,6 +77,7 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             Library::Jose => "`options={\"require_exp\": True}`",
             Library::Authlib => "`claims_options={\"exp\": {\"essential\": True}}`",
             Library::Joserfc => "`JWTClaimsRegistry(exp={\"essential\": True})`",
+            Library::PythonJwt => "`checks_optional=False`",
         };
         let issuer = token_issuer(ctx, d);
         let (severity, why) = match &issuer {

@@ -64,7 +64,9 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             continue;
         }
         let callee = crate::rules::short_callee(&d.callee);
-        let msg = if d.callee.ends_with("get_unverified_claims") {
+        let msg = if d.callee.ends_with("get_unverified_claims")
+            || d.callee.ends_with("process_jwt")
+        {
             format!(
                 "`{callee}` reads the token's claims without verifying its signature, and the token is never verified afterwards: a forged token is trusted"
             )
@@ -103,6 +105,11 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
 /// a key (each caller passes its own) unless the call site this instance was evaluated for
 /// binds it to no key; its default (`key=None`) is not what every caller passes.
 fn has_key(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
+    // python_jwt's `verify_jwt` without a key raises unless `none` is allowed (reported by
+    // `none-algorithm-allowed`): it verifies or stops.
+    if d.library == Library::PythonJwt && d.kind == DecodeKind::Decode {
+        return true;
+    }
     let Some(k) = d.key.as_ref() else {
         return false;
     };
