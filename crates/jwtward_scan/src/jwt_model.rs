@@ -175,8 +175,13 @@ pub struct KeySite<'p> {
     pub used_by: String,
     /// The token lifetime given to the library and its expression (`lifetime_seconds=`).
     pub lifetime: Option<(Const, &'p Expr)>,
-    /// The library mints tokens without `exp` when the lifetime is `None` (fastapi-users).
+    /// The library mints tokens without `exp` when the lifetime is `None` (fastapi-users
+    /// `lifetime_seconds=None`, authx `JWT_ACCESS_TOKEN_EXPIRES=None`).
     pub none_lifetime_never_expires: bool,
+    /// ... or `False` (fastapi-jwt-auth `authjwt_access_token_expires = False`).
+    pub false_lifetime_never_expires: bool,
+    /// The decode leeway given to the library (fastapi-jwt-auth `authjwt_decode_leeway`).
+    pub leeway: Option<(Const, &'p Expr)>,
     /// HMAC-signed session cookies rather than JWTs.
     pub session: bool,
 }
@@ -1646,7 +1651,9 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                     "AuthXConfig(JWT_SECRET_KEY=...)",
                     kw(c, "JWT_SECRET_KEY"),
                     kw(c, "JWT_ACCESS_TOKEN_EXPIRES"),
-                    false,
+                    // authx 1.7.1: `JWT_ACCESS_TOKEN_EXPIRES=None` mints access tokens
+                    // without `exp`, and its `decode_token` does not require one.
+                    true,
                     false,
                 )
             } else if last == "SessionMiddleware"
@@ -1674,6 +1681,8 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                 used_by: format!("`{lib}` at {}", place(c.range())),
                 lifetime: lifetime.map(|l| (project.eval(&scope, l), l)),
                 none_lifetime_never_expires: never,
+                false_lifetime_never_expires: false,
+                leeway: None,
                 session,
             });
         });
@@ -1683,6 +1692,7 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                 let Stmt::ClassDef(cd) = s else { return };
                 let mut key = None;
                 let mut life = None;
+                let mut leeway = None;
                 for st in &cd.body {
                     let (target, value) = match st {
                         Stmt::AnnAssign(a) => (&*a.target, a.value.as_deref()),
@@ -1695,6 +1705,7 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                     match n.id.as_str() {
                         "authjwt_secret_key" => key = Some((st.range(), v)),
                         "authjwt_access_token_expires" => life = Some(v),
+                        "authjwt_decode_leeway" => leeway = Some(v),
                         _ => {}
                     }
                 }
@@ -1709,7 +1720,12 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                     key: k,
                     used_by: format!("fastapi-jwt-auth `authjwt_secret_key` at {}", place(range)),
                     lifetime: life.map(|l| (project.eval(&scope, l), l)),
+                    // Checked with async-fastapi-jwt-auth 0.6.6: `False` mints access tokens
+                    // without `exp`; the PyJWT decode it runs does not require one. The
+                    // leeway goes to that decode.
                     none_lifetime_never_expires: false,
+                    false_lifetime_never_expires: true,
+                    leeway: leeway.map(|l| (project.eval(&scope, l), l)),
                     session: false,
                 });
             });

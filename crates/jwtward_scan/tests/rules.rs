@@ -79,12 +79,12 @@ fn hardcoded_secret() {
 
 #[test]
 fn expiration_not_verified() {
-    rule_case("expiration-not-verified", 11);
+    rule_case("expiration-not-verified", 12);
 }
 
 #[test]
 fn expiration_not_required() {
-    rule_case("expiration-not-required", 6);
+    rule_case("expiration-not-required", 8);
 }
 
 #[test]

@@ -46,9 +46,11 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         let Some((c, expr)) = &k.lifetime else {
             continue;
         };
-        if !k.none_lifetime_never_expires || !matches!(c.or_default().value, Value::None) {
-            continue;
-        }
+        let written = match c.or_default().value {
+            Value::None if k.none_lifetime_never_expires => "None",
+            Value::Bool(false) if k.false_lifetime_never_expires => "False",
+            _ => continue,
+        };
         let loc = ctx.location(Origin {
             module: k.module.id,
             range: expr.range(),
@@ -56,10 +58,22 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         if seen.first(&loc) {
             out.push(finding(
                 &META,
-                format!(
-                    "{} is given `lifetime_seconds=None`: fastapi-users then mints tokens without `exp` and does not require it when reading them, so they never expire",
-                    k.used_by
-                ),
+                if k.used_by.contains("JWTStrategy") {
+                    format!(
+                        "{} is given `lifetime_seconds=None`: fastapi-users then mints tokens without `exp` and does not require it when reading them, so they never expire",
+                        k.used_by
+                    )
+                } else {
+                    let (field, lib) = if k.used_by.contains("AuthXConfig") {
+                        ("JWT_ACCESS_TOKEN_EXPIRES", "authx")
+                    } else {
+                        ("authjwt_access_token_expires", "fastapi-jwt-auth")
+                    };
+                    format!(
+                        "`{field}` is `{written}` (settings at {}): {lib} then mints access tokens without `exp` and does not require it when reading them, so they never expire",
+                        k.used_by.rsplit(" at ").next().unwrap_or(&k.used_by)
+                    )
+                },
                 loc,
                 Vec::new(),
             ));

@@ -53,6 +53,33 @@ const MAX_LEEWAY_SECS: f64 = 3600.0;
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen = Seen::default();
+    // A leeway handed to a library that decodes by itself (fastapi-jwt-auth).
+    for k in ctx.model.app_key_sites() {
+        let Some((c, expr)) = &k.leeway else { continue };
+        let Some(secs) = c.or_default().seconds() else {
+            continue;
+        };
+        if secs <= MAX_LEEWAY_SECS {
+            continue;
+        }
+        let o = c.or_default().origin.unwrap_or(jwtward_python::Origin {
+            module: k.module.id,
+            range: jwtward_python::Ranged::range(*expr),
+        });
+        let loc = ctx.location(o);
+        if seen.first(&loc) {
+            out.push(finding(
+                &META,
+                format!(
+                    "`authjwt_decode_leeway` makes fastapi-jwt-auth (settings at {}) accept tokens up to {} after they expired: expiry is effectively not checked",
+                    k.used_by.rsplit(" at ").next().unwrap_or(&k.used_by),
+                    crate::rules::long_token_lifetime::human(secs)
+                ),
+                loc,
+                Vec::new(),
+            ));
+        }
+    }
     for d in ctx.model.app_decodes() {
         if d.signature.is_off() {
             continue; // signature-not-verified already covers it
