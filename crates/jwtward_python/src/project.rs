@@ -420,6 +420,7 @@ fn new_module(
     display: String,
     path: PathBuf,
     relative: PathBuf,
+    test_path: &Path,
     source: String,
     name_info: names::ModuleNames,
     interesting: bool,
@@ -430,7 +431,7 @@ fn new_module(
         PySourceType::Python
     };
     let line_count = count_lines(&source);
-    let is_test = discovery::is_test_path(&relative);
+    let is_test = discovery::is_test_path(test_path) || discovery::is_test_source(&source);
     Module {
         id: 0,
         display_path: display,
@@ -553,10 +554,18 @@ fn load_one(
         closure_seed,
         imports: import_scan::scan_imports(&source),
     };
+    // Test code is judged on the path below the project: a walked file's path below the
+    // directory named, a named file's path below its enclosing project.
+    let test_path = if root.is_file {
+        discovery::named_file_test_path(&sp.path)
+    } else {
+        sp.relative.clone()
+    };
     let module = new_module(
         sp.display.clone(),
         sp.path.clone(),
         sp.relative.clone(),
+        &test_path,
         source,
         name_info,
         interesting,
@@ -780,10 +789,12 @@ impl Project {
             let relative = PathBuf::from(&display);
             let name_info = names::module_names_with(&relative, |dir| inits.contains(dir), false);
             let (interesting, _) = pattern_flags(&source);
+            let test_path = discovery::named_file_test_path(&relative);
             let mut m = new_module(
                 display,
                 PathBuf::new(),
                 relative,
+                &test_path,
                 source,
                 name_info,
                 interesting,
