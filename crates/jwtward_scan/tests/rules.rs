@@ -44,7 +44,7 @@ fn rule_case(rule: &str, expected: usize) {
 
 #[test]
 fn signature_not_verified() {
-    rule_case("signature-not-verified", 15);
+    rule_case("signature-not-verified", 17);
 }
 
 #[test]
