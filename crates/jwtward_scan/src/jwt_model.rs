@@ -32,6 +32,8 @@ pub enum Library {
     /// python_jwt (`python_jwt.verify_jwt`, `process_jwt`, `generate_jwt`; imported as `jwt`
     /// by its old releases).
     PythonJwt,
+    /// jwcrypto (`jwcrypto.jwt.JWT(jwt=token, key=key, check_claims=...)`, `.deserialize`).
+    Jwcrypto,
 }
 
 impl Library {
@@ -42,6 +44,7 @@ impl Library {
             Library::Authlib => "Authlib",
             Library::Joserfc => "joserfc",
             Library::PythonJwt => "python_jwt",
+            Library::Jwcrypto => "jwcrypto",
         }
     }
 }
@@ -239,6 +242,8 @@ const METHODS: &[&str] = &[
     "process_jwt",
     "verify_jwt",
     "generate_jwt",
+    "JWT",
+    "deserialize",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -281,6 +286,8 @@ fn classify(q: &str) -> Option<(Library, Op)> {
         "python_jwt.process_jwt" | "jwt.process_jwt" => (Library::PythonJwt, Op::Claims),
         "python_jwt.verify_jwt" | "jwt.verify_jwt" => (Library::PythonJwt, Op::Decode),
         "python_jwt.generate_jwt" | "jwt.generate_jwt" => (Library::PythonJwt, Op::Encode),
+        // `JWT(jwt=token, key=key)` decodes and verifies in the constructor.
+        "jwcrypto.jwt.JWT" => (Library::Jwcrypto, Op::Decode),
         _ => return None,
     })
 }
@@ -291,6 +298,7 @@ fn is_class(q: &str, names: &[&str]) -> bool {
 
 const PYJWT_CLASSES: &[&str] = &["jwt.PyJWT", "jwt.api_jwt.PyJWT"];
 const PYJWS_CLASSES: &[&str] = &["jwt.PyJWS", "jwt.api_jws.PyJWS"];
+const JWCRYPTO_CLASSES: &[&str] = &["jwcrypto.jwt.JWT"];
 const AUTHLIB_CLASSES: &[&str] = &[
     "authlib.jose.JsonWebToken",
     "authlib.jose.rfc7519.JsonWebToken",
@@ -1039,6 +1047,59 @@ impl<'p> JwtModel<'p> {
                 }
                 d.exp = Check::Never;
             }
+            (Library::Jwcrypto, Op::Decode) => {
+                // Checked with jwcrypto 1.6.1: `JWT(jwt=token, key=key)` and
+                // `JWT(...).deserialize(token, key)` verify the signature (the key's type
+                // binds the algorithm family), then check the claims `check_claims` names:
+                // by default `exp`/`nbf` when present (60 s leeway) and nothing else;
+                // `check_claims=False` or a dict without `exp` leaves an expired token valid;
+                // `{"exp": None}` makes `exp` mandatory.
+                let ctor = raw.ctor.map(|(_, c)| c).unwrap_or(call);
+                let key_expr = if std::ptr::eq(ctor, call) {
+                    arg(call, "key", Some(3))
+                } else {
+                    arg(call, "key", Some(1))
+                };
+                d.key = self.key_arg(scope, key_expr);
+                d.token = if std::ptr::eq(ctor, call) {
+                    arg(call, "jwt", Some(2))
+                } else {
+                    arg(call, "jwt", Some(0))
+                };
+                d.algorithms = Algorithms::Unknown;
+                let cscope = match raw.ctor {
+                    Some((cm, _)) if cm.id != m.id => Scope::module(cm),
+                    _ => scope.clone(),
+                };
+                let checks = arg(ctor, "check_claims", Some(6)).map(|e| (p.eval(&cscope, e), e));
+                d.audience = Check::Never;
+                d.issuer = Check::Never;
+                if let Some((c, e)) = checks {
+                    let at = c.origin.unwrap_or(origin_of(m, e));
+                    match &c.value {
+                        Value::Bool(false) => d.exp = Check::Off(at),
+                        Value::Dict(_) => {
+                            if c.dict_get("exp").is_some() {
+                                d.exp_required = true;
+                            } else {
+                                d.exp = Check::Off(at);
+                            }
+                            if c.dict_get("aud").is_some() {
+                                d.audience = Check::On;
+                            }
+                            if c.dict_get("iss").is_some() {
+                                d.issuer = Check::On;
+                            }
+                        }
+                        Value::None => {}
+                        _ => {
+                            d.exp = Check::Unknown;
+                            d.audience = Check::Unknown;
+                            d.issuer = Check::Unknown;
+                        }
+                    }
+                }
+            }
             (Library::PythonJwt, Op::Decode) => {
                 // Checked with python_jwt 4.1.0: `verify_jwt(token, pub_key, allowed_algs,
                 // iat_skew, checks_optional, ignore_not_implemented)` rejects an algorithm not
@@ -1261,6 +1322,8 @@ impl<'p> JwtModel<'p> {
                 };
                 (payload, key, alg)
             }
+            // No jwcrypto call is classified as an encode (`make_signed_token` takes a JWK).
+            Library::Jwcrypto => (None, None, None),
             Library::PythonJwt => {
                 // `generate_jwt(claims, priv_key=None, algorithm="PS512", ...)`: without a key
                 // the token is unsigned, `alg: none` (checked with 4.1.0).
@@ -1479,7 +1542,16 @@ fn find_raw_calls(project: &Project) -> Vec<Raw<'_>> {
             if let Some(q) = project.qualified_name(m, &call.func)
                 && let Some((library, op)) = classify(&q)
             {
-                raw = Some((q, library, op, false, None));
+                // jwcrypto: only `JWT(jwt=token, key=...)` decodes; `JWT(header=, claims=)`
+                // builds a token to sign, and without a key nothing is verified or readable.
+                let jwcrypto_skip = library == Library::Jwcrypto
+                    && (arg(call, "jwt", Some(2)).is_none() || arg(call, "key", Some(3)).is_none());
+                if !jwcrypto_skip {
+                    raw = Some((q.clone(), library, op, false, Some((m, call))));
+                }
+                if library != Library::Jwcrypto {
+                    raw = raw.map(|(q, l, o, j, _)| (q, l, o, j, None));
+                }
             }
             if raw.is_none()
                 && let Expr::Attribute(a) = &*call.func
@@ -1490,7 +1562,7 @@ fn find_raw_calls(project: &Project) -> Vec<Raw<'_>> {
                 let pyjws = is_class(&cq, PYJWS_CLASSES);
                 let authlib = is_class(&cq, AUTHLIB_CLASSES);
                 let op = match method {
-                    "decode" => Some(Op::Decode),
+                    "decode" | "deserialize" => Some(Op::Decode),
                     "decode_complete" => Some(Op::DecodeComplete),
                     "encode" => Some(Op::Encode),
                     "get_unverified_header" => Some(Op::Header),
@@ -1503,6 +1575,17 @@ fn find_raw_calls(project: &Project) -> Vec<Raw<'_>> {
                             Library::PyJwt,
                             op,
                             pyjws,
+                            Some((cm, ctor)),
+                        ));
+                    } else if is_class(&cq, JWCRYPTO_CLASSES)
+                        && method == "deserialize"
+                        && arg(call, "key", Some(1)).is_some()
+                    {
+                        raw = Some((
+                            format!("{cq}.deserialize"),
+                            Library::Jwcrypto,
+                            Op::Decode,
+                            false,
                             Some((cm, ctor)),
                         ));
                     } else if authlib && matches!(op, Op::Decode | Op::Encode) {

@@ -91,7 +91,8 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             Library::Jose => "`options={\"require_exp\": True}`",
             Library::Authlib => "`claims_options={\"exp\": {\"essential\": True}}`",
             Library::Joserfc => "`JWTClaimsRegistry(exp={\"essential\": True})`",
-            Library::PythonJwt => "`checks_optional=False`",
+            Library::PythonJwt => "the default `checks_optional=False`",
+            Library::Jwcrypto => "`check_claims={\"exp\": None}`",
         };
         let issuer = token_issuer(ctx, d);
         let (severity, why) = match &issuer {

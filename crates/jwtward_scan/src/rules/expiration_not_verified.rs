@@ -97,6 +97,12 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                 ),
             ),
             (DecodeKind::Decode, Check::Off(_), _) if checks_exp_by_hand(ctx, d) => continue,
+            (DecodeKind::Decode, Check::Off(o), _) if d.library == Library::Jwcrypto => (
+                o,
+                format!(
+                    "`{callee}` (jwcrypto) is given `check_claims` without `exp` here: expired tokens are accepted"
+                ),
+            ),
             (DecodeKind::Decode, Check::Off(o), _) => (
                 o,
                 format!(
