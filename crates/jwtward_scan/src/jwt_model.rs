@@ -1689,6 +1689,8 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
     for m in &project.modules {
         if !m.interesting
             || !(m.source.contains("JWTStrategy")
+                || m.source.contains("generate_jwt")
+                || m.source.contains("decode_jwt")
                 || m.source.contains("SessionMiddleware")
                 || m.source.contains("AuthXConfig")
                 || m.source.contains("authjwt_secret_key"))
@@ -1729,6 +1731,26 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                     true,
                     false,
                 )
+            } else if q == "fastapi_users.jwt.generate_jwt" {
+                // `generate_jwt(data, secret, lifetime_seconds=None, algorithm="HS256")`
+                // (fastapi-users 15.0.5): `exp` only when a lifetime is given.
+                (
+                    "generate_jwt(secret=...)",
+                    arg(c, "secret", Some(1)),
+                    Some(arg(c, "lifetime_seconds", Some(2)).unwrap_or(&*c.func)),
+                    true,
+                    false,
+                )
+            } else if q == "fastapi_users.jwt.decode_jwt" {
+                // `decode_jwt(token, secret, audience, algorithms=["HS256"])`: PyJWT with the
+                // audience checked.
+                (
+                    "decode_jwt(secret=...)",
+                    arg(c, "secret", Some(1)),
+                    None,
+                    false,
+                    false,
+                )
             } else if last == "AuthXConfig" {
                 (
                     "AuthXConfig(JWT_SECRET_KEY=...)",
@@ -1762,7 +1784,15 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                 range: c.range(),
                 key,
                 used_by: format!("`{lib}` at {}", place(c.range())),
-                lifetime: lifetime.map(|l| (project.eval(&scope, l), l)),
+                lifetime: lifetime.map(|l| {
+                    // `generate_jwt(data, secret)`: no lifetime given is `None`.
+                    let v = if std::ptr::eq(l, &*c.func) {
+                        Const::new(Value::None, m, c.range())
+                    } else {
+                        project.eval(&scope, l)
+                    };
+                    (v, l)
+                }),
                 none_lifetime_never_expires: never,
                 false_lifetime_never_expires: false,
                 leeway: None,

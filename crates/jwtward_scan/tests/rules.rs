@@ -69,7 +69,7 @@ fn untrusted_verification_input() {
 
 #[test]
 fn weak_secret() {
-    rule_case("weak-secret", 17);
+    rule_case("weak-secret", 19);
 }
 
 #[test]
@@ -84,7 +84,7 @@ fn expiration_not_verified() {
 
 #[test]
 fn expiration_not_required() {
-    rule_case("expiration-not-required", 8);
+    rule_case("expiration-not-required", 9);
 }
 
 #[test]

@@ -63,6 +63,11 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                         "{} is given `lifetime_seconds=None`: fastapi-users then mints tokens without `exp` and does not require it when reading them, so they never expire",
                         k.used_by
                     )
+                } else if k.used_by.contains("generate_jwt") {
+                    format!(
+                        "{} is called without a lifetime (`lifetime_seconds` is `None`): fastapi-users then mints the token without `exp`, and its `decode_jwt` does not require one, so it never expires",
+                        k.used_by
+                    )
                 } else {
                     let (field, lib) = if k.used_by.contains("AuthXConfig") {
                         ("JWT_ACCESS_TOKEN_EXPIRES", "authx")
