@@ -47,7 +47,15 @@ fn named_and_walked_files_are_judged_alike() {
         (&pytest_module, "app/smoke.py", true),
         (&app, "app/auth.py", false),
     ] {
-        assert_eq!(is_test(&[root.clone()], end), expected, "walked {end}");
-        assert_eq!(is_test(&[file.clone()], end), expected, "named {end}");
+        assert_eq!(
+            is_test(std::slice::from_ref(&root), end),
+            expected,
+            "walked {end}"
+        );
+        assert_eq!(
+            is_test(std::slice::from_ref(file), end),
+            expected,
+            "named {end}"
+        );
     }
 }
