@@ -481,11 +481,7 @@ impl<'p> JwtModel<'p> {
             decodes: Vec::new(),
             encodes: Vec::new(),
             key_sites: Vec::new(),
-            dotenv: {
-                let mut v = find_dotenv(project);
-                v.extend(find_config_templates(project));
-                v
-            },
+            dotenv: find_dotenv(project),
             pyjwt_v1,
             pyjwt_v2,
             decoders: HashMap::new(),
@@ -498,6 +494,15 @@ impl<'p> JwtModel<'p> {
         }
         model.index_functions();
         model.key_sites = find_key_sites(&model);
+        // Configuration templates only matter for keys read from settings or the environment.
+        let env_key =
+            |k: Option<&KeyArg<'_>>| k.is_some_and(|k| matches!(k.value.value, Value::Env { .. }));
+        if model.decodes.iter().any(|d| env_key(d.key.as_ref()))
+            || model.encodes.iter().any(|e| env_key(e.key.as_ref()))
+            || model.key_sites.iter().any(|k| env_key(Some(&k.key)))
+        {
+            model.dotenv.extend(find_config_templates(project));
+        }
         model
     }
 
@@ -1962,7 +1967,7 @@ fn find_config_templates(project: &Project) -> Vec<DotEnvEntry> {
     let loaders: Vec<(&Module, &str)> = project
         .modules
         .iter()
-        .filter(|m| !m.is_test)
+        .filter(|m| !m.is_test && m.source.contains("load"))
         .filter_map(|m| {
             CONFIG_LOADERS
                 .iter()
@@ -1996,6 +2001,14 @@ fn find_config_templates(project: &Project) -> Vec<DotEnvEntry> {
                     continue;
                 }
                 let lower = name.to_ascii_lowercase();
+                // Configuration templates by name: `config.yaml`, `app_config.toml`,
+                // `settings.json`, `secrets.yml`.
+                if !["config", "settings", "secret", "conf."]
+                    .iter()
+                    .any(|w| lower.contains(w))
+                {
+                    continue;
+                }
                 let Some(kind) = [".yaml", ".yml", ".toml", ".json"]
                     .iter()
                     .find(|x| lower.ends_with(*x))
