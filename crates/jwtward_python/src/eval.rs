@@ -636,8 +636,9 @@ impl Project {
                 .rev()
                 .find(|(_, r)| r.end() <= at)
                 .or(if inside_own { None } else { assigns.last() });
-            if let Some((value, _)) = chosen {
-                return self.eval_at(scope, value, d);
+            if let Some((value, assigned)) = chosen {
+                let v = self.eval_at(scope, value, d);
+                return self.apply_mutations(scope, f, name, v, *assigned, at, d);
             }
             let params = &f.parameters;
             let param = params
@@ -679,6 +680,13 @@ impl Project {
         // Methods on known values: "x".encode(), secret.get_secret_value().
         if let Expr::Attribute(a) = &*call.func {
             match a.attr.as_str() {
+                // `DEFAULTS.copy()`: the same dict or list.
+                "copy" if args.args.is_empty() && args.keywords.is_empty() => {
+                    let base = self.eval_at(scope, &a.value, d);
+                    if matches!(base.value, Value::Dict(_) | Value::List(_)) {
+                        return base;
+                    }
+                }
                 "encode" => {
                     let base = self.eval_at(scope, &a.value, d);
                     return match base.value {
@@ -934,6 +942,75 @@ impl Project {
 }
 
 impl Project {
+    /// A local dict after the statements between its assignment and `at` that change it:
+    /// `opts.update({...})` / `opts.update(k=v)` and `opts["k"] = v` (in any branch: a
+    /// change on one path is a value the dict can have).
+    #[allow(clippy::too_many_arguments)]
+    fn apply_mutations(
+        &self,
+        scope: &Scope<'_>,
+        f: &StmtFunctionDef,
+        name: &str,
+        v: Const,
+        assigned: TextRange,
+        at: TextSize,
+        d: u32,
+    ) -> Const {
+        let Value::Dict(mut items) = v.value else {
+            return v;
+        };
+        let is_name = |e: &Expr| matches!(e, Expr::Name(n) if n.id.as_str() == name);
+        walk::for_each_stmt_shallow(&f.body, &mut |s| {
+            if s.start() < assigned.end() || s.end() > at {
+                return;
+            }
+            match s {
+                Stmt::Expr(e) => {
+                    if let Expr::Call(c) = &*e.value
+                        && let Expr::Attribute(a) = &*c.func
+                        && a.attr.as_str() == "update"
+                        && is_name(&a.value)
+                    {
+                        for arg in &c.arguments.args {
+                            if let Value::Dict(more) = self.eval_at(scope, arg, d + 1).value {
+                                items.extend(more);
+                            }
+                        }
+                        for k in &c.arguments.keywords {
+                            if let Some(key) = &k.arg {
+                                items.push((
+                                    Const::new(
+                                        Value::Str(key.as_str().to_string()),
+                                        scope.module,
+                                        k.range,
+                                    ),
+                                    self.eval_at(scope, &k.value, d + 1),
+                                ));
+                            }
+                        }
+                    }
+                }
+                Stmt::Assign(a) => {
+                    for t in &a.targets {
+                        if let Expr::Subscript(sub) = t
+                            && is_name(&sub.value)
+                        {
+                            items.push((
+                                self.eval_at(scope, &sub.slice, d + 1),
+                                self.eval_at(scope, &a.value, d + 1),
+                            ));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        });
+        Const {
+            value: Value::Dict(items),
+            origin: v.origin,
+        }
+    }
+
     /// `self.attr` inside a method: the one `self.attr = value` of the class's methods
     /// (`self.jwt_secret = settings.jwt_secret` in `__init__`), evaluated in that method;
     /// `None` when the class assigns it in no method or in several places.

@@ -79,7 +79,7 @@ fn hardcoded_secret() {
 
 #[test]
 fn expiration_not_verified() {
-    rule_case("expiration-not-verified", 14);
+    rule_case("expiration-not-verified", 16);
 }
 
 #[test]
