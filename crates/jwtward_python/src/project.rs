@@ -253,14 +253,30 @@ fn separate_source_roots(modules: &mut [Module]) {
         Some((top, parts[..parts.len() - depth].to_vec()))
     };
     let mut roots_of: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+    // Submodule names (`app.users`, not the package `app` itself) -> their roots: a package
+    // split across roots (a namespace package, `company.foo` here and `company.bar` there)
+    // shares no submodule and is left as one package.
+    let mut roots_of_name: HashMap<&str, Vec<Vec<String>>> = HashMap::new();
     for m in modules.iter() {
         if let Some((top, root)) = key(m) {
+            if m.name.contains('.') {
+                let v = roots_of_name.entry(m.name.as_str()).or_default();
+                if !v.contains(&root) {
+                    v.push(root.clone());
+                }
+            }
             let v = roots_of.entry(top).or_default();
             if !v.contains(&root) {
                 v.push(root);
             }
         }
     }
+    let colliding: std::collections::HashSet<&str> = roots_of_name
+        .iter()
+        .filter(|(_, r)| r.len() > 1)
+        .filter_map(|(n, _)| n.split('.').next())
+        .collect();
+    roots_of.retain(|top, _| colliding.contains(top.as_str()));
     // Per renamed source root: the tops renamed in it.
     let mut renamed: HashMap<Vec<String>, Vec<(String, String)>> = HashMap::new();
     for (top, roots) in &roots_of {

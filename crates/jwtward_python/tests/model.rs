@@ -302,3 +302,29 @@ fn source_roots_with_the_same_package_names_stay_apart() {
         Some("second")
     );
 }
+
+#[test]
+fn a_namespace_package_split_across_roots_stays_one_package() {
+    // pkgutil-style: `company/__init__.py` in both roots, different subpackages.
+    let p = Project::from_sources(vec![
+        ("packages/foo/src/company/__init__.py", ""),
+        ("packages/bar/src/company/__init__.py", ""),
+        (
+            "packages/foo/src/company/foo/__init__.py",
+            "NAME = \"foo\"\n",
+        ),
+        (
+            "packages/bar/src/company/bar/__init__.py",
+            "from company.foo import NAME\nUSES = NAME\n",
+        ),
+    ]);
+    assert_eq!(
+        p.module_by_name("company.foo").unwrap().display_path,
+        "packages/foo/src/company/foo/__init__.py"
+    );
+    assert_eq!(
+        p.eval_qname("company.bar.USES").as_str(),
+        Some("foo"),
+        "the import across roots still resolves"
+    );
+}
