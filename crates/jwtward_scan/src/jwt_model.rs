@@ -215,6 +215,9 @@ pub struct JwtModel<'p> {
     /// `VAR=value` lines of the `.env` files the project's settings read (`env_file=`,
     /// python-dotenv).
     pub dotenv: Vec<DotEnvEntry>,
+    /// fastapi-jwt-auth `create_access_token(..., expires_time=False)`: an access token minted
+    /// without `exp`, at the argument.
+    pub no_exp_mints: Vec<(&'p Module, &'p Expr)>,
     /// PyJWT major version when a requirements file pins it below 2.
     pub pyjwt_v1: bool,
     /// A requirements file pins PyJWT 2 or later.
@@ -482,6 +485,7 @@ impl<'p> JwtModel<'p> {
             encodes: Vec::new(),
             key_sites: Vec::new(),
             dotenv: find_dotenv(project),
+            no_exp_mints: Vec::new(),
             pyjwt_v1,
             pyjwt_v2,
             decoders: HashMap::new(),
@@ -494,6 +498,7 @@ impl<'p> JwtModel<'p> {
         }
         model.index_functions();
         model.key_sites = find_key_sites(&model);
+        model.no_exp_mints = find_no_exp_mints(project);
         // Configuration templates only matter for keys read from settings or the environment.
         let env_key =
             |k: Option<&KeyArg<'_>>| k.is_some_and(|k| matches!(k.value.value, Value::Env { .. }));
@@ -2112,6 +2117,37 @@ fn config_entries(kind: &str, text: &str) -> Vec<(u32, String, String)> {
         }
         let leaf = key.rsplit('.').next().unwrap_or(key);
         out.push((i as u32 + 1, leaf.to_string(), value.to_string()));
+    }
+    out
+}
+
+/// `Authorize.create_access_token(subject=..., expires_time=False)` in a module that uses
+/// fastapi-jwt-auth (or async-fastapi-jwt-auth): checked with async-fastapi-jwt-auth 0.6.6,
+/// `False` mints the access token without `exp`.
+fn find_no_exp_mints(project: &Project) -> Vec<(&Module, &Expr)> {
+    let mut out = Vec::new();
+    for m in &project.modules {
+        if m.is_test
+            || !m.source.contains("fastapi_jwt_auth")
+            || !m.source.contains("create_access_token")
+        {
+            continue;
+        }
+        walk::for_each_expr(&m.ast().body, &mut |e, _| {
+            if let Expr::Call(c) = e
+                && let Expr::Attribute(a) = &*c.func
+                && a.attr.as_str() == "create_access_token"
+                && let Some(v) = kw(c, "expires_time")
+            {
+                let scope = match project.enclosing_function(m, c.start()) {
+                    Some(f) => Scope::function(m, f.def),
+                    None => Scope::module(m),
+                };
+                if matches!(project.eval(&scope, v).value, Value::Bool(false)) {
+                    out.push((m, v));
+                }
+            }
+        });
     }
     out
 }

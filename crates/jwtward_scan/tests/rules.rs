@@ -84,7 +84,7 @@ fn expiration_not_verified() {
 
 #[test]
 fn expiration_not_required() {
-    rule_case("expiration-not-required", 9);
+    rule_case("expiration-not-required", 10);
 }
 
 #[test]
