@@ -66,7 +66,9 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     Library::PyJwt if ctx.model.pyjwt_v1_or_unknown() => format!(
                         "`{callee}` is called without `algorithms=`: with PyJWT 1 the token header chooses the algorithm (no requirements file pins PyJWT 2, where this call raises instead)"
                     ),
-                    Library::PyJwt | Library::Joserfc => continue,
+                    Library::PyJwt | Library::Joserfc | Library::PythonJwt | Library::Jwcrypto => {
+                        continue;
+                    }
                 };
                 (call_origin(d.module, d.call), msg)
             }

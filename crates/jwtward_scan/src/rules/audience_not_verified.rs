@@ -44,6 +44,10 @@ pub(crate) fn claim_rule(
                 let how = match d.library {
                     Library::Authlib => format!("`claims_options` does not name `{claim}`"),
                     Library::Joserfc => format!("the claims registry does not name `{claim}`"),
+                    Library::Jwcrypto => format!("`check_claims` does not name `{claim}`"),
+                    Library::PythonJwt => {
+                        format!("python_jwt never checks `{claim}`: compare it by hand")
+                    }
                     _ => format!("no `{word}=` argument"),
                 };
                 let what = if claim == "aud" && matches!(d.library, Library::PyJwt | Library::Jose)

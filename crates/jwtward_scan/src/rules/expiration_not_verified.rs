@@ -8,7 +8,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::High,
     cwe: &[613],
     summary: "Token expiry is not checked: `verify_exp` is off, a `leeway` of more than an hour, or the library never checks `exp` on this path; `verify_nbf` / `verify_iat` off are reported too.",
-    explanation: "`exp` is what makes a stolen or leaked token stop working. With `options={\"verify_exp\": False}` (PyJWT, python-jose) an expired token is accepted forever. Authlib's `jwt.decode` checks only the signature: `exp`, `nbf` and `iat` are checked by `claims.validate()`, so code that never calls it (in the function or in its callers) accepts expired tokens. PyJWT's `PyJWS.decode` checks only the signature, never claims. A `leeway` of more than an hour (clock skew needs seconds) keeps expired tokens valid just as well. `options={\"verify_nbf\": False}` or `{\"verify_iat\": False}` (PyJWT, python-jose; a python-jose list of pairs counts, as the library applies it with `dict.update`) lets tokens that are not yet valid pass, and is reported at the option.",
+    explanation: "`exp` is what makes a stolen or leaked token stop working. With `options={\"verify_exp\": False}` (PyJWT, python-jose) an expired token is accepted forever. Authlib's `jwt.decode` checks only the signature: `exp`, `nbf` and `iat` are checked by `claims.validate()`, so code that never calls it (in the function or in its callers) accepts expired tokens. PyJWT's `PyJWS.decode` checks only the signature, never claims. A `leeway` of more than an hour (clock skew needs seconds) keeps expired tokens valid just as well. `options={\"verify_nbf\": False}` or `{\"verify_iat\": False}` (PyJWT, python-jose; a python-jose list of pairs counts, as the library applies it with `dict.update`) lets tokens that are not yet valid pass, and is reported at the option. jwcrypto checks only the claims `check_claims` names: `check_claims=False`, or a dict without `exp`, accepts expired tokens (by default `exp` is checked when present). fastapi-jwt-auth's `authjwt_decode_leeway` over an hour is reported at the setting.",
     remediation: "Leave expiry verification on (drop `verify_exp: False`), and with Authlib call `claims.validate()` on the result of `jwt.decode` before trusting it.",
     example: "claims = jwt.decode(token, key)  # authlib\nuser = claims[\"sub\"]",
     fixed_example: "claims = jwt.decode(token, key)  # authlib\nclaims.validate()\nuser = claims[\"sub\"]",
@@ -86,6 +86,33 @@ const MAX_LEEWAY_SECS: f64 = 3600.0;
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen = Seen::default();
+    // A leeway handed to a library that decodes by itself (fastapi-jwt-auth).
+    for k in ctx.model.app_key_sites() {
+        let Some((c, expr)) = &k.leeway else { continue };
+        let Some(secs) = c.or_default().seconds() else {
+            continue;
+        };
+        if secs <= MAX_LEEWAY_SECS {
+            continue;
+        }
+        let o = c.or_default().origin.unwrap_or(jwtward_python::Origin {
+            module: k.module.id,
+            range: jwtward_python::Ranged::range(*expr),
+        });
+        let loc = ctx.location(o);
+        if seen.first(&loc) {
+            out.push(finding(
+                &META,
+                format!(
+                    "`authjwt_decode_leeway` makes fastapi-jwt-auth (settings at {}) accept tokens up to {} after they expired: expiry is effectively not checked",
+                    k.used_by.rsplit(" at ").next().unwrap_or(&k.used_by),
+                    crate::rules::long_token_lifetime::human(secs)
+                ),
+                loc,
+                Vec::new(),
+            ));
+        }
+    }
     for d in ctx.model.app_decodes() {
         if d.signature.is_off() {
             continue; // signature-not-verified already covers it
@@ -107,6 +134,12 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             {
                 continue;
             }
+            (DecodeKind::Decode, Check::Off(o), _) if d.library == Library::Jwcrypto => (
+                o,
+                format!(
+                    "`{callee}` (jwcrypto) is given `check_claims` without `exp` here: expired tokens are accepted"
+                ),
+            ),
             (DecodeKind::Decode, Check::Off(o), _) => (
                 o,
                 format!(
