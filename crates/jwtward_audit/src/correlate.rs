@@ -72,31 +72,57 @@ pub const MAPPING: &[Mapping] = &[
     ),
     row(
         "unprotected-route",
-        &["missing-auth", "method-bypass", "path-variant-bypass"],
+        &[
+            "missing-auth",
+            "method-bypass",
+            "path-variant-bypass",
+            "websocket-missing-auth",
+        ],
         Scope::Route,
         false,
     ),
     row(
         "fail-open-auth-dependency",
-        &["optional-auth", "invalid-token-accepted"],
+        &[
+            "optional-auth",
+            "invalid-token-accepted",
+            "websocket-missing-auth",
+            "websocket-invalid-token-accepted",
+        ],
         Scope::Route,
         true,
     ),
     row(
         "fail-open-auth-middleware",
-        &["optional-auth", "invalid-token-accepted", "missing-auth"],
+        &[
+            "optional-auth",
+            "invalid-token-accepted",
+            "missing-auth",
+            "websocket-missing-auth",
+            "websocket-invalid-token-accepted",
+        ],
         Scope::Route,
         true,
     ),
     row(
         "optional-auth-scheme",
-        &["optional-auth", "invalid-token-accepted"],
+        &[
+            "optional-auth",
+            "invalid-token-accepted",
+            "websocket-missing-auth",
+            "websocket-invalid-token-accepted",
+        ],
         Scope::Route,
         true,
     ),
     row(
         "public-fallback-route",
-        &["optional-auth", "invalid-token-accepted"],
+        &[
+            "optional-auth",
+            "invalid-token-accepted",
+            "websocket-missing-auth",
+            "websocket-invalid-token-accepted",
+        ],
         Scope::Route,
         true,
     ),
@@ -169,7 +195,11 @@ pub const MAPPING: &[Mapping] = &[
     row("error-detail-leak", &["auth-error-leak"], Scope::App, true),
     row(
         "token-not-verified",
-        &["any-token-accepted", "signature-not-verified"],
+        &[
+            "any-token-accepted",
+            "signature-not-verified",
+            "websocket-invalid-token-accepted",
+        ],
         Scope::Route,
         true,
     ),
@@ -294,6 +324,8 @@ pub struct Run<'a> {
     /// Messages of the probe's errors (a refused minted token...).
     pub probe_notes: &'a [String],
     pub unsafe_methods: bool,
+    /// Fallback keys not in force (their variable is set), with the reason.
+    pub not_in_force: &'a [(jwtward_report::Location, String)],
     /// Sends an unauthenticated request for evidence: `(method, path) -> "STATUS excerpt"`.
     pub evidence: &'a dyn Fn(&str, &str) -> Option<String>,
 }
@@ -385,6 +417,15 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
     match m.scope {
         Scope::Key => {
             let at = f.location.as_ref().map(|l| (l.file.clone(), l.line));
+            if let Some((_, why)) = run.not_in_force.iter().find(|(l, _)| {
+                Some((l.file.clone(), l.line)) == at
+            }) {
+                return done(
+                    Status::NotTested,
+                    None,
+                    format!("this fallback key is not in force: {why}"),
+                );
+            }
             if at.is_none() || at != run.key_at {
                 if let Some(d) = run
                     .dynamic
@@ -501,10 +542,25 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
                 return done(Status::NotTested, None, needs_token(run));
             }
             let k = tested[0];
-            let path = match (&f.method, &f.path) {
-                (Some(_), Some(p)) => crate::sample_path(p),
+            let route = run
+                .routes
+                .iter()
+                .find(|r| r.methods.iter().any(|m| route_key(m, &r.path) == *k));
+            let path = match (route, &f.method, &f.path) {
+                (Some(r), _, _) => crate::spec::sample_target(r),
+                (None, Some(_), Some(p)) => crate::sample_path(p),
                 _ => crate::sample_path(&k.1),
             };
+            if k.0 == "WEBSOCKET" {
+                let shakes = run.plan.ws_evidence.get(k).cloned().unwrap_or_default();
+                return done(
+                    Status::NotReproduced,
+                    None,
+                    format!(
+                        "the audit opened WEBSOCKET {path} and no handshake that should fail succeeded ({shakes})"
+                    ),
+                );
+            }
             let answer = if matches!(k.0.as_str(), "GET" | "HEAD" | "OPTIONS") {
                 (run.evidence)(&k.0, &path)
             } else {
@@ -652,7 +708,8 @@ mod tests {
         for m in MAPPING {
             for p in m.proven_by {
                 assert!(
-                    jwtward_probe::rules::rule(p).is_some(),
+                    jwtward_probe::rules::rule(p).is_some()
+                        || crate::ws::RULES.iter().any(|r| r.name == *p),
                     "`{}` is proven by unknown probe rule `{p}`",
                     m.rule
                 );
@@ -711,6 +768,7 @@ mod tests {
             credentials: "none",
             probe_notes: &[],
             unsafe_methods: false,
+            not_in_force: &[],
             evidence: &evidence,
         };
         let out = correlate(

@@ -13,11 +13,14 @@
 
 pub mod correlate;
 pub mod discover;
+pub mod dotenv;
 pub mod http;
 pub mod launch;
 pub mod mint;
 pub mod render;
+pub mod source;
 pub mod spec;
+pub mod ws;
 
 use anyhow::{Context as _, bail};
 use correlate::{Correlated, Run};
@@ -85,6 +88,10 @@ pub struct Outcome {
     pub app_tail: Vec<String>,
     /// What the app answered to the minted token, before the probe ran.
     pub key_check: Option<KeyCheck>,
+    /// The token names the source reads (given to the probe).
+    pub source_names: source::TokenNames,
+    /// The identity claim the source reads, with the decode call it reads it after.
+    pub identity_claim: Option<(String, String)>,
 }
 
 /// The minted token tried on protected routes before the probe runs.
@@ -120,6 +127,30 @@ pub fn sample_path(template: &str) -> String {
     out
 }
 
+/// `path` and headers carrying `token` where the route's source reads it: the
+/// `Authorization` header, unless the source reads it only from another header, a cookie
+/// or the query.
+pub fn with_token(r: &RouteInfo, path: &str, token: &str) -> (String, Vec<(String, String)>) {
+    let reads_authorization = r.token_sources.is_empty()
+        || r.token_sources
+            .iter()
+            .any(|(k, n)| k == "header" && n.eq_ignore_ascii_case("authorization"));
+    match r.token_sources.first() {
+        Some((k, n)) if !reads_authorization => match k.as_str() {
+            "cookie" => (path.to_string(), vec![("Cookie".into(), format!("{n}={token}"))]),
+            "query" => {
+                let sep = if path.contains('?') { '&' } else { '?' };
+                (format!("{path}{sep}{n}={token}"), Vec::new())
+            }
+            _ => (path.to_string(), vec![(n.replace('_', "-"), token.to_string())]),
+        },
+        _ => (
+            path.to_string(),
+            vec![("Authorization".into(), format!("Bearer {token}"))],
+        ),
+    }
+}
+
 /// Tries `minted` on up to five protected GET routes: no token, the token, the same claims
 /// under a random key.
 fn check_key(
@@ -136,7 +167,6 @@ fn check_key(
         &m.claims,
     )
     .ok()?;
-    let bearer = |t: &str| vec![("Authorization".to_string(), format!("Bearer {t}"))];
     let mut first: Option<KeyCheck> = None;
     let candidates = routes
         .iter()
@@ -145,10 +175,12 @@ fn check_key(
         .filter(|r| !spec::looks_destructive(&r.path))
         .take(5);
     for r in candidates {
-        let path = sample_path(&r.path);
+        let path = spec::sample_target(r);
         let none = http::request(port, "GET", &path, &[], timeout).ok()?;
-        let good = http::request(port, "GET", &path, &bearer(&m.token), timeout).ok()?;
-        let bad = http::request(port, "GET", &path, &bearer(&random), timeout).ok()?;
+        let (gpath, gh) = with_token(r, &path, &m.token);
+        let good = http::request(port, "GET", &gpath, &gh, timeout).ok()?;
+        let (bpath, bh) = with_token(r, &path, &random);
+        let bad = http::request(port, "GET", &bpath, &bh, timeout).ok()?;
         let ok2 = |a: &http::Answer| (200..300).contains(&a.status);
         let accepted = ok2(&good) && !ok2(&none);
         let key_proven =
@@ -160,10 +192,11 @@ fn check_key(
                 "GET {path}: without a token {} {}; with the minted token {} {}; with the same claims signed with a random key {} {}",
                 none.status, none.body, good.status, good.body, bad.status, bad.body
             ),
-            curl: format!(
-                "curl -sS -i -H 'Authorization: Bearer {}' {base}{path}",
-                m.token
-            ),
+            curl: {
+                let (p, h) = with_token(r, &path, &m.token);
+                let hs: String = h.iter().map(|(n, v)| format!(" -H '{n}: {v}'")).collect();
+                format!("curl -sS -i{hs} '{base}{p}'")
+            },
         };
         if accepted {
             return Some(check);
@@ -289,7 +322,26 @@ pub fn audit(
 
     // Credentials.
     let model = jwtward_scan::JwtModel::build(project);
-    let resolution = mint::resolve(project, &model, &|v| std::env::var_os(v).is_some());
+    // The app's environment: ours (it inherits it) and the `.env` files it loads.
+    let start_dir = match &launch {
+        Some((Launch::Uvicorn { root, .. } | Launch::Run { root, .. }, _)) => root.clone(),
+        None if req.project.is_file() => req
+            .project
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(".")),
+        None => req.project.clone(),
+    };
+    let dotenv = dotenv::loaded(project, &start_dir);
+    let resolution = mint::resolve(project, &model, &|v| {
+        if std::env::var_os(v).is_some() {
+            mint::EnvState::Process
+        } else if let Some(d) = dotenv.get(v) {
+            mint::EnvState::Dotenv(d)
+        } else {
+            mint::EnvState::Unset
+        }
+    });
     let mut tokens = req.tokens.clone();
     let mut signing_key = req.signing_key.clone();
     let mut key_at = None;
@@ -384,7 +436,7 @@ pub fn audit(
         .filter(|f| f.rule == "unprotected-route")
         .filter_map(|f| Some(spec::route_key(f.method.as_deref()?, f.path.as_deref()?)))
         .collect();
-    let plan = spec::build(live, routes, &expect_auth, req.unsafe_methods);
+    let mut plan = spec::build(live, routes, &expect_auth, req.unsafe_methods);
     let spec_file = std::env::temp_dir().join(format!(
         "jwtward-audit-{}-{}.json",
         std::process::id(),
@@ -395,6 +447,11 @@ pub fn audit(
     out.added_routes = plan.added.clone();
     out.skipped_routes = plan.skipped.clone();
 
+    // What the source says about tokens: where they are read, whose identity they carry.
+    let names = source::token_names(routes);
+    let identity = source::identity_claim(&model);
+    out.source_names = names.clone();
+    out.identity_claim = identity.clone();
     let config = jwtward_probe::Config {
         target: base.clone(),
         spec: Some(jwtward_probe::SpecSource::File(spec_file.clone())),
@@ -405,7 +462,9 @@ pub fn audit(
         wordlist: None,
         mask: None,
         skip_destructive: Vec::new(),
-        cookie_names: Vec::new(),
+        cookie_names: names.cookies.clone(),
+        query_names: names.queries.clone(),
+        identity_claim: identity.as_ref().map(|(c, _)| c.clone()),
         headers: Vec::new(),
         include: Vec::new(),
         exclude: Vec::new(),
@@ -451,6 +510,22 @@ pub fn audit(
     out.requests = probed.requests;
     out.endpoints = probed.endpoints;
     out.dynamic = probed.findings;
+    // WebSocket routes: the handshakes.
+    if let Some(p) = evidence_port {
+        let checked = ws::check(
+            p,
+            &base,
+            routes,
+            tokens.first().map(String::as_str),
+            &expect_auth,
+            req.timeout,
+        );
+        out.requests += checked.requests;
+        out.endpoints += checked.tested.len();
+        out.dynamic.extend(checked.findings);
+        plan.tested.extend(checked.tested);
+        plan.ws_evidence = checked.evidence;
+    }
     correlate::annotate(&mut out.dynamic, routes);
     let notes: Vec<String> = probed.errors.iter().map(|e| e.message.clone()).collect();
     out.errors.extend(probed.errors);
@@ -479,6 +554,7 @@ pub fn audit(
         credentials: &out.credentials,
         probe_notes: &notes,
         unsafe_methods: req.unsafe_methods,
+        not_in_force: &resolution.not_in_force,
         evidence: &evidence,
         enclosing: &|loc| enclosing_function_name(project, loc),
     };

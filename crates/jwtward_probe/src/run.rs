@@ -42,6 +42,12 @@ pub struct Config {
     /// `--mask`: a hashcat-style mask searched after the default tier.
     pub mask: Option<String>,
     pub cookie_names: Vec<String>,
+    /// Query parameter names the token may be read from (besides the common ones and the
+    /// spec's credential-like parameters): `jwtward audit` passes the names the source reads.
+    pub query_names: Vec<String>,
+    /// The claim the API takes the identity from, when known beforehand (`jwtward audit`
+    /// reads it in the source: `payload["uid"]`); otherwise the probe learns it.
+    pub identity_claim: Option<String>,
     pub headers: Vec<(String, String)>,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
@@ -274,6 +280,11 @@ async fn run_async(
         }
     }
     let mut query_names: Vec<String> = COMMON_QUERY.iter().map(|s| s.to_string()).collect();
+    for q in &config.query_names {
+        if !query_names.contains(q) {
+            query_names.push(q.clone());
+        }
+    }
     for op in &found.spec.operations {
         for p in &op.params {
             if p.location == crate::openapi::ParamIn::Query
@@ -332,7 +343,7 @@ async fn run_async(
         signing: Mutex::new(signing),
         public_keys,
         names_seen: Mutex::new(BTreeSet::new()),
-        identity: Mutex::new(None),
+        identity: Mutex::new(config.identity_claim.clone()),
         unverified_seen: AtomicBool::new(false),
     });
 

@@ -199,6 +199,8 @@ fn config(args: &Args) -> anyhow::Result<Config> {
         wordlist: args.wordlist.clone(),
         mask: args.mask.clone(),
         cookie_names: args.cookie_name.clone(),
+        query_names: Vec::new(),
+        identity_claim: None,
         headers,
         include: args.include.clone(),
         exclude: args.exclude.clone(),
