@@ -417,9 +417,11 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
     match m.scope {
         Scope::Key => {
             let at = f.location.as_ref().map(|l| (l.file.clone(), l.line));
-            if let Some((_, why)) = run.not_in_force.iter().find(|(l, _)| {
-                Some((l.file.clone(), l.line)) == at
-            }) {
+            if let Some((_, why)) = run
+                .not_in_force
+                .iter()
+                .find(|(l, _)| Some((l.file.clone(), l.line)) == at)
+            {
                 return done(
                     Status::NotTested,
                     None,

@@ -68,7 +68,11 @@ pub fn parse(text: &str) -> Vec<(String, String, u32)> {
             continue;
         };
         let k = k.trim();
-        if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+        if k.is_empty()
+            || !k
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        {
             continue;
         }
         let v = v.trim();
@@ -154,7 +158,12 @@ impl<'a> Visitor<'a> for Loads {
                     self.found.push((w, at, "load_dotenv()".into()));
                 }
                 "Config" if c.arguments.args.first().is_some() || kw("env_file").is_some() => {
-                    if let Some(p) = c.arguments.args.first().or(kw("env_file")).and_then(path_arg)
+                    if let Some(p) = c
+                        .arguments
+                        .args
+                        .first()
+                        .or(kw("env_file"))
+                        .and_then(path_arg)
                     {
                         self.found
                             .push((Where::Relative(p), at, "starlette Config()".into()));
@@ -221,7 +230,11 @@ pub fn loaded(project: &Project, start_dir: &Path) -> Env {
                 }
                 Where::Relative(Some(p)) => {
                     let p = PathBuf::from(p);
-                    let f = if p.is_absolute() { p } else { start_dir.join(p) };
+                    let f = if p.is_absolute() {
+                        p
+                    } else {
+                        start_dir.join(p)
+                    };
                     add(f, loader, &mut env);
                 }
                 Where::Relative(None) => {
@@ -243,7 +256,11 @@ mod tests {
         let v = parse(
             "# c\nexport A=1\nB = \"two words\" # x\nC='q'\nD=plain # comment\nE=\nnot a line\n",
         );
-        let get = |k: &str| v.iter().find(|(n, _, _)| n == k).map(|(_, v, l)| (v.as_str(), *l));
+        let get = |k: &str| {
+            v.iter()
+                .find(|(n, _, _)| n == k)
+                .map(|(_, v, l)| (v.as_str(), *l))
+        };
         assert_eq!(get("A"), Some(("1", 2)));
         assert_eq!(get("B"), Some(("two words", 3)));
         assert_eq!(get("C"), Some(("q", 4)));

@@ -137,12 +137,18 @@ pub fn with_token(r: &RouteInfo, path: &str, token: &str) -> (String, Vec<(Strin
             .any(|(k, n)| k == "header" && n.eq_ignore_ascii_case("authorization"));
     match r.token_sources.first() {
         Some((k, n)) if !reads_authorization => match k.as_str() {
-            "cookie" => (path.to_string(), vec![("Cookie".into(), format!("{n}={token}"))]),
+            "cookie" => (
+                path.to_string(),
+                vec![("Cookie".into(), format!("{n}={token}"))],
+            ),
             "query" => {
                 let sep = if path.contains('?') { '&' } else { '?' };
                 (format!("{path}{sep}{n}={token}"), Vec::new())
             }
-            _ => (path.to_string(), vec![(n.replace('_', "-"), token.to_string())]),
+            _ => (
+                path.to_string(),
+                vec![(n.replace('_', "-"), token.to_string())],
+            ),
         },
         _ => (
             path.to_string(),

@@ -303,15 +303,18 @@ pub fn resolve(
         let Some((bytes, env, origin)) = k.value.secret_bytes() else {
             continue;
         };
+        // A key bound from a caller in test code (`decode(token, "test-key")` in a test) is
+        // not the key the running app verifies with.
+        if project.module(origin.module).is_test {
+            continue;
+        }
         let mut location = project.module(origin.module).location(origin.range);
         let mut bytes = bytes;
         let mut from_dotenv = None;
         if let Some(var) = env {
             let why = match env_state(var) {
                 EnvState::Unset => None,
-                EnvState::Process => Some(format!(
-                    "`{var}` is set in the app's environment"
-                )),
+                EnvState::Process => Some(format!("`{var}` is set in the app's environment")),
                 EnvState::Dotenv(d) if d.value.is_empty() => Some(format!(
                     "`{var}` is set (to an empty value) by {}:{}, which {} loads",
                     d.file.display(),

@@ -61,7 +61,9 @@ fn source_line(outcome: &Outcome) -> Option<String> {
         }
     }
     if let Some((c, at)) = &outcome.identity_claim {
-        parts.push(format!("identity claim `{c}` (read after the decode at {at})"));
+        parts.push(format!(
+            "identity claim `{c}` (read after the decode at {at})"
+        ));
     }
     (!parts.is_empty()).then(|| parts.join("; "))
 }

@@ -24,8 +24,20 @@ const IDENTITY: &[&str] = &[
 
 /// Registered and bookkeeping claims: never the identity.
 const NOT_IDENTITY: &[&str] = &[
-    "exp", "iat", "nbf", "iss", "aud", "jti", "type", "typ", "scope", "scopes", "token_type",
-    "role", "roles", "kind",
+    "exp",
+    "iat",
+    "nbf",
+    "iss",
+    "aud",
+    "jti",
+    "type",
+    "typ",
+    "scope",
+    "scopes",
+    "token_type",
+    "role",
+    "roles",
+    "kind",
 ];
 
 /// The token names the source reads, per channel, in reading order.
@@ -184,6 +196,9 @@ pub fn identity_claim(model: &JwtModel<'_>) -> Option<(String, String)> {
     }
     seen.iter()
         .find(|(c, _)| IDENTITY.contains(&c.as_str()))
-        .or_else(|| seen.iter().find(|(c, _)| !NOT_IDENTITY.contains(&c.as_str())))
+        .or_else(|| {
+            seen.iter()
+                .find(|(c, _)| !NOT_IDENTITY.contains(&c.as_str()))
+        })
         .cloned()
 }

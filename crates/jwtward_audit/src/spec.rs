@@ -167,7 +167,11 @@ fn route_params(r: &RouteInfo) -> Vec<Value> {
             json!({"name": name, "in": "path", "required": true, "schema": schema(ty, None, None)})
         })
         .collect();
-    for p in r.params.iter().filter(|p| p.location == "query" && p.required) {
+    for p in r
+        .params
+        .iter()
+        .filter(|p| p.location == "query" && p.required)
+    {
         out.push(json!({
             "name": p.name, "in": "query", "required": true,
             "schema": schema(p.ty, p.default.as_deref(), p.example.as_deref()),

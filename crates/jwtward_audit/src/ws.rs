@@ -44,7 +44,8 @@ the socket when verification fails.",
 /// The rules this module reports.
 pub static RULES: &[&RuleMeta] = &[&WEBSOCKET_MISSING_AUTH, &WEBSOCKET_INVALID_TOKEN];
 
-const GARBAGE: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJqd3R3YXJkIn0.bm90LWEtc2lnbmF0dXJl";
+const GARBAGE: &str =
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJqd3R3YXJkIn0.bm90LWEtc2lnbmF0dXJl";
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 
 /// What one handshake got.
@@ -226,7 +227,10 @@ pub fn check(
     timeout: Duration,
 ) -> Checked {
     let mut out = Checked::default();
-    for r in routes.iter().filter(|r| r.methods.iter().any(|m| m == "WEBSOCKET")) {
+    for r in routes
+        .iter()
+        .filter(|r| r.methods.iter().any(|m| m == "WEBSOCKET"))
+    {
         let key = route_key("WEBSOCKET", &r.path);
         if !out.tested.insert(key.clone()) {
             continue;

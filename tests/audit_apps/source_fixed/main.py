@@ -27,10 +27,12 @@ def current_uid(x_session_token: str = Header()) -> str:
     try:
         payload = jwt.decode(x_session_token, SIGNING_KEY, algorithms=["HS256"])
     except jwt.PyJWTError:
-        raise HTTPException(status_code=401, detail="bad session token")
+        raise HTTPException(
+            status_code=401, detail="bad session token", headers={"WWW-Authenticate": "Bearer"}
+        )
     uid = payload["uid"]
     if not uid:
-        raise HTTPException(status_code=401, detail="no uid")
+        raise HTTPException(status_code=401, detail="no uid", headers={"WWW-Authenticate": "Bearer"})
     return uid
 
 
