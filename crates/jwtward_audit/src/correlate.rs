@@ -569,6 +569,18 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
                 None
             };
             if let Some(a) = &answer
+                && a.starts_with('5')
+            {
+                return done(
+                    Status::NotTested,
+                    None,
+                    format!(
+                        "the app fails on this route (its database or a service it needs is missing?): {} {path} without credentials answered {a}",
+                        k.0
+                    ),
+                );
+            }
+            if let Some(a) = &answer
                 && (a.starts_with("404 ") || a.starts_with("422 "))
             {
                 return done(
