@@ -31,11 +31,14 @@ pub struct Setting {
     pub loader: String,
 }
 
+/// `(name, value, line)` of a `.env` file.
+pub type Vars = Vec<(String, String, u32)>;
+
 /// The `.env` files the project loads, parsed.
 #[derive(Clone, Debug, Default)]
 pub struct Env {
     /// `(file, loader, variables)`.
-    pub files: Vec<(PathBuf, String, Vec<(String, String, u32)>)>,
+    pub files: Vec<(PathBuf, String, Vars)>,
 }
 
 impl Env {
@@ -56,7 +59,7 @@ impl Env {
 }
 
 /// `KEY=VALUE` lines (`export` prefix, quotes, inline comments after unquoted values).
-pub fn parse(text: &str) -> Vec<(String, String, u32)> {
+pub fn parse(text: &str) -> Vars {
     let mut out = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
@@ -157,7 +160,7 @@ impl<'a> Visitor<'a> for Loads {
                     };
                     self.found.push((w, at, "load_dotenv()".into()));
                 }
-                "Config" if c.arguments.args.first().is_some() || kw("env_file").is_some() => {
+                "Config" if !c.arguments.args.is_empty() || kw("env_file").is_some() => {
                     if let Some(p) = c
                         .arguments
                         .args
@@ -182,7 +185,7 @@ impl<'a> Visitor<'a> for Loads {
     }
 }
 
-fn read(path: &Path) -> Option<Vec<(String, String, u32)>> {
+fn read(path: &Path) -> Option<Vars> {
     let meta = std::fs::metadata(path).ok()?;
     if !meta.is_file() || meta.len() > 1024 * 1024 {
         return None;

@@ -99,7 +99,7 @@ fn convertor_type(path: &str, name: &str) -> Option<&'static str> {
     path.split('{').skip(1).find_map(|s| {
         let (inner, _) = s.split_once('}')?;
         let (n, conv) = inner.split_once(':')?;
-        (n == name).then(|| match conv {
+        (n == name).then_some(match conv {
             "int" => "integer",
             "float" => "number",
             "uuid" => "uuid",
@@ -369,11 +369,10 @@ pub fn build(
             }
             if expect_auth.contains(&key)
                 && let Some(op) = item.get_mut(&m).and_then(Value::as_object_mut)
+                && !declared_security(op)
             {
-                if !declared_security(op) {
-                    op.insert("security".into(), json!([{SOURCE_SCHEME: []}]));
-                    needs_scheme = true;
-                }
+                op.insert("security".into(), json!([{SOURCE_SCHEME: []}]));
+                needs_scheme = true;
             }
             plan.tested.insert(key);
         }
