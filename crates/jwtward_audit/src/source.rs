@@ -202,3 +202,77 @@ pub fn identity_claim(model: &JwtModel<'_>) -> Option<(String, String)> {
         })
         .cloned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jwtward_python::Project;
+
+    fn route_info(project: &Project) -> Vec<RouteInfo> {
+        jwtward_fastapi::route_table(project)
+    }
+
+    #[test]
+    fn identity_claim_in_the_decoding_function_and_in_its_callers() {
+        let direct = Project::from_sources(vec![(
+            "app.py",
+            "import jwt\nKEY = 'k' * 40\ndef who(t):\n    data = jwt.decode(t, KEY, algorithms=['HS256'])\n    if data['exp'] < 0:\n        raise ValueError\n    return data['uid']\n",
+        )]);
+        let m = JwtModel::build(&direct);
+        assert_eq!(identity_claim(&m).map(|c| c.0).as_deref(), Some("uid"));
+        let via_caller = Project::from_sources(vec![(
+            "app.py",
+            "import jwt\nKEY = 'k' * 40\ndef decode(t):\n    return jwt.decode(t, KEY, algorithms=['HS256'])\n\ndef current(t):\n    claims = decode(t)\n    kind = claims.get('type')\n    return claims.get('user_id')\n",
+        )]);
+        let m = JwtModel::build(&via_caller);
+        assert_eq!(identity_claim(&m).map(|c| c.0).as_deref(), Some("user_id"));
+        // A claim read on something else (a request body) is not the identity.
+        let other = Project::from_sources(vec![(
+            "app.py",
+            "import jwt\nKEY = 'k' * 40\ndef check(t, body):\n    jwt.decode(t, KEY, algorithms=['HS256'])\n    return body['uid']\n",
+        )]);
+        let m = JwtModel::build(&other);
+        assert_eq!(identity_claim(&m), None);
+    }
+
+    #[test]
+    fn token_names_and_typed_parameters_from_the_source() {
+        let p = Project::from_sources(vec![(
+            "main.py",
+            r#"import uuid
+from typing import Annotated, Literal
+import jwt
+from fastapi import Cookie, Depends, FastAPI, Header, HTTPException, Query
+
+app = FastAPI()
+
+def user(x_api_token: str = Header(), session: str | None = Cookie(default=None)):
+    try:
+        return jwt.decode(x_api_token or session, "k" * 40, algorithms=["HS256"])
+    except jwt.PyJWTError:
+        raise HTTPException(401)
+
+@app.get("/r/{rid}/{n}")
+def read(rid: uuid.UUID, n: int, kind: Literal["a", "b"] = Query(), page: Annotated[int, Query(alias="p")] = 2, limit: int = 10, who=Depends(user)):
+    return {}
+"#,
+        )]);
+        let routes = route_info(&p);
+        let r = routes.iter().find(|r| r.path == "/r/{rid}/{n}").unwrap();
+        let names = token_names(&routes);
+        assert_eq!(names.headers, vec!["x-api-token".to_string()]);
+        assert_eq!(names.cookies, vec!["session".to_string()]);
+        let by = |n: &str| r.params.iter().find(|p| p.name == n).unwrap();
+        assert_eq!((by("rid").location, by("rid").ty), ("path", "uuid"));
+        assert_eq!((by("n").location, by("n").ty), ("path", "integer"));
+        assert!(by("kind").required);
+        assert_eq!(by("kind").example.as_deref(), Some("a"));
+        assert_eq!(by("p").default.as_deref(), Some("2"));
+        assert!(!by("limit").required);
+        assert!(r.params.iter().all(|p| p.name != "who"));
+        assert_eq!(
+            crate::spec::sample_target(r),
+            "/r/00000000-0000-4000-8000-000000000001/1?kind=a"
+        );
+    }
+}

@@ -389,9 +389,15 @@ fn handler_params<'p>(
             },
             None => ("string", None),
         };
+        // `x: int = Query(10)`: the marker's default; `x: Annotated[int, Query()] = 10`:
+        // the parameter's.
+        let marker_is_default = match (marker, p.default()) {
+            (Some((_, c)), Some(Expr::Call(d))) => std::ptr::eq(c, d),
+            _ => false,
+        };
         let default_expr = match marker {
-            Some((_, c)) => c.arguments.find_argument_value("default", 0),
-            None => p.default(),
+            Some((_, c)) if marker_is_default => c.arguments.find_argument_value("default", 0),
+            _ => p.default(),
         };
         let (default, required) = match default_expr {
             None | Some(Expr::EllipsisLiteral(_)) => (None, true),
