@@ -544,3 +544,12 @@ fn a_dotenv_without_the_variable_leaves_the_fallback_in_force() {
         "{doc:#}"
     );
 }
+
+#[test]
+fn an_app_assigned_from_a_factory_is_started() {
+    let (_t, dir) = copy_fixture("factory_assigned");
+    let doc = audit_json(&dir, &[], &[]);
+    let launched = doc["launched"].as_str().unwrap();
+    assert!(launched.contains("uvicorn main:app"), "{launched}");
+    assert!(doc["summary"]["requests"].as_u64().unwrap() > 0, "{doc:#}");
+}
