@@ -373,6 +373,14 @@ fn keys_of(f: &Finding, run: &Run<'_>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The keys of `f` as the probe knows them (a prefix the model missed applied).
+fn served_keys_of(f: &Finding, run: &Run<'_>) -> Vec<(String, String)> {
+    keys_of(f, run)
+        .iter()
+        .map(|k| run.plan.served_key(k))
+        .collect()
+}
+
 fn dynamic_key(f: &Finding) -> Option<(String, String)> {
     Some(route_key(f.method.as_deref()?, f.path.as_deref()?))
 }
@@ -504,7 +512,7 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
             )
         }
         Scope::Route => {
-            let keys = keys_of(&f, run);
+            let keys = served_keys_of(&f, run);
             if keys.is_empty() {
                 return done(
                     Status::NotTested,
@@ -544,12 +552,14 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
                 return done(Status::NotTested, None, needs_token(run));
             }
             let k = tested[0];
-            let route = run
-                .routes
-                .iter()
-                .find(|r| r.methods.iter().any(|m| route_key(m, &r.path) == *k));
+            let route = run.routes.iter().find_map(|r| {
+                r.methods.iter().find_map(|m| {
+                    let sk = route_key(m, &r.path);
+                    (run.plan.served_key(&sk) == *k).then(|| (r, run.plan.prefix(&sk)))
+                })
+            });
             let path = match (route, &f.method, &f.path) {
-                (Some(r), _, _) => crate::spec::sample_target(r),
+                (Some((r, prefix)), _, _) => format!("{prefix}{}", crate::spec::sample_target(r)),
                 (None, Some(_), Some(p)) => crate::sample_path(p),
                 _ => crate::sample_path(&k.1),
             };
@@ -652,13 +662,14 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
 }
 
 /// Each run-time finding with its route's handler and dependency lines from the model.
-pub fn annotate(dynamic: &mut [Finding], routes: &[RouteInfo]) {
+pub fn annotate(dynamic: &mut [Finding], routes: &[RouteInfo], plan: &Plan) {
     for d in dynamic {
         let Some(k) = dynamic_key(d) else { continue };
-        let Some(r) = routes
-            .iter()
-            .find(|r| r.methods.iter().any(|m| route_key(m, &r.path) == k))
-        else {
+        let Some(r) = routes.iter().find(|r| {
+            r.methods
+                .iter()
+                .any(|m| plan.served_key(&route_key(m, &r.path)) == k)
+        }) else {
             continue;
         };
         let (file, line) = r

@@ -164,6 +164,7 @@ fn check_key(
     base: &str,
     m: &mint::Minted,
     routes: &[RouteInfo],
+    plan: &spec::Plan,
     timeout: Duration,
 ) -> Option<KeyCheck> {
     let random = jwtward_jose::sign_token(
@@ -181,7 +182,11 @@ fn check_key(
         .filter(|r| !spec::looks_destructive(&r.path))
         .take(5);
     for r in candidates {
-        let path = spec::sample_target(r);
+        let path = format!(
+            "{}{}",
+            plan.prefix(&spec::route_key("GET", &r.path)),
+            spec::sample_target(r)
+        );
         let none = http::request(port, "GET", &path, &[], timeout).ok()?;
         let (gpath, gh) = with_token(r, &path, &m.token);
         let good = http::request(port, "GET", &gpath, &gh, timeout).ok()?;
@@ -413,23 +418,6 @@ pub fn audit(
     out.target = base.clone();
     let evidence_port = port.filter(|_| is_loopback_url(&base));
 
-    // The minted token: an identity the app accepts, or at least a key it verifies with.
-    if req.tokens.is_empty()
-        && let (Some(m), Some(p)) = (&resolution.minted, evidence_port)
-    {
-        let check = check_key(p, &base, m, routes, req.timeout);
-        if let Some(c) = &check
-            && !c.accepted
-        {
-            tokens.clear();
-            out.credentials = format!(
-                "{}; the app refused it as an identity ({}), so the checks that need a valid token did not run (give --token)",
-                out.credentials, c.evidence
-            );
-        }
-        out.key_check = check;
-    }
-
     // The spec: the app's own document, completed from the source.
     let live = evidence_port.and_then(|p| {
         let a = http::request(p, "GET", "/openapi.json", &[], req.timeout).ok()?;
@@ -443,6 +431,24 @@ pub fn audit(
         .filter_map(|f| Some(spec::route_key(f.method.as_deref()?, f.path.as_deref()?)))
         .collect();
     let mut plan = spec::build(live, routes, &expect_auth, req.unsafe_methods);
+
+    // The minted token: an identity the app accepts, or at least a key it verifies with.
+    if req.tokens.is_empty()
+        && let (Some(m), Some(p)) = (&resolution.minted, evidence_port)
+    {
+        let check = check_key(p, &base, m, routes, &plan, req.timeout);
+        if let Some(c) = &check
+            && !c.accepted
+        {
+            tokens.clear();
+            out.credentials = format!(
+                "{}; the app refused it as an identity ({}), so the checks that need a valid token did not run (give --token)",
+                out.credentials, c.evidence
+            );
+        }
+        out.key_check = check;
+    }
+
     let spec_file = std::env::temp_dir().join(format!(
         "jwtward-audit-{}-{}.json",
         std::process::id(),
@@ -532,7 +538,7 @@ pub fn audit(
         plan.tested.extend(checked.tested);
         plan.ws_evidence = checked.evidence;
     }
-    correlate::annotate(&mut out.dynamic, routes);
+    correlate::annotate(&mut out.dynamic, routes, &plan);
     let notes: Vec<String> = probed.errors.iter().map(|e| e.message.clone()).collect();
     out.errors.extend(probed.errors);
 

@@ -92,6 +92,49 @@ pub struct Plan {
     pub tested: BTreeSet<(String, String)>,
     /// What the WebSocket handshakes got, per route key.
     pub ws_evidence: std::collections::BTreeMap<(String, String), String>,
+    /// Source routes the app serves under a prefix the model did not resolve (an
+    /// `include_router(prefix=settings.API_PREFIX)`): source key -> (the document's key, the
+    /// prefix).
+    pub alias: std::collections::BTreeMap<(String, String), ((String, String), String)>,
+}
+
+impl Plan {
+    /// The key under which the probe knows a source route.
+    pub fn served_key(&self, k: &(String, String)) -> (String, String) {
+        self.alias
+            .get(k)
+            .map(|(d, _)| d.clone())
+            .unwrap_or_else(|| k.clone())
+    }
+
+    /// The prefix the app serves a source route under (empty when the model knows the path).
+    pub fn prefix(&self, k: &(String, String)) -> &str {
+        self.alias.get(k).map(|(_, p)| p.as_str()).unwrap_or("")
+    }
+}
+
+/// The one key of `have` with `key`'s method whose path ends with `key`'s path after a
+/// non-empty prefix: `(GET, /api/user)` for `(GET, /user)`.
+fn prefixed_match(
+    have: &BTreeSet<(String, String)>,
+    key: &(String, String),
+) -> Option<((String, String), String)> {
+    if key.1 == "/" {
+        return None;
+    }
+    let mut found = have.iter().filter(|(m, p)| {
+        *m == key.0
+            && p.len() > key.1.len()
+            && p.ends_with(key.1.as_str())
+            && !p[..p.len() - key.1.len()].ends_with('/')
+    });
+    let one = found.next()?;
+    if found.next().is_some() {
+        return None;
+    }
+    let prefix = one.1[..one.1.len() - key.1.len()].to_string();
+    // A prefix with parameters cannot be written out.
+    (!prefix.contains('{')).then(|| (one.clone(), prefix))
 }
 
 /// The type a Starlette convertor gives a path parameter (`{id:int}`).
@@ -272,6 +315,7 @@ pub fn build(
             }
         }
     }
+    let doc_keys = have.clone();
     let mut additions: Vec<(String, String, Value)> = Vec::new();
     for r in routes {
         for m in &r.methods {
@@ -280,6 +324,10 @@ pub fn build(
                 continue; // handshaken by `ws`, not in the document
             }
             if have.contains(&key) || m == "HEAD" {
+                continue;
+            }
+            if let Some(a) = prefixed_match(&doc_keys, &key) {
+                plan.alias.insert(key, a);
                 continue;
             }
             have.insert(key);
@@ -326,10 +374,12 @@ pub fn build(
         }
         if let Some((k, n)) = r.token_sources.first() {
             for m in &r.methods {
-                source_channel.insert(route_key(m, &r.path), source_scheme(k, n));
+                source_channel.insert(plan.served_key(&route_key(m, &r.path)), source_scheme(k, n));
             }
         }
     }
+    let expect_auth: BTreeSet<(String, String)> =
+        expect_auth.iter().map(|k| plan.served_key(k)).collect();
     let mut extra_schemes: Vec<(String, Value)> = Vec::new();
     // Security the source implies, destructive-looking operations, the final list.
     let mut needs_scheme = false;
@@ -416,5 +466,23 @@ mod tests {
         assert!(looks_destructive("/admin/reset-db"));
         assert!(!looks_destructive("/items/{delete}"));
         assert!(!looks_destructive("/models"));
+    }
+
+    #[test]
+    fn a_prefix_the_model_missed_is_matched_once() {
+        let have: BTreeSet<(String, String)> = [
+            route_key("GET", "/api/user"),
+            route_key("GET", "/api/articles/{slug}"),
+            route_key("GET", "/v1/articles/{slug}"),
+            route_key("GET", "/apiuser"),
+        ]
+        .into_iter()
+        .collect();
+        let (k, prefix) = prefixed_match(&have, &route_key("GET", "/user")).unwrap();
+        assert_eq!((k.1.as_str(), prefix.as_str()), ("/api/user", "/api"));
+        // Two candidates: ambiguous, no match; another method: no match.
+        assert!(prefixed_match(&have, &route_key("GET", "/articles/{x}")).is_none());
+        assert!(prefixed_match(&have, &route_key("PUT", "/user")).is_none());
+        assert!(prefixed_match(&have, &route_key("GET", "/")).is_none());
     }
 }
