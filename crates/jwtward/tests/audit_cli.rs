@@ -553,3 +553,45 @@ fn an_app_assigned_from_a_factory_is_started() {
     assert!(launched.contains("uvicorn main:app"), "{launched}");
     assert!(doc["summary"]["requests"].as_u64().unwrap() > 0, "{doc:#}");
 }
+
+#[test]
+fn a_token_read_from_a_cookie_is_proven_with_the_cookie_alone() {
+    let (_t, dir) = copy_fixture("cookie_vuln");
+    let doc = audit_json(&dir, &[], &[]);
+    let f = &status_of(&doc, "token-from-cookie", None)[0];
+    assert_eq!(f["status"], "confirmed", "{doc:#}");
+    assert_eq!(f["proof"]["rule"], "token-in-cookie-accepted", "{f:#}");
+    assert_eq!(f["proof"]["status"], 200, "{f:#}");
+    let curl = f["proof"]["curl"].as_str().unwrap();
+    assert!(
+        curl.contains("Cookie: session_token=ey") && curl.ends_with("/me/widget'"),
+        "{curl}"
+    );
+    assert!(!curl.contains("Authorization"), "{curl}");
+    assert_eq!(doc["source"]["token_cookies"][0], "session_token");
+}
+
+#[test]
+fn cookie_fixed_twin_takes_no_token_from_a_cookie() {
+    let (_t, dir) = copy_fixture("cookie_fixed");
+    let doc = audit_json(&dir, &[], &[]);
+    assert!(
+        status_of(&doc, "token-from-cookie", None).is_empty(),
+        "{doc:#}"
+    );
+    assert!(
+        doc["dynamic"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["rule"] != "token-in-cookie-accepted"),
+        "{doc:#}"
+    );
+    // The source reads no token from a cookie any more.
+    assert!(
+        doc["source"]["token_cookies"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}

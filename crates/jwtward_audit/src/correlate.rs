@@ -326,6 +326,12 @@ pub struct Run<'a> {
     pub unsafe_methods: bool,
     /// Fallback keys not in force (their variable is set), with the reason.
     pub not_in_force: &'a [(jwtward_report::Location, String)],
+    /// The valid token (given or minted), without a `Bearer ` prefix.
+    pub token: Option<String>,
+    /// The probed base URL, for curl commands.
+    pub base: &'a str,
+    /// Sends `GET path` with headers to the loopback app.
+    pub send: &'a dyn Fn(&str, &[(String, String)]) -> Option<crate::http::Answer>,
     /// Sends an unauthenticated request for evidence: `(method, path) -> "STATUS excerpt"`.
     pub evidence: &'a dyn Fn(&str, &str) -> Option<String>,
 }
@@ -390,6 +396,78 @@ fn needs_token(run: &Run<'_>) -> String {
         Some(_) => "needs a token the app accepts as an identity: the minted one was refused (give --token)".into(),
         None => "needs a token the app accepts: give --token (the scan resolved no key to sign one)".into(),
     }
+}
+
+/// `token-from-cookie` / `token-from-query`: audit's own request to a route of the
+/// finding's dependency, with the valid token only in the cookie or query parameter the
+/// source reads there (the probe tests another channel only next to a header baseline,
+/// and a route that reads the cookie alone has none).
+fn channel_check(f: &Finding, run: &Run<'_>) -> Option<Proof> {
+    let kind = match f.rule.as_str() {
+        "token-from-cookie" => "cookie",
+        "token-from-query" => "query",
+        _ => return None,
+    };
+    let token = run.token.as_deref()?;
+    let keys = keys_of(f, run);
+    for r in run.routes {
+        if r.kind != "api" || !r.methods.iter().any(|m| m == "GET") {
+            continue;
+        }
+        let sk = route_key("GET", &r.path);
+        if !keys.contains(&sk) || !run.plan.tested.contains(&run.plan.served_key(&sk)) {
+            continue;
+        }
+        let Some((_, name)) = r.token_sources.iter().find(|(k, _)| k == kind) else {
+            continue;
+        };
+        let path = format!("{}{}", run.plan.prefix(&sk), crate::spec::sample_target(r));
+        let (with_path, headers) = if kind == "cookie" {
+            (
+                path.clone(),
+                vec![("Cookie".to_string(), format!("{name}={token}"))],
+            )
+        } else {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            (format!("{path}{sep}{name}={token}"), Vec::new())
+        };
+        let Some(without) = (run.send)(&path, &[]) else {
+            continue;
+        };
+        let Some(with) = (run.send)(&with_path, &headers) else {
+            continue;
+        };
+        let ok = |a: &crate::http::Answer| (200..300).contains(&a.status);
+        if ok(&with) && !ok(&without) {
+            let hs: String = headers
+                .iter()
+                .map(|(n, v)| format!(" -H '{n}: {v}'"))
+                .collect();
+            let rule = if kind == "cookie" {
+                "token-in-cookie-accepted"
+            } else {
+                "token-in-query-accepted"
+            };
+            return Some(Proof {
+                rule: rule.into(),
+                message: format!(
+                    "audit's request: GET {path} with the token only in the `{name}` {} answers {} (without it: {} {})",
+                    if kind == "cookie" {
+                        "cookie"
+                    } else {
+                        "query parameter"
+                    },
+                    with.status,
+                    without.status,
+                    without.body
+                ),
+                curl: Some(format!("curl -sS -i{hs} '{}{with_path}'", run.base)),
+                status: Some(with.status),
+                body_excerpt: with.body,
+            });
+        }
+    }
+    None
 }
 
 /// The verdict on every static finding.
@@ -623,6 +701,9 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
             if m.needs_token && !run.have_token {
                 return done(Status::NotTested, None, needs_token(run));
             }
+            if let Some(p) = channel_check(&f, run) {
+                return done(Status::Confirmed, Some(p), String::new());
+            }
             // The probe swaps a claim only in a token that has it.
             let claim = match m.rule {
                 "audience-not-verified" => Some("aud"),
@@ -794,6 +875,9 @@ mod tests {
             probe_notes: &[],
             unsafe_methods: false,
             not_in_force: &[],
+            token: None,
+            base: "http://127.0.0.1:1",
+            send: &|_, _| None,
             evidence: &evidence,
         };
         let out = correlate(

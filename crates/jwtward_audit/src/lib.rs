@@ -548,6 +548,9 @@ pub fn audit(
         let a = http::request(p, method, path, &[], timeout).ok()?;
         Some(format!("{} {}", a.status, a.body))
     };
+    let send = move |path: &str, headers: &[(String, String)]| -> Option<http::Answer> {
+        http::request(evidence_port?, "GET", path, headers, timeout).ok()
+    };
     let token_claims: Option<serde_json::Value> = match (req.tokens.first(), &out.minted_claims) {
         (Some(t), _) => jwtward_jose::Jws::parse(t.trim())
             .ok()
@@ -561,6 +564,14 @@ pub fn audit(
         routes,
         plan: &plan,
         have_token: !tokens.is_empty(),
+        token: tokens.first().map(|t| {
+            t.trim()
+                .trim_start_matches("Bearer ")
+                .trim_start_matches("bearer ")
+                .to_string()
+        }),
+        base: &base,
+        send: &send,
         key_at,
         key_check: out.key_check.as_ref(),
         credentials: &out.credentials,

@@ -154,12 +154,61 @@ fn claims_read(f: &StmtFunctionDef, vars: &[String]) -> Vec<String> {
     v.out
 }
 
+/// `jwt.decode(...)["sub"]`: claims read on the call's result directly.
+fn claims_on_call(f: &StmtFunctionDef, call: TextRange) -> Vec<String> {
+    use ast::visitor::{Visitor, walk_expr};
+    struct V {
+        call: TextRange,
+        out: Vec<String>,
+    }
+    impl<'a> Visitor<'a> for V {
+        fn visit_expr(&mut self, e: &'a Expr) {
+            let inner = |x: &Expr| {
+                let x = match x {
+                    Expr::Await(a) => &*a.value,
+                    x => x,
+                };
+                x.range() == self.call
+            };
+            match e {
+                Expr::Subscript(s) if inner(&s.value) => {
+                    if let Expr::StringLiteral(k) = &*s.slice {
+                        self.out.push(k.value.to_str().to_string());
+                    }
+                }
+                Expr::Call(c) => {
+                    if let Expr::Attribute(a) = &*c.func
+                        && a.attr.as_str() == "get"
+                        && inner(&a.value)
+                        && let Some(Expr::StringLiteral(k)) = c.arguments.args.first()
+                    {
+                        self.out.push(k.value.to_str().to_string());
+                    }
+                }
+                _ => {}
+            }
+            walk_expr(self, e);
+        }
+    }
+    let mut v = V {
+        call,
+        out: Vec::new(),
+    };
+    for st in &f.body {
+        v.visit_stmt(st);
+    }
+    v.out
+}
+
 /// The claim the app takes the identity from: read on the result of a verifying decode
 /// call, in the decoding function or in the function that calls it.
 /// `(claim, file:line of the decode call)`.
 pub fn identity_claim(model: &JwtModel<'_>) -> Option<(String, String)> {
     let mut seen: Vec<(String, String)> = Vec::new();
     let mut look = |f: &StmtFunctionDef, call: TextRange, at: &str| {
+        for c in claims_on_call(f, call) {
+            seen.push((c, at.to_string()));
+        }
         let vars = names_bound_to(f, call);
         if vars.is_empty() {
             return;
@@ -226,6 +275,16 @@ mod tests {
         )]);
         let m = JwtModel::build(&via_caller);
         assert_eq!(identity_claim(&m).map(|c| c.0).as_deref(), Some("user_id"));
+        let on_call = Project::from_sources(vec![(
+            "app.py",
+            "import jwt
+KEY = 'k' * 40
+def who(t):
+    return jwt.decode(t, KEY, algorithms=['HS256'])['login']
+",
+        )]);
+        let m = JwtModel::build(&on_call);
+        assert_eq!(identity_claim(&m).map(|c| c.0).as_deref(), Some("login"));
         // A claim read on something else (a request body) is not the identity.
         let other = Project::from_sources(vec![(
             "app.py",
