@@ -595,3 +595,12 @@ fn cookie_fixed_twin_takes_no_token_from_a_cookie() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_project_directory_that_is_a_package_is_run_from_itself() {
+    let (_t, dir) = copy_fixture("pkg_root");
+    let doc = audit_json(&dir, &[], &[]);
+    let launched = doc["launched"].as_str().unwrap();
+    assert!(launched.contains("uvicorn main:app"), "{launched}");
+    assert!(doc["summary"]["requests"].as_u64().unwrap() > 0, "{doc:#}");
+}

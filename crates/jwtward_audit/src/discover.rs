@@ -34,6 +34,16 @@ pub fn import_root(module: &Module, name: &str) -> PathBuf {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
+    // `./main.py` of a package scanned as `.`: climbing needs the real directory.
+    if levels > 0
+        && let Ok(real) = std::fs::canonicalize(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir.as_path()
+        })
+    {
+        dir = real;
+    }
     while levels > 0 {
         match dir.parent() {
             Some(p) => dir = p.to_path_buf(),

@@ -297,6 +297,24 @@ pub fn plan_launch(
             ),
         },
     };
+    // The scanned directory is itself a package (`./__init__.py`), so its modules are
+    // named `dir.main`; such projects are run from the directory (`uvicorn main:app`, their
+    // imports are `from api... import`), not from its parent.
+    let (target, root) = match (
+        std::fs::canonicalize(&root),
+        std::fs::canonicalize(&project_dir),
+    ) {
+        (Ok(r), Ok(p)) if p.parent() == Some(r.as_path()) && req.app.is_none() => {
+            let dir = p.file_name().map(|n| n.to_string_lossy().to_string());
+            match (dir, target.split_once('.')) {
+                (Some(d), Some((first, rest))) if d == first => {
+                    (rest.to_string(), project_dir.clone())
+                }
+                _ => (target, root),
+            }
+        }
+        _ => (target, root),
+    };
     let (python, why) = launch::choose_python(req.python.as_deref(), &root, &project_dir);
     Ok((
         Launch::Uvicorn {
@@ -521,6 +539,38 @@ pub fn audit(
     };
     out.requests = probed.requests;
     out.endpoints = probed.endpoints;
+    // What the probe really tested: it leaves out more than the plan (its own destructive
+    // words, such as `cancel`), and says why in its errors.
+    let probe_tested: BTreeSet<(String, String)> = probed
+        .tested
+        .iter()
+        .filter_map(|t| t.split_once(' '))
+        .map(|(m, p)| spec::route_key(m, p))
+        .collect();
+    let dropped: Vec<(String, String)> = plan
+        .tested
+        .iter()
+        .filter(|k| !probe_tested.contains(*k))
+        .cloned()
+        .collect();
+    for k in dropped {
+        plan.tested.remove(&k);
+        let why = probed
+            .errors
+            .iter()
+            .find_map(|e| {
+                let (head, rest) = e.message.split_once(": ")?;
+                let (m, p) = head.split_once(' ')?;
+                (spec::route_key(m, p) == k).then(|| rest.to_string())
+            })
+            .unwrap_or_else(|| "the probe did not test it".to_string());
+        plan.skipped.push((
+            k.0.clone(),
+            k.1.clone(),
+            format!("the probe left it out: {why}"),
+        ));
+    }
+    out.skipped_routes = plan.skipped.clone();
     out.dynamic = probed.findings;
     // WebSocket routes: the handshakes.
     if let Some(p) = evidence_port {
