@@ -657,6 +657,18 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
                 None
             };
             if let Some(a) = &answer
+                && a.starts_with('3')
+            {
+                return done(
+                    Status::NotTested,
+                    None,
+                    format!(
+                        "the app redirects instead of answering (a set-up page, a login page?), so nothing was served to compare: {} {path} without credentials answered {a}",
+                        k.0
+                    ),
+                );
+            }
+            if let Some(a) = &answer
                 && a.starts_with('5')
             {
                 return done(

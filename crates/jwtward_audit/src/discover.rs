@@ -173,6 +173,12 @@ pub fn apps(project: &Project, routes: &[RouteInfo]) -> Vec<AppRef> {
         if r.mount.is_some() {
             continue;
         }
+        // A router no app includes is its routes' "app" in the table: not something to
+        // start (`APIRouter() at views.py:5`).
+        let object = r.app.split(" at ").next().unwrap_or("");
+        if object.ends_with("Router()") {
+            continue;
+        }
         let Some(q) = &r.app_name else { continue };
         let Some((module, attr)) = q.rsplit_once('.') else {
             continue;

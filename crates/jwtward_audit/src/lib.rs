@@ -88,6 +88,8 @@ pub struct Outcome {
     pub app_tail: Vec<String>,
     /// What the app answered to the minted token, before the probe ran.
     pub key_check: Option<KeyCheck>,
+    /// The WebSocket routes handshaken: path and what each handshake got.
+    pub websockets: Vec<(String, String)>,
     /// The token names the source reads (given to the probe).
     pub source_names: source::TokenNames,
     /// The identity claim the source reads, with the decode call it reads it after.
@@ -586,6 +588,11 @@ pub fn audit(
         out.endpoints += checked.tested.len();
         out.dynamic.extend(checked.findings);
         plan.tested.extend(checked.tested);
+        out.websockets = checked
+            .evidence
+            .iter()
+            .map(|((_, p), e)| (p.clone(), e.clone()))
+            .collect();
         plan.ws_evidence = checked.evidence;
     }
     correlate::annotate(&mut out.dynamic, routes, &plan);
@@ -596,7 +603,12 @@ pub fn audit(
     let evidence = move |method: &str, path: &str| -> Option<String> {
         let p = evidence_port?;
         let a = http::request(p, method, path, &[], timeout).ok()?;
-        Some(format!("{} {}", a.status, a.body))
+        Some(match &a.location {
+            Some(l) if (300..400).contains(&a.status) => {
+                format!("{} (to {l}) {}", a.status, a.body)
+            }
+            _ => format!("{} {}", a.status, a.body),
+        })
     };
     let send = move |path: &str, headers: &[(String, String)]| -> Option<http::Answer> {
         http::request(evidence_port?, "GET", path, headers, timeout).ok()

@@ -84,6 +84,7 @@ pub fn to_json(outcome: &Outcome, confirmed_only: bool, files: usize, lines: usi
             "identity_claim": outcome.identity_claim.as_ref().map(|(c, _)| c),
         },
         "routes_added_from_source": outcome.added_routes.iter().map(|(m, p)| format!("{m} {p}")).collect::<Vec<_>>(),
+        "websockets": outcome.websockets.iter().map(|(p, e)| json!({"path": p, "handshakes": e})).collect::<Vec<_>>(),
         "routes_skipped": outcome.skipped_routes.iter().map(|(m, p, w)| json!({"method": m, "path": p, "reason": w})).collect::<Vec<_>>(),
         "findings": findings,
         "dynamic": outcome.dynamic,
@@ -132,6 +133,9 @@ pub fn to_text(outcome: &Outcome, confirmed_only: bool) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
+    }
+    for (p, e) in &outcome.websockets {
+        s.push_str(&format!("  WebSocket {p}: {e}\n"));
     }
     for (m, p, why) in &outcome.skipped_routes {
         s.push_str(&format!("  not probed: {m} {p}: {why}\n"));
