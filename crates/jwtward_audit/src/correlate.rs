@@ -492,6 +492,16 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
     if m.proven_by.is_empty() {
         return done(Status::NotTested, None, m.untestable.to_string());
     }
+    // `error-detail-leak` outside token validation (the scan says "internal error messages
+    // can expose..." rather than "which token check failed"): the probe's garbage tokens
+    // reach token checks only, so its `auth-error-leak` neither proves nor refutes it.
+    if f.rule == "error-detail-leak" && !f.message.contains("token check") {
+        return done(
+            Status::NotTested,
+            None,
+            "the exception is not a token check's (the `try` decodes no token): the probe's bad tokens cannot raise it; proving it needs the handler's own error".into(),
+        );
+    }
     // The first proving rule of the row that fired (the table lists the strongest first).
     let firing = |key: Option<&(String, String)>| {
         m.proven_by.iter().find_map(|rule| {
@@ -899,9 +909,12 @@ mod tests {
                 finding("expiration-not-verified", None, None),
                 finding("long-token-lifetime", None, None),
                 finding("weak-secret", None, None),
+                finding("error-detail-leak", None, None),
             ],
             &run,
         );
+        assert_eq!(out[5].status, Status::NotTested);
+        assert!(out[5].reason.contains("not a token check"), "{}", out[5].reason);
         assert_eq!(out[0].status, Status::Confirmed);
         assert_eq!(
             out[0].proof.as_ref().unwrap().curl.as_deref(),
