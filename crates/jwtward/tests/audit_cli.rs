@@ -604,3 +604,42 @@ fn a_project_directory_that_is_a_package_is_run_from_itself() {
     assert!(launched.contains("uvicorn main:app"), "{launched}");
     assert!(doc["summary"]["requests"].as_u64().unwrap() > 0, "{doc:#}");
 }
+
+#[test]
+fn a_websocket_that_opens_only_with_the_query_token_proves_token_from_query() {
+    let (_t, dir) = copy_fixture("source_fixed");
+    let key = "Zr8Kq2Vx7Nm4Lp9Wt3Ys6Hb1Jc5Fd0Ga8Ue2Io7Kp4Mx9";
+    // A token of the app's own form, made by PyJWT with the key the app is given.
+    let out = std::process::Command::new(jwtward_testkit::python())
+        .args([
+            "-c",
+            &format!("import jwt; print(jwt.encode({{'uid': 'u-1'}}, '{key}', algorithm='HS256'))"),
+        ])
+        .output()
+        .unwrap();
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(token.starts_with("ey"), "{token}");
+    let doc = audit_json(
+        &dir,
+        &["--token", &token],
+        &[("TELEMETRY_SIGNING_KEY", key)],
+    );
+    let f = &status_of(&doc, "token-from-query", None)[0];
+    assert_eq!(f["status"], "confirmed", "{doc:#}");
+    assert_eq!(f["proof"]["rule"], "token-in-query-accepted", "{f:#}");
+    assert_eq!(f["proof"]["status"], 101, "{f:#}");
+    assert!(
+        f["proof"]["curl"]
+            .as_str()
+            .unwrap()
+            .contains("/feed?token=ey"),
+        "{f:#}"
+    );
+    // The handshakes: refused without a token and with a garbage one, open with the token.
+    let ws = &doc["websockets"][0]["handshakes"];
+    let ws = ws.as_str().unwrap();
+    assert!(
+        ws.contains("no-credentials: 403") && ws.contains("valid: 101, socket open"),
+        "{ws}"
+    );
+}

@@ -410,6 +410,37 @@ fn channel_check(f: &Finding, run: &Run<'_>) -> Option<Proof> {
     };
     let token = run.token.as_deref()?;
     let keys = keys_of(f, run);
+    // A WebSocket route of the dependency that opens with the token (placed where the source
+    // reads it) and refuses without it.
+    for r in run.routes {
+        let sk = route_key("WEBSOCKET", &r.path);
+        if !r.methods.iter().any(|m| m == "WEBSOCKET") || !keys.contains(&sk) {
+            continue;
+        }
+        let reads = r.token_sources.iter().any(|(k, _)| k == kind)
+            || (kind == "query"
+                && r.params.iter().any(|p| {
+                    p.location == "query" && p.name.to_ascii_lowercase().contains("token")
+                }));
+        if let (true, Some(curl)) = (reads, run.plan.ws_valid_only.get(&sk)) {
+            return Some(Proof {
+                rule: if kind == "cookie" {
+                    "token-in-cookie-accepted"
+                } else {
+                    "token-in-query-accepted"
+                }
+                .into(),
+                message: format!(
+                    "the WebSocket handshake of {} with the valid token where the source reads it opens the socket; without a token and with a garbage one it is refused ({})",
+                    r.path,
+                    run.plan.ws_evidence.get(&sk).cloned().unwrap_or_default()
+                ),
+                curl: Some(curl.clone()),
+                status: Some(101),
+                body_excerpt: String::new(),
+            });
+        }
+    }
     for r in run.routes {
         if r.kind != "api" || !r.methods.iter().any(|m| m == "GET") {
             continue;
@@ -914,7 +945,11 @@ mod tests {
             &run,
         );
         assert_eq!(out[5].status, Status::NotTested);
-        assert!(out[5].reason.contains("not a token check"), "{}", out[5].reason);
+        assert!(
+            out[5].reason.contains("not a token check"),
+            "{}",
+            out[5].reason
+        );
         assert_eq!(out[0].status, Status::Confirmed);
         assert_eq!(
             out[0].proof.as_ref().unwrap().curl.as_deref(),

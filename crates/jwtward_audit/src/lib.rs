@@ -594,6 +594,7 @@ pub fn audit(
             .map(|((_, p), e)| (p.clone(), e.clone()))
             .collect();
         plan.ws_evidence = checked.evidence;
+        plan.ws_valid_only = checked.valid_only;
     }
     correlate::annotate(&mut out.dynamic, routes, &plan);
     let notes: Vec<String> = probed.errors.iter().map(|e| e.message.clone()).collect();

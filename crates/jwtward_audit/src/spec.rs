@@ -92,6 +92,8 @@ pub struct Plan {
     pub tested: BTreeSet<(String, String)>,
     /// What the WebSocket handshakes got, per route key.
     pub ws_evidence: std::collections::BTreeMap<(String, String), String>,
+    /// WebSocket routes that open with the valid token only, with the curl.
+    pub ws_valid_only: std::collections::BTreeMap<(String, String), String>,
     /// Source routes the app serves under a prefix the model did not resolve (an
     /// `include_router(prefix=settings.API_PREFIX)`): source key -> (the document's key, the
     /// prefix).

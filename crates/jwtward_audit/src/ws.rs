@@ -213,6 +213,9 @@ pub struct Checked {
     pub tested: BTreeSet<(String, String)>,
     /// Per route key: what each handshake got.
     pub evidence: BTreeMap<(String, String), String>,
+    /// Routes whose handshake opens with the valid token and is refused without one, with
+    /// the curl of the valid handshake.
+    pub valid_only: BTreeMap<(String, String), String>,
     pub requests: usize,
 }
 
@@ -269,6 +272,13 @@ pub fn check(
             out.tested.remove(&key);
             continue;
         };
+        if let Some((t, h, Ok(v))) = &valid
+            && v.open()
+            && !none.open()
+            && !garbage.open()
+        {
+            out.valid_only.insert(key.clone(), curl(base, t, h));
+        }
         let expects_auth = !r.token_sources.is_empty()
             || matches!(r.auth, Auth::Protected | Auth::FailOpen | Auth::Optional)
             || expect_auth.contains(&key);

@@ -140,6 +140,7 @@ impl Endpoint {
             .headers
             .iter()
             .filter(|(n, _)| !n.eq_ignore_ascii_case("authorization"))
+            .filter(|(n, _)| !matches!(channel, Credential::Header(h) if h.eq_ignore_ascii_case(n)))
             .cloned()
             .collect();
         if let Some(t) = token {
@@ -379,7 +380,12 @@ pub fn endpoint(op: &Operation, opts: &PlanOptions, fill: &Fill) -> (Endpoint, V
             ));
             continue;
         }
-        if !headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(&n)) {
+        // The header that carries the token (an apiKey scheme, `X-Token: str = Header()`):
+        // the channel fills it; a placeholder there would be a garbage token sent first.
+        let is_channel = declared
+            .iter()
+            .any(|c| matches!(c, Credential::Header(h) if h.eq_ignore_ascii_case(&n)));
+        if !is_channel && !headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(&n)) {
             headers.push((n, v));
         }
     }
@@ -756,6 +762,45 @@ mod tests {
         assert!(destructive_reason(&op("GET", "/archive", None, None), &extra).is_some());
         assert!(destructive_reason(&op("GET", "/ops/rotate", None, None), &extra).is_some());
         assert_eq!(words("purgeSessions_now"), vec!["purge", "sessions", "now"]);
+    }
+
+    #[test]
+    fn a_header_credential_is_not_filled_with_a_placeholder() {
+        let doc = r##"{"openapi": "3.0.3",
+          "components": {"securitySchemes": {"s": {"type": "apiKey", "in": "header", "name": "x-session-token"}}},
+          "paths": {"/m": {"get": {"security": [{"s": []}], "parameters": [
+            {"name": "x-session-token", "in": "header", "required": true, "schema": {"type": "string"}},
+            {"name": "x-tenant", "in": "header", "required": true, "schema": {"type": "string"}}]}}}}"##;
+        let spec = parse_spec(doc, "t").unwrap();
+        let opts = PlanOptions {
+            origin: "http://h",
+            prefix: "",
+            unsafe_methods: false,
+            skip_destructive: &[],
+            user_headers: &[],
+            nonce: "n",
+        };
+        let p = plan(&spec.operations, &opts);
+        let (_, ep) = &p.plain[0];
+        assert_eq!(ep.channel, Credential::Header("x-session-token".into()));
+        let req = ep.request(Some("tok"), &ep.channel);
+        let sent: Vec<&(String, String)> = req
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("x-session-token"))
+            .collect();
+        assert_eq!(
+            sent,
+            vec![&("x-session-token".to_string(), "tok".to_string())]
+        );
+        assert!(req.headers.iter().any(|(n, _)| n == "x-tenant"));
+        let none = ep.request(None, &ep.channel);
+        assert!(
+            !none
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("x-session-token"))
+        );
     }
 
     #[test]
