@@ -65,7 +65,7 @@ fn assert_no_leftover(marker: &str) {
 fn audit(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let mut cmd = Command::cargo_bin("jwtward").unwrap();
     cmd.arg("audit").arg(dir).args(extra);
-    if !extra.contains(&"--run") && !extra.contains(&"--url") {
+    if !extra.contains(&"--run") && !extra.contains(&"--url") && !extra.contains(&"--python") {
         cmd.arg("--python").arg(jwtward_testkit::python());
     }
     cmd.env_remove("ORDERS_JWT_KEY")
@@ -642,4 +642,34 @@ fn a_websocket_that_opens_only_with_the_query_token_proves_token_from_query() {
         ws.contains("no-credentials: 403") && ws.contains("valid: 101, socket open"),
         "{ws}"
     );
+}
+
+#[test]
+fn a_relative_python_is_taken_from_where_audit_runs() {
+    let (_t, dir) = copy_fixture("pkg_root");
+    let py = jwtward_testkit::python();
+    // `--python` relative to the current directory, while the app runs from the fixture.
+    let rel = pathdiff(&py, &std::env::current_dir().unwrap());
+    let (code, stdout, stderr) = audit(
+        &dir,
+        &["--python", rel.to_str().unwrap(), "--format", "json"],
+        &[],
+    );
+    assert!(code == 0 || code == 1, "exit {code}\n{stderr}\n{stdout}");
+    assert_no_leftover(&dir.to_string_lossy());
+}
+
+/// `target` relative to `base` (both absolute).
+fn pathdiff(target: &Path, base: &Path) -> PathBuf {
+    let t: Vec<_> = target.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c);
+    }
+    out
 }
