@@ -18,27 +18,27 @@ pub static WEBSOCKET_MISSING_AUTH: RuleMeta = RuleMeta {
     name: "websocket-missing-auth",
     severity: Severity::High,
     cwe: &[306],
-    summary: "A WebSocket route completes the handshake without a token",
+    summary: "A WebSocket route completes the handshake without a token.",
     explanation: "The route's source reads a token (or its siblings require one), but the \
 handshake without any credential is answered 101 and the socket stays open: anyone can \
 connect and receive what the socket sends.",
     remediation: "Authenticate before `websocket.accept()`: read the token, verify it, and \
 close with code 1008 (or raise WebSocketException) when it is missing or invalid.",
-    example: "",
-    fixed_example: "",
+    example: "@app.websocket(\"/feed\")\nasync def feed(ws: WebSocket, user=Depends(optional_user)):\n    await ws.accept()  # user may be None",
+    fixed_example: "def ws_user(token: str | None = Query(None)):\n    if token is None:\n        raise WebSocketException(code=status.WS_1008_POLICY_VIOLATION)\n    return verify(token)\n\n@app.websocket(\"/feed\")\nasync def feed(ws: WebSocket, user=Depends(ws_user)):\n    await ws.accept()",
 };
 
 pub static WEBSOCKET_INVALID_TOKEN: RuleMeta = RuleMeta {
     name: "websocket-invalid-token-accepted",
     severity: Severity::High,
     cwe: &[287],
-    summary: "A WebSocket route completes the handshake with a garbage token",
+    summary: "A WebSocket route completes the handshake with a garbage token.",
     explanation: "A token that is not a valid JWT is accepted at the handshake: the route \
 checks that a token is present, or swallows the decode error and goes on.",
     remediation: "Verify the token's signature and claims before `accept()`, and close \
 the socket when verification fails.",
-    example: "",
-    fixed_example: "",
+    example: "try:\n    claims = jwt.decode(token, KEY, algorithms=[\"HS256\"])\nexcept jwt.PyJWTError:\n    claims = {}\nawait ws.accept()",
+    fixed_example: "try:\n    claims = jwt.decode(token, KEY, algorithms=[\"HS256\"])\nexcept jwt.PyJWTError:\n    await ws.close(code=status.WS_1008_POLICY_VIOLATION)\n    return\nawait ws.accept()",
 };
 
 /// The rules this module reports.
