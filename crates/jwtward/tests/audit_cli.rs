@@ -673,3 +673,27 @@ fn pathdiff(target: &Path, base: &Path) -> PathBuf {
     }
     out
 }
+
+#[test]
+fn an_app_that_wants_the_token_word_gets_it() {
+    let (_t, dir) = copy_fixture("scheme_token");
+    let doc = audit_json(&dir, &[], &[]);
+    let cred = doc["credentials"].as_str().unwrap();
+    assert!(
+        cred.contains("the app wants `Authorization: Token <token>`"),
+        "{cred}"
+    );
+    let k = &status_of(&doc, "hardcoded-secret", None)[0];
+    assert_eq!(k["status"], "confirmed", "{doc:#}");
+    let curl = k["proof"]["curl"].as_str().unwrap();
+    assert!(curl.contains("-H 'Authorization: Token ey"), "{curl}");
+    // The probe's token checks ran with the word too.
+    assert!(
+        doc["dynamic"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["rule"] == "token-without-exp-accepted"),
+        "{doc:#}"
+    );
+}

@@ -62,6 +62,8 @@ pub struct Request {
     pub startup_timeout: Duration,
     pub max_requests: usize,
     pub concurrency: usize,
+    /// `--auth-scheme`: the word before the token in `Authorization`.
+    pub auth_scheme: Option<String>,
 }
 
 /// What the audit did and found.
@@ -88,6 +90,8 @@ pub struct Outcome {
     pub app_tail: Vec<String>,
     /// What the app answered to the minted token, before the probe ran.
     pub key_check: Option<KeyCheck>,
+    /// The word before the token in `Authorization` (`Bearer`, or what the app wants).
+    pub auth_scheme: String,
     /// The WebSocket routes handshaken: path and what each handshake got.
     pub websockets: Vec<(String, String)>,
     /// The token names the source reads (given to the probe).
@@ -132,7 +136,12 @@ pub fn sample_path(template: &str) -> String {
 /// `path` and headers carrying `token` where the route's source reads it: the
 /// `Authorization` header, unless the source reads it only from another header, a cookie
 /// or the query.
-pub fn with_token(r: &RouteInfo, path: &str, token: &str) -> (String, Vec<(String, String)>) {
+pub fn with_token(
+    r: &RouteInfo,
+    path: &str,
+    token: &str,
+    scheme: &str,
+) -> (String, Vec<(String, String)>) {
     let reads_authorization = r.token_sources.is_empty()
         || r.token_sources
             .iter()
@@ -154,9 +163,66 @@ pub fn with_token(r: &RouteInfo, path: &str, token: &str) -> (String, Vec<(Strin
         },
         _ => (
             path.to_string(),
-            vec![("Authorization".into(), format!("Bearer {token}"))],
+            vec![("Authorization".into(), format!("{scheme} {token}"))],
         ),
     }
+}
+
+/// Words some APIs want instead of `Bearer` before the token (`Authorization: Token <jwt>`).
+const OTHER_SCHEMES: &[&str] = &["Token", "JWT"];
+
+/// The word the app wants before the token in `Authorization`, when it is not `Bearer`: a
+/// protected GET route that refuses `Bearer T` and accepts `Token T` (or `JWT T`).
+/// `(word, evidence)`.
+fn detect_scheme(
+    port: u16,
+    token: &str,
+    routes: &[RouteInfo],
+    plan: &spec::Plan,
+    timeout: Duration,
+) -> Option<(String, String)> {
+    let candidates = routes
+        .iter()
+        .filter(|r| r.auth == jwtward_fastapi::Auth::Protected && r.kind == "api")
+        .filter(|r| r.methods.iter().any(|x| x == "GET"))
+        .filter(|r| !spec::looks_destructive(&r.path))
+        .filter(|r| {
+            r.token_sources.is_empty()
+                || r.token_sources
+                    .iter()
+                    .any(|(k, n)| k == "header" && n.eq_ignore_ascii_case("authorization"))
+        })
+        .take(3);
+    let ok = |a: &http::Answer| (200..300).contains(&a.status);
+    for r in candidates {
+        let path = format!(
+            "{}{}",
+            plan.prefix(&spec::route_key("GET", &r.path)),
+            spec::sample_target(r)
+        );
+        let with = |word: &str| {
+            let h = vec![("Authorization".to_string(), format!("{word} {token}"))];
+            http::request(port, "GET", &path, &h, timeout).ok()
+        };
+        let bearer = with("Bearer")?;
+        if ok(&bearer) {
+            return None;
+        }
+        for w in OTHER_SCHEMES {
+            if let Some(a) = with(w)
+                && ok(&a)
+            {
+                return Some((
+                    w.to_string(),
+                    format!(
+                        "GET {path}: `Authorization: Bearer <token>` {} {}; `Authorization: {w} <token>` {}",
+                        bearer.status, bearer.body, a.status
+                    ),
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// Tries `minted` on up to five protected GET routes: no token, the token, the same claims
@@ -167,6 +233,7 @@ fn check_key(
     m: &mint::Minted,
     routes: &[RouteInfo],
     plan: &spec::Plan,
+    scheme: &str,
     timeout: Duration,
 ) -> Option<KeyCheck> {
     let random = jwtward_jose::sign_token(
@@ -190,9 +257,9 @@ fn check_key(
             spec::sample_target(r)
         );
         let none = http::request(port, "GET", &path, &[], timeout).ok()?;
-        let (gpath, gh) = with_token(r, &path, &m.token);
+        let (gpath, gh) = with_token(r, &path, &m.token, scheme);
         let good = http::request(port, "GET", &gpath, &gh, timeout).ok()?;
-        let (bpath, bh) = with_token(r, &path, &random);
+        let (bpath, bh) = with_token(r, &path, &random, scheme);
         let bad = http::request(port, "GET", &bpath, &bh, timeout).ok()?;
         let ok2 = |a: &http::Answer| (200..300).contains(&a.status);
         let accepted = ok2(&good) && !ok2(&none);
@@ -206,7 +273,7 @@ fn check_key(
                 none.status, none.body, good.status, good.body, bad.status, bad.body
             ),
             curl: {
-                let (p, h) = with_token(r, &path, &m.token);
+                let (p, h) = with_token(r, &path, &m.token, scheme);
                 let hs: String = h.iter().map(|(n, v)| format!(" -H '{n}: {v}'")).collect();
                 format!("curl -sS -i{hs} '{base}{p}'")
             },
@@ -452,11 +519,29 @@ pub fn audit(
         .collect();
     let mut plan = spec::build(live, routes, &expect_auth, req.unsafe_methods);
 
+    // The word before the token: `--auth-scheme`, else what a protected route accepts.
+    let mut scheme = req
+        .auth_scheme
+        .clone()
+        .unwrap_or_else(|| "Bearer".to_string());
+    if req.auth_scheme.is_none()
+        && let (Some(t), Some(p)) = (tokens.first(), evidence_port)
+    {
+        let t = t.trim().trim_start_matches("Bearer ").trim();
+        if let Some((w, why)) = detect_scheme(p, t, routes, &plan, req.timeout) {
+            out.credentials.push_str(&format!(
+                "; the app wants `Authorization: {w} <token>` ({why})"
+            ));
+            scheme = w;
+        }
+    }
+    out.auth_scheme = scheme.clone();
+
     // The minted token: an identity the app accepts, or at least a key it verifies with.
     if req.tokens.is_empty()
         && let (Some(m), Some(p)) = (&resolution.minted, evidence_port)
     {
-        let check = check_key(p, &base, m, routes, &plan, req.timeout);
+        let check = check_key(p, &base, m, routes, &plan, &scheme, req.timeout);
         if let Some(c) = &check
             && !c.accepted
         {
@@ -497,6 +582,7 @@ pub fn audit(
         cookie_names: names.cookies.clone(),
         query_names: names.queries.clone(),
         identity_claim: identity.as_ref().map(|(c, _)| c.clone()),
+        auth_scheme: (scheme != "Bearer").then(|| scheme.clone()),
         headers: Vec::new(),
         include: Vec::new(),
         exclude: Vec::new(),

@@ -122,6 +122,8 @@ pub struct Ctx {
     pub names_seen: Mutex<BTreeSet<String>>,
     /// The claim the API takes the identity from, once learnt (`sub`, `uid`...).
     pub identity: Mutex<Option<String>>,
+    /// The word before the token in `Authorization` (`Bearer`).
+    pub auth_scheme: String,
     /// Some endpoint accepts tokens whose signature is not verified.
     pub unverified_seen: AtomicBool,
 }

@@ -130,6 +130,8 @@ pub struct Endpoint {
     pub missing_url: Option<String>,
     /// Where each path parameter's value came from (`harvested from GET /items`, ...).
     pub filled: Vec<String>,
+    /// The word before the token in `Authorization` (`Bearer`).
+    pub auth_scheme: String,
 }
 
 impl Endpoint {
@@ -146,7 +148,7 @@ impl Endpoint {
         if let Some(t) = token {
             match channel {
                 Credential::Authorization => {
-                    headers.push(("Authorization".into(), format!("Bearer {t}")))
+                    headers.push(("Authorization".into(), format!("{} {t}", self.auth_scheme)))
                 }
                 Credential::Header(n) => headers.push((n.clone(), t.to_string())),
                 Credential::Cookie(n) => headers.push(("Cookie".into(), format!("{n}={t}"))),
@@ -179,6 +181,8 @@ pub struct PlanOptions<'a> {
     pub skip_destructive: &'a [String],
     pub user_headers: &'a [(String, String)],
     pub nonce: &'a str,
+    /// The word before the token in `Authorization` (`Bearer`; `Token` for some APIs).
+    pub auth_scheme: &'a str,
 }
 
 /// The words of a path, operationId or summary: split at non-alphanumerics and camelCase.
@@ -488,6 +492,7 @@ pub fn endpoint(op: &Operation, opts: &PlanOptions, fill: &Fill) -> (Endpoint, V
         missing_url: templated
             .then(|| normalize(&format!("{}{}{missing}{qs}", opts.origin, opts.prefix))),
         filled,
+        auth_scheme: opts.auth_scheme.to_string(),
     };
     (ep, errs)
 }
@@ -779,6 +784,7 @@ mod tests {
             skip_destructive: &[],
             user_headers: &[],
             nonce: "n",
+            auth_scheme: "Bearer",
         };
         let p = plan(&spec.operations, &opts);
         let (_, ep) = &p.plain[0];
@@ -820,6 +826,7 @@ mod tests {
             skip_destructive: &[],
             user_headers: &[],
             nonce: "n",
+            auth_scheme: "Bearer",
         };
         let p = plan(&spec.operations, &opts(false));
         assert_eq!(p.plain.len(), 1, "only GET /list");
@@ -905,6 +912,7 @@ mod tests {
             skip_destructive: &[],
             user_headers: &[],
             nonce: "n",
+            auth_scheme: "Bearer",
         };
         let p = plan(&spec.operations, &opts);
         assert_eq!(p.plain[0].1.url, "http://h/%C3%A9%C3%A9%C3%A9%C3%A9");
