@@ -304,6 +304,9 @@ pub struct Correlated {
     pub reason: String,
 }
 
+/// Sends `GET path` with headers to the loopback app.
+pub type SendFn<'a> = dyn Fn(&str, &[(String, String)]) -> Option<crate::http::Answer> + 'a;
+
 /// What the correlation knows about the run.
 pub struct Run<'a> {
     pub dynamic: &'a [Finding],
@@ -331,7 +334,7 @@ pub struct Run<'a> {
     /// The probed base URL, for curl commands.
     pub base: &'a str,
     /// Sends `GET path` with headers to the loopback app.
-    pub send: &'a dyn Fn(&str, &[(String, String)]) -> Option<crate::http::Answer>,
+    pub send: &'a SendFn<'a>,
     /// Sends an unauthenticated request for evidence: `(method, path) -> "STATUS excerpt"`.
     pub evidence: &'a dyn Fn(&str, &str) -> Option<String>,
 }
