@@ -4,7 +4,7 @@
 use crate::flow::{Analyzer, Point, SourceKind};
 use crate::model::{DepTarget, DepUse, Func, Model, ObjKind, RouteKind, join_path};
 use jwtward_python::ModuleId;
-use jwtward_report::TraceStep;
+use jwtward_report::{Location, TraceStep};
 use ruff_python_ast::{Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use serde::Serialize;
@@ -390,6 +390,8 @@ const PUBLIC_FORMS: &[&str] = &[
     "inquiries",
     "faq-inquiries",
     "feedback",
+    "applications",
+    "apply",
 ];
 
 /// Segments of routes that look sensitive anywhere in an app that authenticates.
@@ -431,6 +433,17 @@ pub(crate) fn public_path_reason(path: &str) -> Option<&'static str> {
             return Some("password reset / account recovery");
         }
         let words: Vec<&str> = s.split(['-', '_', '.']).collect();
+        // `ui_version`, `api-status`: a health word as the last word of a compound segment.
+        if words.len() > 1
+            && words.last().is_some_and(|w| {
+                matches!(
+                    *w,
+                    "health" | "healthz" | "status" | "version" | "ping" | "heartbeat"
+                )
+            })
+        {
+            return Some("health/status probe");
+        }
         if words.iter().any(|w| {
             matches!(
                 *w,
@@ -469,10 +482,11 @@ pub(crate) fn public_path_reason(path: &str) -> Option<&'static str> {
             ".ico",
             ".txt",
             ".map",
+            ".html",
         ]
         .iter()
         .any(|x| s.ends_with(x))
-            && !s.starts_with('{')
+            && (!s.starts_with('{') || s.contains("}."))
         {
             return Some("static asset / manifest");
         }
@@ -515,23 +529,43 @@ fn forgeable_decode(dc: &jwtward_scan::DecodeCall<'_>) -> Option<String> {
 }
 
 /// A function whose body (past its docstring) is a single `return` of a literal.
-fn returns_constant(def: &ruff_python_ast::StmtFunctionDef) -> bool {
+fn returns_constant(def: &ruff_python_ast::StmtFunctionDef, api_root: bool) -> bool {
     let body: Vec<&Stmt> = def
         .body
         .iter()
         .filter(|s| !matches!(s, Stmt::Expr(e) if e.value.is_string_literal_expr()))
         .collect();
-    // A greeting; a dict or list could be data even when written inline.
+    // A greeting, or, at the API root (`/api/v1`), a dict/list written out of literals only
+    // (`{"name": "api", "v": 1}`). Under a resource path an inline list often stands for data
+    // (a stub), so only a string counts there.
+    if !api_root {
+        return matches!(body.as_slice(), [Stmt::Return(r)]
+            if r.value.as_deref().is_some_and(|e| matches!(e, Expr::StringLiteral(_))));
+    }
     fn literal(e: &Expr) -> bool {
-        matches!(e, Expr::StringLiteral(_))
+        match e {
+            Expr::StringLiteral(_)
+            | Expr::NumberLiteral(_)
+            | Expr::BooleanLiteral(_)
+            | Expr::NoneLiteral(_) => true,
+            Expr::Dict(d) => d
+                .items
+                .iter()
+                .all(|i| i.key.as_ref().is_some_and(literal) && literal(&i.value)),
+            Expr::List(l) => l.elts.iter().all(literal),
+            Expr::Tuple(t) => t.elts.iter().all(literal),
+            _ => false,
+        }
     }
     matches!(body.as_slice(), [Stmt::Return(r)] if r.value.as_deref().is_some_and(literal))
 }
 
 /// The static segments of a path that name its resource family: the first one that is
 /// not `api`, a version (`v1`, `2`) or a parameter.
+/// Singular and plural name one family (`/tier/{name}` and `/tiers`, `/post` and `/posts`).
 pub(crate) fn family(path: &str) -> &str {
-    path.split('/')
+    let f = path
+        .split('/')
         .find(|s| {
             !s.is_empty()
                 && !s.starts_with('{')
@@ -541,7 +575,11 @@ pub(crate) fn family(path: &str) -> &str {
                     .chars()
                     .all(|c| c.is_ascii_digit()))
         })
-        .unwrap_or("")
+        .unwrap_or("");
+    match f.strip_suffix('s') {
+        Some(stem) if stem.len() >= 3 && !stem.ends_with('s') => stem,
+        _ => f,
+    }
 }
 
 /// A request path a route template serves: each `{param}` as `value`.
@@ -1426,13 +1464,21 @@ impl<'m, 'p> Ctx<'m, 'p> {
     /// check at all is never public, whatever its path.
     pub fn public_reason(&self, ri: usize) -> Option<String> {
         let r = &self.routes[ri];
-        if self.mints_unchecked(ri) {
+        // A token minted on an OAuth authorize/callback route is the flow's `state`, not an
+        // identity handed out to the caller.
+        let oauth = public_path_reason(&r.path) == Some("OAuth / SSO flow");
+        if self.mints_unchecked(ri) && !oauth {
             return None;
         }
+        // Public forms, also as words of a segment (`newsletter-subscription`).
         let last_post = r.methods.iter().any(|m| m == "POST")
-            && r.path
-                .split('/')
-                .any(|seg| PUBLIC_FORMS.contains(&seg.to_ascii_lowercase().as_str()));
+            && r.path.split('/').any(|seg| {
+                let seg = seg.to_ascii_lowercase();
+                PUBLIC_FORMS.contains(&seg.as_str())
+                    || seg
+                        .split(['-', '_'])
+                        .any(|w| PUBLIC_FORMS.contains(&w) && w.len() > 5)
+            });
         if last_post {
             return Some("public form (waitlist, newsletter, contact)".into());
         }
@@ -1461,6 +1507,47 @@ impl<'m, 'p> Ctx<'m, 'p> {
         {
             return Some("password reset by a reset token".into());
         }
+        // Self-registration without a keyword in the path: a POST to the user/account
+        // collection that hashes the password it was sent.
+        let last_static = r
+            .path
+            .rsplit('/')
+            .find(|s| !s.is_empty() && !s.starts_with('{'))
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if r.methods.iter().all(|m| m == "POST")
+            && !r.path.contains('{')
+            && matches!(
+                last_static.as_str(),
+                "user" | "users" | "account" | "accounts"
+            )
+            && text.contains("password")
+            && text.contains("hash")
+        {
+            return Some("registration: creates an account with the password it was sent".into());
+        }
+        // A static file or the single-page app's shell: the handler returns a file of the
+        // build or public directory.
+        if r.methods.iter().all(|m| m == "GET" || m == "HEAD")
+            && text.contains("fileresponse(")
+            && [
+                "static",
+                "public",
+                "build",
+                "index.html",
+                "assets",
+                "favicon",
+                "logo",
+            ]
+            .iter()
+            .any(|w| text.contains(w))
+            && r.path
+                .split('/')
+                .filter(|s| s.starts_with('{'))
+                .all(|s| s.ends_with(":path}") || s.contains("avatar") || s.contains("filename"))
+        {
+            return Some("static asset / single-page app file".into());
+        }
         // Token issuing through helpers, after a credential check that rejects.
         if self.an.mints(h) && self.an.summary(h).raises {
             return Some(format!(
@@ -1483,7 +1570,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             return Some("OAuth / SSO flow".into());
         }
         // Nothing to protect: the handler returns a constant that names no secret.
-        if returns_constant(h.def) && {
+        if returns_constant(h.def, family(&r.path).is_empty()) && {
             let t = text.as_str();
             ![
                 "secret",
@@ -1778,6 +1865,11 @@ impl<'m, 'p> Ctx<'m, 'p> {
     /// is not signature-checked, `none` is accepted, or the key is written in the source (a
     /// literal, or the fallback of an environment variable).
     pub fn forgeable(&self, ri: usize) -> Option<String> {
+        self.forgeable_site(ri).map(|(why, _)| why)
+    }
+
+    /// Why the route's guard accepts forged tokens, with the decode call that does.
+    pub fn forgeable_site(&self, ri: usize) -> Option<(String, Location)> {
         let r = &self.routes[ri];
         let mut funcs: Vec<Func<'p>> = Vec::new();
         fn collect<'p>(cx: &Ctx<'_, 'p>, d: &DepUse<'p>, out: &mut Vec<Func<'p>>, depth: u32) {
@@ -1816,7 +1908,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
                     continue;
                 }
                 if let Some(why) = forgeable_decode(dc) {
-                    return Some(why);
+                    return Some((why, dc.module.location(dc.call.range())));
                 }
             }
         }

@@ -1734,6 +1734,21 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
                     self.out.raises = true;
                     return None;
                 }
+                // `await websocket.close(code=1008)`: the connection is refused, like a 401
+                // (whatever the function returns afterwards reaches no handler that serves).
+                if let Expr::Call(c) = inner
+                    && let Expr::Attribute(a) = &*c.func
+                    && a.attr.as_str() == "close"
+                    && let Expr::Name(n) = &*a.value
+                    && self
+                        .an
+                        .params(self.func)
+                        .iter()
+                        .any(|p| p.is_request && p.name == n.id.as_str())
+                {
+                    self.out.raises = true;
+                    return None;
+                }
                 Some(st)
             }
             Stmt::Assign(a) => {

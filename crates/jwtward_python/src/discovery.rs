@@ -286,6 +286,72 @@ pub fn discover_with_errors(
 }
 
 /// True for files that only exist for tests (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`).
+/// The path a file named on the command line (or by `--stdin-filename`) is judged by for
+/// test code: its path below the project it belongs to, the nearest enclosing directory
+/// with `pyproject.toml`, `setup.py`, `setup.cfg` or `.git` (what walking that project
+/// would see), else the path as written.
+pub fn named_file_test_path(given: &Path) -> PathBuf {
+    let absolute = if given.is_absolute() {
+        given.to_path_buf()
+    } else {
+        match std::env::current_dir() {
+            Ok(cwd) => cwd.join(given),
+            Err(_) => return given.to_path_buf(),
+        }
+    };
+    let mut dir = absolute.parent();
+    let mut guard = 0;
+    while let Some(d) = dir {
+        guard += 1;
+        if guard > 64 {
+            break;
+        }
+        if ["pyproject.toml", "setup.py", "setup.cfg", ".git"]
+            .iter()
+            .any(|m| d.join(m).exists())
+        {
+            if let Ok(rel) = absolute.strip_prefix(d) {
+                return rel.to_path_buf();
+            }
+            break;
+        }
+        dir = d.parent();
+    }
+    given.to_path_buf()
+}
+
+/// Test code by role, from the source text: a `unittest.TestCase` (or any `...TestCase`)
+/// subclass, or a pytest module (it imports `pytest` and defines a module-level `test_*`
+/// function).
+pub fn is_test_source(source: &str) -> bool {
+    if !source.contains("TestCase") && !source.contains("pytest") {
+        return false;
+    }
+    let mut pytest = false;
+    let mut test_fn = false;
+    for line in source.lines() {
+        if let Some(rest) = line.strip_prefix("class ")
+            && let Some((_, bases)) = rest.split_once('(')
+            && bases.split([',', ')']).any(|b| {
+                b.trim()
+                    .rsplit('.')
+                    .next()
+                    .is_some_and(|n| n.ends_with("TestCase"))
+            })
+        {
+            return true;
+        }
+        let t = line.trim_start();
+        if t.starts_with("import pytest") || t.starts_with("from pytest ") {
+            pytest = true;
+        }
+        if line.starts_with("def test_") || line.starts_with("async def test_") {
+            test_fn = true;
+        }
+    }
+    pytest && test_fn
+}
+
 pub fn is_test_path(relative: &Path) -> bool {
     let name = relative
         .file_name()

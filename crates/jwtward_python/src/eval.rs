@@ -72,7 +72,7 @@ impl Const {
         }
     }
 
-    fn new(value: Value, module: &Module, range: TextRange) -> Const {
+    pub fn new(value: Value, module: &Module, range: TextRange) -> Const {
         Const {
             value,
             origin: Some(Origin {
@@ -266,13 +266,35 @@ impl Project {
                 class,
                 value,
                 qualname,
+                annotation,
                 ..
             }) => {
                 let scope = Scope::module(module);
-                let v = match value {
+                let mut v = match value {
                     Some(v) => self.eval_field_default(&scope, v, depth + 1),
                     None => Const::unknown(),
                 };
+                // `settings: Settings = load_settings()`: a module-level name annotated with a
+                // settings class of the project, whose value cannot be followed, is an
+                // instance of that class (its fields' defaults are what ships).
+                if class.is_none()
+                    && v.is_unknown()
+                    && let (Some(a), Some(e)) = (annotation, value)
+                    && let Some(cq) = self.qualified_name(module, a)
+                    && let Some(c) = self.class(&cq)
+                    && self.is_settings_class(&c)
+                {
+                    v = Const {
+                        value: Value::Instance {
+                            class: c.qualname.clone(),
+                            call: None,
+                        },
+                        origin: Some(Origin {
+                            module: module.id,
+                            range: e.range(),
+                        }),
+                    };
+                }
                 if let Some(cls) = class {
                     let cq = crate::names::join(&module.name, &cls);
                     if let Some(c) = self.class(&cq)
@@ -431,6 +453,12 @@ impl Project {
                         return v;
                     }
                 }
+                if let Expr::Name(n) = &*a.value
+                    && n.id.as_str() == "self"
+                    && let Some(v) = self.self_attribute(scope, a.attr.as_str(), d)
+                {
+                    return v;
+                }
                 let base = self.eval_at(scope, &a.value, d);
                 match &base.value {
                     // `uuid.uuid1().hex`: the same guessable value, spelled differently.
@@ -534,6 +562,9 @@ impl Project {
                 }
                 let base = self.eval_at(scope, &s.value, d);
                 let key = self.eval_at(scope, &s.slice, d);
+                // `CONFIGS[os.getenv("ENV", "local")]`: the entry chosen when the variable is
+                // not set, which is what ships.
+                let key = key.or_default();
                 match (&base.value, &key.value) {
                     (Value::Dict(_), Value::Str(k)) => {
                         base.dict_get(k).cloned().unwrap_or_else(Const::unknown)
@@ -605,8 +636,9 @@ impl Project {
                 .rev()
                 .find(|(_, r)| r.end() <= at)
                 .or(if inside_own { None } else { assigns.last() });
-            if let Some((value, _)) = chosen {
-                return self.eval_at(scope, value, d);
+            if let Some((value, assigned)) = chosen {
+                let v = self.eval_at(scope, value, d);
+                return self.apply_mutations(scope, f, name, v, *assigned, at, d);
             }
             let params = &f.parameters;
             let param = params
@@ -648,6 +680,13 @@ impl Project {
         // Methods on known values: "x".encode(), secret.get_secret_value().
         if let Expr::Attribute(a) = &*call.func {
             match a.attr.as_str() {
+                // `DEFAULTS.copy()`: the same dict or list.
+                "copy" if args.args.is_empty() && args.keywords.is_empty() => {
+                    let base = self.eval_at(scope, &a.value, d);
+                    if matches!(base.value, Value::Dict(_) | Value::List(_)) {
+                        return base;
+                    }
+                }
                 "encode" => {
                     let base = self.eval_at(scope, &a.value, d);
                     return match base.value {
@@ -789,18 +828,28 @@ impl Project {
                     }
                     return out;
                 }
-                "dict" if args.args.is_empty() => {
-                    let items = args
-                        .keywords
-                        .iter()
-                        .filter_map(|k| {
-                            let key = k.arg.as_ref()?;
-                            Some((
+                "dict" if args.args.len() <= 1 => {
+                    // `dict(DEFAULTS, verify_exp=False)`, `dict(**DEFAULTS, leeway=10)`: the
+                    // positional mapping, then the keywords in order.
+                    let mut items = Vec::new();
+                    if let Some(a) = args.args.first() {
+                        match self.eval_at(scope, a, d).value {
+                            Value::Dict(inner) => items.extend(inner),
+                            _ => return Const::unknown(),
+                        }
+                    }
+                    for k in &args.keywords {
+                        match &k.arg {
+                            Some(key) => items.push((
                                 Const::new(Value::Str(key.as_str().to_string()), m, k.range),
                                 self.eval_at(scope, &k.value, d),
-                            ))
-                        })
-                        .collect();
+                            )),
+                            None => match self.eval_at(scope, &k.value, d).value {
+                                Value::Dict(inner) => items.extend(inner),
+                                _ => return Const::unknown(),
+                            },
+                        }
+                    }
                     return Const::new(Value::Dict(items), m, r);
                 }
                 _ => {}
@@ -893,6 +942,134 @@ impl Project {
 }
 
 impl Project {
+    /// A local dict after the statements between its assignment and `at` that change it:
+    /// `opts.update({...})` / `opts.update(k=v)` and `opts["k"] = v` (in any branch: a
+    /// change on one path is a value the dict can have).
+    #[allow(clippy::too_many_arguments)]
+    fn apply_mutations(
+        &self,
+        scope: &Scope<'_>,
+        f: &StmtFunctionDef,
+        name: &str,
+        v: Const,
+        assigned: TextRange,
+        at: TextSize,
+        d: u32,
+    ) -> Const {
+        let Value::Dict(mut items) = v.value else {
+            return v;
+        };
+        let is_name = |e: &Expr| matches!(e, Expr::Name(n) if n.id.as_str() == name);
+        walk::for_each_stmt_shallow(&f.body, &mut |s| {
+            if s.start() < assigned.end() || s.end() > at {
+                return;
+            }
+            match s {
+                Stmt::Expr(e) => {
+                    if let Expr::Call(c) = &*e.value
+                        && let Expr::Attribute(a) = &*c.func
+                        && a.attr.as_str() == "update"
+                        && is_name(&a.value)
+                    {
+                        for arg in &c.arguments.args {
+                            if let Value::Dict(more) = self.eval_at(scope, arg, d + 1).value {
+                                items.extend(more);
+                            }
+                        }
+                        for k in &c.arguments.keywords {
+                            if let Some(key) = &k.arg {
+                                items.push((
+                                    Const::new(
+                                        Value::Str(key.as_str().to_string()),
+                                        scope.module,
+                                        k.range,
+                                    ),
+                                    self.eval_at(scope, &k.value, d + 1),
+                                ));
+                            }
+                        }
+                    }
+                }
+                Stmt::Assign(a) => {
+                    for t in &a.targets {
+                        if let Expr::Subscript(sub) = t
+                            && is_name(&sub.value)
+                        {
+                            items.push((
+                                self.eval_at(scope, &sub.slice, d + 1),
+                                self.eval_at(scope, &a.value, d + 1),
+                            ));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        });
+        Const {
+            value: Value::Dict(items),
+            origin: v.origin,
+        }
+    }
+
+    /// `self.attr` inside a method: the one `self.attr = value` of the class's methods
+    /// (`self.jwt_secret = settings.jwt_secret` in `__init__`), evaluated in that method;
+    /// `None` when the class assigns it in no method or in several places.
+    fn self_attribute(&self, scope: &Scope<'_>, attr: &str, d: u32) -> Option<Const> {
+        let f = scope.function?;
+        let first = f
+            .parameters
+            .posonlyargs
+            .iter()
+            .chain(&f.parameters.args)
+            .next()?;
+        if first.parameter.name.as_str() != "self" {
+            return None;
+        }
+        let m = scope.module;
+        let mut class = None;
+        walk::for_each_stmt(&m.ast().body, &mut |s| {
+            if let Stmt::ClassDef(c) = s
+                && c.body
+                    .iter()
+                    .any(|b| matches!(b, Stmt::FunctionDef(x) if std::ptr::eq(x, f)))
+            {
+                class = Some(c);
+            }
+        });
+        let class = class?;
+        let mut found: Vec<(&StmtFunctionDef, &Expr)> = Vec::new();
+        for b in &class.body {
+            let Stmt::FunctionDef(method) = b else {
+                continue;
+            };
+            walk::for_each_stmt_shallow(&method.body, &mut |s| {
+                let (targets, value): (Vec<&Expr>, &Expr) = match s {
+                    Stmt::Assign(a) => (a.targets.iter().collect(), &a.value),
+                    Stmt::AnnAssign(a) => match &a.value {
+                        Some(v) => (vec![&*a.target], v),
+                        None => return,
+                    },
+                    _ => return,
+                };
+                for t in targets {
+                    if let Expr::Attribute(ta) = t
+                        && ta.attr.as_str() == attr
+                        && matches!(&*ta.value, Expr::Name(n) if n.id.as_str() == "self")
+                    {
+                        found.push((method, value));
+                    }
+                }
+            });
+        }
+        match found.as_slice() {
+            [(method, value)] => {
+                let v = self.eval_at(&Scope::function(m, method), value, d + 1);
+                (!v.is_unknown()).then_some(v)
+            }
+            _ => None,
+        }
+    }
+
     /// The file `opener` opens (`open(P)`, `Path(P)`, a `with open(P) as f` name), when it
     /// is a small file that exists in the tree (next to the module, or under a scanned root).
     fn file_read(&self, scope: &Scope<'_>, opener: &Expr, d: u32) -> Option<Const> {
@@ -1147,6 +1324,8 @@ fn binop(l: &Value, op: Operator, r: &Value) -> Option<Value> {
         (Str(a), Operator::Add, Str(b)) => Str(format!("{a}{b}")),
         (Str(a), Operator::Mult, Int(n)) if (0..4096).contains(n) => Str(a.repeat(*n as usize)),
         (Bytes(a), Operator::Add, Bytes(b)) => Bytes([a.as_slice(), b.as_slice()].concat()),
+        // `DEFAULTS | {"verify_exp": False}`: the right side's entries win.
+        (Dict(a), Operator::BitOr, Dict(b)) => Dict(a.iter().chain(b).cloned().collect()),
         (Str(_), Operator::Mod, _) => return Option::None,
         _ => return Option::None,
     })

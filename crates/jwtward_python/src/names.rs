@@ -206,15 +206,19 @@ pub(crate) fn collect_imports(module: &Module, ast: &ModModule) -> ImportMap {
                 let full = alias.name.as_str();
                 match &alias.asname {
                     Some(asname) => {
+                        let target = module
+                            .rewrite_import(full)
+                            .unwrap_or_else(|| full.to_string());
                         map.names
                             .entry(asname.as_str().to_string())
-                            .or_insert_with(|| full.to_string());
+                            .or_insert(target);
                     }
                     None => {
                         let first = full.split('.').next().unwrap_or(full);
-                        map.names
-                            .entry(first.to_string())
-                            .or_insert_with(|| first.to_string());
+                        let target = module
+                            .rewrite_import(first)
+                            .unwrap_or_else(|| first.to_string());
+                        map.names.entry(first.to_string()).or_insert(target);
                     }
                 }
             }
@@ -224,7 +228,8 @@ pub(crate) fn collect_imports(module: &Module, ast: &ModModule) -> ImportMap {
             let base = if imp.level > 0 {
                 relative_base(&package, imp.level, m)
             } else {
-                m.unwrap_or_default().to_string()
+                let m = m.unwrap_or_default();
+                module.rewrite_import(m).unwrap_or_else(|| m.to_string())
             };
             for alias in &imp.names {
                 let name = alias.name.as_str();

@@ -132,9 +132,27 @@ pub struct Module {
     too_deep: std::sync::atomic::AtomicBool,
     imports: OnceLock<ImportMap>,
     index: OnceLock<ModuleIndex>,
+    /// Top-level packages renamed because another source root of the scan has packages of
+    /// the same name (`app` -> `examples.sqlalchemy.app`): absolute imports of this module
+    /// that start with one of them are read with the new name.
+    pub(crate) import_rewrite: Vec<(String, String)>,
 }
 
 impl Module {
+    /// An absolute import target as this module resolves it (see `import_rewrite`).
+    pub(crate) fn rewrite_import(&self, target: &str) -> Option<String> {
+        self.import_rewrite.iter().find_map(|(old, new)| {
+            if target == old {
+                Some(new.clone())
+            } else {
+                target
+                    .strip_prefix(old.as_str())
+                    .filter(|rest| rest.starts_with('.'))
+                    .map(|rest| format!("{new}{rest}"))
+            }
+        })
+    }
+
     /// The parsed module (the recovered AST when the file has syntax errors).
     /// Parsed on first use for modules that were not kept after loading.
     pub fn ast(&self) -> &ModModule {
@@ -208,6 +226,102 @@ impl Module {
             &self.name
         } else {
             self.name.rsplit_once('.').map(|(p, _)| p).unwrap_or("")
+        }
+    }
+}
+
+/// Several source roots in one scan (`examples/sqlalchemy/app/users.py` and
+/// `examples/beanie/app/users.py`, each example run from its own directory) would give their
+/// modules the same names and collapse them into one. When a top-level package name is used
+/// by modules of more than one source root (the directory the package sits in), the modules
+/// of every such root but the one nearest the scan root are renamed after their path from
+/// the scan root (`examples.sqlalchemy.app.users`), and their absolute imports of those
+/// packages follow (`from app.db import User` reads `examples.sqlalchemy.app.db`).
+fn separate_source_roots(modules: &mut [Module]) {
+    // (top-level package, source root as path components below the scan root) per module.
+    let key = |m: &Module| -> Option<(String, Vec<String>)> {
+        let parts: Vec<String> = m
+            .relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let depth = m.name.split('.').count() + usize::from(m.is_package);
+        if m.name.is_empty() || parts.len() < depth {
+            return None;
+        }
+        let top = m.name.split('.').next()?.to_string();
+        Some((top, parts[..parts.len() - depth].to_vec()))
+    };
+    let mut roots_of: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+    // Submodule names (`app.users`, not the package `app` itself) -> their roots: a package
+    // split across roots (a namespace package, `company.foo` here and `company.bar` there)
+    // shares no submodule and is left as one package.
+    let mut roots_of_name: HashMap<&str, Vec<Vec<String>>> = HashMap::new();
+    for m in modules.iter() {
+        if let Some((top, root)) = key(m) {
+            if m.name.contains('.') {
+                let v = roots_of_name.entry(m.name.as_str()).or_default();
+                if !v.contains(&root) {
+                    v.push(root.clone());
+                }
+            }
+            let v = roots_of.entry(top).or_default();
+            if !v.contains(&root) {
+                v.push(root);
+            }
+        }
+    }
+    let colliding: std::collections::HashSet<&str> = roots_of_name
+        .iter()
+        .filter(|(_, r)| r.len() > 1)
+        .filter_map(|(n, _)| n.split('.').next())
+        .collect();
+    roots_of.retain(|top, _| colliding.contains(top.as_str()));
+    // Per renamed source root: the tops renamed in it.
+    let mut renamed: HashMap<Vec<String>, Vec<(String, String)>> = HashMap::new();
+    for (top, roots) in &roots_of {
+        if roots.len() < 2 {
+            continue;
+        }
+        let shortest = roots.iter().map(Vec::len).min().unwrap_or(0);
+        let keeps = roots.iter().filter(|r| r.len() == shortest).count() == 1;
+        for r in roots {
+            if keeps && r.len() == shortest || r.is_empty() {
+                continue;
+            }
+            let valid = r.iter().all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            });
+            if !valid {
+                continue;
+            }
+            let prefix = r.join(".").replace('-', "_");
+            renamed
+                .entry(r.clone())
+                .or_default()
+                .push((top.clone(), format!("{prefix}.{top}")));
+        }
+    }
+    if renamed.is_empty() {
+        return;
+    }
+    for m in modules.iter_mut() {
+        let Some((_, root)) = key(m) else { continue };
+        let Some(rw) = renamed.get(&root) else {
+            continue;
+        };
+        m.import_rewrite = rw.clone();
+        // Imports collected under the old names are collected again on first use.
+        m.imports = OnceLock::new();
+        if let Some(new) = m.rewrite_import(&m.name) {
+            let old = std::mem::replace(&mut m.name, new);
+            if !m.aliases.contains(&old) {
+                m.aliases.push(old);
+            }
+            let name = m.name.clone();
+            m.aliases.retain(|a| *a != name);
         }
     }
 }
@@ -322,6 +436,7 @@ fn new_module(
     display: String,
     path: PathBuf,
     relative: PathBuf,
+    test_path: &Path,
     source: String,
     name_info: names::ModuleNames,
     interesting: bool,
@@ -332,7 +447,7 @@ fn new_module(
         PySourceType::Python
     };
     let line_count = count_lines(&source);
-    let is_test = discovery::is_test_path(&relative);
+    let is_test = discovery::is_test_path(test_path) || discovery::is_test_source(&source);
     Module {
         id: 0,
         display_path: display,
@@ -353,6 +468,7 @@ fn new_module(
         too_deep: Default::default(),
         imports: OnceLock::new(),
         index: OnceLock::new(),
+        import_rewrite: Vec::new(),
     }
 }
 
@@ -454,10 +570,18 @@ fn load_one(
         closure_seed,
         imports: import_scan::scan_imports(&source),
     };
+    // Test code is judged on the path below the project: a walked file's path below the
+    // directory named, a named file's path below its enclosing project.
+    let test_path = if root.is_file {
+        discovery::named_file_test_path(&sp.path)
+    } else {
+        sp.relative.clone()
+    };
     let module = new_module(
         sp.display.clone(),
         sp.path.clone(),
         sp.relative.clone(),
+        &test_path,
         source,
         name_info,
         interesting,
@@ -601,7 +725,8 @@ impl Project {
             let module = (!imp.module.is_empty()).then_some(imp.module.as_str());
             names::relative_base(m.package(), imp.level, module)
         } else {
-            imp.module.clone()
+            m.rewrite_import(&imp.module)
+                .unwrap_or_else(|| imp.module.clone())
         };
         let mut add_name = |name: &str| {
             if let Some(t) = self.module_by_name(name) {
@@ -680,10 +805,12 @@ impl Project {
             let relative = PathBuf::from(&display);
             let name_info = names::module_names_with(&relative, |dir| inits.contains(dir), false);
             let (interesting, _) = pattern_flags(&source);
+            let test_path = discovery::named_file_test_path(&relative);
             let mut m = new_module(
                 display,
                 PathBuf::new(),
                 relative,
+                &test_path,
                 source,
                 name_info,
                 interesting,
@@ -700,6 +827,7 @@ impl Project {
         for (i, m) in modules.iter_mut().enumerate() {
             m.id = i;
         }
+        separate_source_roots(&mut modules);
         // Canonical names first, so that an alias never hides a canonical name.
         for m in &modules {
             by_name.entry(m.name.clone()).or_insert(m.id);

@@ -257,3 +257,74 @@ fn packages_below_a_plain_directory_use_their_import_name() {
     assert_eq!(sites.len(), 1);
     assert_eq!(sites[0].caller.as_deref(), Some("scripts.run.main"));
 }
+
+#[test]
+fn source_roots_with_the_same_package_names_stay_apart() {
+    // Two examples, each run from its own directory, both with a package `app`.
+    let p = Project::from_sources(vec![
+        ("examples/one/app/__init__.py", ""),
+        ("examples/one/app/users.py", "SECRET = \"first\"\n"),
+        (
+            "examples/one/app/main.py",
+            "from app.users import SECRET\nimport app.users\nKEY = SECRET\nOTHER = app.users.SECRET\n",
+        ),
+        ("examples/two/app/__init__.py", ""),
+        ("examples/two/app/users.py", "SECRET = \"second\"\n"),
+        (
+            "examples/two/app/main.py",
+            "from .users import SECRET\nKEY = SECRET\n",
+        ),
+        // A package that exists once keeps its name.
+        ("lib/__init__.py", ""),
+        ("lib/core.py", "X = 1\n"),
+    ]);
+    assert_eq!(
+        p.module_by_name("examples.one.app.users")
+            .unwrap()
+            .display_path,
+        "examples/one/app/users.py"
+    );
+    assert_eq!(
+        p.module_by_name("examples.two.app.users")
+            .unwrap()
+            .display_path,
+        "examples/two/app/users.py"
+    );
+    assert_eq!(p.module_by_name("lib.core").unwrap().name, "lib.core");
+    let value = |q: &str| p.eval_qname(q).as_str().map(str::to_string);
+    assert_eq!(value("examples.one.app.main.KEY").as_deref(), Some("first"));
+    assert_eq!(
+        value("examples.one.app.main.OTHER").as_deref(),
+        Some("first")
+    );
+    assert_eq!(
+        value("examples.two.app.main.KEY").as_deref(),
+        Some("second")
+    );
+}
+
+#[test]
+fn a_namespace_package_split_across_roots_stays_one_package() {
+    // pkgutil-style: `company/__init__.py` in both roots, different subpackages.
+    let p = Project::from_sources(vec![
+        ("packages/foo/src/company/__init__.py", ""),
+        ("packages/bar/src/company/__init__.py", ""),
+        (
+            "packages/foo/src/company/foo/__init__.py",
+            "NAME = \"foo\"\n",
+        ),
+        (
+            "packages/bar/src/company/bar/__init__.py",
+            "from company.foo import NAME\nUSES = NAME\n",
+        ),
+    ]);
+    assert_eq!(
+        p.module_by_name("company.foo").unwrap().display_path,
+        "packages/foo/src/company/foo/__init__.py"
+    );
+    assert_eq!(
+        p.eval_qname("company.bar.USES").as_str(),
+        Some("foo"),
+        "the import across roots still resolves"
+    );
+}

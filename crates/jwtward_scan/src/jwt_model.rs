@@ -29,6 +29,11 @@ pub enum Library {
     /// joserfc (Authlib's successor): `jwt.decode` checks the signature with the
     /// "recommended" algorithms by default; claims only through `JWTClaimsRegistry.validate`.
     Joserfc,
+    /// python_jwt (`python_jwt.verify_jwt`, `process_jwt`, `generate_jwt`; imported as `jwt`
+    /// by its old releases).
+    PythonJwt,
+    /// jwcrypto (`jwcrypto.jwt.JWT(jwt=token, key=key, check_claims=...)`, `.deserialize`).
+    Jwcrypto,
 }
 
 impl Library {
@@ -38,6 +43,8 @@ impl Library {
             Library::Jose => "python-jose",
             Library::Authlib => "Authlib",
             Library::Joserfc => "joserfc",
+            Library::PythonJwt => "python_jwt",
+            Library::Jwcrypto => "jwcrypto",
         }
     }
 }
@@ -171,8 +178,13 @@ pub struct KeySite<'p> {
     pub used_by: String,
     /// The token lifetime given to the library and its expression (`lifetime_seconds=`).
     pub lifetime: Option<(Const, &'p Expr)>,
-    /// The library mints tokens without `exp` when the lifetime is `None` (fastapi-users).
+    /// The library mints tokens without `exp` when the lifetime is `None` (fastapi-users
+    /// `lifetime_seconds=None`, authx `JWT_ACCESS_TOKEN_EXPIRES=None`).
     pub none_lifetime_never_expires: bool,
+    /// ... or `False` (fastapi-jwt-auth `authjwt_access_token_expires = False`).
+    pub false_lifetime_never_expires: bool,
+    /// The decode leeway given to the library (fastapi-jwt-auth `authjwt_decode_leeway`).
+    pub leeway: Option<(Const, &'p Expr)>,
     /// HMAC-signed session cookies rather than JWTs.
     pub session: bool,
 }
@@ -185,8 +197,13 @@ pub struct DotEnvEntry {
     pub line: u32,
     pub var: String,
     pub value: String,
-    /// How the project reads it (`env_file=".env"`, `load_dotenv()`).
+    /// How the project reads it (`env_file=".env"`, `load_dotenv()`, `yaml.safe_load` in
+    /// config.py).
     pub read_by: String,
+    /// A YAML/TOML/JSON configuration template rather than a `.env` file: `var` is the key
+    /// (the last component of a nested one), matched to settings fields without regard to
+    /// case.
+    pub config: bool,
 }
 
 /// The model of every JWT library call in a project.
@@ -198,6 +215,9 @@ pub struct JwtModel<'p> {
     /// `VAR=value` lines of the `.env` files the project's settings read (`env_file=`,
     /// python-dotenv).
     pub dotenv: Vec<DotEnvEntry>,
+    /// fastapi-jwt-auth `create_access_token(..., expires_time=False)`: an access token minted
+    /// without `exp`, at the argument.
+    pub no_exp_mints: Vec<(&'p Module, &'p Expr)>,
     /// PyJWT major version when a requirements file pins it below 2.
     pub pyjwt_v1: bool,
     /// A requirements file pins PyJWT 2 or later.
@@ -222,6 +242,11 @@ const METHODS: &[&str] = &[
     "get_unverified_claims",
     "verify",
     "sign",
+    "process_jwt",
+    "verify_jwt",
+    "generate_jwt",
+    "JWT",
+    "deserialize",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -259,6 +284,13 @@ fn classify(q: &str) -> Option<(Library, Op)> {
         "authlib.jose.jwt.encode" => (Library::Authlib, Op::Encode),
         "joserfc.jwt.decode" => (Library::Joserfc, Op::Decode),
         "joserfc.jwt.encode" => (Library::Joserfc, Op::Encode),
+        // python_jwt (checked with 4.1.0); PyJWT has no function of these names, so `jwt.`
+        // is python_jwt's old import name.
+        "python_jwt.process_jwt" | "jwt.process_jwt" => (Library::PythonJwt, Op::Claims),
+        "python_jwt.verify_jwt" | "jwt.verify_jwt" => (Library::PythonJwt, Op::Decode),
+        "python_jwt.generate_jwt" | "jwt.generate_jwt" => (Library::PythonJwt, Op::Encode),
+        // `JWT(jwt=token, key=key)` decodes and verifies in the constructor.
+        "jwcrypto.jwt.JWT" => (Library::Jwcrypto, Op::Decode),
         _ => return None,
     })
 }
@@ -269,6 +301,7 @@ fn is_class(q: &str, names: &[&str]) -> bool {
 
 const PYJWT_CLASSES: &[&str] = &["jwt.PyJWT", "jwt.api_jwt.PyJWT"];
 const PYJWS_CLASSES: &[&str] = &["jwt.PyJWS", "jwt.api_jws.PyJWS"];
+const JWCRYPTO_CLASSES: &[&str] = &["jwcrypto.jwt.JWT"];
 const AUTHLIB_CLASSES: &[&str] = &[
     "authlib.jose.JsonWebToken",
     "authlib.jose.rfc7519.JsonWebToken",
@@ -347,6 +380,24 @@ struct Raw<'p> {
     jws: bool,
     /// Constructor of the receiving instance (PyJWT(options=...), JsonWebToken([...])).
     ctor: Option<(&'p Module, &'p ExprCall)>,
+}
+
+/// The entries of a call's `**mapping` arguments (see [`JwtModel::spread`]).
+#[derive(Default)]
+struct Spread<'p> {
+    entries: Vec<(String, Const, &'p Expr)>,
+    unknown: bool,
+}
+
+impl<'p> Spread<'p> {
+    /// The last entry `name` (Python raises on a repeated keyword; the last one is as good).
+    fn get(&self, name: &str) -> Option<(&Const, &'p Expr)> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, c, e)| (c, *e))
+    }
 }
 
 fn kw<'a>(call: &'a ExprCall, name: &str) -> Option<&'a Expr> {
@@ -434,6 +485,7 @@ impl<'p> JwtModel<'p> {
             encodes: Vec::new(),
             key_sites: Vec::new(),
             dotenv: find_dotenv(project),
+            no_exp_mints: Vec::new(),
             pyjwt_v1,
             pyjwt_v2,
             decoders: HashMap::new(),
@@ -446,6 +498,16 @@ impl<'p> JwtModel<'p> {
         }
         model.index_functions();
         model.key_sites = find_key_sites(&model);
+        model.no_exp_mints = find_no_exp_mints(project);
+        // Configuration templates only matter for keys read from settings or the environment.
+        let env_key =
+            |k: Option<&KeyArg<'_>>| k.is_some_and(|k| matches!(k.value.value, Value::Env { .. }));
+        if model.decodes.iter().any(|d| env_key(d.key.as_ref()))
+            || model.encodes.iter().any(|e| env_key(e.key.as_ref()))
+            || model.key_sites.iter().any(|k| env_key(Some(&k.key)))
+        {
+            model.dotenv.extend(find_config_templates(project));
+        }
         model
     }
 
@@ -633,10 +695,36 @@ impl<'p> JwtModel<'p> {
                 None => Scope::module(site.module),
             };
             let mut bindings = Vec::new();
-            for p in f.params() {
+            let params = f.params();
+            for p in &params {
                 if let Some(a) = f.argument_for(site.call, p.name) {
                     bindings.push((p.name.to_string(), self.project.eval(&caller_scope, a)));
                 }
+            }
+            // `def f(token, **kwargs)`: the keywords of the call that no other parameter
+            // takes, as a dict (`f(t, options={...})`).
+            if let Some(kwarg) = f.def.parameters.kwarg.as_ref() {
+                let mut items = Vec::new();
+                let mut known = true;
+                for k in &site.call.arguments.keywords {
+                    match &k.arg {
+                        Some(name) if params.iter().any(|p| p.name == name.as_str()) => {}
+                        Some(name) => items.push((
+                            Const::new(Value::Str(name.as_str().to_string()), site.module, k.range),
+                            self.project.eval(&caller_scope, &k.value),
+                        )),
+                        None => match self.project.eval(&caller_scope, &k.value).value {
+                            Value::Dict(inner) => items.extend(inner),
+                            _ => known = false,
+                        },
+                    }
+                }
+                let value = if known {
+                    Const::new(Value::Dict(items), site.module, site.call.range())
+                } else {
+                    Const::unknown()
+                };
+                bindings.push((kwarg.name.as_str().to_string(), value));
             }
             out.push((
                 base.clone().with_bindings(bindings.clone()),
@@ -722,6 +810,39 @@ impl<'p> JwtModel<'p> {
         })
     }
 
+    /// The `**mapping` arguments of a call, evaluated (`jwt.decode(t, **DECODE_KW)`,
+    /// `**kwargs` bound by a caller): each entry with the spread expression; `true` when one
+    /// of them is not a known dict (any argument may come from it).
+    fn spread(&self, scope: &Scope<'p>, call: &'p ExprCall) -> Spread<'p> {
+        let mut out = Spread::default();
+        for k in &call.arguments.keywords {
+            if k.arg.is_some() {
+                continue;
+            }
+            match self.project.eval(scope, &k.value).value {
+                Value::Dict(items) => {
+                    for (key, v) in items {
+                        if let Some(name) = key.as_str() {
+                            out.entries.push((name.to_string(), v, &k.value));
+                        }
+                    }
+                }
+                _ => out.unknown = true,
+            }
+        }
+        out
+    }
+
+    /// A key given in a spread (`**{"key": KEY}`).
+    fn spread_key(&self, sp: &Spread<'p>, name: &str) -> Option<KeyArg<'p>> {
+        let (c, e) = sp.get(name)?;
+        Some(KeyArg {
+            expr: e,
+            identity: c.origin.map(|o| format!("@{}:{:?}", o.module, o.range)),
+            value: c.clone(),
+        })
+    }
+
     fn eval_decode(
         &self,
         raw: &Raw<'p>,
@@ -787,13 +908,20 @@ impl<'p> JwtModel<'p> {
                 d.exp = Check::Never;
             }
             (Library::PyJwt, Op::Decode | Op::DecodeComplete) => {
-                d.key = self.key_arg(scope, arg(call, "key", Some(1)));
+                let sp = self.spread(scope, call);
+                d.key = self
+                    .key_arg(scope, arg(call, "key", Some(1)))
+                    .or_else(|| self.spread_key(&sp, "key"));
                 let algs_expr = arg(
                     call,
                     "algorithms",
                     if self.pyjwt_v1 { Some(3) } else { Some(2) },
                 );
-                d.algorithms = self.algorithms(scope, algs_expr);
+                d.algorithms = match (algs_expr, sp.get("algorithms")) {
+                    (None, Some((c, _))) => algorithms_of(c),
+                    (None, None) if sp.unknown => Algorithms::Unknown,
+                    _ => self.algorithms(scope, algs_expr),
+                };
                 // Options: constructor options (PyJWT(options=...)) then call options.
                 let mut opts: Vec<Const> = Vec::new();
                 if let Some((cm, ctor)) = raw.ctor
@@ -807,17 +935,23 @@ impl<'p> JwtModel<'p> {
                     if self.pyjwt_v1 { Some(4) } else { Some(3) },
                 ) {
                     opts.push(p.eval(scope, o));
+                } else if let Some((o, _)) = sp.get("options") {
+                    opts.push(o.clone());
                 }
                 let get = |name: &str| opts.iter().rev().find_map(|o| option(o, name));
-                let opts_unknown = opts.iter().any(|o| o.is_unknown());
+                let opts_unknown = opts.iter().any(|o| o.is_unknown())
+                    || sp.unknown && sp.get("options").is_none();
                 let sig = get("verify_signature");
                 d.signature = tri(sig.as_ref(), opts_unknown);
                 // PyJWT 1: verify=False.
-                if let Some(v) = kw(call, "verify") {
-                    let c = p.eval(scope, v);
-                    if c.truthy() == Some(false) && self.pyjwt_v1_or_unknown() {
-                        d.signature = Check::Off(c.origin.unwrap_or(origin_of(m, v)));
-                    }
+                let verify = kw(call, "verify")
+                    .map(|v| (p.eval(scope, v), origin_of(m, v)))
+                    .or_else(|| sp.get("verify").map(|(c, e)| (c.clone(), origin_of(m, e))));
+                if let Some((c, at)) = verify
+                    && c.truthy() == Some(false)
+                    && self.pyjwt_v1_or_unknown()
+                {
+                    d.signature = Check::Off(c.origin.unwrap_or(at));
                 }
                 if raw.jws {
                     d.kind = DecodeKind::SignatureOnly;
@@ -858,20 +992,34 @@ impl<'p> JwtModel<'p> {
                     })
                     .unwrap_or(opts_unknown)
                     || get("require_exp").and_then(|c| c.truthy()).unwrap_or(false);
-                if let Some(l) = kw(call, "leeway") {
-                    let c = p.eval(scope, l);
-                    if let Some(secs) = c.seconds() {
-                        d.leeway = Some((secs, c.origin.unwrap_or(origin_of(m, l))));
-                    }
+                let leeway = kw(call, "leeway")
+                    .map(|l| (p.eval(scope, l), origin_of(m, l)))
+                    .or_else(|| sp.get("leeway").map(|(c, e)| (c.clone(), origin_of(m, e))));
+                if let Some((c, at)) = leeway
+                    && let Some(secs) = c.seconds()
+                {
+                    d.leeway = Some((secs, c.origin.unwrap_or(at)));
                 }
-                d.audience = claim_check(p, scope, call, "audience", sub("verify_aud"), raw.jws);
-                d.issuer = claim_check(p, scope, call, "issuer", sub("verify_iss"), raw.jws);
+                d.audience =
+                    claim_check(p, scope, call, &sp, "audience", sub("verify_aud"), raw.jws);
+                d.issuer = claim_check(p, scope, call, &sp, "issuer", sub("verify_iss"), raw.jws);
             }
             (Library::Jose, Op::Decode) => {
-                d.key = self.key_arg(scope, arg(call, "key", Some(1)));
-                d.algorithms = self.algorithms(scope, arg(call, "algorithms", Some(2)));
-                let opts = arg(call, "options", Some(3)).map(|o| p.eval(scope, o));
-                let opts_unknown = opts.as_ref().is_some_and(Const::is_unknown);
+                let sp = self.spread(scope, call);
+                d.key = self
+                    .key_arg(scope, arg(call, "key", Some(1)))
+                    .or_else(|| self.spread_key(&sp, "key"));
+                let algs_expr = arg(call, "algorithms", Some(2));
+                d.algorithms = match (algs_expr, sp.get("algorithms")) {
+                    (None, Some((c, _))) => algorithms_of(c),
+                    (None, None) if sp.unknown => Algorithms::Unknown,
+                    _ => self.algorithms(scope, algs_expr),
+                };
+                let opts = arg(call, "options", Some(3))
+                    .map(|o| p.eval(scope, o))
+                    .or_else(|| sp.get("options").map(|(c, _)| c.clone()));
+                let opts_unknown =
+                    opts.as_ref().is_some_and(Const::is_unknown) || opts.is_none() && sp.unknown;
                 let get = |name: &str| opts.as_ref().and_then(|o| option(o, name));
                 d.signature = tri(get("verify_signature").as_ref(), opts_unknown);
                 if d.signature.is_off() {
@@ -893,8 +1041,8 @@ impl<'p> JwtModel<'p> {
                 d.exp_required = get("require_exp")
                     .and_then(|c| c.truthy())
                     .unwrap_or(opts_unknown);
-                d.audience = claim_check(p, scope, call, "audience", sub("verify_aud"), false);
-                d.issuer = claim_check(p, scope, call, "issuer", sub("verify_iss"), false);
+                d.audience = claim_check(p, scope, call, &sp, "audience", sub("verify_aud"), false);
+                d.issuer = claim_check(p, scope, call, &sp, "issuer", sub("verify_iss"), false);
             }
             (Library::Jose, Op::JwsVerify) => {
                 d.kind = DecodeKind::SignatureOnly;
@@ -908,6 +1056,86 @@ impl<'p> JwtModel<'p> {
                     }
                 }
                 d.exp = Check::Never;
+            }
+            (Library::Jwcrypto, Op::Decode) => {
+                // Checked with jwcrypto 1.6.1: `JWT(jwt=token, key=key)` and
+                // `JWT(...).deserialize(token, key)` verify the signature (the key's type
+                // binds the algorithm family), then check the claims `check_claims` names:
+                // by default `exp`/`nbf` when present (60 s leeway) and nothing else;
+                // `check_claims=False` or a dict without `exp` leaves an expired token valid;
+                // `{"exp": None}` makes `exp` mandatory.
+                let ctor = raw.ctor.map(|(_, c)| c).unwrap_or(call);
+                let key_expr = if std::ptr::eq(ctor, call) {
+                    arg(call, "key", Some(3))
+                } else {
+                    arg(call, "key", Some(1))
+                };
+                d.key = self.key_arg(scope, key_expr);
+                d.token = if std::ptr::eq(ctor, call) {
+                    arg(call, "jwt", Some(2))
+                } else {
+                    arg(call, "jwt", Some(0))
+                };
+                d.algorithms = Algorithms::Unknown;
+                let cscope = match raw.ctor {
+                    Some((cm, _)) if cm.id != m.id => Scope::module(cm),
+                    _ => scope.clone(),
+                };
+                let checks = arg(ctor, "check_claims", Some(6)).map(|e| (p.eval(&cscope, e), e));
+                d.audience = Check::Never;
+                d.issuer = Check::Never;
+                if let Some((c, e)) = checks {
+                    let at = c.origin.unwrap_or(origin_of(m, e));
+                    match &c.value {
+                        Value::Bool(false) => d.exp = Check::Off(at),
+                        Value::Dict(_) => {
+                            if c.dict_get("exp").is_some() {
+                                d.exp_required = true;
+                            } else {
+                                d.exp = Check::Off(at);
+                            }
+                            if c.dict_get("aud").is_some() {
+                                d.audience = Check::On;
+                            }
+                            if c.dict_get("iss").is_some() {
+                                d.issuer = Check::On;
+                            }
+                        }
+                        Value::None => {}
+                        _ => {
+                            d.exp = Check::Unknown;
+                            d.audience = Check::Unknown;
+                            d.issuer = Check::Unknown;
+                        }
+                    }
+                }
+            }
+            (Library::PythonJwt, Op::Decode) => {
+                // Checked with python_jwt 4.1.0: `verify_jwt(token, pub_key, allowed_algs,
+                // iat_skew, checks_optional, ignore_not_implemented)` rejects an algorithm not
+                // in `allowed_algs` (None is an empty list), verifies with `pub_key` unless the
+                // token says `none` and `none` is allowed, and requires `typ`, `iat`, `nbf`
+                // and `exp` unless `checks_optional=True`. It never checks `aud` or `iss`.
+                d.key = self.key_arg(scope, arg(call, "pub_key", Some(1)));
+                d.algorithms = match arg(call, "allowed_algs", Some(2)) {
+                    Some(a) => match self.algorithms(scope, Some(a)) {
+                        Algorithms::NotGiven => Algorithms::List(Vec::new()),
+                        other => other,
+                    },
+                    None => Algorithms::List(Vec::new()),
+                };
+                d.exp_required = match arg(call, "checks_optional", Some(4)) {
+                    Some(c) => p.eval(scope, c).truthy() != Some(true),
+                    None => true,
+                };
+                // No algorithm allowed: the call raises on every token, no claim is trusted.
+                let never_succeeds = d.algorithms == Algorithms::List(Vec::new());
+                d.audience = if never_succeeds {
+                    Check::Unknown
+                } else {
+                    Check::Never
+                };
+                d.issuer = d.audience;
             }
             (Library::Joserfc, Op::Decode) => {
                 // Checked with joserfc 1.8.0: `jwt.decode` verifies the signature (default
@@ -1022,23 +1250,7 @@ impl<'p> JwtModel<'p> {
             }
             return Algorithms::List(out);
         }
-        let c = self.project.eval(scope, e);
-        if matches!(c.value, Value::None) {
-            return Algorithms::NotGiven;
-        }
-        match c.elements() {
-            Some(items) => {
-                let mut out = Vec::new();
-                for it in items {
-                    match it.as_str() {
-                        Some(s) => out.push((s.to_string(), it.origin)),
-                        None => return Algorithms::Unknown,
-                    }
-                }
-                Algorithms::List(out)
-            }
-            None => Algorithms::Unknown,
-        }
+        algorithms_of(&self.project.eval(scope, e))
     }
 
     /// An `if NAME not in <allowlist>: raise` (or `return`) before `e` is used, for a name of
@@ -1110,8 +1322,10 @@ impl<'p> JwtModel<'p> {
                                 c.origin.or(Some(origin_of(raw.module, a))),
                             ))
                         } else {
-                            c.as_str().map(|s| {
-                                (s.to_string(), c.origin.or(Some(origin_of(raw.module, a))))
+                            // `config("JWT_ALG", default="HS256")`: the default, as for keys.
+                            let d = c.or_default();
+                            d.as_str().map(|s| {
+                                (s.to_string(), d.origin.or(Some(origin_of(raw.module, a))))
                             })
                         }
                     }
@@ -1119,6 +1333,36 @@ impl<'p> JwtModel<'p> {
                     None => Some(("HS256".to_string(), None)),
                 };
                 (payload, key, alg)
+            }
+            // No jwcrypto call is classified as an encode (`make_signed_token` takes a JWK).
+            Library::Jwcrypto => (None, None, None),
+            Library::PythonJwt => {
+                // `generate_jwt(claims, priv_key=None, algorithm="PS512", ...)`: without a key
+                // the token is unsigned, `alg: none` (checked with 4.1.0).
+                let key = arg(call, "priv_key", Some(1));
+                let keyless = key.is_none_or(|k| {
+                    let c = p.eval(scope, k);
+                    matches!(c.value, Value::None) || c.truthy() == Some(false)
+                });
+                let alg = if keyless {
+                    Some((
+                        "none".to_string(),
+                        Some(key.map_or(origin_of(raw.module, &call.func), |k| {
+                            origin_of(raw.module, k)
+                        })),
+                    ))
+                } else {
+                    match arg(call, "algorithm", Some(2)) {
+                        Some(a) => {
+                            let c = p.eval(scope, a);
+                            c.as_str().map(|s| {
+                                (s.to_string(), c.origin.or(Some(origin_of(raw.module, a))))
+                            })
+                        }
+                        None => Some(("PS512".to_string(), None)),
+                    }
+                };
+                (arg(call, "claims", Some(0)), key, alg)
             }
             Library::Authlib | Library::Joserfc => {
                 let header = arg(call, "header", Some(0));
@@ -1145,6 +1389,26 @@ impl<'p> JwtModel<'p> {
             payload,
             via,
         }
+    }
+}
+
+/// The allowed algorithms of an evaluated `algorithms=` value.
+fn algorithms_of(c: &Const) -> Algorithms {
+    if matches!(c.value, Value::None) {
+        return Algorithms::NotGiven;
+    }
+    match c.elements() {
+        Some(items) => {
+            let mut out = Vec::new();
+            for it in items {
+                match it.as_str() {
+                    Some(s) => out.push((s.to_string(), it.origin)),
+                    None => return Algorithms::Unknown,
+                }
+            }
+            Algorithms::List(out)
+        }
+        None => Algorithms::Unknown,
     }
 }
 
@@ -1222,6 +1486,7 @@ fn claim_check(
     p: &Project,
     scope: &Scope<'_>,
     call: &ExprCall,
+    spread: &Spread<'_>,
     name: &str,
     verify: Check,
     never: bool,
@@ -1232,16 +1497,17 @@ fn claim_check(
     if let Check::Off(o) = verify {
         return Check::Off(o);
     }
-    match kw(call, name) {
+    let value = kw(call, name)
+        .map(|e| p.eval(scope, e))
+        .or_else(|| spread.get(name).map(|(c, _)| c.clone()));
+    match value {
+        None if spread.unknown => Check::Unknown,
         None => Check::Never,
-        Some(e) => {
-            let c = p.eval(scope, e);
-            match c.value {
-                Value::None => Check::Never,
-                Value::Env { default: None, .. } | Value::Unknown => Check::Unknown,
-                _ => Check::On,
-            }
-        }
+        Some(c) => match c.value {
+            Value::None => Check::Never,
+            Value::Env { default: None, .. } | Value::Unknown => Check::Unknown,
+            _ => Check::On,
+        },
     }
 }
 
@@ -1288,7 +1554,16 @@ fn find_raw_calls(project: &Project) -> Vec<Raw<'_>> {
             if let Some(q) = project.qualified_name(m, &call.func)
                 && let Some((library, op)) = classify(&q)
             {
-                raw = Some((q, library, op, false, None));
+                // jwcrypto: only `JWT(jwt=token, key=...)` decodes; `JWT(header=, claims=)`
+                // builds a token to sign, and without a key nothing is verified or readable.
+                let jwcrypto_skip = library == Library::Jwcrypto
+                    && (arg(call, "jwt", Some(2)).is_none() || arg(call, "key", Some(3)).is_none());
+                if !jwcrypto_skip {
+                    raw = Some((q.clone(), library, op, false, Some((m, call))));
+                }
+                if library != Library::Jwcrypto {
+                    raw = raw.map(|(q, l, o, j, _)| (q, l, o, j, None));
+                }
             }
             if raw.is_none()
                 && let Expr::Attribute(a) = &*call.func
@@ -1299,7 +1574,7 @@ fn find_raw_calls(project: &Project) -> Vec<Raw<'_>> {
                 let pyjws = is_class(&cq, PYJWS_CLASSES);
                 let authlib = is_class(&cq, AUTHLIB_CLASSES);
                 let op = match method {
-                    "decode" => Some(Op::Decode),
+                    "decode" | "deserialize" => Some(Op::Decode),
                     "decode_complete" => Some(Op::DecodeComplete),
                     "encode" => Some(Op::Encode),
                     "get_unverified_header" => Some(Op::Header),
@@ -1312,6 +1587,17 @@ fn find_raw_calls(project: &Project) -> Vec<Raw<'_>> {
                             Library::PyJwt,
                             op,
                             pyjws,
+                            Some((cm, ctor)),
+                        ));
+                    } else if is_class(&cq, JWCRYPTO_CLASSES)
+                        && method == "deserialize"
+                        && arg(call, "key", Some(1)).is_some()
+                    {
+                        raw = Some((
+                            format!("{cq}.deserialize"),
+                            Library::Jwcrypto,
+                            Op::Decode,
+                            false,
                             Some((cm, ctor)),
                         ));
                     } else if authlib && matches!(op, Op::Decode | Op::Encode) {
@@ -1415,6 +1701,8 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
     for m in &project.modules {
         if !m.interesting
             || !(m.source.contains("JWTStrategy")
+                || m.source.contains("generate_jwt")
+                || m.source.contains("decode_jwt")
                 || m.source.contains("SessionMiddleware")
                 || m.source.contains("AuthXConfig")
                 || m.source.contains("authjwt_secret_key"))
@@ -1455,12 +1743,34 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                     true,
                     false,
                 )
+            } else if q == "fastapi_users.jwt.generate_jwt" {
+                // `generate_jwt(data, secret, lifetime_seconds=None, algorithm="HS256")`
+                // (fastapi-users 15.0.5): `exp` only when a lifetime is given.
+                (
+                    "generate_jwt(secret=...)",
+                    arg(c, "secret", Some(1)),
+                    Some(arg(c, "lifetime_seconds", Some(2)).unwrap_or(&*c.func)),
+                    true,
+                    false,
+                )
+            } else if q == "fastapi_users.jwt.decode_jwt" {
+                // `decode_jwt(token, secret, audience, algorithms=["HS256"])`: PyJWT with the
+                // audience checked.
+                (
+                    "decode_jwt(secret=...)",
+                    arg(c, "secret", Some(1)),
+                    None,
+                    false,
+                    false,
+                )
             } else if last == "AuthXConfig" {
                 (
                     "AuthXConfig(JWT_SECRET_KEY=...)",
                     kw(c, "JWT_SECRET_KEY"),
                     kw(c, "JWT_ACCESS_TOKEN_EXPIRES"),
-                    false,
+                    // authx 1.7.1: `JWT_ACCESS_TOKEN_EXPIRES=None` mints access tokens
+                    // without `exp`, and its `decode_token` does not require one.
+                    true,
                     false,
                 )
             } else if last == "SessionMiddleware"
@@ -1486,8 +1796,18 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                 range: c.range(),
                 key,
                 used_by: format!("`{lib}` at {}", place(c.range())),
-                lifetime: lifetime.map(|l| (project.eval(&scope, l), l)),
+                lifetime: lifetime.map(|l| {
+                    // `generate_jwt(data, secret)`: no lifetime given is `None`.
+                    let v = if std::ptr::eq(l, &*c.func) {
+                        Const::new(Value::None, m, c.range())
+                    } else {
+                        project.eval(&scope, l)
+                    };
+                    (v, l)
+                }),
                 none_lifetime_never_expires: never,
+                false_lifetime_never_expires: false,
+                leeway: None,
                 session,
             });
         });
@@ -1497,6 +1817,7 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                 let Stmt::ClassDef(cd) = s else { return };
                 let mut key = None;
                 let mut life = None;
+                let mut leeway = None;
                 for st in &cd.body {
                     let (target, value) = match st {
                         Stmt::AnnAssign(a) => (&*a.target, a.value.as_deref()),
@@ -1509,6 +1830,7 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                     match n.id.as_str() {
                         "authjwt_secret_key" => key = Some((st.range(), v)),
                         "authjwt_access_token_expires" => life = Some(v),
+                        "authjwt_decode_leeway" => leeway = Some(v),
                         _ => {}
                     }
                 }
@@ -1523,7 +1845,12 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                     key: k,
                     used_by: format!("fastapi-jwt-auth `authjwt_secret_key` at {}", place(range)),
                     lifetime: life.map(|l| (project.eval(&scope, l), l)),
+                    // Checked with async-fastapi-jwt-auth 0.6.6: `False` mints access tokens
+                    // without `exp`; the PyJWT decode it runs does not require one. The
+                    // leeway goes to that decode.
                     none_lifetime_never_expires: false,
+                    false_lifetime_never_expires: true,
+                    leeway: leeway.map(|l| (project.eval(&scope, l), l)),
                     session: false,
                 });
             });
@@ -1617,10 +1944,212 @@ fn find_dotenv(project: &Project) -> Vec<DotEnvEntry> {
                         var: var.trim().to_string(),
                         value: value.to_string(),
                         read_by: read_by.clone(),
+                        config: false,
                     });
                 }
             }
         }
+    }
+    out
+}
+
+/// Configuration loaders: a call that parses a YAML, TOML or JSON file.
+const CONFIG_LOADERS: &[&str] = &[
+    "yaml.safe_load(",
+    "yaml.load(",
+    "yaml.full_load(",
+    "tomllib.load(",
+    "tomllib.loads(",
+    "toml.load(",
+    "tomli.load(",
+    "json.load(",
+];
+
+/// `key: value` / `key = value` / `"key": "value"` entries of the configuration templates
+/// shipped in the tree (`config*.yaml|yml|toml|json`, `settings*.…`, or any such file whose
+/// name a module that calls a loader writes as a string) that a non-test module of the
+/// project both names and parses with a loader (`yaml.safe_load`, `tomllib.load`,
+/// `json.load`).
+fn find_config_templates(project: &Project) -> Vec<DotEnvEntry> {
+    let loaders: Vec<(&Module, &str)> = project
+        .modules
+        .iter()
+        .filter(|m| !m.is_test && m.source.contains("load"))
+        .filter_map(|m| {
+            CONFIG_LOADERS
+                .iter()
+                .find(|l| m.source.contains(*l))
+                .map(|l| (m, l.trim_end_matches('(')))
+        })
+        .collect();
+    if loaders.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for root in &project.roots {
+        let mut todo = vec![(root.clone(), 0u32)];
+        while let Some((dir, depth)) = todo.pop() {
+            let Ok(rd) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                let path = e.path();
+                if path.is_dir() {
+                    if depth < 4
+                        && !name.starts_with('.')
+                        && !matches!(
+                            name.as_str(),
+                            "node_modules" | "venv" | "__pycache__" | "tests" | "test"
+                        )
+                    {
+                        todo.push((path, depth + 1));
+                    }
+                    continue;
+                }
+                let lower = name.to_ascii_lowercase();
+                // Configuration templates by name: `config.yaml`, `app_config.toml`,
+                // `settings.json`, `secrets.yml`.
+                if !["config", "settings", "secret", "conf."]
+                    .iter()
+                    .any(|w| lower.contains(w))
+                {
+                    continue;
+                }
+                let Some(kind) = [".yaml", ".yml", ".toml", ".json"]
+                    .iter()
+                    .find(|x| lower.ends_with(*x))
+                else {
+                    continue;
+                };
+                // The module that names the file and parses configuration.
+                let quoted = |m: &Module| {
+                    m.source.contains(&format!("\"{name}\""))
+                        || m.source.contains(&format!("'{name}'"))
+                        || m.source.contains(&format!("/{name}\""))
+                        || m.source.contains(&format!("/{name}'"))
+                };
+                let Some((m, loader)) = loaders.iter().find(|(m, _)| quoted(m)) else {
+                    continue;
+                };
+                let Ok(meta) = e.metadata() else { continue };
+                if meta.len() > 256 * 1024 {
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                let read_by = format!("`{loader}` in {}, which names `{name}`", m.display_path);
+                for (line, key, value) in config_entries(kind, &text) {
+                    out.push(DotEnvEntry {
+                        file: path.display().to_string(),
+                        line,
+                        var: key,
+                        value,
+                        read_by: read_by.clone(),
+                        config: true,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Scalar string entries of a YAML, TOML or JSON text, line by line: `(line, key, value)`
+/// with the key's last component. YAML tags (`!env VAR`), anchors, lists, block scalars and
+/// values that are not plain strings or numbers are skipped.
+fn config_entries(kind: &str, text: &str) -> Vec<(u32, String, String)> {
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let l = raw.trim();
+        if l.is_empty() || l.starts_with('#') || l.starts_with("//") || l.starts_with('[') {
+            continue;
+        }
+        let (key, value) = match kind {
+            ".toml" => match l.split_once('=') {
+                Some(kv) => kv,
+                None => continue,
+            },
+            _ => {
+                // `key: value`, `"key": "value",` (a `:` inside a quoted key is rare).
+                let Some(idx) = l
+                    .find(": ")
+                    .or_else(|| l.strip_suffix(':').map(|_| l.len() - 1))
+                else {
+                    continue;
+                };
+                (&l[..idx], &l[idx + 1..])
+            }
+        };
+        let key = key
+            .trim()
+            .trim_start_matches("- ")
+            .trim_matches(['"', '\''])
+            .trim();
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+        {
+            continue;
+        }
+        let mut value = value.trim().trim_end_matches(',').trim();
+        if value.is_empty() || value.starts_with(['!', '&', '*', '|', '>', '{', '[']) {
+            continue;
+        }
+        let quoted = value.starts_with(['"', '\'']);
+        if quoted {
+            let q = value.chars().next().unwrap_or('"');
+            match value[1..].find(q) {
+                Some(end) => value = &value[1..1 + end],
+                None => continue,
+            }
+        } else {
+            if kind == ".json" {
+                continue;
+            }
+            // An unquoted YAML/TOML scalar ends at a comment.
+            if let Some(c) = value.find(" #") {
+                value = value[..c].trim();
+            }
+            if matches!(value, "null" | "~" | "true" | "false" | "True" | "False") {
+                continue;
+            }
+        }
+        let leaf = key.rsplit('.').next().unwrap_or(key);
+        out.push((i as u32 + 1, leaf.to_string(), value.to_string()));
+    }
+    out
+}
+
+/// `Authorize.create_access_token(subject=..., expires_time=False)` in a module that uses
+/// fastapi-jwt-auth (or async-fastapi-jwt-auth): checked with async-fastapi-jwt-auth 0.6.6,
+/// `False` mints the access token without `exp`.
+fn find_no_exp_mints(project: &Project) -> Vec<(&Module, &Expr)> {
+    let mut out = Vec::new();
+    for m in &project.modules {
+        if m.is_test
+            || !m.source.contains("fastapi_jwt_auth")
+            || !m.source.contains("create_access_token")
+        {
+            continue;
+        }
+        walk::for_each_expr(&m.ast().body, &mut |e, _| {
+            if let Expr::Call(c) = e
+                && let Expr::Attribute(a) = &*c.func
+                && a.attr.as_str() == "create_access_token"
+                && let Some(v) = kw(c, "expires_time")
+            {
+                let scope = match project.enclosing_function(m, c.start()) {
+                    Some(f) => Scope::function(m, f.def),
+                    None => Scope::module(m),
+                };
+                if matches!(project.eval(&scope, v).value, Value::Bool(false)) {
+                    out.push((m, v));
+                }
+            }
+        });
     }
     out
 }

@@ -158,3 +158,35 @@ pub(crate) fn reachable_deps<'p>(cx: &Ctx<'_, 'p>) -> Vec<crate::model::Func<'p>
     }
     out
 }
+
+/// A route that runs without an identity is no bypass when it is public by design (login,
+/// reset, OAuth, static...), nor when it only reads (GET, HEAD, OPTIONS) through a
+/// dependency whose name or arguments say that the identity is optional
+/// (`get_optional_user`, `current_user(optional=True)`, `authorizer(required=False)`): a
+/// public page that an identity only personalises. A write through such a dependency, or a
+/// read through one that does not say so, is still reported.
+pub(crate) fn anonymous_by_design(
+    cx: &Ctx,
+    ri: usize,
+    dep: Option<&crate::model::DepUse<'_>>,
+) -> bool {
+    if cx.is_public(ri) {
+        return true;
+    }
+    let r = &cx.routes[ri];
+    let reads = !r.methods.is_empty()
+        && r.methods
+            .iter()
+            .all(|m| matches!(m.as_str(), "GET" | "HEAD" | "OPTIONS"));
+    reads && dep.is_some_and(|d| says_optional(&d.text))
+}
+
+/// `get_optional_user`, `maybe_user`, `current_user(optional=True)`, `required=False`.
+pub(crate) fn says_optional(text: &str) -> bool {
+    let t: String = text
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    t.contains("optional") || t.contains("maybe_") || t.contains("required=false")
+}

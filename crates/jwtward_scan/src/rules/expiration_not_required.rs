@@ -11,7 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Medium,
     cwe: &[613],
     summary: "`exp` is checked only when present: a token without `exp` never expires.",
-    explanation: "PyJWT and python-jose verify `exp` when the token has one but accept a token that has none, and Authlib's `claims.validate()` does the same unless `exp` is essential. Any token minted without `exp` (by a bug, a debugging script, another service sharing the key) is then valid forever. This is not reported when the function checks `exp` itself (for example `if \"exp\" not in payload`), nor when this project mints every token the decode accepts (the same HMAC key) and every one of those encodes sets `exp` on every path. It is medium when an encode sets `exp` only on some paths (`if expires_delta:`) or the tokens come from another issuer, low when the project's own encodes cannot be followed; fastapi-users `JWTStrategy(lifetime_seconds=None)` is reported at the argument.",
+    explanation: "PyJWT and python-jose verify `exp` when the token has one but accept a token that has none, and Authlib's `claims.validate()` does the same unless `exp` is essential. Any token minted without `exp` (by a bug, a debugging script, another service sharing the key) is then valid forever. This is not reported when the function checks `exp` itself (for example `if \"exp\" not in payload`), nor when this project mints every token the decode accepts (the same HMAC key) and every one of those encodes sets `exp` on every path. It is medium when an encode sets `exp` only on some paths (`if expires_delta:`) or the tokens come from another issuer, low when the project's own encodes cannot be followed. Libraries that mint tokens without `exp` and read them back without requiring it are reported at the setting: fastapi-users `JWTStrategy(lifetime_seconds=None)` and `generate_jwt(...)` without a lifetime, fastapi-jwt-auth `authjwt_access_token_expires = False` and `create_access_token(..., expires_time=False)`, authx `JWT_ACCESS_TOKEN_EXPIRES=None`. python_jwt's `verify_jwt(..., checks_optional=True)` and jwcrypto without `check_claims={\"exp\": None}` accept a token without `exp`. Tokens of an identity provider (verified with a key pair or a key set) always carry `exp`, and only its private key mints one without: that case is a low note reported only when the rule is selected by name.",
     remediation: "Make `exp` mandatory: PyJWT `options={\"require\": [\"exp\"]}`, python-jose `options={\"require_exp\": True}`, Authlib `claims_options={\"exp\": {\"essential\": True}}`.",
     example: "payload = jwt.decode(token, key, algorithms=[\"HS256\"], audience=AUD, issuer=ISS)",
     fixed_example: "payload = jwt.decode(\n    token, key, algorithms=[\"HS256\"], audience=AUD, issuer=ISS,\n    options={\"require\": [\"exp\", \"sub\"]},\n)",
@@ -46,9 +46,11 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         let Some((c, expr)) = &k.lifetime else {
             continue;
         };
-        if !k.none_lifetime_never_expires || !matches!(c.or_default().value, Value::None) {
-            continue;
-        }
+        let written = match c.or_default().value {
+            Value::None if k.none_lifetime_never_expires => "None",
+            Value::Bool(false) if k.false_lifetime_never_expires => "False",
+            _ => continue,
+        };
         let loc = ctx.location(Origin {
             module: k.module.id,
             range: expr.range(),
@@ -56,10 +58,41 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         if seen.first(&loc) {
             out.push(finding(
                 &META,
-                format!(
-                    "{} is given `lifetime_seconds=None`: fastapi-users then mints tokens without `exp` and does not require it when reading them, so they never expire",
-                    k.used_by
-                ),
+                if k.used_by.contains("JWTStrategy") {
+                    format!(
+                        "{} is given `lifetime_seconds=None`: fastapi-users then mints tokens without `exp` and does not require it when reading them, so they never expire",
+                        k.used_by
+                    )
+                } else if k.used_by.contains("generate_jwt") {
+                    format!(
+                        "{} is called without a lifetime (`lifetime_seconds` is `None`): fastapi-users then mints the token without `exp`, and its `decode_jwt` does not require one, so it never expires",
+                        k.used_by
+                    )
+                } else {
+                    let (field, lib) = if k.used_by.contains("AuthXConfig") {
+                        ("JWT_ACCESS_TOKEN_EXPIRES", "authx")
+                    } else {
+                        ("authjwt_access_token_expires", "fastapi-jwt-auth")
+                    };
+                    format!(
+                        "`{field}` is `{written}` (settings at {}): {lib} then mints access tokens without `exp` and does not require it when reading them, so they never expire",
+                        k.used_by.rsplit(" at ").next().unwrap_or(&k.used_by)
+                    )
+                },
+                loc,
+                Vec::new(),
+            ));
+        }
+    }
+    for (m, e) in &ctx.model.no_exp_mints {
+        let loc = ctx.location(Origin {
+            module: m.id,
+            range: e.range(),
+        });
+        if seen.first(&loc) {
+            out.push(finding(
+                &META,
+                "`create_access_token(..., expires_time=False)`: fastapi-jwt-auth mints this access token without `exp`, and does not require one when reading it, so it never expires".to_string(),
                 loc,
                 Vec::new(),
             ));
@@ -77,6 +110,8 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             Library::Jose => "`options={\"require_exp\": True}`",
             Library::Authlib => "`claims_options={\"exp\": {\"essential\": True}}`",
             Library::Joserfc => "`JWTClaimsRegistry(exp={\"essential\": True})`",
+            Library::PythonJwt => "the default `checks_optional=False`",
+            Library::Jwcrypto => "`check_claims={\"exp\": None}`",
         };
         let issuer = token_issuer(ctx, d);
         let (severity, why) = match &issuer {
@@ -119,7 +154,18 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     ),
                 }
             }
-            Issuer::Shared(_) => (issuer.severity(), issuer.reason()),
+            // An identity provider (a key pair or key set) sets `exp` on every token it
+            // issues, and only its private key mints one: hygiene, when asked for.
+            Issuer::Shared(_, true) => {
+                if !ctx.settings.selected.iter().any(|r| r == META.name) {
+                    continue;
+                }
+                (
+                    Severity::Low,
+                    "low: the tokens come from an identity provider (a key pair or key set), which sets `exp` on every token it issues; only its private key mints one without".to_string(),
+                )
+            }
+            Issuer::Shared(..) => (issuer.severity(), issuer.reason()),
         };
         let loc = ctx.location(call_origin(d.module, d.call));
         if seen.first(&loc) {

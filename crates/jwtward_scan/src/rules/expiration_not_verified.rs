@@ -8,7 +8,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::High,
     cwe: &[613],
     summary: "Token expiry is not checked: `verify_exp` is off, a `leeway` of more than an hour, or the library never checks `exp` on this path; `verify_nbf` / `verify_iat` off are reported too.",
-    explanation: "`exp` is what makes a stolen or leaked token stop working. With `options={\"verify_exp\": False}` (PyJWT, python-jose) an expired token is accepted forever. Authlib's `jwt.decode` checks only the signature: `exp`, `nbf` and `iat` are checked by `claims.validate()`, so code that never calls it (in the function or in its callers) accepts expired tokens. PyJWT's `PyJWS.decode` checks only the signature, never claims. A `leeway` of more than an hour (clock skew needs seconds) keeps expired tokens valid just as well. `options={\"verify_nbf\": False}` or `{\"verify_iat\": False}` (PyJWT, python-jose; a python-jose list of pairs counts, as the library applies it with `dict.update`) lets tokens that are not yet valid pass, and is reported at the option.",
+    explanation: "`exp` is what makes a stolen or leaked token stop working. With `options={\"verify_exp\": False}` (PyJWT, python-jose) an expired token is accepted forever. Authlib's `jwt.decode` checks only the signature: `exp`, `nbf` and `iat` are checked by `claims.validate()`, so code that never calls it (in the function or in its callers) accepts expired tokens. PyJWT's `PyJWS.decode` checks only the signature, never claims. A `leeway` of more than an hour (clock skew needs seconds) keeps expired tokens valid just as well. `options={\"verify_nbf\": False}` or `{\"verify_iat\": False}` (PyJWT, python-jose; a python-jose list of pairs counts, as the library applies it with `dict.update`) lets tokens that are not yet valid pass, and is reported at the option. jwcrypto checks only the claims `check_claims` names: `check_claims=False`, or a dict without `exp`, accepts expired tokens (by default `exp` is checked when present). fastapi-jwt-auth's `authjwt_decode_leeway` over an hour is reported at the setting.",
     remediation: "Leave expiry verification on (drop `verify_exp: False`), and with Authlib call `claims.validate()` on the result of `jwt.decode` before trusting it.",
     example: "claims = jwt.decode(token, key)  # authlib\nuser = claims[\"sub\"]",
     fixed_example: "claims = jwt.decode(token, key)  # authlib\nclaims.validate()\nuser = claims[\"sub\"]",
@@ -16,11 +16,39 @@ pub const META: RuleMeta = RuleMeta {
 
 /// The function compares the token's `exp` itself (`payload["exp"] < now`,
 /// `claims.exp <= time.time()`) or calls a helper named like `*expir*` on the result.
+/// The code handles `exp` itself after switching the library's check off: the function that
+/// decodes, or a function that calls it (one level up: a `_decode_*` helper whose callers
+/// validate), compares or reads `exp` (`payload["exp"] < now`, `payload.get("exp")`,
+/// `claims.exp`) or calls a function whose name says expiry (`_validate_token_expiry(...)`).
 fn checks_exp_by_hand(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
-    use jwtward_python::ast::Expr;
-    let Some(f) = d.function.as_deref().and_then(|f| ctx.project.function(f)) else {
+    let Some(q) = d.function.as_deref() else {
         return false;
     };
+    if body_handles_exp(ctx, q) {
+        return true;
+    }
+    ctx.project
+        .call_sites_of(q)
+        .iter()
+        .filter_map(|c| c.caller.as_deref())
+        .any(|caller| body_handles_exp(ctx, caller))
+}
+
+/// Every call of the decoding function is in test code: the decode never runs in the app.
+fn only_called_from_tests(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
+    let Some(q) = d.function.as_deref() else {
+        return false;
+    };
+    let sites = ctx.project.call_sites_of(q);
+    !sites.is_empty() && sites.iter().all(|c| c.module.is_test)
+}
+
+fn body_handles_exp(ctx: &Ctx<'_, '_>, qname: &str) -> bool {
+    use jwtward_python::ast::Expr;
+    let Some(f) = ctx.project.function(qname) else {
+        return false;
+    };
+    let is_exp = |e: &Expr| matches!(e, Expr::StringLiteral(l) if l.value.to_str() == "exp");
     let mut found = false;
     jwtward_python::walk::for_each_expr_shallow(&f.def.body, &mut |e| match e {
         Expr::Compare(c) => {
@@ -32,6 +60,9 @@ fn checks_exp_by_hand(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
                 });
             }
         }
+        // `payload["exp"]`, `payload.exp`: the expiry is read to be acted on.
+        Expr::Subscript(sub) if is_exp(&sub.slice) => found = true,
+        Expr::Attribute(a) if a.attr.as_str() == "exp" => found = true,
         Expr::Call(c) => {
             let name = match &*c.func {
                 Expr::Name(n) => n.id.as_str(),
@@ -41,18 +72,47 @@ fn checks_exp_by_hand(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
             if name.to_ascii_lowercase().contains("expir") {
                 found = true;
             }
+            if name == "get" && c.arguments.args.first().is_some_and(is_exp) {
+                found = true;
+            }
         }
         _ => {}
     });
     found
 }
 
-/// A leeway above this (one hour) keeps expired tokens valid: clock skew needs seconds.
 const MAX_LEEWAY_SECS: f64 = 3600.0;
 
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen = Seen::default();
+    // A leeway handed to a library that decodes by itself (fastapi-jwt-auth).
+    for k in ctx.model.app_key_sites() {
+        let Some((c, expr)) = &k.leeway else { continue };
+        let Some(secs) = c.or_default().seconds() else {
+            continue;
+        };
+        if secs <= MAX_LEEWAY_SECS {
+            continue;
+        }
+        let o = c.or_default().origin.unwrap_or(jwtward_python::Origin {
+            module: k.module.id,
+            range: jwtward_python::Ranged::range(*expr),
+        });
+        let loc = ctx.location(o);
+        if seen.first(&loc) {
+            out.push(finding(
+                &META,
+                format!(
+                    "`authjwt_decode_leeway` makes fastapi-jwt-auth (settings at {}) accept tokens up to {} after they expired: expiry is effectively not checked",
+                    k.used_by.rsplit(" at ").next().unwrap_or(&k.used_by),
+                    crate::rules::long_token_lifetime::human(secs)
+                ),
+                loc,
+                Vec::new(),
+            ));
+        }
+    }
     for d in ctx.model.app_decodes() {
         if d.signature.is_off() {
             continue; // signature-not-verified already covers it
@@ -69,7 +129,17 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     crate::rules::long_token_lifetime::human(secs)
                 ),
             ),
-            (DecodeKind::Decode, Check::Off(_), _) if checks_exp_by_hand(ctx, d) => continue,
+            (DecodeKind::Decode, Check::Off(_), _)
+                if checks_exp_by_hand(ctx, d) || only_called_from_tests(ctx, d) =>
+            {
+                continue;
+            }
+            (DecodeKind::Decode, Check::Off(o), _) if d.library == Library::Jwcrypto => (
+                o,
+                format!(
+                    "`{callee}` (jwcrypto) is given `check_claims` without `exp` here: expired tokens are accepted"
+                ),
+            ),
             (DecodeKind::Decode, Check::Off(o), _) => (
                 o,
                 format!(

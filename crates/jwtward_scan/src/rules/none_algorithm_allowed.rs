@@ -10,7 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Critical,
     cwe: &[347],
     summary: "The `none` algorithm (unsigned tokens) is accepted or used.",
-    explanation: "A token whose header says `\"alg\": \"none\"` carries no signature at all. If `none` (in any case: `None`, `NONE`) is in the allowed-algorithms list, in the list an Authlib `JsonWebToken` is built with, or a branch decodes without verification when the header says `none`, anyone can mint a token with any claims and an empty signature. Minting tokens with `algorithm=\"none\"` produces tokens that any receiver accepting them cannot tell from forgeries.",
+    explanation: "A token whose header says `\"alg\": \"none\"` carries no signature at all. If `none` (in any case: `None`, `NONE`) is in the allowed-algorithms list, in the list an Authlib `JsonWebToken` is built with, or a branch decodes without verification when the header says `none`, anyone can mint a token with any claims and an empty signature. python_jwt's `verify_jwt` with `none` in `allowed_algs`, and its `generate_jwt` without a key, count too. Minting tokens with `algorithm=\"none\"` produces tokens that any receiver accepting them cannot tell from forgeries.",
     remediation: "Remove `none` from every algorithm list and pin the one algorithm your keys use (for example `algorithms=[\"HS256\"]` or `[\"RS256\"]`). Reject tokens whose header names `none` instead of decoding them without a signature check.",
     example: "payload = jwt.decode(token, key, algorithms=[\"HS256\", \"none\"])",
     fixed_example: "payload = jwt.decode(token, key, algorithms=[\"HS256\"])",

@@ -1,7 +1,9 @@
 use crate::jwt_model::{Check, DecodeKind, Library};
 use crate::rules::Seen;
 use crate::{Ctx, decode_trace, finding};
-use jwtward_python::{Ranged, Value};
+use jwtward_python::ast::{CmpOp, Expr, Stmt};
+use jwtward_python::walk;
+use jwtward_python::{Binding, Ranged, TextRange, Value};
 use jwtward_report::{Finding, RuleMeta, Severity};
 
 /// Both calls decode the same token: the same expression text.
@@ -22,7 +24,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Critical,
     cwe: &[347],
     summary: "A token is decoded without checking its signature, and its claims are trusted.",
-    explanation: "A JWT's claims are only as trustworthy as its signature. PyJWT skips the check with `options={\"verify_signature\": False}` (and PyJWT 1 with `verify=False`), python-jose with the same option, `jws.verify(..., verify=False)` or `jwt.get_unverified_claims`. Whoever calls the API can then write any `sub` or `role` into a token and be accepted. Reading the unverified header to choose a key, and then verifying, is the normal key-rotation pattern and is not reported; reading unverified claims is reported unless the same token (the same expression) is verified afterwards with a key in the same function, or at module level in the same module; a keyless `jwt.decode(token)` is not a verification.",
+    explanation: "A JWT's claims are only as trustworthy as its signature. PyJWT skips the check with `options={\"verify_signature\": False}` (and PyJWT 1 with `verify=False`), python-jose with the same option, `jws.verify(..., verify=False)` or `jwt.get_unverified_claims`. Whoever calls the API can then write any `sub` or `role` into a token and be accepted. Reading the unverified header to choose a key, and then verifying, is the normal key-rotation pattern and is not reported; reading unverified claims is reported unless the same token (the same expression) is verified afterwards with a key in the same function, or at module level in the same module; a keyless `jwt.decode(token)` is not a verification, and a decode that is handed a key with verification switched off is not a peek (a peek has no key yet) whatever follows. Issuer routing is not reported either: the claims are bound to one name read only for `iss`, and that issuer is checked against a fixed set written in the code (`in` a literal set, list or tuple, an `Enum` conversion, a lookup in a dict literal with constant keys), so the token's other claims never leave the function. Options are followed through dicts in variables, `**mappings` (a module constant, a wrapper's `**kwargs` bound at each call site), `{**DEFAULTS, ...}`, `DEFAULTS | {...}`, `dict(DEFAULTS, ...)` and a local copy changed in place (`opts[\"verify_signature\"] = False`, `opts.update(...)`). python_jwt's `process_jwt` reads unverified claims like `get_unverified_claims`.",
     remediation: "Verify the signature on every token that drives an authentication or authorisation decision: call `jwt.decode(token, key, algorithms=[...])` with the verification options left on. If you need a claim to pick the key, read only the header (`get_unverified_header`) and verify afterwards.",
     example: "payload = jwt.decode(token, options={\"verify_signature\": False})\nuser_id = payload[\"sub\"]",
     fixed_example: "payload = jwt.decode(token, settings.jwt_key, algorithms=[\"HS256\"])\nuser_id = payload[\"sub\"]",
@@ -38,18 +40,20 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         }
         // Peek-then-verify: the same token is verified afterwards, with a key, in the same
         // function (or at module level).
-        let verifies = decodes.iter().any(|o| {
-            o.module.id == d.module.id
-                && o.function == d.function
-                && o.call.start() > d.call.start()
-                && matches!(o.kind, DecodeKind::Decode | DecodeKind::SignatureOnly)
-                && !o.signature.is_off()
-                && o.key
-                    .as_ref()
-                    .is_some_and(|k| !matches!(k.value.value, Value::None | Value::Bool(_)))
-                && same_token(d, o)
-        });
-        if verifies {
+        // A peek has no key yet (it reads the token to choose one): a decode that is handed
+        // a key and switches verification off is a verification switched off, whatever
+        // follows.
+        let verifies = !has_key(ctx, d)
+            && decodes.iter().any(|o| {
+                o.module.id == d.module.id
+                    && o.function == d.function
+                    && o.call.start() > d.call.start()
+                    && matches!(o.kind, DecodeKind::Decode | DecodeKind::SignatureOnly)
+                    && !o.signature.is_off()
+                    && has_key(ctx, o)
+                    && same_token(d, o)
+            });
+        if verifies || issuer_routing(ctx, d) {
             continue;
         }
         let Check::Off(origin) = d.signature else {
@@ -60,7 +64,9 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             continue;
         }
         let callee = crate::rules::short_callee(&d.callee);
-        let msg = if d.callee.ends_with("get_unverified_claims") {
+        let msg = if d.callee.ends_with("get_unverified_claims")
+            || d.callee.ends_with("process_jwt")
+        {
             format!(
                 "`{callee}` reads the token's claims without verifying its signature, and the token is never verified afterwards: a forged token is trusted"
             )
@@ -79,6 +85,12 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             format!(
                 "`{callee}` is called with `verify=False`: with PyJWT 1 the signature is not checked and a forged token is accepted (no requirements file pins PyJWT 2, which ignores `verify=`)"
             )
+        } else if origin.module != d.module.id || !d.call.range().contains_range(origin.range) {
+            // Switched off away from the call (an options dict, a flag): name the decode.
+            format!(
+                "`{callee}` at {} decodes the token with signature verification switched off here: a forged token is accepted",
+                crate::place(d.module, d.call.range())
+            )
         } else {
             format!(
                 "`{callee}` decodes the token with signature verification switched off here: a forged token is accepted"
@@ -87,4 +99,178 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         out.push(finding(&META, msg, loc, decode_trace(ctx, d)));
     }
     out
+}
+
+/// The decode is handed a key: not `None`, `False` or an empty string. A parameter counts as
+/// a key (each caller passes its own) unless the call site this instance was evaluated for
+/// binds it to no key; its default (`key=None`) is not what every caller passes.
+fn has_key(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
+    // python_jwt's `verify_jwt` without a key raises unless `none` is allowed (reported by
+    // `none-algorithm-allowed`): it verifies or stops.
+    if d.library == Library::PythonJwt && d.kind == DecodeKind::Decode {
+        return true;
+    }
+    let Some(k) = d.key.as_ref() else {
+        return false;
+    };
+    if let Expr::Name(n) = k.expr
+        && d.via
+            .as_ref()
+            .is_none_or(|v| v.bindings.iter().all(|(p, _)| p != n.id.as_str()))
+        && let Some(f) = ctx.project.enclosing_function(d.module, d.call.start())
+        && f.params().iter().any(|p| p.name == n.id.as_str())
+    {
+        return true;
+    }
+    match &k.value.value {
+        Value::None | Value::Bool(_) => false,
+        Value::Str(s) => !s.is_empty(),
+        Value::Bytes(b) => !b.is_empty(),
+        _ => true,
+    }
+}
+
+/// Issuer routing: the unverified claims are bound to one name that is only read for `iss`
+/// (`payload.get("iss")`, `payload["iss"]`), and that issuer is checked against a fixed set
+/// written in the code: `in`/`not in` a literal set, list or tuple of constants, a conversion
+/// to an `Enum` class, or a lookup in a dict literal with constant keys. The token's other
+/// claims never leave the function, and the issuer it names can only be one of the allowed
+/// ones: like a `kid` peek, it chooses which key verifies the token.
+fn issuer_routing(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
+    let function = d
+        .function
+        .as_ref()
+        .and_then(|_| ctx.project.enclosing_function(d.module, d.call.start()));
+    let body: &[Stmt] = match &function {
+        Some(f) => &f.def.body,
+        None => &d.module.ast().body,
+    };
+    let call_range = d.call.range();
+    // `payload = jwt.decode(...)`: the one name the claims are bound to.
+    let mut bound = None;
+    walk::for_each_stmt_shallow(body, &mut |s| {
+        if let Stmt::Assign(a) = s
+            && let [Expr::Name(n)] = a.targets.as_slice()
+            && a.value.range() == call_range
+        {
+            bound = Some(n.id.as_str());
+        }
+    });
+    let Some(payload) = bound else {
+        return false;
+    };
+    let is_payload = |e: &Expr| matches!(e, Expr::Name(n) if n.id.as_str() == payload);
+    let is_iss = |e: &Expr| matches!(e, Expr::StringLiteral(s) if s.value.to_str() == "iss");
+    // Every read of `payload` is a read of its `iss` claim.
+    let mut loads = 0usize;
+    let mut iss_reads: Vec<TextRange> = Vec::new();
+    walk::for_each_expr_shallow(body, &mut |e| match e {
+        Expr::Name(n) if n.id.as_str() == payload && n.ctx.is_load() => loads += 1,
+        Expr::Call(c)
+            if c.arguments.keywords.is_empty()
+                && matches!(c.arguments.args.len(), 1 | 2)
+                && is_iss(&c.arguments.args[0])
+                && matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "get" && is_payload(&a.value)) =>
+        {
+            iss_reads.push(c.range());
+        }
+        Expr::Subscript(s) if is_payload(&s.value) && is_iss(&s.slice) && s.ctx.is_load() => {
+            iss_reads.push(s.range());
+        }
+        _ => {}
+    });
+    if loads == 0 || loads != iss_reads.len() {
+        return false;
+    }
+    // Names the issuer is bound to (`issuer = payload.get("iss")`).
+    let mut iss_names: Vec<&str> = Vec::new();
+    walk::for_each_stmt_shallow(body, &mut |s| {
+        if let Stmt::Assign(a) = s
+            && let [Expr::Name(n)] = a.targets.as_slice()
+            && iss_reads.contains(&a.value.range())
+        {
+            iss_names.push(n.id.as_str());
+        }
+    });
+    let is_issuer = |e: &Expr| {
+        iss_reads.contains(&e.range())
+            || matches!(e, Expr::Name(n) if iss_names.contains(&n.id.as_str()))
+    };
+    let literal = |e: &Expr| {
+        matches!(
+            e,
+            Expr::StringLiteral(_) | Expr::NumberLiteral(_) | Expr::BytesLiteral(_)
+        )
+    };
+    let fixed_collection = |e: &Expr| {
+        let elts = match e {
+            Expr::Set(s) => &s.elts,
+            Expr::List(l) => &l.elts,
+            Expr::Tuple(t) => &t.elts,
+            _ => return false,
+        };
+        !elts.is_empty() && elts.iter().all(literal)
+    };
+    // A dict literal with constant keys bound to `name` in the function or the module.
+    let fixed_dict = |name: &str| {
+        let mut values: Vec<&Expr> = Vec::new();
+        walk::for_each_stmt_shallow(body, &mut |s| {
+            if let Stmt::Assign(a) = s
+                && let [Expr::Name(n)] = a.targets.as_slice()
+                && n.id.as_str() == name
+            {
+                values.push(&a.value);
+            }
+        });
+        if values.is_empty()
+            && let Some(Binding::Assign { value: Some(v), .. }) =
+                ctx.project.binding_in(d.module, name)
+        {
+            values.push(v);
+        }
+        !values.is_empty()
+            && values.iter().all(|v| {
+                matches!(v, Expr::Dict(dict) if !dict.items.is_empty()
+                    && dict.items.iter().all(|it| it.key.as_ref().is_some_and(literal)))
+            })
+    };
+    let is_enum = |func: &Expr| {
+        let Some(q) = ctx.project.qualified_name(d.module, func) else {
+            return false;
+        };
+        let Some(class) = ctx.project.class(&q) else {
+            return false;
+        };
+        ctx.project.class_bases(&class).iter().any(|b| {
+            matches!(
+                b.as_str(),
+                "enum.Enum" | "enum.StrEnum" | "enum.IntEnum" | "enum.Flag" | "enum.IntFlag"
+            )
+        })
+    };
+    let mut checked = false;
+    walk::for_each_expr_shallow(body, &mut |e| match e {
+        Expr::Compare(c)
+            if matches!(c.ops.as_ref(), [CmpOp::In | CmpOp::NotIn])
+                && is_issuer(&c.left)
+                && fixed_collection(&c.comparators[0]) =>
+        {
+            checked = true;
+        }
+        Expr::Call(c)
+            if c.arguments.args.len() == 1
+                && is_issuer(&c.arguments.args[0])
+                && is_enum(&c.func) =>
+        {
+            checked = true;
+        }
+        Expr::Subscript(s)
+            if is_issuer(&s.slice)
+                && matches!(&*s.value, Expr::Name(n) if fixed_dict(n.id.as_str())) =>
+        {
+            checked = true;
+        }
+        _ => {}
+    });
+    checked
 }

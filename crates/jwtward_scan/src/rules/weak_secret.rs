@@ -11,7 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::High,
     cwe: &[326, 798],
     summary: "An HMAC signing key is short, low-entropy or a well-known default, even as an environment-variable fallback.",
-    explanation: "HS256/384/512 tokens are only as strong as the shared secret: a short key, a dictionary word or a key copied from a tutorial is recovered offline from a single captured token (`jwtward crack`), after which the attacker mints tokens for any user. A weak fallback such as `os.getenv(\"SECRET_KEY\", \"changeme\")` ships whenever the variable is missing. Keys used only by test code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`) are not reported.",
+    explanation: "HS256/384/512 tokens are only as strong as the shared secret: a short key, a dictionary word or a key copied from a tutorial is recovered offline from a single captured token (`jwtward crack`), after which the attacker mints tokens for any user. A weak fallback such as `os.getenv(\"SECRET_KEY\", \"changeme\")` ships whenever the variable is missing. The key is followed through settings classes and their subclasses (the class an environment variable picks by default), `self.attr` set once in a method, `.env` files and the YAML/TOML/JSON configuration templates the project names and parses (reported at the line of the value in the file). Keys used only by test code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`, a `TestCase` subclass or a pytest module) are not reported.",
     remediation: "Generate a random key of at least 32 bytes (`python -c 'import secrets; print(secrets.token_urlsafe(48))'`), load it from the environment or a secret store, and fail at start-up when it is missing instead of falling back to a default.",
     example: "SECRET_KEY = os.getenv(\"SECRET_KEY\", \"changeme\")\ntoken = jwt.encode(claims, SECRET_KEY, algorithm=\"HS256\")",
     fixed_example: "SECRET_KEY = os.environ[\"SECRET_KEY\"]  # 48 random bytes, from the secret store\ntoken = jwt.encode(claims, SECRET_KEY, algorithm=\"HS256\")",
@@ -237,7 +237,12 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             add(&s.key, s.used_by.clone());
         }
         for (var, used_by) in vars {
-            for entry in ctx.model.dotenv.iter().filter(|e| e.var == var) {
+            for entry in ctx
+                .model
+                .dotenv
+                .iter()
+                .filter(|e| e.var == var || e.config && e.var.eq_ignore_ascii_case(&var))
+            {
                 let bytes = entry.value.as_bytes();
                 if bytes.is_empty() || is_pem(bytes) {
                     continue;
@@ -250,15 +255,21 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     line: entry.line,
                     column: 1,
                     end_line: entry.line,
-                    end_column: (var.len() + entry.value.len() + 2) as u32,
+                    end_column: (entry.var.len() + entry.value.len() + 2) as u32,
                 };
                 if !seen.first(&loc) {
                     continue;
                 }
+                let reader = if entry.config {
+                    "the project loads"
+                } else {
+                    "the settings read"
+                };
                 out.push(finding(
                     &META,
                     format!(
-                        "`{var}` is {} in this file, which the settings read ({}), and it is the HMAC key used by {used_by}; it is {}: tokens can be forged after guessing it",
+                        "`{}` is {} in this file, which {reader} ({}), and it is the HMAC key used by {used_by}; it is {}: tokens can be forged after guessing it",
+                        entry.var,
                         preview(bytes),
                         entry.read_by,
                         why.describe()
