@@ -404,6 +404,7 @@ pub fn audit(
         public_key_urls: Vec::new(),
         wordlist: None,
         mask: None,
+        crack_budget: None,
         skip_destructive: Vec::new(),
         cookie_names: Vec::new(),
         headers: Vec::new(),
