@@ -60,8 +60,8 @@ pub fn run(data: &[u8]) {
                     category: "jwtward/scan/",
                     root: None,
                     tool_version: "fuzz",
-                docs_url: Some("https://jwtward.invalid/docs/rules"),
-                origin: "scan",
+                    docs_url: Some("https://jwtward.invalid/docs/rules"),
+                    origin: "scan",
                 },
             );
         })
