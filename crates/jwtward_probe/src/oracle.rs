@@ -531,6 +531,49 @@ mod tests {
     }
 
     #[test]
+    fn whose_answer_from_the_body() {
+        let valid = resp(200, r#"{"uid":"u-2001","login":"alice","plan":"team"}"#);
+        let mut p = Profile::new(Mask::learn(&[&valid, &valid]), &valid);
+        p.add_rejection("no-credentials", &resp(401, r#"{"detail":"nope"}"#));
+        let own = vec!["alice".to_string(), "u-2001".to_string()];
+        let forged = resp(
+            200,
+            r#"{"uid":"jwtward-nobody-1","login":"guest","plan":"free"}"#,
+        );
+        assert!(matches!(
+            p.whose(&valid, &own, Some("jwtward-nobody-1"), &forged),
+            Whose::Other(w) if w.contains("names `jwtward-nobody-1`")
+        ));
+        let guest = resp(200, r#"{"uid":"guest","login":"guest","plan":"free"}"#);
+        assert!(matches!(
+            p.whose(&valid, &own, None, &guest),
+            Whose::Other(w) if w.contains("no longer names `alice`")
+        ));
+        assert!(matches!(
+            p.whose(&valid, &own, None, &valid),
+            Whose::Same(_)
+        ));
+        // An answer that names no one: the same answer shows nothing, a changed one does.
+        let list = resp(200, r#"{"products":["basic","team"]}"#);
+        let q = Profile::new(Mask::learn(&[&list, &list]), &list);
+        assert!(matches!(
+            q.whose(&list, &own, Some("jwtward-nobody-1"), &list),
+            Whose::Unknown(_)
+        ));
+        let other = resp(200, r#"{"products":["solo"]}"#);
+        assert!(matches!(
+            q.whose(&list, &own, None, &other),
+            Whose::Other(_)
+        ));
+        // Short values (an id of 1) are never looked for.
+        assert_eq!(identity_value(&serde_json::json!(1)), None);
+        assert_eq!(
+            identity_value(&serde_json::json!(1001)),
+            Some("1001".into())
+        );
+    }
+
+    #[test]
     fn text_masking_and_leaks() {
         assert_eq!(
             mask_text("id 12345 at deadbeefdeadbeef00 ok"),
