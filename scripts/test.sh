@@ -38,3 +38,23 @@ cargo test --workspace --locked "$@"
 
 echo "==> wheel"
 JWTWARD_WHEEL_REUSE=1 scripts/test-wheel.sh
+
+# The fuzz smoke pass, opt-in: JWTWARD_FUZZ_SMOKE=SECONDS runs every cargo-fuzz target of
+# fuzz/ that long when the nightly toolchain is installed (cargo-fuzz is installed if it is
+# missing), and fails on a crash. Off by default: the nightly sanitizer build of the whole
+# workspace took 15-16 min on the 2-core CI machine under load, against a 30 min budget and
+# a 6.5 min run without it. The seed corpora of every target run on stable in every run
+# anyway (crates/jwtward/tests/fuzz_corpus.rs, through the same target code).
+smoke=${JWTWARD_FUZZ_SMOKE:-0}
+if [ "$smoke" != 0 ]; then
+  if rustup run nightly rustc --version >/dev/null 2>&1; then
+    if ! cargo fuzz --version >/dev/null 2>&1; then
+      echo "==> installing cargo-fuzz"
+      cargo install --locked cargo-fuzz
+    fi
+    echo "==> fuzz smoke pass ($smoke s per target)"
+    scripts/fuzz.sh "$smoke"
+  else
+    echo "==> fuzz smoke pass skipped: no nightly toolchain (rustup toolchain install nightly)"
+  fi
+fi

@@ -2,50 +2,7 @@
 //! thumbprints, algorithm-confusion secrets, signing and verifying with each fitting algorithm.
 #![no_main]
 
-use jwtward_jose::{Alg, confusion_secrets, jwk_thumbprint, load_keys, sign, verify};
-use libfuzzer_sys::fuzz_target;
+#[path = "../targets/keys.rs"]
+mod target;
 
-const ALGS: &[Alg] = &[
-    Alg::HS256,
-    Alg::HS384,
-    Alg::HS512,
-    Alg::RS256,
-    Alg::PS256,
-    Alg::ES256,
-    Alg::ES384,
-    Alg::EdDSA,
-];
-
-fuzz_target!(|data: &[u8]| {
-    let Ok(keys) = load_keys(data) else {
-        return;
-    };
-    for lk in keys.iter().take(4) {
-        let k = &lk.key;
-        let _ = (k.kind_name(), k.is_private(), k.algorithms());
-        let _ = k.to_jwk();
-        let _ = k.to_public_jwk();
-        let _ = k.public_spki_der();
-        let _ = k.public_pem();
-        let _ = k.rsa_pkcs1_public_der();
-        let _ = k.private_pkcs8_pem();
-        let _ = jwk_thumbprint(k);
-        let _ = confusion_secrets(k, Some(lk.original.as_slice()));
-        if let Some(p) = k.public() {
-            // A public key exported and loaded again is the same key.
-            if let Some(pem) = p.public_pem() {
-                let again = load_keys(pem.as_bytes()).expect("own PEM loads");
-                assert_eq!(again[0].key.public_spki_der(), p.public_spki_der());
-            }
-        }
-        for &alg in ALGS {
-            if !k.fits(alg) {
-                continue;
-            }
-            if let Ok(sig) = sign(alg, k, b"header.payload") {
-                let _ = verify(alg, k, b"header.payload", &sig);
-            }
-            let _ = verify(alg, k, b"header.payload", data);
-        }
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| target::run(data));

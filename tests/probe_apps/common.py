@@ -17,6 +17,8 @@ HS_SECRET = "jwtward-fixture-strong-7c1e5a9d3b8f40e2a6d4c0b9e1f3a5c7"
 WEAK_SECRET = "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7"
 # A common password with a digit suffix: the probe's default crack tier must recover it.
 ROLE_SECRET = "letmein123"
+# A common password as it is: the identity fixture's key, recovered by the default tier.
+IDENT_SECRET = "trustno1"
 with open(os.path.join(KEYS, "main.key")) as f:
     KID_SECRET = f.read()
 with open(os.path.join(KEYS, "server_rsa.pem")) as f:
@@ -41,7 +43,8 @@ def claims(sub="alice"):
 def mint(kind, sub="alice"):
     """A valid token of the given kind: hs (strong HS256), weak (tutorial key),
     kid (HS256 with kid main.key), rs (RS256 with kid server-1), role (`uid` and `role`
-    claims, no `sub`, signed with the crackable ROLE_SECRET)."""
+    claims, no `sub`, signed with the crackable ROLE_SECRET), ident (`sub` and `uid`, signed
+    with the crackable IDENT_SECRET)."""
     if kind == "hs":
         return jwt.encode(claims(sub), HS_SECRET, algorithm="HS256")
     if kind == "weak":
@@ -52,6 +55,10 @@ def mint(kind, sub="alice"):
         now = int(time.time())
         c = {"uid": "u-1001", "role": "user", "aud": AUDIENCE, "iss": ISSUER, "iat": now, "exp": now + 3600}
         return jwt.encode(c, ROLE_SECRET, algorithm="HS256")
+    if kind == "ident":
+        now = int(time.time())
+        c = {"sub": sub, "uid": "u-2001", "iss": ISSUER, "iat": now, "exp": now + 3600}
+        return jwt.encode(c, IDENT_SECRET, algorithm="HS256")
     if kind == "rs":
         return jwt.encode(claims(sub), RSA_PRIVATE_PEM, algorithm="RS256", headers={"kid": "server-1"})
     raise SystemExit(f"unknown token kind {kind!r}")

@@ -5,7 +5,7 @@ import json
 import urllib.request
 
 import jwt
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Cookie, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
@@ -257,6 +257,24 @@ def vuln_cookie(user=Depends(header_or_cookie_user)):
 @app.get("/fixed/cookie")
 def fixed_cookie(user=Depends(current_user)):
     return profile("cookie", user)
+
+
+# The cookie as a declared parameter next to the bearer scheme (a summary of lnbits'
+# `cookie_access_token: Annotated[str | None, Cookie()]`): the spec documents the cookie
+# channel, so reading the token from it is not token-in-cookie-accepted.
+def header_or_declared_cookie_user(
+    cookie_access_token: str | None = Cookie(None),
+    creds: HTTPAuthorizationCredentials | None = Depends(bearer_optional),
+):
+    token = creds.credentials if creds else cookie_access_token
+    if not token:
+        raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
+    return known_user(strict_claims(token))
+
+
+@app.get("/fixed/cookie-declared")
+def fixed_cookie_declared(user=Depends(header_or_declared_cookie_user)):
+    return profile("cookie-declared", user)
 
 
 @app.get("/vuln/query")

@@ -54,6 +54,47 @@ fn bad_input_is_a_clear_error() {
 }
 
 #[test]
+fn the_crack_budget_is_given_to_the_weak_secret_tier_and_its_cut_is_reported() {
+    let (code, _, err) = jwtward(&["http://127.0.0.1:9", "--crack-budget", "0s"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`0s` is not a positive duration"), "{err}");
+    let (code, _, err) = jwtward(&["http://127.0.0.1:9", "--crack-budget", "5 parsecs"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown unit"), "{err}");
+
+    // A token whose key is the last 8-digit PIN but one: a 1 s budget cannot reach it, and
+    // the report says what part of the tier was searched.
+    let out = Command::new(python())
+        .args([
+            "-c",
+            "import jwt; print(jwt.encode({'sub': 'alice'}, '99999998', algorithm='HS256'))",
+        ])
+        .output()
+        .expect("mint");
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let app = start_app("secure_app");
+    let run = probe(&[&app.url(), "--token", &token, "--crack-budget", "1s"]);
+    let notes: Vec<String> = error_entries(&run)
+        .into_iter()
+        .filter(|(k, _)| k == "crack")
+        .map(|(_, m)| m)
+        .collect();
+    assert_eq!(notes.len(), 1, "{}", run.dump());
+    assert!(
+        notes[0].starts_with("token #1: the default weak-secret tier was cut by its 1 s budget: ")
+            && notes[0].contains("8-digit PINs: ")
+            && notes[0].contains("use --crack-budget "),
+        "{}",
+        notes[0]
+    );
+    assert!(
+        !run.hits().iter().any(|(r, _)| r == "weak-secret"),
+        "{}",
+        run.dump()
+    );
+}
+
+#[test]
 fn no_spec_on_the_target_names_every_place_tried() {
     // Every path of this server redirects to itself.
     let server = start_hostile("redirect");

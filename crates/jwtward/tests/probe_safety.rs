@@ -283,3 +283,56 @@ fn a_target_that_never_answers_fails_closed_and_fast() {
     assert_eq!(run.code, 3, "{}", run.dump());
     assert!(run.elapsed < Duration::from_secs(5), "{:?}", run.elapsed);
 }
+
+#[test]
+fn whose_answer_it_is_decides_the_identity_findings() {
+    let app = start_app("identity_app");
+    let toks = tokens();
+    let run = probe(&[&app.url(), "--token", toks["ident"].as_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.dump());
+    assert!(
+        run.report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "weak-secret"
+                && f["message"].as_str().unwrap().contains("trustno1")),
+        "{}",
+        run.dump()
+    );
+    // The identity is learnt from `uid` (the answer names it), not from `sub`.
+    // A forged random `uid` on /vuln/me is answered as that identity: not "the answer does
+    // not depend on it" (the shape is the same, the values are the forged account's).
+    run.expect_message(
+        "forged-token-accepted",
+        "/vuln/me",
+        "the same forgery with a random `uid` is accepted as another identity (the answer names `jwtward-nobody-",
+    );
+    // /fixed/me looks the account up: the random identity is refused.
+    run.expect_message(
+        "forged-token-accepted",
+        "/fixed/me",
+        "identity differential confirmed: the same forgery with a random `uid` is refused",
+    );
+    // /vuln/catalogue answers the same whoever asks (its differential changes `uid` or
+    // `sub`, whichever was learnt when it ran).
+    run.expect_message(
+        "forged-token-accepted",
+        "/vuln/catalogue",
+        "gets the valid answer (the answer is the valid one, which names no user: it does not show whose it is): the answer does not depend on `",
+    );
+    // Without `uid`, /vuln/me answers as the guest: another identity.
+    run.expect_message(
+        "missing-sub-accepted",
+        "/vuln/me",
+        "no `uid` claim (the identity claim this API uses) and answers as another identity (the answer no longer names `alice`",
+    );
+    // /fixed/me finds the same account from `sub`: the same identity, no finding.
+    assert!(
+        !run.has("missing-sub-accepted", "/fixed/me"),
+        "{}",
+        run.dump()
+    );
+    assert_fixed_clean(&run, &["forged-token-accepted"]);
+    assert_curls_reproduce(&run);
+}

@@ -578,6 +578,7 @@ pub fn audit(
         public_key_urls: Vec::new(),
         wordlist: None,
         mask: None,
+        crack_budget: None,
         skip_destructive: Vec::new(),
         cookie_names: names.cookies.clone(),
         query_names: names.queries.clone(),

@@ -1736,7 +1736,20 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
                 }
                 // `await websocket.close(code=1008)`: the connection is refused, like a 401
                 // (whatever the function returns afterwards reaches no handler that serves).
+                // Only a close with a code other than 1000 (normal closure) refuses: a plain
+                // `close()` ends a session that was served.
+                let refusing_code = |c: &ExprCall| {
+                    c.arguments
+                        .find_argument_value("code", 0)
+                        .is_some_and(|v| match v {
+                            Expr::NumberLiteral(n) => !matches!(&n.value,
+                                ruff_python_ast::Number::Int(i) if i.as_u16() == Some(1000)),
+                            Expr::Attribute(a) => !a.attr.as_str().contains("NORMAL"),
+                            _ => true,
+                        })
+                };
                 if let Expr::Call(c) = inner
+                    && refusing_code(c)
                     && let Expr::Attribute(a) = &*c.func
                     && a.attr.as_str() == "close"
                     && let Expr::Name(n) = &*a.value

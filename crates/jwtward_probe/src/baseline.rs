@@ -45,20 +45,32 @@ pub async fn baselines(
     endpoints: Vec<Endpoint>,
 ) -> Vec<State> {
     let mut set = JoinSet::new();
+    let mut routes = std::collections::HashMap::new();
     for (i, ep) in endpoints.into_iter().enumerate() {
+        let route = format!("{} {}", ep.method, ep.path);
         let ctx = ctx.clone();
         let router = router.clone();
-        set.spawn(async move { (i, baseline(&ctx, &router, ep).await) });
+        let task = set.spawn(async move { (i, baseline(&ctx, &router, ep).await) });
+        routes.insert(task.id(), route);
     }
     let mut out: Vec<(usize, State)> = Vec::new();
-    while let Some(r) = set.join_next().await {
+    while let Some(r) = set.join_next_with_id().await {
         match r {
-            Ok((i, Some(s))) => out.push((i, s)),
-            Ok((_, None)) => {}
-            Err(e) => ctx.push_error(error(
-                "internal",
-                format!("a baseline task failed ({e}); its endpoint is not tested"),
-            )),
+            Ok((_, (i, Some(s)))) => out.push((i, s)),
+            Ok((_, (_, None))) => {}
+            Err(e) => {
+                let route = routes
+                    .get(&e.id())
+                    .cloned()
+                    .unwrap_or_else(|| "an endpoint".into());
+                ctx.push_error(error(
+                    "internal",
+                    format!(
+                        "{route}: the baseline task failed ({}); the endpoint is not tested",
+                        crate::run::task_failure(e)
+                    ),
+                ))
+            }
         }
     }
     out.sort_by_key(|(i, _)| *i);

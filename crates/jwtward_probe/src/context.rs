@@ -4,7 +4,7 @@
 
 use crate::callback::CallbackServer;
 use crate::http::{Engine, Refused, Req, Resp};
-use crate::oracle::{Profile, Verdict};
+use crate::oracle::{Profile, Verdict, Whose};
 use crate::plan::Endpoint;
 use jwtward_jose::{Alg, Jws, Key};
 use jwtward_report::{ErrorEntry, Evidence, Finding, RuleMeta};
@@ -126,6 +126,9 @@ pub struct Ctx {
     pub auth_scheme: String,
     /// Some endpoint accepts tokens whose signature is not verified.
     pub unverified_seen: AtomicBool,
+    /// Tests only: see [`crate::run::Config::panic_in`].
+    #[cfg(test)]
+    pub panic_in: Option<(String, String)>,
 }
 
 pub fn now() -> i64 {
@@ -298,23 +301,79 @@ pub fn finding(rule: &RuleMeta, st: &State, message: String, req: &Req, resp: &R
     f
 }
 
-/// Sends `token` (a forgery with a random `sub`) and says whether it was refused (the
-/// server used the claims).
-pub async fn differential(ctx: &Ctx, st: &State, token: Option<String>) -> Option<bool> {
-    let t = token?;
-    let (v, _, _) = ctx.attack(st, &t, "random-sub").await?;
-    Some(!v.accepted())
+/// What the identity differential showed: the same forgery naming a random identity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Diff {
+    /// Refused: the server looks the identity up.
+    Refused,
+    /// Accepted, and answered as another identity (why).
+    Other(String),
+    /// Accepted with an answer that does not show another identity (why).
+    Same(String),
 }
 
-pub fn diff_note(d: Option<bool>) -> &'static str {
+/// The claims the identity can live in, in the order tried.
+pub const IDENTITY_CLAIMS: [&str; 8] = [
+    "sub",
+    "uid",
+    "user_id",
+    "userId",
+    "id",
+    "username",
+    "email",
+    "preferred_username",
+];
+
+impl Ctx {
+    /// The identity values of the valid token (`sub`, `uid`, e-mail...), to look for in
+    /// answers.
+    pub fn own_identity(&self) -> Vec<String> {
+        let Some(claims) = self.token.as_ref().and_then(TokenInfo::claims) else {
+            return Vec::new();
+        };
+        IDENTITY_CLAIMS
+            .iter()
+            .filter_map(|c| claims.get(*c).and_then(crate::oracle::identity_value))
+            .collect()
+    }
+
+    /// Whose answer an accepted `r` on `st` is; `forged`: the identity value the attack
+    /// token carries instead of the valid one.
+    pub fn whose(&self, st: &State, forged: Option<&str>, r: &Resp) -> Whose {
+        match (&st.profile, &st.valid) {
+            (Some(p), Some((_, valid))) => p.whose(valid, &self.own_identity(), forged, r),
+            _ => Whose::Unknown("no valid answer to compare with".into()),
+        }
+    }
+}
+
+/// Sends `token` (a forgery naming the random identity [`Ctx::random_sub`]) and says
+/// whether it was refused, or answered as another identity.
+pub async fn differential(ctx: &Ctx, st: &State, token: Option<String>) -> Option<Diff> {
+    let t = token?;
+    let (v, _, r) = ctx.attack(st, &t, "random-sub").await?;
+    if !v.accepted() {
+        return Some(Diff::Refused);
+    }
+    Some(match ctx.whose(st, Some(&ctx.random_sub()), &r) {
+        Whose::Other(why) => Diff::Other(why),
+        Whose::Same(why) | Whose::Unknown(why) => Diff::Same(why),
+    })
+}
+
+/// The differential, for a message; `claim` is the identity claim that was changed.
+pub fn diff_note(d: Option<&Diff>, claim: &str) -> String {
     match d {
-        Some(true) => {
-            "; identity differential confirmed: the same forgery with a random `sub` is refused"
-        }
-        Some(false) => {
-            "; the same forgery with a random `sub` is accepted too (the answer does not depend on `sub`)"
-        }
-        None => "",
+        Some(Diff::Refused) => format!(
+            "; identity differential confirmed: the same forgery with a random `{claim}` is refused"
+        ),
+        Some(Diff::Other(why)) => format!(
+            "; the same forgery with a random `{claim}` is accepted as another identity ({why}): the server takes the identity from the forged token"
+        ),
+        Some(Diff::Same(why)) => format!(
+            "; the same forgery with a random `{claim}` gets the valid answer ({why}): the answer does not depend on `{claim}`"
+        ),
+        None => String::new(),
     }
 }
 

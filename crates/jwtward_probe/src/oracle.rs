@@ -293,6 +293,103 @@ impl Profile {
     }
 }
 
+/// Whose answer an accepted response is, compared with the valid baseline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Whose {
+    /// The valid user's own answer: it names the same user, or no identity is changed and
+    /// nothing else differs.
+    Same(String),
+    /// Another identity's answer: it names the forged identity, no longer names the valid
+    /// user, or changed where the valid answer names no one.
+    Other(String),
+    /// The answer is the valid one while the identity changed: it does not show whose it is.
+    Unknown(String),
+}
+
+/// The leaf values of a JSON body (strings, and numbers as text), or the whole text of a
+/// body that is not JSON.
+fn leaves(r: &Resp) -> (Vec<String>, Option<String>) {
+    fn walk(v: &Value, out: &mut Vec<String>, depth: usize) {
+        if depth > 32 || out.len() > 4096 {
+            return;
+        }
+        match v {
+            Value::Object(m) => m.values().for_each(|x| walk(x, out, depth + 1)),
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out, depth + 1)),
+            Value::String(s) => out.push(s.clone()),
+            Value::Number(n) => out.push(n.to_string()),
+            _ => {}
+        }
+    }
+    match parse_json(r) {
+        Some(v) => {
+            let mut out = Vec::new();
+            walk(&v, &mut out, 0);
+            (out, None)
+        }
+        None => (Vec::new(), Some(r.body_text())),
+    }
+}
+
+/// The body names `value`: a JSON leaf equal to it, or (not JSON) the text contains it.
+fn names(body: &(Vec<String>, Option<String>), value: &str) -> bool {
+    match body {
+        (_, Some(text)) => text.contains(value),
+        (leaves, None) => leaves.iter().any(|l| l == value),
+    }
+}
+
+/// An identity value long enough to be looked for in a body (`1` would match any count).
+pub fn identity_value(v: &Value) -> Option<String> {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    (s.chars().count() >= 3).then_some(s)
+}
+
+impl Profile {
+    /// Whose answer `r` (an accepted response) is. `own`: the identity values of the valid
+    /// token (its `sub`, `uid`, e-mail...); `forged`: the identity value the attack token
+    /// carries instead, if it changed one.
+    pub fn whose(&self, valid: &Resp, own: &[String], forged: Option<&str>, r: &Resp) -> Whose {
+        if let Some(f) = forged
+            && names(&leaves(r), f)
+            && !names(&leaves(valid), f)
+        {
+            return Whose::Other(format!("the answer names `{f}`, the forged identity"));
+        }
+        if let Some(w) = named_user(valid, own, r) {
+            return w;
+        }
+        if self.features(r).same(&self.valid) {
+            return Whose::Unknown(
+                "the answer is the valid one, which names no user: it does not show whose it is"
+                    .into(),
+            );
+        }
+        Whose::Other("the answer changed: the valid one names no user, this one differs".into())
+    }
+}
+
+/// Whose answer `r` is by the user the valid answer names (one of `own`), when it names one.
+pub fn named_user(valid: &Resp, own: &[String], r: &Resp) -> Option<Whose> {
+    let before = leaves(valid);
+    let after = leaves(r);
+    let named: Vec<&String> = own.iter().filter(|v| names(&before, v)).collect();
+    if let Some(gone) = named.iter().find(|v| !names(&after, v)) {
+        return Some(Whose::Other(format!(
+            "the answer no longer names `{gone}`, the valid token's user"
+        )));
+    }
+    named.first().map(|v| {
+        Whose::Same(format!(
+            "the answer still names `{v}`, the valid token's user"
+        ))
+    })
+}
+
 /// True for a status that means "not authenticated/authorised".
 pub fn is_auth_rejection_status(status: u16) -> bool {
     matches!(status, 401 | 403 | 407 | 419 | 440 | 498 | 499)
@@ -431,6 +528,49 @@ mod tests {
             Verdict::Rejected
         );
         assert!(p.judge(&resp(200, r#"{"user":"alice"}"#)).accepted());
+    }
+
+    #[test]
+    fn whose_answer_from_the_body() {
+        let valid = resp(200, r#"{"uid":"u-2001","login":"alice","plan":"team"}"#);
+        let mut p = Profile::new(Mask::learn(&[&valid, &valid]), &valid);
+        p.add_rejection("no-credentials", &resp(401, r#"{"detail":"nope"}"#));
+        let own = vec!["alice".to_string(), "u-2001".to_string()];
+        let forged = resp(
+            200,
+            r#"{"uid":"jwtward-nobody-1","login":"guest","plan":"free"}"#,
+        );
+        assert!(matches!(
+            p.whose(&valid, &own, Some("jwtward-nobody-1"), &forged),
+            Whose::Other(w) if w.contains("names `jwtward-nobody-1`")
+        ));
+        let guest = resp(200, r#"{"uid":"guest","login":"guest","plan":"free"}"#);
+        assert!(matches!(
+            p.whose(&valid, &own, None, &guest),
+            Whose::Other(w) if w.contains("no longer names `alice`")
+        ));
+        assert!(matches!(
+            p.whose(&valid, &own, None, &valid),
+            Whose::Same(_)
+        ));
+        // An answer that names no one: the same answer shows nothing, a changed one does.
+        let list = resp(200, r#"{"products":["basic","team"]}"#);
+        let q = Profile::new(Mask::learn(&[&list, &list]), &list);
+        assert!(matches!(
+            q.whose(&list, &own, Some("jwtward-nobody-1"), &list),
+            Whose::Unknown(_)
+        ));
+        let other = resp(200, r#"{"products":["solo"]}"#);
+        assert!(matches!(
+            q.whose(&list, &own, None, &other),
+            Whose::Other(_)
+        ));
+        // Short values (an id of 1) are never looked for.
+        assert_eq!(identity_value(&serde_json::json!(1)), None);
+        assert_eq!(
+            identity_value(&serde_json::json!(1001)),
+            Some("1001".into())
+        );
     }
 
     #[test]

@@ -110,6 +110,17 @@ pub fn is_credential_name(name: &str) -> bool {
     .contains(&n.as_str())
 }
 
+/// Cookie parameter names that carry a credential: the plain credential names, and compound
+/// ones that end like a token (`cookie_access_token`, `session_token`, `app_jwt`), but no
+/// CSRF token. A declared one is a documented channel (not `token-in-cookie-accepted`).
+pub fn is_credential_cookie_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase().replace('-', "_");
+    is_credential_name(&n)
+        || ((n.ends_with("_token") || n.ends_with("_jwt") || n.ends_with("accesstoken"))
+            && !n.contains("csrf")
+            && !n.contains("xsrf"))
+}
+
 /// One endpoint under test: a spec operation made concrete.
 #[derive(Clone, Debug)]
 pub struct Endpoint {
@@ -357,7 +368,7 @@ pub fn endpoint(op: &Operation, opts: &PlanOptions, fill: &Fill) -> (Endpoint, V
     for p in op
         .params
         .iter()
-        .filter(|p| p.location == ParamIn::Cookie && is_credential_name(&p.name))
+        .filter(|p| p.location == ParamIn::Cookie && is_credential_cookie_name(&p.name))
     {
         declared.insert(Credential::Cookie(p.name.clone()));
     }
@@ -747,6 +758,22 @@ mod tests {
             operation_id: id.map(str::to_string),
             summary: summary.map(str::to_string),
             empty_body_invalid: false,
+        }
+    }
+
+    #[test]
+    fn compound_cookie_names_that_end_like_a_token_are_credentials() {
+        for n in [
+            "cookie_access_token",
+            "session_token",
+            "app-jwt",
+            "access_token",
+            "token",
+        ] {
+            assert!(is_credential_cookie_name(n), "{n}");
+        }
+        for n in ["csrf_token", "XSRF-TOKEN", "theme", "page"] {
+            assert!(!is_credential_cookie_name(n), "{n}");
         }
     }
 

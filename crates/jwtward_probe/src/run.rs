@@ -41,6 +41,9 @@ pub struct Config {
     pub wordlist: Option<std::path::PathBuf>,
     /// `--mask`: a hashcat-style mask searched after the default tier.
     pub mask: Option<String>,
+    /// `--crack-budget`: the wall time of the default weak-secret tier per token (default
+    /// [`crate::attacks::crack::DEFAULT_TIER_TIME`]).
+    pub crack_budget: Option<std::time::Duration>,
     pub cookie_names: Vec<String>,
     /// Query parameter names the token may be read from (besides the common ones and the
     /// spec's credential-like parameters): `jwtward audit` passes the names the source reads.
@@ -58,6 +61,10 @@ pub struct Config {
     pub skip_destructive: Vec<String>,
     pub limits: Limits,
     pub callback_url: Option<String>,
+    /// Tests only: `(family, path)` whose attack task panics, to test that a panicking
+    /// task becomes an error entry. Not compiled into jwtward.
+    #[cfg(test)]
+    pub panic_in: Option<(String, String)>,
 }
 
 /// What a run produced.
@@ -367,6 +374,8 @@ async fn run_async(
             .clone()
             .unwrap_or_else(|| "Bearer".to_string()),
         unverified_seen: AtomicBool::new(false),
+        #[cfg(test)]
+        panic_in: config.panic_in.clone(),
     });
 
     // Offline crack of HS tokens, concurrently with the baselines.
@@ -374,8 +383,11 @@ async fn run_async(
         let tokens = config.tokens.clone();
         let wordlist = config.wordlist.clone();
         let mask = config.mask.clone();
+        let budget = config
+            .crack_budget
+            .unwrap_or(attacks::crack::DEFAULT_TIER_TIME);
         tokio::task::spawn_blocking(move || {
-            attacks::crack::crack_tokens(&tokens, wordlist.as_deref(), mask.as_deref())
+            attacks::crack::crack_tokens(&tokens, wordlist.as_deref(), mask.as_deref(), budget)
         })
     };
 
@@ -516,24 +528,43 @@ async fn run_families(ctx: &Arc<Ctx>, states: &[Arc<State>]) {
             break;
         }
         let mut set = JoinSet::new();
+        let mut routes = std::collections::HashMap::new();
         for st in states {
             if family.wanted(ctx, st) {
+                let route = format!("{} {}", st.ep.method, st.ep.path);
+                #[cfg(test)]
+                let inject = ctx
+                    .panic_in
+                    .as_ref()
+                    .is_some_and(|(f, p)| f == family.name() && *p == st.ep.path);
                 let ctx = ctx.clone();
                 let st = st.clone();
-                set.spawn(async move {
+                let task = set.spawn(async move {
+                    #[cfg(test)]
+                    if inject {
+                        panic!(
+                            "jwtward test: a panic injected into the {} attacks",
+                            family.name()
+                        );
+                    }
                     family.run(&ctx, &st).await;
-                    format!("{} {}", st.ep.method, st.ep.path)
                 });
+                routes.insert(task.id(), route);
             }
         }
         let ran = !set.is_empty();
-        while let Some(r) = set.join_next().await {
+        while let Some(r) = set.join_next_with_id().await {
             if let Err(e) = r {
+                let route = routes
+                    .get(&e.id())
+                    .map(String::as_str)
+                    .unwrap_or("an endpoint");
                 ctx.push_error(error(
                     "internal",
                     format!(
-                        "the {} attacks of an endpoint failed ({e}); their results are lost",
-                        family.name()
+                        "{route}: the {} attacks failed ({}); their results are lost and the endpoint is not fully tested",
+                        family.name(),
+                        task_failure(e)
                     ),
                 ));
             }
@@ -542,6 +573,20 @@ async fn run_families(ctx: &Arc<Ctx>, states: &[Arc<State>]) {
             baseline::health_check(ctx, states, family.name()).await;
         }
     }
+}
+
+/// What a failed task did: its panic message, or why it was cancelled.
+pub(crate) fn task_failure(e: tokio::task::JoinError) -> String {
+    if !e.is_panic() {
+        return e.to_string();
+    }
+    let payload = e.into_panic();
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string());
+    format!("panic: {what}")
 }
 
 /// Says which families ran nowhere, and why.
@@ -741,4 +786,108 @@ fn globs(patterns: &[String], flag: &str) -> anyhow::Result<globset::GlobSet> {
         b.add(g);
     }
     Ok(b.build()?)
+}
+
+#[cfg(test)]
+mod tests {
+    //! A panicking attack task, on a real fixture app under uvicorn on loopback. No input
+    //! is known to make a task panic (every such case is a bug, fixed with its own test),
+    //! so the panic is injected through the test-only [`Config::panic_in`].
+
+    use super::*;
+    use std::io::{BufRead, BufReader};
+    use std::process::{Child, Command, Stdio};
+
+    struct App(Child, u16);
+
+    impl Drop for App {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn apps_dir() -> std::path::PathBuf {
+        jwtward_testkit::workspace_root().join("tests/probe_apps")
+    }
+
+    /// `module:app` of tests/probe_apps under uvicorn on 127.0.0.1, a free port.
+    fn start(module: &str) -> App {
+        let mut child = Command::new(jwtward_testkit::python())
+            .args(["-m", "uvicorn", &format!("{module}:app")])
+            .args(["--host", "127.0.0.1", "--port", "0", "--no-access-log"])
+            .arg("--app-dir")
+            .arg(apps_dir())
+            .current_dir(apps_dir())
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start uvicorn");
+        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        let port = loop {
+            let line = lines
+                .next()
+                .and_then(Result::ok)
+                .unwrap_or_else(|| panic!("{module} did not start"));
+            if let Some(rest) = line.split("127.0.0.1:").nth(1) {
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                break digits.parse::<u16>().expect("port");
+            }
+        };
+        // Keep draining uvicorn's stderr so that it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        App(child, port)
+    }
+
+    fn mint(kind: &str) -> String {
+        let out = Command::new(jwtward_testkit::python())
+            .arg(apps_dir().join("mint.py"))
+            .arg(kind)
+            .current_dir(apps_dir())
+            .output()
+            .expect("mint.py");
+        let v: Value = serde_json::from_slice(&out.stdout).expect("mint.py prints JSON");
+        v[kind].as_str().expect("token").to_string()
+    }
+
+    #[test]
+    fn a_panicking_attack_task_is_an_error_entry_for_its_endpoint() {
+        let app = start("pyjwt_app");
+        let config = Config {
+            target: format!("http://127.0.0.1:{}", app.1),
+            tokens: vec![mint("hs")],
+            include: vec!["/vuln/none".into(), "/vuln/unverified".into()],
+            limits: Limits::default(),
+            panic_in: Some(("alg-none".into(), "/vuln/none".into())),
+            ..Config::default()
+        };
+        let out = run(config, None).expect("the run completes");
+        assert!(out.failed.is_none(), "{:?}", out.failed);
+        let internal: Vec<&ErrorEntry> =
+            out.errors.iter().filter(|e| e.kind == "internal").collect();
+        assert_eq!(internal.len(), 1, "{:#?}", out.errors);
+        let m = &internal[0].message;
+        assert!(
+            m.starts_with("GET /vuln/none: the alg-none attacks failed (panic: jwtward test: a panic injected into the alg-none attacks)"),
+            "{m}"
+        );
+        // The endpoint's alg-none finding is lost; the rest of the run is not.
+        let rules: Vec<(&str, Option<&str>)> = out
+            .findings
+            .iter()
+            .map(|f| (f.rule.as_str(), f.path.as_deref()))
+            .collect();
+        assert!(
+            !rules.contains(&("alg-none-accepted", Some("/vuln/none"))),
+            "{rules:?}"
+        );
+        assert!(
+            rules.contains(&("signature-not-verified", Some("/vuln/unverified"))),
+            "{rules:?}"
+        );
+        // The families after the panicking one still ran on the same endpoint.
+        assert_eq!(out.tested.len(), 2, "{:?}", out.tested);
+    }
 }

@@ -38,6 +38,11 @@ pub struct Args {
     /// `?d?d?d?d?d?d?d?d` for 8-digit PINs).
     #[arg(long, value_name = "MASK")]
     pub mask: Option<String>,
+    /// Wall time of the default weak-secret tier per token (built-in secrets, common
+    /// passwords with rules, 4- to 7-digit PINs, then 8-digit PINs as far as it allows),
+    /// e.g. `10s` or `2m`. The report says what part of the tier a cut budget searched.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_budget)]
+    pub crack_budget: Duration,
     /// A cookie name to try the token in (repeatable; common names are always tried).
     #[arg(long, value_name = "N")]
     pub cookie_name: Vec<String>,
@@ -102,6 +107,14 @@ fn parse_rate(s: &str) -> anyhow::Result<f64> {
         _ => anyhow::bail!(
             "--rate `{s}`: expected a positive number of requests per second, e.g. 20/s"
         ),
+    }
+}
+
+fn parse_budget(s: &str) -> Result<Duration, String> {
+    match jwtward_config::parse_duration(s) {
+        Ok(0) => Err(format!("`{s}` is not a positive duration (e.g. 10s, 2m)")),
+        Ok(n) => Ok(Duration::from_secs(n)),
+        Err(e) => Err(e),
     }
 }
 
@@ -202,6 +215,7 @@ fn config(args: &Args) -> anyhow::Result<Config> {
         public_key_urls,
         wordlist: args.wordlist.clone(),
         mask: args.mask.clone(),
+        crack_budget: Some(args.crack_budget),
         cookie_names: args.cookie_name.clone(),
         query_names: Vec::new(),
         identity_claim: None,

@@ -59,7 +59,7 @@ pub async fn run(ctx: &Ctx, st: &State) {
                 &ALG_NONE_ACCEPTED,
                 format!(
                     "accepts an unsigned token (alg `{form}`, {how}){}",
-                    diff_note(d)
+                    diff_note(d.as_ref(), "sub")
                 ),
                 &req,
                 &resp,

@@ -6,10 +6,11 @@
 //! claim whose change alters the answer.
 
 use crate::context::{
-    Ctx, Signing, State, diff_note, error, finding, is_2xx, is_rejection, now, set, unset,
+    Ctx, IDENTITY_CLAIMS, Signing, State, diff_note, differential, error, finding, is_2xx,
+    is_rejection, now, set, unset,
 };
 use crate::http::Resp;
-use crate::oracle::{self, Verdict};
+use crate::oracle::{self, Verdict, Whose};
 use crate::rules::*;
 use jwtward_jose::Jws;
 use jwtward_report::RuleMeta;
@@ -78,45 +79,34 @@ pub fn passes(st: &State, v: Verdict, resp: &Resp) -> bool {
         && !oracle::looks_like_auth_error(&resp.body)
 }
 
-/// Identity claims, in the order tried.
-const IDENTITY_CLAIMS: [&str; 8] = [
-    "sub",
-    "uid",
-    "user_id",
-    "userId",
-    "id",
-    "username",
-    "email",
-    "preferred_username",
-];
-
 /// The claim the API takes the identity from: the first whose change to an unknown value
-/// alters the answer (learnt once per run).
+/// alters the answer (refused, or answered as another identity). Learnt once per run, from
+/// the first endpoint whose answer shows it; `sub` where none does.
 async fn identity_claim(ctx: &Ctx, st: &State, maker: &Maker, jws: &Jws, fresh: &Value) -> String {
     if let Some(c) = ctx.identity.lock().expect("identity").clone() {
         return c;
     }
-    let mut found = None;
+    let forged = ctx.random_sub();
     for c in IDENTITY_CLAIMS {
         if fresh.get(c).is_none() {
             continue;
         }
         let mut other = fresh.clone();
-        set(&mut other, c, Value::String(ctx.random_sub()));
+        set(&mut other, c, Value::String(forged.clone()));
         let Some(t) = maker.make(jws, &other) else {
             continue;
         };
-        let Some((v, _, _)) = ctx.attack(st, &t, "identity").await else {
+        let Some((v, _, r)) = ctx.attack(st, &t, "identity").await else {
             break;
         };
-        if v != (Verdict::Accepted { exact: true }) {
-            found = Some(c.to_string());
-            break;
+        let changed =
+            !passes(st, v, &r) || matches!(ctx.whose(st, Some(&forged), &r), Whose::Other(_));
+        if changed {
+            *ctx.identity.lock().expect("identity") = Some(c.to_string());
+            return c.to_string();
         }
     }
-    let c = found.unwrap_or_else(|| "sub".to_string());
-    *ctx.identity.lock().expect("identity") = Some(c.clone());
-    c
+    "sub".to_string()
 }
 
 pub async fn run(ctx: &Ctx, st: &State) {
@@ -156,14 +146,8 @@ pub async fn run(ctx: &Ctx, st: &State) {
         // A recovered key: the forgery is the finding.
         let mut other = fresh.clone();
         set(&mut other, &identity, Value::String(ctx.random_sub()));
-        let d = match maker.make(jws, &other) {
-            Some(t) => ctx
-                .attack(st, &t, "random-identity")
-                .await
-                .map(|(v, _, _)| !v.accepted()),
-            None => None,
-        };
-        let note = diff_note(d).replace("`sub`", &format!("`{identity}`"));
+        let d = differential(ctx, st, maker.make(jws, &other)).await;
+        let note = diff_note(d.as_ref(), &identity);
         ctx.report(
             st,
             &FORGED_TOKEN_ACCEPTED,
@@ -182,20 +166,32 @@ pub async fn run(ctx: &Ctx, st: &State) {
         let Some((v, req, resp)) = ctx.attack(st, &token, rule.name).await else {
             return;
         };
-        if passes(st, v, &resp) {
-            ctx.push_finding(finding(
-                rule,
-                st,
-                format!(
-                    "{} {} accepts a token with {what}, {}",
-                    st.ep.method,
-                    st.ep.path,
-                    maker.describe()
-                ),
-                &req,
-                &resp,
-            ));
+        if !passes(st, v, &resp) {
+            continue;
         }
+        // Without the identity claim: whose answer is it?
+        let whose = if rule.name == MISSING_SUB_ACCEPTED.name {
+            match ctx.whose(st, None, &resp) {
+                // The identity still comes through (another claim): nothing falls back.
+                Whose::Same(_) => continue,
+                Whose::Other(why) => format!(" and answers as another identity ({why})"),
+                Whose::Unknown(why) => format!(" ({why})"),
+            }
+        } else {
+            String::new()
+        };
+        ctx.push_finding(finding(
+            rule,
+            st,
+            format!(
+                "{} {} accepts a token with {what}{whose}, {}",
+                st.ep.method,
+                st.ep.path,
+                maker.describe()
+            ),
+            &req,
+            &resp,
+        ));
     }
 }
 

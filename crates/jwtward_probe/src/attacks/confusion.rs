@@ -31,7 +31,7 @@ pub async fn run(ctx: &Ctx, st: &State) {
                     format!(
                         "accepts an {alg} token whose HMAC secret is the public key from {source} ({}){}",
                         secret.label,
-                        diff_note(d)
+                        diff_note(d.as_ref(), "sub")
                     ),
                     &req,
                     &resp,

@@ -6,7 +6,7 @@
 use crate::attacks::claims::{Maker, fresh_claims};
 use crate::context::{Ctx, State, finding, is_2xx, set};
 use crate::http::{Req, Resp};
-use crate::oracle;
+use crate::oracle::{self, Whose};
 use crate::rules::PRIVILEGE_ESCALATION;
 use jwtward_jose::Jws;
 use serde_json::{Value, json};
@@ -158,11 +158,17 @@ async fn more_data(ctx: &Ctx, st: &State, maker: &Maker, jws: &Jws, fresh: &Valu
     let extra: Vec<&String> = got.difference(&base).collect();
     if base.is_subset(&got) && !extra.is_empty() {
         let list: Vec<String> = extra.iter().take(5).map(|k| format!("`{k}`")).collect();
+        // The same user with more, or the answer of another identity.
+        let whose = match oracle::named_user(valid, &ctx.own_identity(), &resp) {
+            Some(Whose::Same(why)) => format!(" to the same user ({why})"),
+            Some(Whose::Other(why)) => format!(", as another identity ({why})"),
+            _ => String::new(),
+        };
         ctx.push_finding(finding(
             &PRIVILEGE_ESCALATION,
             st,
             format!(
-                "{} {} answers a token with privileged claims (role admin, is_admin...) with fields the valid token does not get ({}), {}",
+                "{} {} answers a token with privileged claims (role admin, is_admin...) with fields the valid token does not get ({}){whose}, {}",
                 st.ep.method,
                 st.ep.path,
                 list.join(", "),

@@ -54,7 +54,7 @@ pub async fn run(ctx: &Ctx, st: &State) {
                     } else {
                         ""
                     },
-                    diff_note(d)
+                    diff_note(d.as_ref(), "sub")
                 ),
                 &req,
                 &resp,

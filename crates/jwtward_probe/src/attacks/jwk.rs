@@ -47,7 +47,7 @@ pub async fn run(ctx: &Ctx, st: &State) {
                 &JWK_HEADER_INJECTION,
                 format!(
                     "accepts a token signed ({alg}) with jwtward's own key, embedded in its `jwk` header{}",
-                    diff_note(d)
+                    diff_note(d.as_ref(), "sub")
                 ),
                 &req,
                 &resp,

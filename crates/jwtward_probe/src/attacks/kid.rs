@@ -38,7 +38,7 @@ pub async fn run(ctx: &Ctx, st: &State) {
                 &KID_INJECTION,
                 format!(
                     "accepts a token with kid `{k}` signed ({alg}) with an empty key{}",
-                    diff_note(d)
+                    diff_note(d.as_ref(), "sub")
                 ),
                 &req,
                 &resp,

@@ -20,7 +20,7 @@ pub async fn run(ctx: &Ctx, st: &State) {
             &SIGNATURE_NOT_VERIFIED,
             format!(
                 "accepts the token with a corrupted signature: the signature is not verified{}",
-                diff_note(d)
+                diff_note(d.as_ref(), "sub")
             ),
             creq,
             cresp,
@@ -58,7 +58,7 @@ pub async fn run(ctx: &Ctx, st: &State) {
                 &SIGNATURE_NOT_VERIFIED,
                 format!(
                     "accepts the token {how}: the signature is not verified{}",
-                    diff_note(d)
+                    diff_note(d.as_ref(), "sub")
                 ),
                 &req,
                 &resp,
