@@ -648,7 +648,16 @@ impl Project {
                 .chain(&params.kwonlyargs)
                 .find(|p| p.parameter.name.as_str() == name);
             if let Some(p) = param {
-                return match &p.default {
+                return match p.default.as_deref() {
+                    // `api_config=Depends(get_api_config)`: FastAPI injects the value; the
+                    // default is a marker, not what the parameter holds.
+                    Some(Expr::Call(c))
+                        if self.qualified_name(scope.module, &c.func).is_some_and(|q| {
+                            q.starts_with("fastapi.") || q.starts_with("starlette.")
+                        }) =>
+                    {
+                        Const::unknown()
+                    }
                     Some(def) => self.eval_at(&Scope::module(scope.module), def, d),
                     None => Const::unknown(),
                 };
