@@ -528,21 +528,25 @@ impl Project {
                 };
                 Const::new(out, m, r)
             }
-            Expr::BoolOp(b) if b.op == BoolOp::Or && b.values.len() == 2 => {
-                let l = self.eval_at(scope, &b.values[0], d);
-                let rv = self.eval_at(scope, &b.values[1], d);
-                match (&l.value, l.truthy()) {
-                    (Value::Env { var, default: None }, _) => Const {
-                        value: Value::Env {
-                            var: var.clone(),
-                            default: Some(Box::new(rv)),
+            // `a or b or c` is `a or (b or c)`.
+            Expr::BoolOp(b) if b.op == BoolOp::Or && b.values.len() >= 2 => {
+                let mut acc = self.eval_at(scope, &b.values[b.values.len() - 1], d);
+                for v in b.values[..b.values.len() - 1].iter().rev() {
+                    let l = self.eval_at(scope, v, d);
+                    acc = match (&l.value, l.truthy()) {
+                        (Value::Env { var, default: None }, _) => Const {
+                            value: Value::Env {
+                                var: var.clone(),
+                                default: Some(Box::new(acc)),
+                            },
+                            origin: l.origin,
                         },
-                        origin: l.origin,
-                    },
-                    (_, Some(true)) => l,
-                    (_, Some(false)) => rv,
-                    _ => Const::unknown(),
+                        (_, Some(true)) => l,
+                        (_, Some(false)) => acc,
+                        _ => Const::unknown(),
+                    };
                 }
+                acc
             }
             Expr::Subscript(s) => {
                 if let Some(q) = self.qualified_name(m, &s.value)

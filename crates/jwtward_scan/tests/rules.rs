@@ -69,7 +69,7 @@ fn untrusted_verification_input() {
 
 #[test]
 fn weak_secret() {
-    rule_case("weak-secret", 20);
+    rule_case("weak-secret", 21);
 }
 
 #[test]
