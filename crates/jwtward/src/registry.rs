@@ -9,6 +9,8 @@ pub enum Origin {
     Scan,
     Probe,
     Token,
+    /// Run-time rules of `audit` itself (WebSocket handshakes).
+    Audit,
 }
 
 impl Origin {
@@ -17,6 +19,7 @@ impl Origin {
             Origin::Scan => "scan",
             Origin::Probe => "probe",
             Origin::Token => "token",
+            Origin::Audit => "audit",
         }
     }
 }
@@ -33,12 +36,13 @@ pub fn rules(origin: Origin) -> Vec<&'static RuleMeta> {
             .collect(),
         Origin::Probe => jwtward_probe::RULES.iter().collect(),
         Origin::Token => jwtward_jose::audit::RULES.to_vec(),
+        Origin::Audit => jwtward_audit::ws::RULES.to_vec(),
     }
 }
 
 /// Every rule of every subcommand.
 pub fn all() -> Vec<(&'static RuleMeta, Origin)> {
-    [Origin::Scan, Origin::Probe, Origin::Token]
+    [Origin::Scan, Origin::Probe, Origin::Token, Origin::Audit]
         .into_iter()
         .flat_map(|o| rules(o).into_iter().map(move |r| (r, o)))
         .collect()
@@ -51,7 +55,7 @@ mod tests {
 
     #[test]
     fn names_are_kebab_case_and_unique_per_subcommand() {
-        for origin in [Origin::Scan, Origin::Probe, Origin::Token] {
+        for origin in [Origin::Scan, Origin::Probe, Origin::Token, Origin::Audit] {
             let mut seen = HashSet::new();
             for r in rules(origin) {
                 assert!(

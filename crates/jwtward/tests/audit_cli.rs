@@ -65,11 +65,13 @@ fn assert_no_leftover(marker: &str) {
 fn audit(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let mut cmd = Command::cargo_bin("jwtward").unwrap();
     cmd.arg("audit").arg(dir).args(extra);
-    if !extra.contains(&"--run") && !extra.contains(&"--url") {
+    if !extra.contains(&"--run") && !extra.contains(&"--url") && !extra.contains(&"--python") {
         cmd.arg("--python").arg(jwtward_testkit::python());
     }
     cmd.env_remove("ORDERS_JWT_KEY")
         .env_remove("INVENTORY_SIGNING_KEY")
+        .env_remove("TELEMETRY_SIGNING_KEY")
+        .env_remove("LEDGER_JWT_SECRET")
         .timeout(std::time::Duration::from_secs(120));
     for (k, v) in env {
         cmd.env(k, v);
@@ -416,4 +418,282 @@ fn sigint(pid: u32) {
         .unwrap()
         .success();
     assert!(ok);
+}
+
+/// The dynamic findings of `rule` on `path`.
+fn dynamic_on<'a>(doc: &'a Value, rule: &str, path: &str) -> Vec<&'a Value> {
+    doc["dynamic"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == rule && d["path"] == path)
+        .collect()
+}
+
+#[test]
+fn source_names_identity_typed_parameters_and_websockets_are_probed() {
+    let (_t, dir) = copy_fixture("source_vuln");
+    let doc = audit_json(&dir, &[], &[]);
+    // What the source says: the token header, the WebSocket's query name, the identity.
+    assert_eq!(
+        doc["source"]["token_headers"][0], "x-session-token",
+        "{doc:#}"
+    );
+    assert_eq!(doc["source"]["token_query"][0], "token", "{doc:#}");
+    assert_eq!(doc["source"]["identity_claim"], "uid", "{doc:#}");
+    // The minted token is sent in the header the source reads, and accepted there.
+    let ws = &status_of(&doc, "weak-secret", None)[0];
+    assert_eq!(ws["status"], "confirmed", "{doc:#}");
+    let curl = ws["proof"]["curl"].as_str().unwrap();
+    assert!(curl.contains("-H 'x-session-token: ey"), "{curl}");
+    assert!(
+        ws["proof"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("minted token 200"),
+        "{ws:#}"
+    );
+    // The hidden route takes a UUID and a Literal query parameter: typed placeholders reach
+    // the handler (200), so the missing authentication is proven.
+    let hidden = &status_of(&doc, "unprotected-route", Some("/exports/{export_id}/rows"))[0];
+    assert_eq!(hidden["status"], "confirmed", "{doc:#}");
+    assert_eq!(hidden["proof"]["status"], 200, "{hidden:#}");
+    let c = hidden["proof"]["curl"].as_str().unwrap();
+    assert!(
+        c.contains("00000000-0000-4000-8000-000000000001") && c.contains("fmt=csv"),
+        "{c}"
+    );
+    // The WebSocket feed: the handshake without a token opens the socket.
+    for rule in ["fail-open-auth-dependency", "unprotected-route"] {
+        let f = &status_of(&doc, rule, Some("/feed"))[0];
+        assert_eq!(f["status"], "confirmed", "{rule}: {doc:#}");
+        assert_eq!(f["proof"]["rule"], "websocket-missing-auth", "{f:#}");
+        assert_eq!(f["proof"]["status"], 101, "{f:#}");
+        assert!(
+            f["proof"]["curl"]
+                .as_str()
+                .unwrap()
+                .contains("Upgrade: websocket")
+        );
+    }
+}
+
+#[test]
+fn source_fixed_twin_refuses_the_handshake_and_the_hidden_route() {
+    let (_t, dir) = copy_fixture("source_fixed");
+    let key = "Zr8Kq2Vx7Nm4Lp9Wt3Ys6Hb1Jc5Fd0Ga8Ue2Io7Kp4Mx9";
+    let doc = audit_json(&dir, &[], &[("TELEMETRY_SIGNING_KEY", key)]);
+    assert_eq!(doc["summary"]["confirmed"], 0, "{doc:#}");
+    assert!(
+        dynamic_on(&doc, "websocket-missing-auth", "/feed").is_empty(),
+        "{doc:#}"
+    );
+    assert!(
+        dynamic_on(&doc, "websocket-invalid-token-accepted", "/feed").is_empty(),
+        "{doc:#}"
+    );
+    assert!(
+        dynamic_on(&doc, "missing-auth", "/exports/{export_id}/rows").is_empty(),
+        "{doc:#}"
+    );
+    // The handshake was made, and refused (403: the dependency raises before accept()).
+    let (code, stdout, stderr) = audit(&dir, &[], &[("TELEMETRY_SIGNING_KEY", key)]);
+    assert!(code == 0 || code == 1, "{stderr}");
+    assert!(stdout.contains("requests to"), "{stdout}");
+    assert_no_leftover(&dir.to_string_lossy());
+}
+
+#[test]
+fn a_dotenv_that_sets_the_variable_puts_the_fallback_out_of_force() {
+    let (_t, dir) = copy_fixture("dotenv_set");
+    let doc = audit_json(&dir, &[], &[]);
+    let ws = &status_of(&doc, "weak-secret", None)[0];
+    assert_eq!(ws["status"], "not-tested", "{doc:#}");
+    let why = ws["reason"].as_str().unwrap();
+    assert!(
+        why.contains("not in force") && why.contains(".env:2"),
+        "{why}"
+    );
+    // The tokens are signed with the value the app actually uses, and accepted.
+    let cred = doc["credentials"].as_str().unwrap();
+    assert!(
+        cred.contains("the value of `LEDGER_JWT_SECRET` at .env:2"),
+        "{cred}"
+    );
+    assert!(!cred.contains("refused"), "{cred}");
+    assert!(
+        doc["dynamic"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["rule"] != "forged-token-accepted")
+    );
+}
+
+#[test]
+fn a_dotenv_without_the_variable_leaves_the_fallback_in_force() {
+    let (_t, dir) = copy_fixture("dotenv_unset");
+    let doc = audit_json(&dir, &[], &[]);
+    let ws = &status_of(&doc, "weak-secret", None)[0];
+    assert_eq!(ws["status"], "confirmed", "{doc:#}");
+    assert!(
+        doc["credentials"]
+            .as_str()
+            .unwrap()
+            .contains("the fallback of `LEDGER_JWT_SECRET`"),
+        "{doc:#}"
+    );
+}
+
+#[test]
+fn an_app_assigned_from_a_factory_is_started() {
+    let (_t, dir) = copy_fixture("factory_assigned");
+    let doc = audit_json(&dir, &[], &[]);
+    let launched = doc["launched"].as_str().unwrap();
+    assert!(launched.contains("uvicorn main:app"), "{launched}");
+    assert!(doc["summary"]["requests"].as_u64().unwrap() > 0, "{doc:#}");
+}
+
+#[test]
+fn a_token_read_from_a_cookie_is_proven_with_the_cookie_alone() {
+    let (_t, dir) = copy_fixture("cookie_vuln");
+    let doc = audit_json(&dir, &[], &[]);
+    let f = &status_of(&doc, "token-from-cookie", None)[0];
+    assert_eq!(f["status"], "confirmed", "{doc:#}");
+    assert_eq!(f["proof"]["rule"], "token-in-cookie-accepted", "{f:#}");
+    assert_eq!(f["proof"]["status"], 200, "{f:#}");
+    let curl = f["proof"]["curl"].as_str().unwrap();
+    assert!(
+        curl.contains("Cookie: session_token=ey") && curl.ends_with("/me/widget'"),
+        "{curl}"
+    );
+    assert!(!curl.contains("Authorization"), "{curl}");
+    assert_eq!(doc["source"]["token_cookies"][0], "session_token");
+}
+
+#[test]
+fn cookie_fixed_twin_takes_no_token_from_a_cookie() {
+    let (_t, dir) = copy_fixture("cookie_fixed");
+    let doc = audit_json(&dir, &[], &[]);
+    assert!(
+        status_of(&doc, "token-from-cookie", None).is_empty(),
+        "{doc:#}"
+    );
+    assert!(
+        doc["dynamic"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["rule"] != "token-in-cookie-accepted"),
+        "{doc:#}"
+    );
+    // The source reads no token from a cookie any more.
+    assert!(
+        doc["source"]["token_cookies"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_project_directory_that_is_a_package_is_run_from_itself() {
+    let (_t, dir) = copy_fixture("pkg_root");
+    let doc = audit_json(&dir, &[], &[]);
+    let launched = doc["launched"].as_str().unwrap();
+    assert!(launched.contains("uvicorn main:app"), "{launched}");
+    assert!(doc["summary"]["requests"].as_u64().unwrap() > 0, "{doc:#}");
+}
+
+#[test]
+fn a_websocket_that_opens_only_with_the_query_token_proves_token_from_query() {
+    let (_t, dir) = copy_fixture("source_fixed");
+    let key = "Zr8Kq2Vx7Nm4Lp9Wt3Ys6Hb1Jc5Fd0Ga8Ue2Io7Kp4Mx9";
+    // A token of the app's own form, made by PyJWT with the key the app is given.
+    let out = std::process::Command::new(jwtward_testkit::python())
+        .args([
+            "-c",
+            &format!("import jwt; print(jwt.encode({{'uid': 'u-1'}}, '{key}', algorithm='HS256'))"),
+        ])
+        .output()
+        .unwrap();
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(token.starts_with("ey"), "{token}");
+    let doc = audit_json(
+        &dir,
+        &["--token", &token],
+        &[("TELEMETRY_SIGNING_KEY", key)],
+    );
+    let f = &status_of(&doc, "token-from-query", None)[0];
+    assert_eq!(f["status"], "confirmed", "{doc:#}");
+    assert_eq!(f["proof"]["rule"], "token-in-query-accepted", "{f:#}");
+    assert_eq!(f["proof"]["status"], 101, "{f:#}");
+    assert!(
+        f["proof"]["curl"]
+            .as_str()
+            .unwrap()
+            .contains("/feed?token=ey"),
+        "{f:#}"
+    );
+    // The handshakes: refused without a token and with a garbage one, open with the token.
+    let ws = &doc["websockets"][0]["handshakes"];
+    let ws = ws.as_str().unwrap();
+    assert!(
+        ws.contains("no-credentials: 403") && ws.contains("valid: 101, socket open"),
+        "{ws}"
+    );
+}
+
+#[test]
+fn a_relative_python_is_taken_from_where_audit_runs() {
+    let (_t, dir) = copy_fixture("pkg_root");
+    let py = jwtward_testkit::python();
+    // `--python` relative to the current directory, while the app runs from the fixture.
+    let rel = pathdiff(&py, &std::env::current_dir().unwrap());
+    let (code, stdout, stderr) = audit(
+        &dir,
+        &["--python", rel.to_str().unwrap(), "--format", "json"],
+        &[],
+    );
+    assert!(code == 0 || code == 1, "exit {code}\n{stderr}\n{stdout}");
+    assert_no_leftover(&dir.to_string_lossy());
+}
+
+/// `target` relative to `base` (both absolute).
+fn pathdiff(target: &Path, base: &Path) -> PathBuf {
+    let t: Vec<_> = target.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn an_app_that_wants_the_token_word_gets_it() {
+    let (_t, dir) = copy_fixture("scheme_token");
+    let doc = audit_json(&dir, &[], &[]);
+    let cred = doc["credentials"].as_str().unwrap();
+    assert!(
+        cred.contains("the app wants `Authorization: Token <token>`"),
+        "{cred}"
+    );
+    let k = &status_of(&doc, "hardcoded-secret", None)[0];
+    assert_eq!(k["status"], "confirmed", "{doc:#}");
+    let curl = k["proof"]["curl"].as_str().unwrap();
+    assert!(curl.contains("-H 'Authorization: Token ey"), "{curl}");
+    // The probe's token checks ran with the word too.
+    assert!(
+        doc["dynamic"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["rule"] == "token-without-exp-accepted"),
+        "{doc:#}"
+    );
 }

@@ -53,13 +53,52 @@ fn example_json_report() {
         "signature-not-verified",
         "weak-secret",
         "long-token-lifetime",
-        "audience-not-verified",
-        "issuer-not-verified",
         "error-detail-leak",
         "insecure-token-cookie",
     ] {
         assert!(rules.contains(&r.to_string()), "{r} missing from {rules:?}");
     }
+    // The app verifies only tokens it mints itself, with a key only it holds: the aud/iss
+    // notes are hygiene, reported only when the rule is selected by name.
+    for r in ["audience-not-verified", "issuer-not-verified"] {
+        assert!(!rules.contains(&r.to_string()), "{r} in {rules:?}");
+    }
+    let asked = jwtward()
+        .args(["scan", "examples/notes_api", "--format", "json"])
+        .args(["--select", "issuer-not-verified"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let asked = json_of(&asked);
+    assert_eq!(rules_of(&asked), vec!["issuer-not-verified".to_string()]);
+    assert!(
+        asked["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("low: the HMAC key is held by this application"),
+        "{asked}"
+    );
+    // The weak key names the routes it protects (forgeable through the decode it signs for),
+    // in the message and as trace steps.
+    let ws = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "weak-secret")
+        .unwrap();
+    let msg = ws["message"].as_str().unwrap();
+    assert!(
+        msg.contains("it protects 4 routes: GET /notes/, POST /notes/, DELETE /notes/{note_id}, POST /shared/{note_id}"),
+        "{msg}"
+    );
+    assert!(
+        ws["trace"].as_array().unwrap().iter().any(|t| t["note"]
+            == "DELETE /notes/{note_id} is protected only by this key (forgeable)"
+            && t["file"].as_str().unwrap().ends_with("routers/notes.py")),
+        "{ws}"
+    );
     // The app mints every token with `exp` and its own key: not requiring `exp` is no risk.
     assert!(!rules.contains(&"expiration-not-required".to_string()));
     for f in report["findings"].as_array().unwrap() {

@@ -72,33 +72,65 @@ pub const MAPPING: &[Mapping] = &[
     ),
     row(
         "unprotected-route",
-        &["missing-auth", "method-bypass", "path-variant-bypass"],
+        &[
+            "missing-auth",
+            "method-bypass",
+            "path-variant-bypass",
+            "websocket-missing-auth",
+        ],
         Scope::Route,
         false,
     ),
     row(
         "fail-open-auth-dependency",
-        &["optional-auth", "invalid-token-accepted"],
+        &[
+            "optional-auth",
+            "invalid-token-accepted",
+            "websocket-missing-auth",
+            "websocket-invalid-token-accepted",
+        ],
         Scope::Route,
         true,
     ),
     row(
         "fail-open-auth-middleware",
-        &["optional-auth", "invalid-token-accepted", "missing-auth"],
+        &[
+            "optional-auth",
+            "invalid-token-accepted",
+            "missing-auth",
+            "websocket-missing-auth",
+            "websocket-invalid-token-accepted",
+        ],
         Scope::Route,
         true,
     ),
     row(
         "optional-auth-scheme",
-        &["optional-auth", "invalid-token-accepted"],
+        &[
+            "optional-auth",
+            "invalid-token-accepted",
+            "websocket-missing-auth",
+            "websocket-invalid-token-accepted",
+        ],
         Scope::Route,
         true,
     ),
     row(
         "public-fallback-route",
-        &["optional-auth", "invalid-token-accepted"],
+        &[
+            "optional-auth",
+            "invalid-token-accepted",
+            "websocket-missing-auth",
+            "websocket-invalid-token-accepted",
+        ],
         Scope::Route,
         true,
+    ),
+    row(
+        "auth-disabled-by-default",
+        &["missing-auth"],
+        Scope::Route,
+        false,
     ),
     row(
         "auth-exemption-too-broad",
@@ -169,7 +201,11 @@ pub const MAPPING: &[Mapping] = &[
     row("error-detail-leak", &["auth-error-leak"], Scope::App, true),
     row(
         "token-not-verified",
-        &["any-token-accepted", "signature-not-verified"],
+        &[
+            "any-token-accepted",
+            "signature-not-verified",
+            "websocket-invalid-token-accepted",
+        ],
         Scope::Route,
         true,
     ),
@@ -274,6 +310,9 @@ pub struct Correlated {
     pub reason: String,
 }
 
+/// Sends `GET path` with headers to the loopback app.
+pub type SendFn<'a> = dyn Fn(&str, &[(String, String)]) -> Option<crate::http::Answer> + 'a;
+
 /// What the correlation knows about the run.
 pub struct Run<'a> {
     pub dynamic: &'a [Finding],
@@ -294,6 +333,14 @@ pub struct Run<'a> {
     /// Messages of the probe's errors (a refused minted token...).
     pub probe_notes: &'a [String],
     pub unsafe_methods: bool,
+    /// Fallback keys not in force (their variable is set), with the reason.
+    pub not_in_force: &'a [(jwtward_report::Location, String)],
+    /// The valid token (given or minted), without a `Bearer ` prefix.
+    pub token: Option<String>,
+    /// The probed base URL, for curl commands.
+    pub base: &'a str,
+    /// Sends `GET path` with headers to the loopback app.
+    pub send: &'a SendFn<'a>,
     /// Sends an unauthenticated request for evidence: `(method, path) -> "STATUS excerpt"`.
     pub evidence: &'a dyn Fn(&str, &str) -> Option<String>,
 }
@@ -341,6 +388,14 @@ fn keys_of(f: &Finding, run: &Run<'_>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The keys of `f` as the probe knows them (a prefix the model missed applied).
+fn served_keys_of(f: &Finding, run: &Run<'_>) -> Vec<(String, String)> {
+    keys_of(f, run)
+        .iter()
+        .map(|k| run.plan.served_key(k))
+        .collect()
+}
+
 fn dynamic_key(f: &Finding) -> Option<(String, String)> {
     Some(route_key(f.method.as_deref()?, f.path.as_deref()?))
 }
@@ -350,6 +405,109 @@ fn needs_token(run: &Run<'_>) -> String {
         Some(_) => "needs a token the app accepts as an identity: the minted one was refused (give --token)".into(),
         None => "needs a token the app accepts: give --token (the scan resolved no key to sign one)".into(),
     }
+}
+
+/// `token-from-cookie` / `token-from-query`: audit's own request to a route of the
+/// finding's dependency, with the valid token only in the cookie or query parameter the
+/// source reads there (the probe tests another channel only next to a header baseline,
+/// and a route that reads the cookie alone has none).
+fn channel_check(f: &Finding, run: &Run<'_>) -> Option<Proof> {
+    let kind = match f.rule.as_str() {
+        "token-from-cookie" => "cookie",
+        "token-from-query" => "query",
+        _ => return None,
+    };
+    let token = run.token.as_deref()?;
+    let keys = keys_of(f, run);
+    // A WebSocket route of the dependency that opens with the token (placed where the source
+    // reads it) and refuses without it.
+    for r in run.routes {
+        let sk = route_key("WEBSOCKET", &r.path);
+        if !r.methods.iter().any(|m| m == "WEBSOCKET") || !keys.contains(&sk) {
+            continue;
+        }
+        let reads = r.token_sources.iter().any(|(k, _)| k == kind)
+            || (kind == "query"
+                && r.params.iter().any(|p| {
+                    p.location == "query" && p.name.to_ascii_lowercase().contains("token")
+                }));
+        if let (true, Some(curl)) = (reads, run.plan.ws_valid_only.get(&sk)) {
+            return Some(Proof {
+                rule: if kind == "cookie" {
+                    "token-in-cookie-accepted"
+                } else {
+                    "token-in-query-accepted"
+                }
+                .into(),
+                message: format!(
+                    "the WebSocket handshake of {} with the valid token where the source reads it opens the socket; without a token and with a garbage one it is refused ({})",
+                    r.path,
+                    run.plan.ws_evidence.get(&sk).cloned().unwrap_or_default()
+                ),
+                curl: Some(curl.clone()),
+                status: Some(101),
+                body_excerpt: String::new(),
+            });
+        }
+    }
+    for r in run.routes {
+        if r.kind != "api" || !r.methods.iter().any(|m| m == "GET") {
+            continue;
+        }
+        let sk = route_key("GET", &r.path);
+        if !keys.contains(&sk) || !run.plan.tested.contains(&run.plan.served_key(&sk)) {
+            continue;
+        }
+        let Some((_, name)) = r.token_sources.iter().find(|(k, _)| k == kind) else {
+            continue;
+        };
+        let path = format!("{}{}", run.plan.prefix(&sk), crate::spec::sample_target(r));
+        let (with_path, headers) = if kind == "cookie" {
+            (
+                path.clone(),
+                vec![("Cookie".to_string(), format!("{name}={token}"))],
+            )
+        } else {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            (format!("{path}{sep}{name}={token}"), Vec::new())
+        };
+        let Some(without) = (run.send)(&path, &[]) else {
+            continue;
+        };
+        let Some(with) = (run.send)(&with_path, &headers) else {
+            continue;
+        };
+        let ok = |a: &crate::http::Answer| (200..300).contains(&a.status);
+        if ok(&with) && !ok(&without) {
+            let hs: String = headers
+                .iter()
+                .map(|(n, v)| format!(" -H '{n}: {v}'"))
+                .collect();
+            let rule = if kind == "cookie" {
+                "token-in-cookie-accepted"
+            } else {
+                "token-in-query-accepted"
+            };
+            return Some(Proof {
+                rule: rule.into(),
+                message: format!(
+                    "audit's request: GET {path} with the token only in the `{name}` {} answers {} (without it: {} {})",
+                    if kind == "cookie" {
+                        "cookie"
+                    } else {
+                        "query parameter"
+                    },
+                    with.status,
+                    without.status,
+                    without.body
+                ),
+                curl: Some(format!("curl -sS -i{hs} '{}{with_path}'", run.base)),
+                status: Some(with.status),
+                body_excerpt: with.body,
+            });
+        }
+    }
+    None
 }
 
 /// The verdict on every static finding.
@@ -374,6 +532,16 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
     if m.proven_by.is_empty() {
         return done(Status::NotTested, None, m.untestable.to_string());
     }
+    // `error-detail-leak` outside token validation (the scan says "internal error messages
+    // can expose..." rather than "which token check failed"): the probe's garbage tokens
+    // reach token checks only, so its `auth-error-leak` neither proves nor refutes it.
+    if f.rule == "error-detail-leak" && !f.message.contains("token check") {
+        return done(
+            Status::NotTested,
+            None,
+            "the exception is not a token check's (the `try` decodes no token): the probe's bad tokens cannot raise it; proving it needs the handler's own error".into(),
+        );
+    }
     // The first proving rule of the row that fired (the table lists the strongest first).
     let firing = |key: Option<&(String, String)>| {
         m.proven_by.iter().find_map(|rule| {
@@ -385,6 +553,17 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
     match m.scope {
         Scope::Key => {
             let at = f.location.as_ref().map(|l| (l.file.clone(), l.line));
+            if let Some((_, why)) = run
+                .not_in_force
+                .iter()
+                .find(|(l, _)| Some((l.file.clone(), l.line)) == at)
+            {
+                return done(
+                    Status::NotTested,
+                    None,
+                    format!("this fallback key is not in force: {why}"),
+                );
+            }
             if at.is_none() || at != run.key_at {
                 if let Some(d) = run
                     .dynamic
@@ -461,7 +640,7 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
             )
         }
         Scope::Route => {
-            let keys = keys_of(&f, run);
+            let keys = served_keys_of(&f, run);
             if keys.is_empty() {
                 return done(
                     Status::NotTested,
@@ -501,15 +680,56 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
                 return done(Status::NotTested, None, needs_token(run));
             }
             let k = tested[0];
-            let path = match (&f.method, &f.path) {
-                (Some(_), Some(p)) => crate::sample_path(p),
+            let route = run.routes.iter().find_map(|r| {
+                r.methods.iter().find_map(|m| {
+                    let sk = route_key(m, &r.path);
+                    (run.plan.served_key(&sk) == *k).then(|| (r, run.plan.prefix(&sk)))
+                })
+            });
+            let path = match (route, &f.method, &f.path) {
+                (Some((r, prefix)), _, _) => format!("{prefix}{}", crate::spec::sample_target(r)),
+                (None, Some(_), Some(p)) => crate::sample_path(p),
                 _ => crate::sample_path(&k.1),
             };
+            if k.0 == "WEBSOCKET" {
+                let shakes = run.plan.ws_evidence.get(k).cloned().unwrap_or_default();
+                return done(
+                    Status::NotReproduced,
+                    None,
+                    format!(
+                        "the audit opened WEBSOCKET {path} and no handshake that should fail succeeded ({shakes})"
+                    ),
+                );
+            }
             let answer = if matches!(k.0.as_str(), "GET" | "HEAD" | "OPTIONS") {
                 (run.evidence)(&k.0, &path)
             } else {
                 None
             };
+            if let Some(a) = &answer
+                && a.starts_with('3')
+            {
+                return done(
+                    Status::NotTested,
+                    None,
+                    format!(
+                        "the app redirects instead of answering (a set-up page, a login page?), so nothing was served to compare: {} {path} without credentials answered {a}",
+                        k.0
+                    ),
+                );
+            }
+            if let Some(a) = &answer
+                && a.starts_with('5')
+            {
+                return done(
+                    Status::NotTested,
+                    None,
+                    format!(
+                        "the app fails on this route (its database or a service it needs is missing?): {} {path} without credentials answered {a}",
+                        k.0
+                    ),
+                );
+            }
             if let Some(a) = &answer
                 && (a.starts_with("404 ") || a.starts_with("422 "))
             {
@@ -542,6 +762,9 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
             }
             if m.needs_token && !run.have_token {
                 return done(Status::NotTested, None, needs_token(run));
+            }
+            if let Some(p) = channel_check(&f, run) {
+                return done(Status::Confirmed, Some(p), String::new());
             }
             // The probe swaps a claim only in a token that has it.
             let claim = match m.rule {
@@ -582,13 +805,14 @@ fn verdict(f: Finding, run: &Run<'_>) -> Correlated {
 }
 
 /// Each run-time finding with its route's handler and dependency lines from the model.
-pub fn annotate(dynamic: &mut [Finding], routes: &[RouteInfo]) {
+pub fn annotate(dynamic: &mut [Finding], routes: &[RouteInfo], plan: &Plan) {
     for d in dynamic {
         let Some(k) = dynamic_key(d) else { continue };
-        let Some(r) = routes
-            .iter()
-            .find(|r| r.methods.iter().any(|m| route_key(m, &r.path) == k))
-        else {
+        let Some(r) = routes.iter().find(|r| {
+            r.methods
+                .iter()
+                .any(|m| plan.served_key(&route_key(m, &r.path)) == k)
+        }) else {
             continue;
         };
         let (file, line) = r
@@ -652,7 +876,8 @@ mod tests {
         for m in MAPPING {
             for p in m.proven_by {
                 assert!(
-                    jwtward_probe::rules::rule(p).is_some(),
+                    jwtward_probe::rules::rule(p).is_some()
+                        || crate::ws::RULES.iter().any(|r| r.name == *p),
                     "`{}` is proven by unknown probe rule `{p}`",
                     m.rule
                 );
@@ -711,6 +936,10 @@ mod tests {
             credentials: "none",
             probe_notes: &[],
             unsafe_methods: false,
+            not_in_force: &[],
+            token: None,
+            base: "http://127.0.0.1:1",
+            send: &|_, _| None,
             evidence: &evidence,
         };
         let out = correlate(
@@ -720,8 +949,15 @@ mod tests {
                 finding("expiration-not-verified", None, None),
                 finding("long-token-lifetime", None, None),
                 finding("weak-secret", None, None),
+                finding("error-detail-leak", None, None),
             ],
             &run,
+        );
+        assert_eq!(out[5].status, Status::NotTested);
+        assert!(
+            out[5].reason.contains("not a token check"),
+            "{}",
+            out[5].reason
         );
         assert_eq!(out[0].status, Status::Confirmed);
         assert_eq!(

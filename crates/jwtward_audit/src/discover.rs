@@ -3,8 +3,11 @@
 //! The candidates are the apps of the scan's route table (each app that serves routes and
 //! is not mounted inside another app, when it is assigned to a module-level variable),
 //! plus module-level `NAME = FastAPI(...)` / `NAME = Starlette(...)` assignments outside
-//! test code (an app whose routes the model could not attach). Apps built inside a
-//! factory function are not found: give `--app MODULE:FUNC --factory` or `--run`.
+//! test code (an app whose routes the model could not attach). When there is none of
+//! these, a module-level `NAME = make_app()` whose function (a top-level function of the
+//! project, outside test code) builds a `FastAPI(...)`/`Starlette(...)` and returns is the
+//! app. Apps built inside a factory and never assigned are not found: give
+//! `--app MODULE:FUNC --factory` or `--run`.
 
 use jwtward_fastapi::RouteInfo;
 use jwtward_python::{Module, Project, Ranged};
@@ -31,6 +34,16 @@ pub fn import_root(module: &Module, name: &str) -> PathBuf {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
+    // `./main.py` of a package scanned as `.`: climbing needs the real directory.
+    if levels > 0
+        && let Ok(real) = std::fs::canonicalize(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir.as_path()
+        })
+    {
+        dir = real;
+    }
     while levels > 0 {
         match dir.parent() {
             Some(p) => dir = p.to_path_buf(),
@@ -85,6 +98,69 @@ fn assigned_apps(project: &Project) -> Vec<(&Module, String, u32)> {
     out
 }
 
+/// The name of the function a call calls (`make_app()`, `factory.make_app()`).
+fn called_name(e: &Expr) -> Option<&str> {
+    let e = match e {
+        Expr::Await(a) => &*a.value,
+        e => e,
+    };
+    let Expr::Call(c) = e else { return None };
+    match c.func.as_ref() {
+        Expr::Name(n) => Some(n.id.as_str()),
+        Expr::Attribute(a) => Some(a.attr.as_str()),
+        _ => None,
+    }
+}
+
+/// Top-level functions outside test code that build an app and return something.
+fn app_factories(project: &Project) -> Vec<String> {
+    let mut out = Vec::new();
+    for m in &project.modules {
+        if m.is_test || !(m.source.contains("FastAPI(") || m.source.contains("Starlette(")) {
+            continue;
+        }
+        for stmt in &m.ast().body {
+            let Stmt::FunctionDef(f) = stmt else { continue };
+            let r = f.range();
+            let text = m
+                .source
+                .get(r.start().to_usize()..r.end().to_usize())
+                .unwrap_or("");
+            if (text.contains("FastAPI(") || text.contains("Starlette(")) && text.contains("return")
+            {
+                out.push(f.name.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Module-level `NAME = make_app()` where `make_app` builds an app: `(module, attr, line)`.
+fn factory_assigned_apps(project: &Project) -> Vec<(&Module, String, u32)> {
+    let factories = app_factories(project);
+    if factories.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for m in project.modules.iter().filter(|m| !m.is_test) {
+        for stmt in &m.ast().body {
+            let Stmt::Assign(a) = stmt else { continue };
+            let Some(f) = called_name(&a.value) else {
+                continue;
+            };
+            if !factories.iter().any(|x| x == f) {
+                continue;
+            }
+            for t in &a.targets {
+                if let Expr::Name(n) = t {
+                    out.push((m, n.id.to_string(), m.line_column(stmt.range().start()).0));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Every app the project defines, deduplicated, in a stable order.
 pub fn apps(project: &Project, routes: &[RouteInfo]) -> Vec<AppRef> {
     let mut found: BTreeMap<String, AppRef> = BTreeMap::new();
@@ -95,6 +171,12 @@ pub fn apps(project: &Project, routes: &[RouteInfo]) -> Vec<AppRef> {
         .collect();
     for r in routes {
         if r.mount.is_some() {
+            continue;
+        }
+        // A router no app includes is its routes' "app" in the table: not something to
+        // start (`APIRouter() at views.py:5`).
+        let object = r.app.split(" at ").next().unwrap_or("");
+        if object.ends_with("Router()") {
             continue;
         }
         let Some(q) = &r.app_name else { continue };
@@ -130,6 +212,16 @@ pub fn apps(project: &Project, routes: &[RouteInfo]) -> Vec<AppRef> {
             root: import_root(m, &m.name),
             place: format!("{}:{line}", m.display_path),
         });
+    }
+    if found.is_empty() {
+        for (m, attr, line) in factory_assigned_apps(project) {
+            let target = format!("{}:{attr}", m.name);
+            found.entry(target.clone()).or_insert(AppRef {
+                target,
+                root: import_root(m, &m.name),
+                place: format!("{}:{line} (built by a factory)", m.display_path),
+            });
+        }
     }
     found.into_values().collect()
 }

@@ -11,6 +11,8 @@ use std::time::Duration;
 pub struct Answer {
     pub status: u16,
     pub body: String,
+    /// The `Location` header of a redirect.
+    pub location: Option<String>,
 }
 
 /// Sends `METHOD path` with `headers` to 127.0.0.1:`port` and reads at most 64 KiB.
@@ -39,13 +41,17 @@ pub fn request(
         .nth(1)
         .and_then(|c| c.parse().ok())
         .ok_or_else(|| std::io::Error::other("not an HTTP answer"))?;
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b)
-        .unwrap_or_default();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let location = head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case("location")
+            .then(|| v.trim().to_string())
+    });
     Ok(Answer {
         status,
         body: excerpt(body, 160),
+        location,
     })
 }
 

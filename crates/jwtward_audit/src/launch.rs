@@ -357,7 +357,14 @@ pub fn start(
 /// the source root or one of its ancestors up to (and including) `project`, else `python3`.
 pub fn choose_python(explicit: Option<&Path>, root: &Path, project: &Path) -> (PathBuf, String) {
     if let Some(p) = explicit {
-        return (p.to_path_buf(), "--python".into());
+        // A relative path is the user's, from where audit runs; the app runs from `root`.
+        // A bare name (`python3`) is looked up on PATH.
+        let p = if p.components().count() > 1 && p.is_relative() {
+            std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+        } else {
+            p.to_path_buf()
+        };
+        return (p, "--python".into());
     }
     let project = std::path::absolute(project).unwrap_or_else(|_| project.to_path_buf());
     let mut dir = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());

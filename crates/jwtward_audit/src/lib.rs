@@ -13,11 +13,14 @@
 
 pub mod correlate;
 pub mod discover;
+pub mod dotenv;
 pub mod http;
 pub mod launch;
 pub mod mint;
 pub mod render;
+pub mod source;
 pub mod spec;
+pub mod ws;
 
 use anyhow::{Context as _, bail};
 use correlate::{Correlated, Run};
@@ -59,6 +62,8 @@ pub struct Request {
     pub startup_timeout: Duration,
     pub max_requests: usize,
     pub concurrency: usize,
+    /// `--auth-scheme`: the word before the token in `Authorization`.
+    pub auth_scheme: Option<String>,
 }
 
 /// What the audit did and found.
@@ -85,6 +90,14 @@ pub struct Outcome {
     pub app_tail: Vec<String>,
     /// What the app answered to the minted token, before the probe ran.
     pub key_check: Option<KeyCheck>,
+    /// The word before the token in `Authorization` (`Bearer`, or what the app wants).
+    pub auth_scheme: String,
+    /// The WebSocket routes handshaken: path and what each handshake got.
+    pub websockets: Vec<(String, String)>,
+    /// The token names the source reads (given to the probe).
+    pub source_names: source::TokenNames,
+    /// The identity claim the source reads, with the decode call it reads it after.
+    pub identity_claim: Option<(String, String)>,
 }
 
 /// The minted token tried on protected routes before the probe runs.
@@ -120,6 +133,98 @@ pub fn sample_path(template: &str) -> String {
     out
 }
 
+/// `path` and headers carrying `token` where the route's source reads it: the
+/// `Authorization` header, unless the source reads it only from another header, a cookie
+/// or the query.
+pub fn with_token(
+    r: &RouteInfo,
+    path: &str,
+    token: &str,
+    scheme: &str,
+) -> (String, Vec<(String, String)>) {
+    let reads_authorization = r.token_sources.is_empty()
+        || r.token_sources
+            .iter()
+            .any(|(k, n)| k == "header" && n.eq_ignore_ascii_case("authorization"));
+    match r.token_sources.first() {
+        Some((k, n)) if !reads_authorization => match k.as_str() {
+            "cookie" => (
+                path.to_string(),
+                vec![("Cookie".into(), format!("{n}={token}"))],
+            ),
+            "query" => {
+                let sep = if path.contains('?') { '&' } else { '?' };
+                (format!("{path}{sep}{n}={token}"), Vec::new())
+            }
+            _ => (
+                path.to_string(),
+                vec![(n.replace('_', "-"), token.to_string())],
+            ),
+        },
+        _ => (
+            path.to_string(),
+            vec![("Authorization".into(), format!("{scheme} {token}"))],
+        ),
+    }
+}
+
+/// Words some APIs want instead of `Bearer` before the token (`Authorization: Token <jwt>`).
+const OTHER_SCHEMES: &[&str] = &["Token", "JWT"];
+
+/// The word the app wants before the token in `Authorization`, when it is not `Bearer`: a
+/// protected GET route that refuses `Bearer T` and accepts `Token T` (or `JWT T`).
+/// `(word, evidence)`.
+fn detect_scheme(
+    port: u16,
+    token: &str,
+    routes: &[RouteInfo],
+    plan: &spec::Plan,
+    timeout: Duration,
+) -> Option<(String, String)> {
+    let candidates = routes
+        .iter()
+        .filter(|r| r.auth == jwtward_fastapi::Auth::Protected && r.kind == "api")
+        .filter(|r| r.methods.iter().any(|x| x == "GET"))
+        .filter(|r| !spec::looks_destructive(&r.path))
+        .filter(|r| {
+            r.token_sources.is_empty()
+                || r.token_sources
+                    .iter()
+                    .any(|(k, n)| k == "header" && n.eq_ignore_ascii_case("authorization"))
+        })
+        .take(3);
+    let ok = |a: &http::Answer| (200..300).contains(&a.status);
+    for r in candidates {
+        let path = format!(
+            "{}{}",
+            plan.prefix(&spec::route_key("GET", &r.path)),
+            spec::sample_target(r)
+        );
+        let with = |word: &str| {
+            let h = vec![("Authorization".to_string(), format!("{word} {token}"))];
+            http::request(port, "GET", &path, &h, timeout).ok()
+        };
+        let bearer = with("Bearer")?;
+        if ok(&bearer) {
+            return None;
+        }
+        for w in OTHER_SCHEMES {
+            if let Some(a) = with(w)
+                && ok(&a)
+            {
+                return Some((
+                    w.to_string(),
+                    format!(
+                        "GET {path}: `Authorization: Bearer <token>` {} {}; `Authorization: {w} <token>` {}",
+                        bearer.status, bearer.body, a.status
+                    ),
+                ));
+            }
+        }
+    }
+    None
+}
+
 /// Tries `minted` on up to five protected GET routes: no token, the token, the same claims
 /// under a random key.
 fn check_key(
@@ -127,6 +232,8 @@ fn check_key(
     base: &str,
     m: &mint::Minted,
     routes: &[RouteInfo],
+    plan: &spec::Plan,
+    scheme: &str,
     timeout: Duration,
 ) -> Option<KeyCheck> {
     let random = jwtward_jose::sign_token(
@@ -136,7 +243,6 @@ fn check_key(
         &m.claims,
     )
     .ok()?;
-    let bearer = |t: &str| vec![("Authorization".to_string(), format!("Bearer {t}"))];
     let mut first: Option<KeyCheck> = None;
     let candidates = routes
         .iter()
@@ -145,10 +251,16 @@ fn check_key(
         .filter(|r| !spec::looks_destructive(&r.path))
         .take(5);
     for r in candidates {
-        let path = sample_path(&r.path);
+        let path = format!(
+            "{}{}",
+            plan.prefix(&spec::route_key("GET", &r.path)),
+            spec::sample_target(r)
+        );
         let none = http::request(port, "GET", &path, &[], timeout).ok()?;
-        let good = http::request(port, "GET", &path, &bearer(&m.token), timeout).ok()?;
-        let bad = http::request(port, "GET", &path, &bearer(&random), timeout).ok()?;
+        let (gpath, gh) = with_token(r, &path, &m.token, scheme);
+        let good = http::request(port, "GET", &gpath, &gh, timeout).ok()?;
+        let (bpath, bh) = with_token(r, &path, &random, scheme);
+        let bad = http::request(port, "GET", &bpath, &bh, timeout).ok()?;
         let ok2 = |a: &http::Answer| (200..300).contains(&a.status);
         let accepted = ok2(&good) && !ok2(&none);
         let key_proven =
@@ -160,10 +272,11 @@ fn check_key(
                 "GET {path}: without a token {} {}; with the minted token {} {}; with the same claims signed with a random key {} {}",
                 none.status, none.body, good.status, good.body, bad.status, bad.body
             ),
-            curl: format!(
-                "curl -sS -i -H 'Authorization: Bearer {}' {base}{path}",
-                m.token
-            ),
+            curl: {
+                let (p, h) = with_token(r, &path, &m.token, scheme);
+                let hs: String = h.iter().map(|(n, v)| format!(" -H '{n}: {v}'")).collect();
+                format!("curl -sS -i{hs} '{base}{p}'")
+            },
         };
         if accepted {
             return Some(check);
@@ -253,6 +366,24 @@ pub fn plan_launch(
             ),
         },
     };
+    // The scanned directory is itself a package (`./__init__.py`), so its modules are
+    // named `dir.main`; such projects are run from the directory (`uvicorn main:app`, their
+    // imports are `from api... import`), not from its parent.
+    let (target, root) = match (
+        std::fs::canonicalize(&root),
+        std::fs::canonicalize(&project_dir),
+    ) {
+        (Ok(r), Ok(p)) if p.parent() == Some(r.as_path()) && req.app.is_none() => {
+            let dir = p.file_name().map(|n| n.to_string_lossy().to_string());
+            match (dir, target.split_once('.')) {
+                (Some(d), Some((first, rest))) if d == first => {
+                    (rest.to_string(), project_dir.clone())
+                }
+                _ => (target, root),
+            }
+        }
+        _ => (target, root),
+    };
     let (python, why) = launch::choose_python(req.python.as_deref(), &root, &project_dir);
     Ok((
         Launch::Uvicorn {
@@ -289,7 +420,26 @@ pub fn audit(
 
     // Credentials.
     let model = jwtward_scan::JwtModel::build(project);
-    let resolution = mint::resolve(project, &model, &|v| std::env::var_os(v).is_some());
+    // The app's environment: ours (it inherits it) and the `.env` files it loads.
+    let start_dir = match &launch {
+        Some((Launch::Uvicorn { root, .. } | Launch::Run { root, .. }, _)) => root.clone(),
+        None if req.project.is_file() => req
+            .project
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(".")),
+        None => req.project.clone(),
+    };
+    let dotenv = dotenv::loaded(project, &start_dir);
+    let resolution = mint::resolve(project, &model, &|v| {
+        if std::env::var_os(v).is_some() {
+            mint::EnvState::Process
+        } else if let Some(d) = dotenv.get(v) {
+            mint::EnvState::Dotenv(d)
+        } else {
+            mint::EnvState::Unset
+        }
+    });
     let mut tokens = req.tokens.clone();
     let mut signing_key = req.signing_key.clone();
     let mut key_at = None;
@@ -355,23 +505,6 @@ pub fn audit(
     out.target = base.clone();
     let evidence_port = port.filter(|_| is_loopback_url(&base));
 
-    // The minted token: an identity the app accepts, or at least a key it verifies with.
-    if req.tokens.is_empty()
-        && let (Some(m), Some(p)) = (&resolution.minted, evidence_port)
-    {
-        let check = check_key(p, &base, m, routes, req.timeout);
-        if let Some(c) = &check
-            && !c.accepted
-        {
-            tokens.clear();
-            out.credentials = format!(
-                "{}; the app refused it as an identity ({}), so the checks that need a valid token did not run (give --token)",
-                out.credentials, c.evidence
-            );
-        }
-        out.key_check = check;
-    }
-
     // The spec: the app's own document, completed from the source.
     let live = evidence_port.and_then(|p| {
         let a = http::request(p, "GET", "/openapi.json", &[], req.timeout).ok()?;
@@ -384,7 +517,43 @@ pub fn audit(
         .filter(|f| f.rule == "unprotected-route")
         .filter_map(|f| Some(spec::route_key(f.method.as_deref()?, f.path.as_deref()?)))
         .collect();
-    let plan = spec::build(live, routes, &expect_auth, req.unsafe_methods);
+    let mut plan = spec::build(live, routes, &expect_auth, req.unsafe_methods);
+
+    // The word before the token: `--auth-scheme`, else what a protected route accepts.
+    let mut scheme = req
+        .auth_scheme
+        .clone()
+        .unwrap_or_else(|| "Bearer".to_string());
+    if req.auth_scheme.is_none()
+        && let (Some(t), Some(p)) = (tokens.first(), evidence_port)
+    {
+        let t = t.trim().trim_start_matches("Bearer ").trim();
+        if let Some((w, why)) = detect_scheme(p, t, routes, &plan, req.timeout) {
+            out.credentials.push_str(&format!(
+                "; the app wants `Authorization: {w} <token>` ({why})"
+            ));
+            scheme = w;
+        }
+    }
+    out.auth_scheme = scheme.clone();
+
+    // The minted token: an identity the app accepts, or at least a key it verifies with.
+    if req.tokens.is_empty()
+        && let (Some(m), Some(p)) = (&resolution.minted, evidence_port)
+    {
+        let check = check_key(p, &base, m, routes, &plan, &scheme, req.timeout);
+        if let Some(c) = &check
+            && !c.accepted
+        {
+            tokens.clear();
+            out.credentials = format!(
+                "{}; the app refused it as an identity ({}), so the checks that need a valid token did not run (give --token)",
+                out.credentials, c.evidence
+            );
+        }
+        out.key_check = check;
+    }
+
     let spec_file = std::env::temp_dir().join(format!(
         "jwtward-audit-{}-{}.json",
         std::process::id(),
@@ -395,6 +564,11 @@ pub fn audit(
     out.added_routes = plan.added.clone();
     out.skipped_routes = plan.skipped.clone();
 
+    // What the source says about tokens: where they are read, whose identity they carry.
+    let names = source::token_names(routes);
+    let identity = source::identity_claim(&model);
+    out.source_names = names.clone();
+    out.identity_claim = identity.clone();
     let config = jwtward_probe::Config {
         target: base.clone(),
         spec: Some(jwtward_probe::SpecSource::File(spec_file.clone())),
@@ -405,7 +579,10 @@ pub fn audit(
         wordlist: None,
         mask: None,
         skip_destructive: Vec::new(),
-        cookie_names: Vec::new(),
+        cookie_names: names.cookies.clone(),
+        query_names: names.queries.clone(),
+        identity_claim: identity.as_ref().map(|(c, _)| c.clone()),
+        auth_scheme: (scheme != "Bearer").then(|| scheme.clone()),
         headers: Vec::new(),
         include: Vec::new(),
         exclude: Vec::new(),
@@ -450,8 +627,62 @@ pub fn audit(
     };
     out.requests = probed.requests;
     out.endpoints = probed.endpoints;
+    // What the probe really tested: it leaves out more than the plan (its own destructive
+    // words, such as `cancel`), and says why in its errors.
+    let probe_tested: BTreeSet<(String, String)> = probed
+        .tested
+        .iter()
+        .filter_map(|t| t.split_once(' '))
+        .map(|(m, p)| spec::route_key(m, p))
+        .collect();
+    let dropped: Vec<(String, String)> = plan
+        .tested
+        .iter()
+        .filter(|k| !probe_tested.contains(*k))
+        .cloned()
+        .collect();
+    for k in dropped {
+        plan.tested.remove(&k);
+        let why = probed
+            .errors
+            .iter()
+            .find_map(|e| {
+                let (head, rest) = e.message.split_once(": ")?;
+                let (m, p) = head.split_once(' ')?;
+                (spec::route_key(m, p) == k).then(|| rest.to_string())
+            })
+            .unwrap_or_else(|| "the probe did not test it".to_string());
+        plan.skipped.push((
+            k.0.clone(),
+            k.1.clone(),
+            format!("the probe left it out: {why}"),
+        ));
+    }
+    out.skipped_routes = plan.skipped.clone();
     out.dynamic = probed.findings;
-    correlate::annotate(&mut out.dynamic, routes);
+    // WebSocket routes: the handshakes.
+    if let Some(p) = evidence_port {
+        let checked = ws::check(
+            p,
+            &base,
+            routes,
+            tokens.first().map(String::as_str),
+            &expect_auth,
+            req.timeout,
+        );
+        out.requests += checked.requests;
+        out.endpoints += checked.tested.len();
+        out.dynamic.extend(checked.findings);
+        plan.tested.extend(checked.tested);
+        out.websockets = checked
+            .evidence
+            .iter()
+            .map(|((_, p), e)| (p.clone(), e.clone()))
+            .collect();
+        plan.ws_evidence = checked.evidence;
+        plan.ws_valid_only = checked.valid_only;
+    }
+    correlate::annotate(&mut out.dynamic, routes, &plan);
     let notes: Vec<String> = probed.errors.iter().map(|e| e.message.clone()).collect();
     out.errors.extend(probed.errors);
 
@@ -459,7 +690,15 @@ pub fn audit(
     let evidence = move |method: &str, path: &str| -> Option<String> {
         let p = evidence_port?;
         let a = http::request(p, method, path, &[], timeout).ok()?;
-        Some(format!("{} {}", a.status, a.body))
+        Some(match &a.location {
+            Some(l) if (300..400).contains(&a.status) => {
+                format!("{} (to {l}) {}", a.status, a.body)
+            }
+            _ => format!("{} {}", a.status, a.body),
+        })
+    };
+    let send = move |path: &str, headers: &[(String, String)]| -> Option<http::Answer> {
+        http::request(evidence_port?, "GET", path, headers, timeout).ok()
     };
     let token_claims: Option<serde_json::Value> = match (req.tokens.first(), &out.minted_claims) {
         (Some(t), _) => jwtward_jose::Jws::parse(t.trim())
@@ -474,11 +713,20 @@ pub fn audit(
         routes,
         plan: &plan,
         have_token: !tokens.is_empty(),
+        token: tokens.first().map(|t| {
+            t.trim()
+                .trim_start_matches("Bearer ")
+                .trim_start_matches("bearer ")
+                .to_string()
+        }),
+        base: &base,
+        send: &send,
         key_at,
         key_check: out.key_check.as_ref(),
         credentials: &out.credentials,
         probe_notes: &notes,
         unsafe_methods: req.unsafe_methods,
+        not_in_force: &resolution.not_in_force,
         evidence: &evidence,
         enclosing: &|loc| enclosing_function_name(project, loc),
     };

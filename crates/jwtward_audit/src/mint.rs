@@ -25,10 +25,27 @@ pub struct SourceKey {
     pub env: Option<String>,
     /// Where the key is written.
     pub location: Location,
+    /// The `.env` setting the key comes from (its variable's fallback is not in force).
+    pub dotenv: Option<crate::dotenv::Setting>,
+}
+
+/// The directory the project's display paths are relative to.
+fn project_root(project: &Project) -> &std::path::Path {
+    project
+        .roots
+        .first()
+        .map(std::path::PathBuf::as_path)
+        .unwrap_or(std::path::Path::new("."))
 }
 
 impl SourceKey {
     pub fn describe(&self) -> String {
+        if let (Some(v), Some(d)) = (&self.env, &self.dotenv) {
+            return format!(
+                "the value of `{v}` at {}:{} ({} loads it)",
+                self.location.file, self.location.line, d.loader
+            );
+        }
         match &self.env {
             Some(v) => format!(
                 "the fallback of `{v}` at {}:{} (unset in the app's environment)",
@@ -55,9 +72,21 @@ pub struct Minted {
 pub struct Resolution {
     pub minted: Option<Minted>,
     pub notes: Vec<String>,
+    /// Fallback keys that are not in force, where they are written, and why.
+    pub not_in_force: Vec<(Location, String)>,
 }
 
-fn enclosing_function(module: &Module, range: TextRange) -> Option<&StmtFunctionDef> {
+/// Where an environment variable of the app stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EnvState {
+    Unset,
+    /// Set in the environment the app is started with.
+    Process,
+    /// Set by a `.env` file the app loads.
+    Dotenv(crate::dotenv::Setting),
+}
+
+pub(crate) fn enclosing_function(module: &Module, range: TextRange) -> Option<&StmtFunctionDef> {
     fn go(body: &[Stmt], range: TextRange) -> Option<&StmtFunctionDef> {
         for s in body {
             if !s.range().contains_range(range) {
@@ -257,12 +286,14 @@ fn claims_for(
 }
 
 /// The key of the first verifying decode call the scan resolved, and a token minted with it.
-/// `env_is_set` says whether a variable is set in the app's environment.
+/// `env` says where a variable stands in the app's environment. A fallback is in force only
+/// when its variable is unset; a variable a loaded `.env` sets gives the key its value.
 pub fn resolve(
     project: &Project,
     model: &JwtModel<'_>,
-    env_is_set: &dyn Fn(&str) -> bool,
+    env: &dyn Fn(&str) -> EnvState,
 ) -> Resolution {
+    let env_state = env;
     let mut res = Resolution::default();
     for d in model.app_decodes() {
         if !matches!(d.kind, DecodeKind::Decode | DecodeKind::SignatureOnly) {
@@ -272,15 +303,62 @@ pub fn resolve(
         let Some((bytes, env, origin)) = k.value.secret_bytes() else {
             continue;
         };
-        let location = project.module(origin.module).location(origin.range);
-        if let Some(var) = env
-            && env_is_set(var)
-        {
-            res.notes.push(format!(
-                "the fallback key of `{var}` at {}:{} is not in force: `{var}` is set in the app's environment",
-                location.file, location.line
-            ));
+        // A key bound from a caller in test code (`decode(token, "test-key")` in a test) is
+        // not the key the running app verifies with.
+        if project.module(origin.module).is_test {
             continue;
+        }
+        let mut location = project.module(origin.module).location(origin.range);
+        let mut bytes = bytes;
+        let mut from_dotenv = None;
+        if let Some(var) = env {
+            let why = match env_state(var) {
+                EnvState::Unset => None,
+                EnvState::Process => Some(format!("`{var}` is set in the app's environment")),
+                EnvState::Dotenv(d) if d.value.is_empty() => Some(format!(
+                    "`{var}` is set (to an empty value) by {}:{}, which {} loads",
+                    d.file.display(),
+                    d.line,
+                    d.loader
+                )),
+                EnvState::Dotenv(d) => {
+                    let why = format!(
+                        "`{var}` is set by {}:{}, which {} loads",
+                        d.file.display(),
+                        d.line,
+                        d.loader
+                    );
+                    res.not_in_force.push((location.clone(), why.clone()));
+                    res.notes.push(format!(
+                        "the fallback key of `{var}` at {}:{} is not in force: {why}; tokens are signed with the value there",
+                        location.file, location.line
+                    ));
+                    bytes = d.value.as_bytes().to_vec();
+                    let shown = d
+                        .file
+                        .strip_prefix(project_root(project))
+                        .unwrap_or(&d.file)
+                        .display()
+                        .to_string();
+                    location = Location {
+                        file: shown,
+                        line: d.line,
+                        column: 1,
+                        end_line: d.line,
+                        end_column: 1,
+                    };
+                    from_dotenv = Some(d);
+                    None
+                }
+            };
+            if let Some(why) = why {
+                res.notes.push(format!(
+                    "the fallback key of `{var}` at {}:{} is not in force: {why}",
+                    location.file, location.line
+                ));
+                res.not_in_force.push((location, why));
+                continue;
+            }
         }
         let text = String::from_utf8_lossy(&bytes);
         let (key, alg) = if text.contains("-----BEGIN") {
@@ -321,6 +399,7 @@ pub fn resolve(
                 alg,
                 env: env.map(str::to_string),
                 location,
+                dotenv: from_dotenv,
             },
             claims,
         });

@@ -47,6 +47,27 @@ pub fn as_findings(outcome: &Outcome, confirmed_only: bool) -> Vec<Finding> {
         .collect()
 }
 
+/// What the source told the probe: token names and the identity claim.
+fn source_line(outcome: &Outcome) -> Option<String> {
+    let n = &outcome.source_names;
+    let mut parts = Vec::new();
+    for (what, v) in [
+        ("headers", &n.headers),
+        ("cookies", &n.cookies),
+        ("query parameters", &n.queries),
+    ] {
+        if !v.is_empty() {
+            parts.push(format!("token {what} {}", v.join(", ")));
+        }
+    }
+    if let Some((c, at)) = &outcome.identity_claim {
+        parts.push(format!(
+            "identity claim `{c}` (read after the decode at {at})"
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
 pub fn to_json(outcome: &Outcome, confirmed_only: bool, files: usize, lines: usize) -> String {
     let all: Counts = counts(&outcome.findings);
     let findings: Vec<&Correlated> = shown(outcome, confirmed_only);
@@ -56,7 +77,14 @@ pub fn to_json(outcome: &Outcome, confirmed_only: bool, files: usize, lines: usi
         "launched": outcome.launched,
         "credentials": outcome.credentials,
         "minted_claims": outcome.minted_claims,
+        "source": {
+            "token_headers": outcome.source_names.headers,
+            "token_cookies": outcome.source_names.cookies,
+            "token_query": outcome.source_names.queries,
+            "identity_claim": outcome.identity_claim.as_ref().map(|(c, _)| c),
+        },
         "routes_added_from_source": outcome.added_routes.iter().map(|(m, p)| format!("{m} {p}")).collect::<Vec<_>>(),
+        "websockets": outcome.websockets.iter().map(|(p, e)| json!({"path": p, "handshakes": e})).collect::<Vec<_>>(),
         "routes_skipped": outcome.skipped_routes.iter().map(|(m, p, w)| json!({"method": m, "path": p, "reason": w})).collect::<Vec<_>>(),
         "findings": findings,
         "dynamic": outcome.dynamic,
@@ -92,6 +120,9 @@ pub fn to_text(outcome: &Outcome, confirmed_only: bool) -> String {
         s.push_str(&format!("  started: {l}\n"));
     }
     s.push_str(&format!("  credentials: {}\n", outcome.credentials));
+    if let Some(line) = source_line(outcome) {
+        s.push_str(&format!("  from the source: {line}\n"));
+    }
     if !outcome.added_routes.is_empty() {
         s.push_str(&format!(
             "  routes added from the source (absent from the app's OpenAPI document): {}\n",
@@ -102,6 +133,9 @@ pub fn to_text(outcome: &Outcome, confirmed_only: bool) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
+    }
+    for (p, e) in &outcome.websockets {
+        s.push_str(&format!("  WebSocket {p}: {e}\n"));
     }
     for (m, p, why) in &outcome.skipped_routes {
         s.push_str(&format!("  not probed: {m} {p}: {why}\n"));

@@ -2,10 +2,10 @@
 //! authentication, and the effective authentication of every route.
 
 use crate::flow::{Analyzer, Point, SourceKind};
-use crate::model::{DepTarget, DepUse, Func, Model, ObjKind, RouteKind, join_path, str_lit};
+use crate::model::{DepTarget, DepUse, Func, Model, ObjKind, RouteKind, join_path};
 use jwtward_python::ModuleId;
-use jwtward_report::TraceStep;
-use ruff_python_ast::{CmpOp, Expr, Stmt};
+use jwtward_report::{Location, TraceStep};
+use ruff_python_ast::{Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use serde::Serialize;
 use std::cell::RefCell;
@@ -96,11 +96,14 @@ pub(crate) struct MwInfo<'p> {
     pub is_auth: bool,
     pub is_rate_limit: bool,
     pub fail_open: Vec<Point>,
-    /// Exempted paths: (pattern, prefix match).
-    pub exempt: Vec<(String, bool)>,
+    /// Its exemptions: the tests on the request path that pass a request on before the
+    /// credential check (exact model, see [`crate::exempt`]).
+    pub exempt: Vec<crate::exempt::Exemption>,
     pub exempt_at: Option<TextRange>,
     /// Attributes it sets on `request.state` (`user`, `claims`...).
     pub state_attrs: Vec<String>,
+    /// The `if` on settings its registration (`app.add_middleware`) runs under.
+    pub reg_gate: Option<crate::defaults::Gate>,
 }
 
 /// What the handler does with a possibly-missing identity.
@@ -137,6 +140,9 @@ pub(crate) struct FullRoute<'p> {
     /// The configuration test an `include_router` on the way runs under: the route exists
     /// only in some configurations.
     pub gate: Option<String>,
+    /// Registration order: the position of each `include_router` call on the way, then of
+    /// the route's declaration (compared where two routes' ways part, in one module).
+    pub order: Vec<(ModuleId, u32)>,
 }
 
 pub(crate) struct RouteAuthInfo<'p> {
@@ -147,6 +153,9 @@ pub(crate) struct RouteAuthInfo<'p> {
     pub weak_mw: Vec<(usize, IdentityUse)>,
     /// An auth middleware exempts this route.
     pub exempted_by: Option<usize>,
+    /// ... by an exact test (`path in {"/health", ...}`, `==`): the developer lists the
+    /// route as public.
+    pub exempt_exact: bool,
     pub protected_by: Option<String>,
 }
 
@@ -156,6 +165,9 @@ pub(crate) struct Ctx<'m, 'p> {
     pub mws: Vec<MwInfo<'p>>,
     pub auths: Vec<RouteAuthInfo<'p>>,
     class_memo: RefCell<HashMap<String, DepClass>>,
+    /// The `if`s on settings that switch each function's credential check (see
+    /// [`Ctx::gates`]).
+    gates_memo: RefCell<HashMap<usize, std::rc::Rc<Vec<crate::defaults::Gate>>>>,
     /// Dependencies (by their text) whose authentication a setting can switch off, with
     /// the test that does (`not require_login()`).
     pub conditional: RefCell<HashMap<String, String>>,
@@ -165,6 +177,14 @@ pub(crate) struct Ctx<'m, 'p> {
     cur_via: Vec<(usize, String)>,
     /// The configuration gate of the includes being walked (see [`FullRoute::gate`]).
     cur_gate: Option<String>,
+    /// The positions of the includes being walked (see [`FullRoute::order`]).
+    cur_order: Vec<(ModuleId, u32)>,
+    /// A route that never runs: an earlier route of the same app answers the same method
+    /// and every path it matches (FastAPI tries routes in registration order).
+    pub shadowed_by: Vec<Option<usize>>,
+    /// The guarded route (registered later, never run) that a route shadows, with what
+    /// guards it.
+    pub shadows_guarded: Vec<Option<(usize, String)>>,
 }
 
 pub(crate) const LOGIN_SEGMENTS: &[&str] = &[
@@ -258,6 +278,7 @@ const PUBLIC_KINDS: &[(&[&str], &str)] = &[
             "health_check",
             "livez",
             "readyz",
+            "ready",
             "liveness",
             "readiness",
             "status",
@@ -369,6 +390,8 @@ const PUBLIC_FORMS: &[&str] = &[
     "inquiries",
     "faq-inquiries",
     "feedback",
+    "applications",
+    "apply",
 ];
 
 /// Segments of routes that look sensitive anywhere in an app that authenticates.
@@ -410,6 +433,17 @@ pub(crate) fn public_path_reason(path: &str) -> Option<&'static str> {
             return Some("password reset / account recovery");
         }
         let words: Vec<&str> = s.split(['-', '_', '.']).collect();
+        // `ui_version`, `api-status`: a health word as the last word of a compound segment.
+        if words.len() > 1
+            && words.last().is_some_and(|w| {
+                matches!(
+                    *w,
+                    "health" | "healthz" | "status" | "version" | "ping" | "heartbeat"
+                )
+            })
+        {
+            return Some("health/status probe");
+        }
         if words.iter().any(|w| {
             matches!(
                 *w,
@@ -448,10 +482,11 @@ pub(crate) fn public_path_reason(path: &str) -> Option<&'static str> {
             ".ico",
             ".txt",
             ".map",
+            ".html",
         ]
         .iter()
         .any(|x| s.ends_with(x))
-            && !s.starts_with('{')
+            && (!s.starts_with('{') || s.contains("}."))
         {
             return Some("static asset / manifest");
         }
@@ -494,23 +529,43 @@ fn forgeable_decode(dc: &jwtward_scan::DecodeCall<'_>) -> Option<String> {
 }
 
 /// A function whose body (past its docstring) is a single `return` of a literal.
-fn returns_constant(def: &ruff_python_ast::StmtFunctionDef) -> bool {
+fn returns_constant(def: &ruff_python_ast::StmtFunctionDef, api_root: bool) -> bool {
     let body: Vec<&Stmt> = def
         .body
         .iter()
         .filter(|s| !matches!(s, Stmt::Expr(e) if e.value.is_string_literal_expr()))
         .collect();
-    // A greeting; a dict or list could be data even when written inline.
+    // A greeting, or, at the API root (`/api/v1`), a dict/list written out of literals only
+    // (`{"name": "api", "v": 1}`). Under a resource path an inline list often stands for data
+    // (a stub), so only a string counts there.
+    if !api_root {
+        return matches!(body.as_slice(), [Stmt::Return(r)]
+            if r.value.as_deref().is_some_and(|e| matches!(e, Expr::StringLiteral(_))));
+    }
     fn literal(e: &Expr) -> bool {
-        matches!(e, Expr::StringLiteral(_))
+        match e {
+            Expr::StringLiteral(_)
+            | Expr::NumberLiteral(_)
+            | Expr::BooleanLiteral(_)
+            | Expr::NoneLiteral(_) => true,
+            Expr::Dict(d) => d
+                .items
+                .iter()
+                .all(|i| i.key.as_ref().is_some_and(literal) && literal(&i.value)),
+            Expr::List(l) => l.elts.iter().all(literal),
+            Expr::Tuple(t) => t.elts.iter().all(literal),
+            _ => false,
+        }
     }
     matches!(body.as_slice(), [Stmt::Return(r)] if r.value.as_deref().is_some_and(literal))
 }
 
 /// The static segments of a path that name its resource family: the first one that is
 /// not `api`, a version (`v1`, `2`) or a parameter.
+/// Singular and plural name one family (`/tier/{name}` and `/tiers`, `/post` and `/posts`).
 pub(crate) fn family(path: &str) -> &str {
-    path.split('/')
+    let f = path
+        .split('/')
         .find(|s| {
             !s.is_empty()
                 && !s.starts_with('{')
@@ -520,7 +575,74 @@ pub(crate) fn family(path: &str) -> &str {
                     .chars()
                     .all(|c| c.is_ascii_digit()))
         })
-        .unwrap_or("")
+        .unwrap_or("");
+    match f.strip_suffix('s') {
+        Some(stem) if stem.len() >= 3 && !stem.ends_with('s') => stem,
+        _ => f,
+    }
+}
+
+/// A request path a route template serves: each `{param}` as `x`.
+pub(crate) fn sample_path(template: &str) -> String {
+    template
+        .split('/')
+        .map(|s| {
+            if s.starts_with('{') && s.ends_with('}') {
+                "x"
+            } else {
+                s
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A dependency as written, and the function that decides when it is not the one named.
+fn dep_label(d: &DepUse<'_>, f: Func<'_>) -> String {
+    if d.text.contains(f.def.name.as_str()) {
+        d.text.clone()
+    } else {
+        format!("{} (through {}())", d.text, f.display())
+    }
+}
+
+/// True when every request path that `later` matches is matched by `earlier` too (path
+/// templates, `{x}` one segment, `{x:path}` the rest).
+pub(crate) fn path_covers(earlier: &str, later: &str) -> bool {
+    let a: Vec<&str> = earlier.split('/').collect();
+    let b: Vec<&str> = later.split('/').collect();
+    for (k, sa) in a.iter().enumerate() {
+        let is_param = sa.starts_with('{') && sa.ends_with('}');
+        if is_param && sa.ends_with(":path}") {
+            return b.len() > k && b[k..].iter().any(|s| !s.is_empty());
+        }
+        let Some(sb) = b.get(k) else { return false };
+        if is_param {
+            if sb.is_empty() {
+                return false;
+            }
+            // `{x}` matches any one segment, but a later `{y:path}` matches more.
+            if sb.ends_with(":path}") {
+                return false;
+            }
+        } else if sa != sb {
+            return false;
+        }
+    }
+    a.len() == b.len()
+}
+
+/// True when the route at `a` is registered before the route at `b`: at the first place
+/// their ways (includes, then the declaration) part, both positions are in one module and
+/// `a`'s comes first.
+pub(crate) fn registered_before(a: &[(ModuleId, u32)], b: &[(ModuleId, u32)]) -> bool {
+    for (x, y) in a.iter().zip(b) {
+        if x == y {
+            continue;
+        }
+        return x.0 == y.0 && x.1 < y.1;
+    }
+    false
 }
 
 /// A path that looks sensitive (admin, debug, keys, users...).
@@ -541,10 +663,14 @@ impl<'m, 'p> Ctx<'m, 'p> {
             mws: Vec::new(),
             auths: Vec::new(),
             class_memo: RefCell::new(HashMap::new()),
+            gates_memo: RefCell::new(HashMap::new()),
             conditional: RefCell::new(HashMap::new()),
             cur_root: 0,
             cur_via: Vec::new(),
             cur_gate: None,
+            cur_order: Vec::new(),
+            shadowed_by: Vec::new(),
+            shadows_guarded: Vec::new(),
         };
         cx.collect_routes();
         cx.collect_middleware();
@@ -587,7 +713,47 @@ impl<'m, 'p> Ctx<'m, 'p> {
         for i in public_reads {
             cx.auths[i].auth = Auth::PublicByDesign;
         }
+        cx.apply_first_match();
         cx
+    }
+
+    /// FastAPI's first-match semantics: a route whose method and every path are answered by
+    /// a route registered before it in the same app never runs; it gets the authentication
+    /// of the route that does.
+    fn apply_first_match(&mut self) {
+        let n = self.routes.len();
+        self.shadowed_by = vec![None; n];
+        self.shadows_guarded = vec![None; n];
+        for j in 0..n {
+            let shadow = (0..n).find(|&i| {
+                i != j && {
+                    let (a, b) = (&self.routes[i], &self.routes[j]);
+                    a.root == b.root
+                        && a.app == b.app
+                        && a.mounts == b.mounts
+                        && (a.kind == RouteKind::WebSocket) == (b.kind == RouteKind::WebSocket)
+                        && b.methods.iter().all(|m| a.methods.contains(m))
+                        && path_covers(&a.path, &b.path)
+                        && registered_before(&a.order, &b.order)
+                }
+            });
+            self.shadowed_by[j] = shadow;
+        }
+        for j in 0..n {
+            let Some(i) = self.shadowed_by[j] else {
+                continue;
+            };
+            if self.auths[j].auth == Auth::Protected
+                && self.auths[i].auth != Auth::Protected
+                && self.shadows_guarded[i].is_none()
+            {
+                let by = self.auths[j].protected_by.clone().unwrap_or_default();
+                self.shadows_guarded[i] = Some((j, by));
+            }
+            let (auth, by) = (self.auths[i].auth, self.auths[i].protected_by.clone());
+            self.auths[j].auth = auth;
+            self.auths[j].protected_by = by;
+        }
     }
 
     pub fn m(&self) -> &'m Model<'p> {
@@ -703,6 +869,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             exempt: Vec::new(),
             exempt_at: None,
             state_attrs: Vec::new(),
+            reg_gate: None,
         });
         self.mws.len() - 1
     }
@@ -747,7 +914,10 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 }
             }
             let path = join_path(&prefix, &r.path);
+            let mut order = self.cur_order.clone();
+            order.push((r.mid, u32::from(r.range.start())));
             self.routes.push(FullRoute {
+                order,
                 methods: r.methods.clone(),
                 path,
                 kind: r.kind,
@@ -772,6 +942,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             if self.cur_gate.is_none() {
                 self.cur_gate = inc.gate.clone();
             }
+            self.cur_order.push((inc.mid, u32::from(inc.range.start())));
             self.walk_router(
                 inc.router,
                 &join_path(&prefix, &inc.prefix),
@@ -782,6 +953,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 depth + 1,
             );
             self.cur_gate = saved;
+            self.cur_order.pop();
         }
         self.cur_via.pop();
     }
@@ -804,107 +976,16 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 || reads_auth_header
                 || self.an.rejects_credentials(f);
             if self.mws[i].is_auth {
+                let decl = &self.an.m.objs[self.mws[i].obj].middleware[self.mws[i].idx];
+                self.mws[i].reg_gate =
+                    crate::defaults::registration_gate(self.an.m, decl.mid, decl.range);
                 self.mws[i].state_attrs = state_attrs(&f.def.body);
                 self.mws[i].fail_open = s.fail_open.clone();
-                let (ex, at) = self.exemptions(f);
+                let kwargs = &self.an.m.objs[self.mws[i].obj].middleware[self.mws[i].idx].kwargs;
+                let ex = crate::exempt::Reader::new(self.an.m, f, kwargs).exemptions();
+                self.mws[i].exempt_at = ex.first().map(|e| e.range);
                 self.mws[i].exempt = ex;
-                self.mws[i].exempt_at = at;
             }
-        }
-    }
-
-    /// Paths a middleware lets through before checking: an `if` on the request path whose
-    /// body passes the request on.
-    fn exemptions(&self, f: Func<'p>) -> (Vec<(String, bool)>, Option<TextRange>) {
-        let mut out = Vec::new();
-        let mut at = None;
-        for s in &f.def.body {
-            let Stmt::If(i) = s else { continue };
-            let test_text = self.an.m.ix.module(f.mid).slice(i.test.range());
-            if !test_text.contains("path") {
-                continue;
-            }
-            let passes = i.body.iter().any(|b| {
-                let t = self.an.m.ix.module(f.mid).slice(b.range());
-                t.contains("call_next") || t.contains("self.app")
-            });
-            if !passes {
-                continue;
-            }
-            let prefix = test_text.contains("startswith");
-            let mut strings = Vec::new();
-            self.strings_in(f, &i.test, &mut strings, 0);
-            if !strings.is_empty() {
-                at = Some(i.test.range());
-            }
-            out.extend(strings.into_iter().map(|s| {
-                let exact_eq = matches!(&*i.test, Expr::Compare(c) if c.ops.iter().all(|o| matches!(o, CmpOp::Eq | CmpOp::In)));
-                (s, prefix && !exact_eq)
-            }));
-        }
-        (out, at)
-    }
-
-    fn strings_in(&self, f: Func<'p>, e: &'p Expr, out: &mut Vec<String>, depth: u32) {
-        if depth > 4 {
-            return;
-        }
-        match e {
-            Expr::StringLiteral(_) => out.extend(str_lit(e)),
-            Expr::Tuple(t) => t
-                .elts
-                .iter()
-                .for_each(|x| self.strings_in(f, x, out, depth + 1)),
-            Expr::List(t) => t
-                .elts
-                .iter()
-                .for_each(|x| self.strings_in(f, x, out, depth + 1)),
-            Expr::Set(t) => t
-                .elts
-                .iter()
-                .for_each(|x| self.strings_in(f, x, out, depth + 1)),
-            Expr::Compare(c) => {
-                self.strings_in(f, &c.left, out, depth + 1);
-                c.comparators
-                    .iter()
-                    .for_each(|x| self.strings_in(f, x, out, depth + 1));
-            }
-            Expr::BoolOp(b) => b
-                .values
-                .iter()
-                .for_each(|x| self.strings_in(f, x, out, depth + 1)),
-            Expr::Call(c) => {
-                if let Expr::Attribute(a) = &*c.func
-                    && a.attr.as_str() == "startswith"
-                {
-                    c.arguments
-                        .args
-                        .iter()
-                        .for_each(|x| self.strings_in(f, x, out, depth + 1));
-                }
-            }
-            Expr::Name(_) => {
-                if let Some(crate::index::Sym::Value(vm, v)) = self.an.m.ix.resolve_expr(f.mid, e) {
-                    let g = Func { mid: vm, ..f };
-                    self.strings_in(g, v, out, depth + 1);
-                }
-            }
-            Expr::Attribute(a) => {
-                if matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "self")
-                    && let Some(c) = f.class
-                {
-                    for s in &c.body {
-                        if let Stmt::Assign(asg) = s
-                            && asg.targets.iter().any(
-                                |t| matches!(t, Expr::Name(n) if n.id.as_str() == a.attr.as_str()),
-                            )
-                        {
-                            self.strings_in(f, &asg.value, out, depth + 1);
-                        }
-                    }
-                }
-            }
-            _ => {}
         }
     }
 
@@ -994,6 +1075,18 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 };
                 if is_rate_limit_name(&name) {
                     return DepClass::RateLimit;
+                }
+                // A CSRF check, an OAuth state or cursor check: it rejects with 403, but
+                // nobody is identified (its request inputs are all of that purpose).
+                if crate::flow::non_identity_purpose(&name).is_some()
+                    && self.an.params(*f).iter().all(|p| {
+                        p.dep.is_none()
+                            && p.source.as_ref().is_none_or(|t| {
+                                crate::flow::non_identity_purpose(&t.name).is_some()
+                            })
+                    })
+                {
+                    return DepClass::Other;
                 }
                 let s = self.an.summary(*f);
                 let sub: Vec<DepClass> = self
@@ -1172,6 +1265,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             weak: Vec::new(),
             weak_mw: Vec::new(),
             exempted_by: None,
+            exempt_exact: false,
             protected_by: None,
         };
         let mut protected = false;
@@ -1204,13 +1298,17 @@ impl<'m, 'p> Ctx<'m, 'p> {
             if !mw.is_auth {
                 continue;
             }
-            let exempt = mw.exempt.iter().any(|(pat, prefix)| {
-                if *prefix {
-                    r.path.starts_with(pat.as_str())
-                } else {
-                    r.path == *pat
-                }
-            });
+            // The template itself, or a request path it serves (`/public/{slug}` as
+            // `/public/x`).
+            let sample = sample_path(&r.path);
+            let hit = mw
+                .exempt
+                .iter()
+                .find(|e| e.test.matches(&r.path) || e.test.matches(&sample));
+            let exempt = hit.is_some();
+            if info.exempted_by.is_none() && hit.is_some_and(|e| e.test.is_exact()) {
+                info.exempt_exact = true;
+            }
             if exempt {
                 info.exempted_by.get_or_insert(w);
                 continue;
@@ -1259,6 +1357,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             && info.weak.is_empty()
             && let Some(h) = r.handler
             && self.an.rejects_credentials(h)
+            && !self.rejects_only_purpose_tokens(h)
             && !self.an.mints(h)
             && public_path_reason(&r.path).is_none()
         {
@@ -1336,6 +1435,8 @@ impl<'m, 'p> Ctx<'m, 'p> {
         }
         info.auth = if protected {
             Auth::Protected
+        } else if info.exempt_exact && info.weak.is_empty() && !self.mints_unchecked(ri) {
+            Auth::PublicByDesign
         } else if info
             .weak
             .iter()
@@ -1363,13 +1464,21 @@ impl<'m, 'p> Ctx<'m, 'p> {
     /// check at all is never public, whatever its path.
     pub fn public_reason(&self, ri: usize) -> Option<String> {
         let r = &self.routes[ri];
-        if self.mints_unchecked(ri) {
+        // A token minted on an OAuth authorize/callback route is the flow's `state`, not an
+        // identity handed out to the caller.
+        let oauth = public_path_reason(&r.path) == Some("OAuth / SSO flow");
+        if self.mints_unchecked(ri) && !oauth {
             return None;
         }
+        // Public forms, also as words of a segment (`newsletter-subscription`).
         let last_post = r.methods.iter().any(|m| m == "POST")
-            && r.path
-                .split('/')
-                .any(|seg| PUBLIC_FORMS.contains(&seg.to_ascii_lowercase().as_str()));
+            && r.path.split('/').any(|seg| {
+                let seg = seg.to_ascii_lowercase();
+                PUBLIC_FORMS.contains(&seg.as_str())
+                    || seg
+                        .split(['-', '_'])
+                        .any(|w| PUBLIC_FORMS.contains(&w) && w.len() > 5)
+            });
         if last_post {
             return Some("public form (waitlist, newsletter, contact)".into());
         }
@@ -1398,6 +1507,47 @@ impl<'m, 'p> Ctx<'m, 'p> {
         {
             return Some("password reset by a reset token".into());
         }
+        // Self-registration without a keyword in the path: a POST to the user/account
+        // collection that hashes the password it was sent.
+        let last_static = r
+            .path
+            .rsplit('/')
+            .find(|s| !s.is_empty() && !s.starts_with('{'))
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if r.methods.iter().all(|m| m == "POST")
+            && !r.path.contains('{')
+            && matches!(
+                last_static.as_str(),
+                "user" | "users" | "account" | "accounts"
+            )
+            && text.contains("password")
+            && text.contains("hash")
+        {
+            return Some("registration: creates an account with the password it was sent".into());
+        }
+        // A static file or the single-page app's shell: the handler returns a file of the
+        // build or public directory.
+        if r.methods.iter().all(|m| m == "GET" || m == "HEAD")
+            && text.contains("fileresponse(")
+            && [
+                "static",
+                "public",
+                "build",
+                "index.html",
+                "assets",
+                "favicon",
+                "logo",
+            ]
+            .iter()
+            .any(|w| text.contains(w))
+            && r.path
+                .split('/')
+                .filter(|s| s.starts_with('{'))
+                .all(|s| s.ends_with(":path}") || s.contains("avatar") || s.contains("filename"))
+        {
+            return Some("static asset / single-page app file".into());
+        }
         // Token issuing through helpers, after a credential check that rejects.
         if self.an.mints(h) && self.an.summary(h).raises {
             return Some(format!(
@@ -1420,7 +1570,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             return Some("OAuth / SSO flow".into());
         }
         // Nothing to protect: the handler returns a constant that names no secret.
-        if returns_constant(h.def) && {
+        if returns_constant(h.def, family(&r.path).is_empty()) && {
             let t = text.as_str();
             ![
                 "secret",
@@ -1529,6 +1679,21 @@ impl<'m, 'p> Ctx<'m, 'p> {
     /// `fail-open`, `public`, `unprotected`) and the reason: the dependency or middleware
     /// that decides it, or the recogniser that made it public.
     pub fn route_class(&self, ri: usize) -> (&'static str, String) {
+        if let Some(i) = self.shadowed_by[ri] {
+            let s = &self.routes[i];
+            let md = self.an.m.ix.module(s.mid);
+            let (class, why) = self.route_class(i);
+            return (
+                class,
+                format!(
+                    "never runs: {} {} at {}:{} is registered first and answers it ({why})",
+                    s.methods.join(","),
+                    s.path,
+                    md.display_path,
+                    md.line_column(s.range.start()).0
+                ),
+            );
+        }
         let a = &self.auths[ri];
         let r = &self.routes[ri];
         let weak = |want_fail_open: bool| {
@@ -1552,6 +1717,15 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 format!("the router is included only when {g}"),
             );
         }
+        if let Some((g, what)) = self.off_by_default(ri) {
+            return (
+                "conditional",
+                format!(
+                    "{what} authenticates only when a setting differs from its default: {}",
+                    g.describe_settings()
+                ),
+            );
+        }
         if let Some((sc, _)) = self.presence_only(ri) {
             return (
                 "unprotected",
@@ -1564,7 +1738,11 @@ impl<'m, 'p> Ctx<'m, 'p> {
         match a.auth {
             Auth::Protected => {
                 let by = a.protected_by.clone().unwrap_or_default();
-                if let Some(gate) = self.conditional.borrow().get(&by) {
+                let on_by_default = r.deps.iter().any(|(d, _)| {
+                    d.text == by
+                        && matches!(&d.target, DepTarget::Func(f) if self.on_gate(*f).is_some())
+                });
+                if !on_by_default && let Some(gate) = self.conditional.borrow().get(&by) {
                     return (
                         "conditional",
                         format!("{by} authenticates unless a setting turns it off ({gate})"),
@@ -1588,9 +1766,18 @@ impl<'m, 'p> Ctx<'m, 'p> {
             ),
             Auth::PublicByDesign => (
                 "public",
-                self.public_reason(ri).unwrap_or_else(|| {
-                    "public read: the protected routes of its resource are writes".into()
-                }),
+                self.public_reason(ri)
+                    .or_else(|| {
+                        let w = a.exempted_by.filter(|_| a.exempt_exact)?;
+                        let mw = &self.mws[w];
+                        Some(format!(
+                            "listed as a public path by middleware {}",
+                            self.an.m.objs[mw.obj].middleware[mw.idx].name
+                        ))
+                    })
+                    .unwrap_or_else(|| {
+                        "public read: the protected routes of its resource are writes".into()
+                    }),
             ),
             Auth::None => {
                 if let Some(w) = a.exempted_by {
@@ -1602,6 +1789,18 @@ impl<'m, 'p> Ctx<'m, 'p> {
                     return (
                         "unprotected",
                         "mints a token for a caller-chosen subject with no credential check".into(),
+                    );
+                }
+                if let Some((j, by)) = &self.shadows_guarded[ri] {
+                    let s = &self.routes[*j];
+                    let md = self.an.m.ix.module(s.mid);
+                    return (
+                        "unprotected",
+                        format!(
+                            "no authentication, and registered first it answers for the copy at {}:{} that requires {by}",
+                            md.display_path,
+                            md.line_column(s.range.start()).0
+                        ),
                     );
                 }
                 let _ = r;
@@ -1665,6 +1864,11 @@ impl<'m, 'p> Ctx<'m, 'p> {
     /// is not signature-checked, `none` is accepted, or the key is written in the source (a
     /// literal, or the fallback of an environment variable).
     pub fn forgeable(&self, ri: usize) -> Option<String> {
+        self.forgeable_site(ri).map(|(why, _)| why)
+    }
+
+    /// Why the route's guard accepts forged tokens, with the decode call that does.
+    pub fn forgeable_site(&self, ri: usize) -> Option<(String, Location)> {
         let r = &self.routes[ri];
         let mut funcs: Vec<Func<'p>> = Vec::new();
         fn collect<'p>(cx: &Ctx<'_, 'p>, d: &DepUse<'p>, out: &mut Vec<Func<'p>>, depth: u32) {
@@ -1703,11 +1907,157 @@ impl<'m, 'p> Ctx<'m, 'p> {
                     continue;
                 }
                 if let Some(why) = forgeable_decode(dc) {
-                    return Some(why);
+                    return Some((why, dc.module.location(dc.call.range())));
                 }
             }
         }
         None
+    }
+
+    /// A handler whose 401/403 can only be about a token of another purpose: it takes a
+    /// cursor, an OAuth state or a CSRF token and nothing that identifies the caller (an
+    /// API key, a session, a password, an `Authorization` header, a user dependency).
+    fn rejects_only_purpose_tokens(&self, h: Func<'p>) -> bool {
+        let ps = self.an.params(h);
+        let purpose = ps.iter().any(|p| {
+            crate::flow::non_identity_purpose(&p.name).is_some()
+                || p.source
+                    .as_ref()
+                    .is_some_and(|t| crate::flow::non_identity_purpose(&t.name).is_some())
+        });
+        if !purpose || ps.iter().any(|p| p.dep.is_some()) {
+            return false;
+        }
+        let text = self
+            .an
+            .m
+            .ix
+            .module(h.mid)
+            .slice(h.def.range())
+            .to_ascii_lowercase();
+        ![
+            "api_key",
+            "apikey",
+            "api-key",
+            "session",
+            "password",
+            "authorization",
+            "current_user",
+            "credential",
+            "bearer",
+            ".user",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
+    }
+
+    /// The `if`s on settings that switch `f`'s credential check, evaluated with the
+    /// defaults (memoised).
+    pub fn gates(&self, f: Func<'p>) -> std::rc::Rc<Vec<crate::defaults::Gate>> {
+        if let Some(g) = self.gates_memo.borrow().get(&f.key()) {
+            return g.clone();
+        }
+        let anonymous: Vec<String> = self
+            .an
+            .params(f)
+            .iter()
+            .filter(|p| !p.is_request && (p.dep.is_some() || p.source.is_some()))
+            .map(|p| p.name.clone())
+            .collect();
+        let g = std::rc::Rc::new(crate::defaults::gates_of(self.an.m, f, anonymous));
+        self.gates_memo.borrow_mut().insert(f.key(), g.clone());
+        g
+    }
+
+    /// The gate of `f` that leaves its credential check off by default, if any.
+    pub fn off_gate(&self, f: Func<'p>) -> Option<crate::defaults::Gate> {
+        self.gates(f).iter().find(|g| g.off_by_default()).cloned()
+    }
+
+    /// A gate of `f` that keeps its credential check on by default, if any.
+    pub fn on_gate(&self, f: Func<'p>) -> Option<crate::defaults::Gate> {
+        self.gates(f).iter().find(|g| g.on_by_default()).cloned()
+    }
+
+    /// The auth dependency (at any depth below `d`) whose credential check is off by
+    /// default, with the gate.
+    fn dep_off_gate(
+        &self,
+        d: &DepUse<'p>,
+        depth: u32,
+    ) -> Option<(Func<'p>, crate::defaults::Gate)> {
+        if depth > 6 || !self.classify(d).is_auth() {
+            return None;
+        }
+        let DepTarget::Func(f) = &d.target else {
+            return None;
+        };
+        if let Some(g) = self.off_gate(*f) {
+            return Some((*f, g));
+        }
+        self.an
+            .params(*f)
+            .iter()
+            .filter_map(|p| p.dep.as_ref())
+            .find_map(|sub| self.dep_off_gate(sub, depth + 1))
+    }
+
+    /// What authenticates route `ri` is off unless a setting differs from its default:
+    /// the gate, the element it switches (a dependency, a middleware, the handler) and
+    /// where that element is. None when anything else authenticates the route.
+    pub fn off_by_default(&self, ri: usize) -> Option<(crate::defaults::Gate, String)> {
+        let r = &self.routes[ri];
+        let mut gated: Option<(crate::defaults::Gate, String)> = None;
+        let mut ungated = false;
+        for (d, _) in &r.deps {
+            match self.classify(d) {
+                DepClass::Protected => match self.dep_off_gate(d, 0) {
+                    Some((f, g)) => {
+                        gated.get_or_insert((g, dep_label(d, f)));
+                    }
+                    None => ungated = true,
+                },
+                DepClass::FailOpen(_) | DepClass::Optional(_) => {
+                    if let Some((f, g)) = self.dep_off_gate(d, 0) {
+                        gated.get_or_insert((g, dep_label(d, f)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let exempt = self.auths[ri].exempted_by;
+        for &w in &r.middleware {
+            let mw = &self.mws[w];
+            if !mw.is_auth || exempt == Some(w) {
+                continue;
+            }
+            let name = self.an.m.objs[mw.obj].middleware[mw.idx].name.clone();
+            let g = mw
+                .reg_gate
+                .clone()
+                .filter(|g| g.off_by_default())
+                .or_else(|| mw.func.and_then(|f| self.off_gate(f)));
+            match g {
+                Some(g) => {
+                    gated.get_or_insert((g, format!("middleware {name}")));
+                }
+                None if mw.fail_open.is_empty() => ungated = true,
+                None => {}
+            }
+        }
+        if let Some(h) = r.handler
+            && let Some(g) = self.off_gate(h)
+        {
+            gated.get_or_insert((g, format!("{}()", h.def.name.as_str())));
+        } else if let Some(h) = r.handler
+            && self.auths[ri]
+                .protected_by
+                .as_deref()
+                .is_some_and(|b| b.starts_with(&format!("{}()", h.def.name.as_str())))
+        {
+            ungated = true;
+        }
+        if ungated { None } else { gated }
     }
 
     pub fn route_step(&self, ri: usize) -> TraceStep {

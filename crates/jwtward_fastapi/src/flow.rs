@@ -47,6 +47,10 @@ pub(crate) struct TokenSource {
 
 impl TokenSource {
     pub fn is_token_like(&self) -> bool {
+        // A CSRF token, an OAuth state, a cursor: not a credential.
+        if non_identity_purpose(&self.name).is_some() {
+            return false;
+        }
         let n = self.name.to_ascii_lowercase();
         match self.kind {
             SourceKind::Header => {
@@ -174,6 +178,85 @@ pub(crate) fn is_token_name(n: &str) -> bool {
     ["token", "jwt", "authorization", "bearer", "credential"]
         .iter()
         .any(|k| n.contains(k))
+}
+
+/// What a token named `name` (a variable, parameter, field or function name) is for, when
+/// it is not identity: an OAuth `state`, a pagination cursor, a CSRF token, a signed link.
+/// Decoding one and rejecting a bad one authenticates nobody.
+pub(crate) fn non_identity_purpose(name: &str) -> Option<&'static str> {
+    let n = name.to_ascii_lowercase();
+    let words: Vec<&str> = n
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |ws: &[&str]| words.iter().any(|w| ws.contains(w));
+    if has(&["state"]) {
+        Some("an OAuth state")
+    } else if has(&["cursor", "pagination", "paginate", "continuation", "page"]) {
+        Some("a pagination cursor")
+    } else if has(&["csrf", "xsrf"]) {
+        Some("a CSRF token")
+    } else if has(&[
+        "signed",
+        "signature",
+        "share",
+        "shared",
+        "link",
+        "download",
+        "unsubscribe",
+        "invite",
+        "invitation",
+    ]) {
+        Some("a signed link")
+    } else {
+        None
+    }
+}
+
+/// The purpose of a function that decodes a token, from its name (`decode_cursor`,
+/// `verify_state`, `load_signed_link`), when it is not identity.
+pub(crate) fn purpose_of_function(name: &str) -> Option<&'static str> {
+    let n = name.to_ascii_lowercase();
+    let decoder = [
+        "decode", "verify", "validate", "parse", "check", "load", "read", "unsign",
+    ]
+    .iter()
+    .any(|w| n.contains(w));
+    if decoder {
+        non_identity_purpose(&n)
+    } else {
+        None
+    }
+}
+
+/// The purpose of the token a call decodes, from its first argument's name (`state`,
+/// `data.cursor`, `request.query_params["cursor"]`), when it is not identity.
+pub(crate) fn decoded_purpose(c: &ExprCall) -> Option<&'static str> {
+    let a = c.arguments.args.first().or_else(|| {
+        c.arguments
+            .keywords
+            .iter()
+            .find(|k| {
+                k.arg
+                    .as_ref()
+                    .is_some_and(|n| n.as_str() == "token" || n.as_str() == "jwt")
+            })
+            .map(|k| &k.value)
+    })?;
+    let name = match a {
+        Expr::Subscript(s) => str_lit(&s.slice)?,
+        Expr::Call(inner) => match &*inner.func {
+            Expr::Attribute(at) if at.attr.as_str() == "get" => {
+                str_lit(inner.arguments.args.first()?)?
+            }
+            _ => return None,
+        },
+        e => {
+            let k = key_of(e)?;
+            k.rsplit('.').next()?.to_string()
+        }
+    };
+    non_identity_purpose(&name)
 }
 
 /// The pseudo-variable that stays in the state until a token helper verified the token.
@@ -344,6 +427,10 @@ impl<'m, 'p> Analyzer<'m, 'p> {
             let mut out = HashSet::new();
             for e in self.jwt.app_encodes() {
                 let Some(fun) = &e.function else { continue };
+                // A cursor, an OAuth state or a CSRF token is signed, not a credential.
+                if non_identity_purpose(fun.rsplit('.').next().unwrap_or("")).is_some() {
+                    continue;
+                }
                 if out.insert(fun.clone()) {
                     for site in self.jwt.callers(fun, 512) {
                         if let Some(c) = site.caller {
@@ -1184,7 +1271,12 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
             sf.visit_expr(e);
             for c in calls_in_expr(e) {
                 self.note_verification(c, st);
-                if self.out.decodes.is_none() {
+                // A token decoded for another purpose (an OAuth `state`, a pagination
+                // cursor, a CSRF token, a signed link) identifies nobody.
+                if self.out.decodes.is_none()
+                    && purpose_of_function(self.func.def.name.as_str()).is_none()
+                    && decoded_purpose(c).is_none()
+                {
                     if self.an.is_decode_call(self.func.mid, c) {
                         self.out.decodes = Some(Point {
                             mid: self.func.mid,
@@ -1638,6 +1730,21 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
                 if let Expr::Call(c) = inner
                     && let Some(callee) = self.an.callee(self.func, &c.func)
                     && self.an.summary_depth(callee, self.depth + 1).always_raises
+                {
+                    self.out.raises = true;
+                    return None;
+                }
+                // `await websocket.close(code=1008)`: the connection is refused, like a 401
+                // (whatever the function returns afterwards reaches no handler that serves).
+                if let Expr::Call(c) = inner
+                    && let Expr::Attribute(a) = &*c.func
+                    && a.attr.as_str() == "close"
+                    && let Expr::Name(n) = &*a.value
+                    && self
+                        .an
+                        .params(self.func)
+                        .iter()
+                        .any(|p| p.is_request && p.name == n.id.as_str())
                 {
                     self.out.raises = true;
                     return None;

@@ -22,7 +22,9 @@
 //! with its effective authentication ([`Auth`]) and dependency chain.
 
 mod analysis;
+mod defaults;
 pub mod docs;
+mod exempt;
 mod flow;
 mod index;
 mod model;
@@ -96,6 +98,8 @@ pub static RULES: &[RuleMeta] = &[
     rules::public_fallback_route::META,
     rules::unprotected_route::META,
     rules::token_not_verified::META,
+    rules::auth_disabled_by_default::META,
+    rules::auth_exemption_too_broad::META,
     rules::fail_open_auth_middleware::META,
     rules::auth_dependency_overridden::META,
     rules::claims_not_checked::META,
@@ -202,6 +206,277 @@ pub struct RouteInfo {
     pub reason: String,
     /// App, include, router, decorator and parameter dependencies, then middleware.
     pub chain: Vec<ChainLink>,
+    /// For a `forgeable` route: the decode call its guard reaches that accepts forged
+    /// tokens (the key's findings name the routes it protects through it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forged_at: Option<Location>,
+    /// Where the route's handler, dependencies (nested ones too) and auth middleware read a
+    /// token from: `(header|cookie|query, name)`, token-like names only, in reading order.
+    /// Not serialised (the route table's output is unchanged); `jwtward audit` sends its
+    /// tokens under these names.
+    #[serde(skip)]
+    pub token_sources: Vec<(String, String)>,
+    /// The handler's path, query, header and cookie parameters (not its dependencies,
+    /// bodies or `Request`), as its signature declares them. Not serialised.
+    #[serde(skip)]
+    pub params: Vec<RouteParam>,
+}
+
+/// A request parameter of a handler, from its signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteParam {
+    /// The name the request carries (the `alias=`; a header's `_` as `-`).
+    pub name: String,
+    /// `path`, `query`, `header` or `cookie`.
+    pub location: &'static str,
+    /// `integer`, `number`, `boolean`, `string`, `uuid`, `date-time`, `date` or `array`.
+    pub ty: &'static str,
+    /// The default, as text (`10`, `true`, `asc`), when it is a literal other than None.
+    pub default: Option<String>,
+    /// A value the type admits (the first of a `Literal[...]`), when the type restricts it.
+    pub example: Option<String>,
+    pub required: bool,
+}
+
+/// The last name of a dotted expression (`fastapi.Query` -> `Query`).
+fn last_name(e: &ruff_python_ast::Expr) -> &str {
+    use ruff_python_ast::Expr;
+    match e {
+        Expr::Name(n) => n.id.as_str(),
+        Expr::Attribute(a) => a.attr.as_str(),
+        _ => "",
+    }
+}
+
+/// A literal as text: `(text, is_none)`.
+fn literal_text(e: &ruff_python_ast::Expr) -> Option<(String, bool)> {
+    use ruff_python_ast::{Expr, Number, UnaryOp};
+    Some(match e {
+        Expr::NoneLiteral(_) => (String::new(), true),
+        Expr::StringLiteral(s) => (s.value.to_str().to_string(), false),
+        Expr::BooleanLiteral(b) => (b.value.to_string(), false),
+        Expr::NumberLiteral(n) => match &n.value {
+            Number::Int(i) => (i.to_string(), false),
+            Number::Float(f) => (f.to_string(), false),
+            Number::Complex { .. } => return None,
+        },
+        Expr::UnaryOp(u) if u.op == UnaryOp::USub => {
+            let (t, _) = literal_text(&u.operand)?;
+            (format!("-{t}"), false)
+        }
+        _ => return None,
+    })
+}
+
+/// The request type of an annotation: `Some(ty, example)` for a scalar (or a list of
+/// scalars), `None` for anything else (a body model, a dependency class).
+fn scalar_type(e: &ruff_python_ast::Expr, depth: u32) -> Option<(&'static str, Option<String>)> {
+    use ruff_python_ast::{Expr, Operator};
+    if depth > 4 {
+        return None;
+    }
+    match e {
+        Expr::BinOp(b) if b.op == Operator::BitOr => {
+            let side = |x: &ruff_python_ast::Expr| !matches!(x, Expr::NoneLiteral(_));
+            let t = if side(&b.left) { &b.left } else { &b.right };
+            scalar_type(t, depth + 1)
+        }
+        Expr::Subscript(s) => {
+            let outer = last_name(&s.value);
+            let first = match &*s.slice {
+                Expr::Tuple(t) => t.elts.first()?,
+                x => x,
+            };
+            match outer {
+                "Optional" | "Union" | "Annotated" => scalar_type(first, depth + 1),
+                "list" | "List" | "set" | "Set" | "tuple" | "Tuple" | "Sequence" => {
+                    scalar_type(first, depth + 1).map(|_| ("array", None))
+                }
+                "Literal" => {
+                    let (t, _) = literal_text(first)?;
+                    let ty = match first {
+                        Expr::NumberLiteral(_) => "integer",
+                        Expr::BooleanLiteral(_) => "boolean",
+                        _ => "string",
+                    };
+                    Some((ty, Some(t)))
+                }
+                _ => None,
+            }
+        }
+        Expr::StringLiteral(s) => {
+            // A forward reference: `"int"`.
+            let t = s.value.to_str();
+            scalar_type(
+                &ruff_python_ast::Expr::Name(ruff_python_ast::ExprName {
+                    range: s.range,
+                    node_index: Default::default(),
+                    id: t.into(),
+                    ctx: ruff_python_ast::ExprContext::Load,
+                }),
+                depth + 1,
+            )
+        }
+        _ => Some(match last_name(e) {
+            "int" | "conint" | "PositiveInt" | "NonNegativeInt" => ("integer", None),
+            "float" | "Decimal" | "confloat" => ("number", None),
+            "bool" | "StrictBool" => ("boolean", None),
+            "str" | "constr" | "SecretStr" => ("string", None),
+            "EmailStr" => ("string", Some("user@example.com".to_string())),
+            "UUID" | "UUID4" | "UUID1" => ("uuid", None),
+            "datetime" => ("date-time", None),
+            "date" => ("date", None),
+            _ => return None,
+        }),
+    }
+}
+
+/// The request parameters a handler's signature declares.
+fn handler_params<'p>(
+    cx: &analysis::Ctx<'_, 'p>,
+    h: model::Func<'p>,
+    path: &str,
+) -> Vec<RouteParam> {
+    use ruff_python_ast::Expr;
+    let in_path: Vec<String> = path
+        .split('{')
+        .skip(1)
+        .filter_map(|s| s.split_once('}'))
+        .map(|(n, _)| n.split(':').next().unwrap_or(n).to_string())
+        .collect();
+    let infos = cx.an.params(h);
+    let ps = &h.def.parameters;
+    let mut out = Vec::new();
+    for p in ps.posonlyargs.iter().chain(&ps.args).chain(&ps.kwonlyargs) {
+        let name = p.name().as_str();
+        let Some(info) = infos.iter().find(|i| i.name == name) else {
+            continue;
+        };
+        if info.dep.is_some() || info.is_request || info.is_login_form {
+            continue;
+        }
+        // The type and the FastAPI marker (`Query(...)`, in `Annotated` or as default).
+        let mut ty_expr = p.parameter.annotation();
+        let mut metas: Vec<&Expr> = Vec::new();
+        if let Some(Expr::Subscript(s)) = ty_expr
+            && last_name(&s.value) == "Annotated"
+            && let Expr::Tuple(t) = &*s.slice
+        {
+            ty_expr = t.elts.first();
+            metas.extend(t.elts.iter().skip(1));
+        }
+        if let Some(d) = p.default() {
+            metas.push(d);
+        }
+        let marker = metas.iter().find_map(|m| match m {
+            Expr::Call(c) => {
+                let n = last_name(&c.func);
+                matches!(
+                    n,
+                    "Path" | "Query" | "Header" | "Cookie" | "Body" | "Form" | "File"
+                )
+                .then_some((n, c))
+            }
+            _ => None,
+        });
+        let location = match marker.map(|(n, _)| n) {
+            Some("Path") => "path",
+            Some("Query") => "query",
+            Some("Header") => "header",
+            Some("Cookie") => "cookie",
+            Some(_) => continue, // a body
+            None if in_path.iter().any(|n| n == name) => "path",
+            None => "query",
+        };
+        let (ty, example) = match ty_expr {
+            Some(t) => match scalar_type(t, 0) {
+                Some(x) => x,
+                // A model without a marker is the body; with a marker, a string.
+                None if marker.is_none() && location != "path" => continue,
+                None => ("string", None),
+            },
+            None => ("string", None),
+        };
+        // `x: int = Query(10)`: the marker's default; `x: Annotated[int, Query()] = 10`:
+        // the parameter's.
+        let marker_is_default = match (marker, p.default()) {
+            (Some((_, c)), Some(Expr::Call(d))) => std::ptr::eq(c, d),
+            _ => false,
+        };
+        let default_expr = match marker {
+            Some((_, c)) if marker_is_default => c.arguments.find_argument_value("default", 0),
+            _ => p.default(),
+        };
+        let (default, required) = match default_expr {
+            None | Some(Expr::EllipsisLiteral(_)) => (None, true),
+            Some(d) => match literal_text(d) {
+                Some((_, true)) => (None, false),
+                Some((t, false)) => (Some(t), false),
+                None => (None, false),
+            },
+        };
+        let alias = marker.and_then(|(_, c)| {
+            c.arguments
+                .find_keyword("alias")
+                .and_then(|k| model::str_lit(&k.value))
+        });
+        let convert = marker
+            .and_then(|(_, c)| c.arguments.find_keyword("convert_underscores"))
+            .is_none_or(|k| !matches!(&k.value, Expr::BooleanLiteral(b) if !b.value));
+        let name = match alias {
+            Some(a) => a,
+            None if location == "header" && convert => name.replace('_', "-"),
+            None => name.to_string(),
+        };
+        out.push(RouteParam {
+            name,
+            location,
+            ty,
+            default,
+            example,
+            required: required || location == "path",
+        });
+    }
+    out
+}
+
+fn push_sources(s: &[flow::TokenSource], out: &mut Vec<(String, String)>) {
+    for t in s.iter().filter(|t| t.is_token_like()) {
+        let kind = match t.kind {
+            flow::SourceKind::Header => "header",
+            flow::SourceKind::Cookie => "cookie",
+            flow::SourceKind::Query => "query",
+        };
+        let item = (kind.to_string(), t.name.clone());
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+}
+
+/// The token sources of `f`, its parameters and the dependencies they declare.
+fn func_sources<'p>(
+    cx: &analysis::Ctx<'_, 'p>,
+    f: model::Func<'p>,
+    out: &mut Vec<(String, String)>,
+    depth: u32,
+) {
+    push_sources(&cx.an.summary(f).sources, out);
+    if depth >= 6 {
+        return;
+    }
+    for p in cx.an.params(f).iter() {
+        if let Some(s) = &p.source {
+            push_sources(std::slice::from_ref(s), out);
+        }
+        if let Some(model::DepUse {
+            target: model::DepTarget::Func(g),
+            ..
+        }) = &p.dep
+        {
+            func_sources(cx, *g, out, depth + 1);
+        }
+    }
 }
 
 /// A dependency and, below it, the dependencies it declares (`Level::Nested`).
@@ -300,6 +575,24 @@ fn routes_of(m: &model::Model<'_>, cx: &analysis::Ctx<'_, '_>) -> Vec<RouteInfo>
                 effect: effect.into(),
             });
         }
+        let mut token_sources = Vec::new();
+        for (d, _) in &r.deps {
+            if let model::DepTarget::Func(f) = &d.target {
+                func_sources(cx, *f, &mut token_sources, 0);
+            }
+        }
+        if let Some(h) = r.handler {
+            func_sources(cx, h, &mut token_sources, 0);
+        }
+        for &w in &r.middleware {
+            if let Some(f) = cx.mws[w].func.filter(|_| cx.mws[w].is_auth) {
+                func_sources(cx, f, &mut token_sources, 0);
+            }
+        }
+        let params = r
+            .handler
+            .map(|h| handler_params(cx, h, &r.path))
+            .unwrap_or_default();
         let (class, reason) = cx.route_class(i);
         let app = &m.objs[r.app];
         let am = m.ix.module(app.mid);
@@ -348,6 +641,11 @@ fn routes_of(m: &model::Model<'_>, cx: &analysis::Ctx<'_, '_>) -> Vec<RouteInfo>
             class,
             reason,
             chain,
+            forged_at: (class == "forgeable")
+                .then(|| cx.forgeable_site(i).map(|(_, at)| at))
+                .flatten(),
+            token_sources,
+            params,
         });
     }
     out

@@ -90,6 +90,9 @@ pub(crate) struct Include<'p> {
     /// The configuration test the `include_router` call runs under
     /// (`if settings.ENVIRONMENT == "local":`), when one guards it.
     pub gate: Option<String>,
+    /// The `include_router` call (registration order).
+    pub mid: ModuleId,
+    pub range: TextRange,
 }
 
 #[derive(Debug)]
@@ -107,6 +110,9 @@ pub(crate) struct Middleware<'p> {
     pub func: Option<Func<'p>>,
     pub mid: ModuleId,
     pub range: TextRange,
+    /// The keyword arguments of `add_middleware(Class, name=value...)`: what the class's
+    /// `__init__` receives.
+    pub kwargs: Vec<(String, &'p Expr)>,
 }
 
 #[derive(Debug)]
@@ -1008,6 +1014,7 @@ impl<'p> Model<'p> {
                 func: handler,
                 mid,
                 range,
+                kwargs: Vec::new(),
             });
             return;
         } else {
@@ -1065,6 +1072,8 @@ impl<'p> Model<'p> {
                 let gate = self.config_gate_at(mid, c.range());
                 self.objs[obj].includes.push(Include {
                     gate,
+                    mid,
+                    range: c.range(),
                     router,
                     prefix,
                     deps,
@@ -1149,11 +1158,17 @@ impl<'p> Model<'p> {
                         }),
                     _ => None,
                 };
+                let kwargs = args
+                    .keywords
+                    .iter()
+                    .filter_map(|k| Some((k.arg.as_ref()?.to_string(), &k.value)))
+                    .collect();
                 self.objs[obj].middleware.push(Middleware {
                     name,
                     func,
                     mid,
                     range: c.range(),
+                    kwargs,
                 });
             }
             _ => {}

@@ -32,7 +32,7 @@ fn rule_reference_is_in_sync_with_rules() {
 #[test]
 fn rule_metadata_is_complete() {
     let mut names = std::collections::HashSet::new();
-    assert_eq!(jwtward_fastapi::RULES.len(), 13);
+    assert_eq!(jwtward_fastapi::RULES.len(), 15);
     for r in jwtward_fastapi::RULES {
         assert!(names.insert(r.name), "duplicate rule {}", r.name);
         for (what, text) in [

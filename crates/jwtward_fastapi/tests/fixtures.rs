@@ -410,3 +410,178 @@ fn routes_carry_their_router_include_chain_and_mount() {
     assert_eq!(orders.router, "shop.routers.orders.router");
     assert_eq!(orders.include_chain[0], "shop.main.app (/)");
 }
+
+/// The route-table class of each route of a fixture, as `METHOD path` (the first one of
+/// a path registered twice first), with its reason.
+fn classes(dir: &str) -> Vec<(String, &'static str, String)> {
+    jwtward_fastapi::route_table(&load(dir))
+        .into_iter()
+        .map(|r| {
+            (
+                format!("{} {}", r.methods.join(","), r.path),
+                r.class,
+                r.reason,
+            )
+        })
+        .collect()
+}
+
+fn class_of<'a>(
+    table: &'a [(String, &'static str, String)],
+    route: &str,
+) -> &'a (String, &'static str, String) {
+    table
+        .iter()
+        .find(|(r, _, _)| r == route)
+        .unwrap_or_else(|| panic!("no route {route} in {table:?}"))
+}
+
+#[test]
+fn auth_off_by_default_is_conditional_and_on_by_default_is_protected() {
+    let vulnerable = classes("settings_gate/vulnerable");
+    for route in [
+        "GET /api/accounts",
+        "DELETE /api/accounts/{account_id}",
+        "GET /reports/balance-sheet",
+        "PUT /setup/claim",
+    ] {
+        let (_, class, reason) = class_of(&vulnerable, route);
+        assert_eq!(*class, "conditional", "{route}: {reason}");
+        assert!(reason.contains("defaults to"), "{route}: {reason}");
+    }
+    assert!(
+        class_of(&vulnerable, "GET /api/accounts")
+            .2
+            .contains("settings.require_auth defaults to False")
+    );
+    assert!(
+        class_of(&vulnerable, "GET /reports/balance-sheet")
+            .2
+            .contains("$LEDGER_REPORT_KEY defaults to None")
+    );
+    let fixed = classes("settings_gate/fixed");
+    for route in [
+        "GET /api/accounts",
+        "DELETE /api/accounts/{account_id}",
+        "GET /reports/balance-sheet",
+        "PUT /setup/claim",
+    ] {
+        let (_, class, reason) = class_of(&fixed, route);
+        assert_eq!(*class, "protected", "{route}: {reason}");
+    }
+    // One finding per gate: the dependency, the middleware registration, the handler.
+    let r = report("settings_gate/vulnerable");
+    let lines: BTreeSet<(String, u32)> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "auth-disabled-by-default")
+        .map(|f| {
+            let l = f.location.as_ref().unwrap();
+            (l.file.rsplit('/').next().unwrap().to_string(), l.line)
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("auth.py".to_string(), 13),
+            ("main.py".to_string(), 12),
+            ("main.py".to_string(), 38)
+        ]
+        .into_iter()
+        .collect()
+    );
+}
+
+#[test]
+fn exemptions_are_modelled_exactly() {
+    let vulnerable = classes("exempt_paths/vulnerable");
+    // `re.search("/public")` lets the drafts through; `endswith(("health", "ready"))`
+    // does not exempt the profile template itself (only `/api/users/health`).
+    assert_eq!(
+        class_of(&vulnerable, "GET /api/publications/drafts").1,
+        "unprotected"
+    );
+    assert_eq!(
+        class_of(&vulnerable, "GET /api/users/{username}").1,
+        "protected"
+    );
+    let fixed = classes("exempt_paths/fixed");
+    assert_eq!(
+        class_of(&fixed, "GET /api/publications/drafts").1,
+        "protected"
+    );
+    // The exact set and the fullmatch of one segment under /public/ exempt public routes.
+    assert_eq!(class_of(&fixed, "GET /ready").1, "public");
+    assert_eq!(class_of(&fixed, "GET /public/{slug}").1, "public");
+    let r = report("exempt_paths/vulnerable");
+    let broad: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "auth-exemption-too-broad")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(broad.len(), 2, "{broad:?}");
+    assert!(
+        broad
+            .iter()
+            .any(|m| m.contains("/api/users/health (served by GET /api/users/{username})"))
+    );
+    assert!(
+        broad
+            .iter()
+            .any(|m| m.contains("GET /api/publications/drafts"))
+    );
+    // The segment test on `docs`/`openapi.json` lets nothing else through: not reported.
+    assert!(!broad.iter().any(|m| m.contains("split")));
+}
+
+#[test]
+fn tokens_of_another_purpose_identify_nobody() {
+    let vulnerable = classes("purpose_tokens/vulnerable");
+    assert_eq!(class_of(&vulnerable, "GET /api/invoices").1, "unprotected");
+    assert_eq!(
+        class_of(&vulnerable, "POST /api/invoices/{invoice_id}/pay").1,
+        "unprotected"
+    );
+    // The OAuth callback decodes its state and rejects a bad one: public by design, not
+    // "protected".
+    let cb = class_of(&vulnerable, "GET /oauth/callback");
+    assert_eq!(cb.1, "public", "{}", cb.2);
+    let fixed = classes("purpose_tokens/fixed");
+    assert_eq!(class_of(&fixed, "GET /api/invoices").1, "protected");
+}
+
+#[test]
+fn the_route_registered_first_answers() {
+    let vulnerable = classes("route_twice/vulnerable");
+    let copies: Vec<_> = vulnerable
+        .iter()
+        .filter(|(r, _, _)| r == "GET /admin/users")
+        .collect();
+    assert_eq!(copies.len(), 2);
+    // Both copies are unprotected: the unguarded one runs, the guarded one never does.
+    assert!(
+        copies.iter().all(|(_, c, _)| *c == "unprotected"),
+        "{copies:?}"
+    );
+    assert!(
+        copies
+            .iter()
+            .any(|(_, _, why)| why.starts_with("never runs"))
+    );
+    // A literal path after a parameter path of the same method gets the class of the
+    // route that answers.
+    let export = class_of(&vulnerable, "GET /admin/users/export");
+    assert!(
+        export.2.contains("GET /admin/users/{user_id}"),
+        "{}",
+        export.2
+    );
+    let fixed = classes("route_twice/fixed");
+    assert!(
+        fixed
+            .iter()
+            .filter(|(r, _, _)| r == "GET /admin/users")
+            .all(|(_, c, _)| *c == "protected")
+    );
+}

@@ -756,11 +756,32 @@ def delete_item(item_id: int, user=Depends(current_user)):
 app = FastAPI()
 app.include_router(router)
 ";
+    // The default turns authentication on: guarded (forgeable: the key is in the source),
+    // not conditional, nothing to report.
     let files = [("svc/main.py", src)];
     let (class, reason) = class_of(&files, "DELETE", "/items/{item_id}");
-    assert_eq!(class, "conditional", "{reason}");
-    assert!(reason.contains("settings.AUTH_ENABLED"), "{reason}");
+    assert_eq!(class, "forgeable", "{reason}");
     assert_unprotected_route(&files, false);
+    assert!(!rules(&files).contains("auth-disabled-by-default"));
+    // The default turns it off: conditional, and reported with the setting and its default.
+    let off = src.replace("AUTH_ENABLED = True", "AUTH_ENABLED = False");
+    let files = [("svc/main.py", off.as_str())];
+    let (class, reason) = class_of(&files, "DELETE", "/items/{item_id}");
+    assert_eq!(class, "conditional", "{reason}");
+    assert!(
+        reason.contains("settings.AUTH_ENABLED defaults to False"),
+        "{reason}"
+    );
+    assert_unprotected_route(&files, false);
+    assert!(rules(&files).contains("auth-disabled-by-default"));
+    // A default it cannot tell (a required setting): conditional, not reported.
+    let unknown = src.replace("AUTH_ENABLED = True", "AUTH_ENABLED: bool");
+    let files = [("svc/main.py", unknown.as_str())];
+    assert_eq!(
+        class_of(&files, "DELETE", "/items/{item_id}").0,
+        "conditional"
+    );
+    assert!(!rules(&files).contains("auth-disabled-by-default"));
     // A fail-open return on a missing token is no setting.
     let open = src.replace("if not settings.AUTH_ENABLED:", "if not token:");
     let files = [("svc/main.py", open.as_str())];
@@ -958,4 +979,323 @@ def current_user(creds=Depends(bearer)):
     assert!(!rules(&files).contains("token-not-verified"));
     assert_eq!(class_of(&files, "GET", "/reports").0, "protected");
     assert_eq!(class_of(&files, "GET", "/reports/archive").0, "protected");
+}
+
+/// An app behind a JWT middleware whose first statement is `if <TEST>: return await
+/// call_next(request)`, with the routes `extra` adds.
+fn exempting_app(test: &str, setup: &str, extra: &str) -> String {
+    format!(
+        "import os, re
+import jwt
+from fastapi import FastAPI, Request
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.responses import JSONResponse
+
+KEY = os.environ['KEY']
+{setup}
+
+class Auth(BaseHTTPMiddleware):
+    def __init__(self, app, excluded_paths=None):
+        super().__init__(app)
+        self.excluded_paths = excluded_paths or ['/health']
+
+    def _is_public(self, path):
+        return path.startswith(('/health', '/auth'))
+
+    async def dispatch(self, request: Request, call_next):
+        path = request.url.path
+        if {test}:
+            return await call_next(request)
+        try:
+            request.state.claims = jwt.decode(request.headers.get('authorization', ''), KEY, algorithms=['HS256'])
+        except jwt.InvalidTokenError:
+            return JSONResponse({{'detail': 'no'}}, status_code=401, headers={{'WWW-Authenticate': 'Bearer'}})
+        if request.state.claims.get('jti') in {{'x'}}:
+            return JSONResponse({{'detail': 'no'}}, status_code=401, headers={{'WWW-Authenticate': 'Bearer'}})
+        return await call_next(request)
+
+app = FastAPI()
+app.add_middleware(Auth)
+
+@app.get('/health')
+def health():
+    return {{'ok': 1}}
+
+@app.get('/api/users/{{username}}')
+def user(username: str):
+    return {{'u': username}}
+
+@app.get('/api/reports')
+def reports():
+    return []
+{extra}
+"
+    )
+}
+
+fn too_broad(src: &str) -> Vec<String> {
+    let project = Project::from_sources(vec![("svc/main.py", src)]);
+    jwtward_fastapi::check(&project, &jwtward_fastapi::Settings::default())
+        .into_iter()
+        .filter(|f| f.rule == "auth-exemption-too-broad")
+        .map(|f| f.message)
+        .collect()
+}
+
+/// Each shape of exemption test, evaluated exactly: what it lets through and whether it
+/// lets through more than its public paths.
+#[test]
+fn exemption_tests_are_evaluated_exactly() {
+    let authors = "\n@app.get('/authors')\ndef authors():\n    return []\n";
+    // (test, setup, extra routes, the route class of /api/reports, a too-broad finding
+    // naming this witness, or none).
+    let cases: &[(&str, &str, &str, &str, Option<&str>)] = &[
+        // Exact: `in` on a set, a list, `==`, `self.excluded_paths` (from __init__).
+        ("path in {'/health', '/docs'}", "", "", "protected", None),
+        (
+            "path in ['/health', '/api/reports']",
+            "",
+            "",
+            "public",
+            None,
+        ),
+        (
+            "path == '/health' or path == '/docs'",
+            "",
+            "",
+            "protected",
+            None,
+        ),
+        ("path in self.excluded_paths", "", "", "protected", None),
+        // `endswith` on a tuple lets `/api/users/health` through (the user route).
+        (
+            "path.endswith(('health', 'ready'))",
+            "",
+            "",
+            "protected",
+            Some("/api/users/health (served by GET /api/users/{username})"),
+        ),
+        (
+            "request.url.path.endswith('ping')",
+            "",
+            "",
+            "protected",
+            Some("/api/users/ping (served by GET /api/users/{username})"),
+        ),
+        // `startswith` on a prefix without its slash lets `/authors` through.
+        (
+            "path.startswith(('/health', '/auth'))",
+            "",
+            authors,
+            "protected",
+            Some("GET /authors"),
+        ),
+        // ... through a helper method too.
+        (
+            "self._is_public(path)",
+            "",
+            authors,
+            "protected",
+            Some("GET /authors"),
+        ),
+        // With its slash, nothing else: not reported.
+        (
+            "path.startswith(('/health', '/auth/'))",
+            "",
+            authors,
+            "protected",
+            None,
+        ),
+        // A constant tuple, `any(...)`.
+        (
+            "any(path.startswith(p) for p in PUBLIC)",
+            "PUBLIC = ('/health', '/api/rep')",
+            "",
+            "unprotected",
+            Some("GET /api/reports"),
+        ),
+        // Regex: an unanchored search, a match without `$`, a fullmatch (exact enough).
+        (
+            "re.search(r'report', path)",
+            "",
+            "",
+            "unprotected",
+            Some("GET /api/reports"),
+        ),
+        (
+            "PUBLIC_RE.match(path)",
+            "PUBLIC_RE = re.compile(r'/api/rep')",
+            "",
+            "unprotected",
+            Some("GET /api/reports"),
+        ),
+        (
+            "re.fullmatch(r'/health|/docs', path)",
+            "",
+            "",
+            "protected",
+            None,
+        ),
+        // A path segment: everything under `/api` when segment 1 is `api`: exempt, but
+        // no broader than the `/api` it names.
+        (
+            "path.split('/')[1] in ('api',)",
+            "",
+            "",
+            "unprotected",
+            None,
+        ),
+        (
+            "path.split('/')[-1] in ('health', 'docs')",
+            "",
+            "",
+            "protected",
+            Some("/api/users/health (served by GET /api/users/{username})"),
+        ),
+        // `"x" in path`.
+        (
+            "'port' in path",
+            "",
+            "",
+            "unprotected",
+            Some("GET /api/reports"),
+        ),
+    ];
+    for (test, setup, extra, reports_class, witness) in cases {
+        let src = exempting_app(test, setup, extra);
+        let files = [("svc/main.py", src.as_str())];
+        let (class, reason) = class_of(&files, "GET", "/api/reports");
+        assert_eq!(class, *reports_class, "{test}: {reason}");
+        let found = too_broad(&src);
+        match witness {
+            None => assert!(found.is_empty(), "{test}: {found:?}"),
+            Some(w) => assert!(
+                found.len() == 1 && found[0].contains(w),
+                "{test}: expected one finding naming {w}, got {found:?}"
+            ),
+        }
+    }
+}
+
+/// With no route a word test can reach, the finding names a path built around the word.
+#[test]
+fn a_word_exemption_with_no_route_to_reach() {
+    let src = exempting_app("path.endswith(('health', 'ready'))", "", "").replace(
+        "@app.get('/api/users/{username}')\ndef user(username: str):\n    return {'u': username}\n",
+        "",
+    );
+    assert!(!src.contains("{username}"));
+    let found = too_broad(&src);
+    assert!(
+        found.len() == 1
+            && found[0].contains("/api/admin/unhealth (a path a protected route could have)"),
+        "{found:?}"
+    );
+}
+
+/// `add_middleware(Cls, excluded_paths=[...])` gives `__init__` its list: the listed routes
+/// are public by design, the others protected.
+#[test]
+fn exemption_lists_passed_to_add_middleware() {
+    let src = exempting_app("path in self.excluded_paths", "", "").replace(
+        "app.add_middleware(Auth)",
+        "app.add_middleware(Auth, excluded_paths=['/health', '/api/reports'])",
+    );
+    let files = [("svc/main.py", src.as_str())];
+    let (class, reason) = class_of(&files, "GET", "/api/reports");
+    assert_eq!(class, "public", "{reason}");
+    assert!(reason.contains("listed as a public path"), "{reason}");
+    assert_eq!(
+        class_of(&files, "GET", "/api/users/{username}").0,
+        "protected"
+    );
+    assert!(too_broad(&src).is_empty());
+}
+
+/// Settings-gated authentication with each kind of default: reported (and conditional) when
+/// the defaults leave it off, not when they turn it on or cannot be told.
+#[test]
+fn settings_gates_take_their_defaults() {
+    let app = |setup: &str, gate: &str, body: &str| {
+        format!(
+            "import os
+from fastapi import Depends, FastAPI, Header, HTTPException
+from pydantic import BaseModel
+{setup}
+
+def require_key(x_api_key: str | None = Header(default=None)):
+    if {gate}:
+{body}
+    return 'caller'
+
+app = FastAPI()
+
+@app.get('/api/reports', dependencies=[Depends(require_key)])
+def reports():
+    return []
+"
+        )
+    };
+    let skip = "        return 'dev'\n    if x_api_key != os.environ['API_KEY']:\n        raise HTTPException(401, 'bad key', headers={'WWW-Authenticate': 'ApiKey'})";
+    let guard = "        if x_api_key != os.environ['API_KEY']:\n            raise HTTPException(403, 'bad api_key')";
+    // (setup, gate, skip or guard body, off by default?)
+    let cases: &[(&str, &str, &str, Option<bool>)] = &[
+        (
+            "AUTH_ENABLED = os.getenv('AUTH_ENABLED', 'false').lower() == 'true'",
+            "not AUTH_ENABLED",
+            skip,
+            Some(true),
+        ),
+        (
+            "AUTH_ENABLED = os.getenv('AUTH_ENABLED', 'true').lower() == 'true'",
+            "not AUTH_ENABLED",
+            skip,
+            Some(false),
+        ),
+        (
+            "class Settings(BaseModel):\n    ENV: str = 'dev'\nsettings = Settings()",
+            "settings.ENV == 'prod'",
+            guard,
+            Some(true),
+        ),
+        (
+            "class Settings(BaseModel):\n    ENV: str = 'prod'\nsettings = Settings()",
+            "settings.ENV == 'prod'",
+            guard,
+            Some(false),
+        ),
+        ("", "os.environ.get('REQUIRE_KEY')", guard, Some(true)),
+        ("", "os.environ.get('REQUIRE_KEY', '1')", guard, Some(false)),
+        // `DISABLE_AUTH` defaulting to off: the skip never happens.
+        (
+            "class Settings(BaseModel):\n    DISABLE_AUTH: bool = False\nsettings = Settings()",
+            "settings.DISABLE_AUTH and x_api_key is None",
+            skip,
+            Some(false),
+        ),
+        // A required field: cannot tell.
+        (
+            "class Settings(BaseModel):\n    DISABLE_AUTH: bool\nsettings = Settings(DISABLE_AUTH=False)",
+            "settings.DISABLE_AUTH",
+            skip,
+            None,
+        ),
+    ];
+    for (setup, gate, body, off) in cases {
+        let src = app(setup, gate, body);
+        let files = [("svc/main.py", src.as_str())];
+        let reported = rules(&files).contains("auth-disabled-by-default");
+        let (class, reason) = class_of(&files, "GET", "/api/reports");
+        match off {
+            Some(true) => {
+                assert!(reported, "{gate} / {setup}");
+                assert_eq!(class, "conditional", "{gate}: {reason}");
+            }
+            Some(false) => {
+                assert!(!reported, "{gate} / {setup}");
+                assert_eq!(class, "protected", "{gate}: {reason}");
+            }
+            None => assert!(!reported, "{gate} / {setup}"),
+        }
+    }
 }

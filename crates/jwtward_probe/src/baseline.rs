@@ -28,7 +28,7 @@ pub async fn learn_router(ctx: &Ctx, origin: &str, prefix: &str) -> Router {
     let mut router = Router::default();
     let mut req = Req::new("GET", url);
     if let Some(t) = ctx.original() {
-        req = req.header("Authorization", format!("Bearer {t}"));
+        req = req.header("Authorization", format!("{} {t}", ctx.auth_scheme));
     }
     if let Some(r) = ctx.send(&req).await
         && r.is_answer()

@@ -122,6 +122,8 @@ pub struct Ctx {
     pub names_seen: Mutex<BTreeSet<String>>,
     /// The claim the API takes the identity from, once learnt (`sub`, `uid`...).
     pub identity: Mutex<Option<String>>,
+    /// The word before the token in `Authorization` (`Bearer`).
+    pub auth_scheme: String,
     /// Some endpoint accepts tokens whose signature is not verified.
     pub unverified_seen: AtomicBool,
 }
@@ -316,8 +318,15 @@ pub fn diff_note(d: Option<bool>) -> &'static str {
     }
 }
 
+/// `jws` with its identity claim (the one learnt or given, else `sub`) set to a random value.
 pub fn random_payload(ctx: &Ctx, jws: &Jws) -> Jws {
-    jws.with_claim("sub", Some(Value::String(ctx.random_sub())))
+    let claim = ctx
+        .identity
+        .lock()
+        .expect("identity")
+        .clone()
+        .unwrap_or_else(|| "sub".to_string());
+    jws.with_claim(&claim, Some(Value::String(ctx.random_sub())))
 }
 
 pub fn set(v: &mut Value, k: &str, x: Value) {

@@ -130,6 +130,8 @@ pub struct Endpoint {
     pub missing_url: Option<String>,
     /// Where each path parameter's value came from (`harvested from GET /items`, ...).
     pub filled: Vec<String>,
+    /// The word before the token in `Authorization` (`Bearer`).
+    pub auth_scheme: String,
 }
 
 impl Endpoint {
@@ -140,12 +142,13 @@ impl Endpoint {
             .headers
             .iter()
             .filter(|(n, _)| !n.eq_ignore_ascii_case("authorization"))
+            .filter(|(n, _)| !matches!(channel, Credential::Header(h) if h.eq_ignore_ascii_case(n)))
             .cloned()
             .collect();
         if let Some(t) = token {
             match channel {
                 Credential::Authorization => {
-                    headers.push(("Authorization".into(), format!("Bearer {t}")))
+                    headers.push(("Authorization".into(), format!("{} {t}", self.auth_scheme)))
                 }
                 Credential::Header(n) => headers.push((n.clone(), t.to_string())),
                 Credential::Cookie(n) => headers.push(("Cookie".into(), format!("{n}={t}"))),
@@ -178,6 +181,8 @@ pub struct PlanOptions<'a> {
     pub skip_destructive: &'a [String],
     pub user_headers: &'a [(String, String)],
     pub nonce: &'a str,
+    /// The word before the token in `Authorization` (`Bearer`; `Token` for some APIs).
+    pub auth_scheme: &'a str,
 }
 
 /// The words of a path, operationId or summary: split at non-alphanumerics and camelCase.
@@ -379,7 +384,12 @@ pub fn endpoint(op: &Operation, opts: &PlanOptions, fill: &Fill) -> (Endpoint, V
             ));
             continue;
         }
-        if !headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(&n)) {
+        // The header that carries the token (an apiKey scheme, `X-Token: str = Header()`):
+        // the channel fills it; a placeholder there would be a garbage token sent first.
+        let is_channel = declared
+            .iter()
+            .any(|c| matches!(c, Credential::Header(h) if h.eq_ignore_ascii_case(&n)));
+        if !is_channel && !headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(&n)) {
             headers.push((n, v));
         }
     }
@@ -482,6 +492,7 @@ pub fn endpoint(op: &Operation, opts: &PlanOptions, fill: &Fill) -> (Endpoint, V
         missing_url: templated
             .then(|| normalize(&format!("{}{}{missing}{qs}", opts.origin, opts.prefix))),
         filled,
+        auth_scheme: opts.auth_scheme.to_string(),
     };
     (ep, errs)
 }
@@ -759,6 +770,46 @@ mod tests {
     }
 
     #[test]
+    fn a_header_credential_is_not_filled_with_a_placeholder() {
+        let doc = r##"{"openapi": "3.0.3",
+          "components": {"securitySchemes": {"s": {"type": "apiKey", "in": "header", "name": "x-session-token"}}},
+          "paths": {"/m": {"get": {"security": [{"s": []}], "parameters": [
+            {"name": "x-session-token", "in": "header", "required": true, "schema": {"type": "string"}},
+            {"name": "x-tenant", "in": "header", "required": true, "schema": {"type": "string"}}]}}}}"##;
+        let spec = parse_spec(doc, "t").unwrap();
+        let opts = PlanOptions {
+            origin: "http://h",
+            prefix: "",
+            unsafe_methods: false,
+            skip_destructive: &[],
+            user_headers: &[],
+            nonce: "n",
+            auth_scheme: "Bearer",
+        };
+        let p = plan(&spec.operations, &opts);
+        let (_, ep) = &p.plain[0];
+        assert_eq!(ep.channel, Credential::Header("x-session-token".into()));
+        let req = ep.request(Some("tok"), &ep.channel);
+        let sent: Vec<&(String, String)> = req
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("x-session-token"))
+            .collect();
+        assert_eq!(
+            sent,
+            vec![&("x-session-token".to_string(), "tok".to_string())]
+        );
+        assert!(req.headers.iter().any(|(n, _)| n == "x-tenant"));
+        let none = ep.request(None, &ep.channel);
+        assert!(
+            !none
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("x-session-token"))
+        );
+    }
+
+    #[test]
     fn unsafe_operations_need_a_provably_invalid_request() {
         let doc = r##"{"openapi": "3.0.3", "paths": {
           "/items": {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["name"]}}}}}},
@@ -775,6 +826,7 @@ mod tests {
             skip_destructive: &[],
             user_headers: &[],
             nonce: "n",
+            auth_scheme: "Bearer",
         };
         let p = plan(&spec.operations, &opts(false));
         assert_eq!(p.plain.len(), 1, "only GET /list");
@@ -860,6 +912,7 @@ mod tests {
             skip_destructive: &[],
             user_headers: &[],
             nonce: "n",
+            auth_scheme: "Bearer",
         };
         let p = plan(&spec.operations, &opts);
         assert_eq!(p.plain[0].1.url, "http://h/%C3%A9%C3%A9%C3%A9%C3%A9");

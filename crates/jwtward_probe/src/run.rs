@@ -42,6 +42,14 @@ pub struct Config {
     /// `--mask`: a hashcat-style mask searched after the default tier.
     pub mask: Option<String>,
     pub cookie_names: Vec<String>,
+    /// Query parameter names the token may be read from (besides the common ones and the
+    /// spec's credential-like parameters): `jwtward audit` passes the names the source reads.
+    pub query_names: Vec<String>,
+    /// The claim the API takes the identity from, when known beforehand (`jwtward audit`
+    /// reads it in the source: `payload["uid"]`); otherwise the probe learns it.
+    pub identity_claim: Option<String>,
+    /// The word before the token in `Authorization` (`--auth-scheme`; default `Bearer`).
+    pub auth_scheme: Option<String>,
     pub headers: Vec<(String, String)>,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
@@ -84,15 +92,30 @@ pub fn run(
 }
 
 fn read_token(config: &Config, errors: &mut Vec<ErrorEntry>) -> anyhow::Result<Option<TokenInfo>> {
+    if let Some(s) = &config.auth_scheme
+        && (s.is_empty()
+            || !s
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)))
+    {
+        anyhow::bail!(
+            "--auth-scheme {s:?}: expected one word of letters, digits or !#$%&'*+-.^_`|~ (e.g. Bearer, Token)"
+        );
+    }
     let Some(t) = config.tokens.first() else {
         return Ok(None);
     };
-    let raw = t
+    let mut raw = t
         .trim()
         .trim_start_matches("Bearer ")
         .trim_start_matches("bearer ")
-        .trim()
-        .to_string();
+        .trim();
+    if let Some(scheme) = &config.auth_scheme
+        && let Some(rest) = raw.strip_prefix(&format!("{scheme} "))
+    {
+        raw = rest.trim();
+    }
+    let raw = raw.to_string();
     if raw.is_empty() {
         anyhow::bail!("--token is empty");
     }
@@ -244,6 +267,7 @@ async fn run_async(
         skip_destructive: &config.skip_destructive,
         user_headers: &config.headers,
         nonce: &nonce,
+        auth_scheme: config.auth_scheme.as_deref().unwrap_or("Bearer"),
     };
     let the_plan = plan::plan(&ops, &opts);
     errors.extend(the_plan.skipped.iter().cloned());
@@ -274,6 +298,11 @@ async fn run_async(
         }
     }
     let mut query_names: Vec<String> = COMMON_QUERY.iter().map(|s| s.to_string()).collect();
+    for q in &config.query_names {
+        if !query_names.contains(q) {
+            query_names.push(q.clone());
+        }
+    }
     for op in &found.spec.operations {
         for p in &op.params {
             if p.location == crate::openapi::ParamIn::Query
@@ -332,7 +361,11 @@ async fn run_async(
         signing: Mutex::new(signing),
         public_keys,
         names_seen: Mutex::new(BTreeSet::new()),
-        identity: Mutex::new(None),
+        identity: Mutex::new(config.identity_claim.clone()),
+        auth_scheme: config
+            .auth_scheme
+            .clone()
+            .unwrap_or_else(|| "Bearer".to_string()),
         unverified_seen: AtomicBool::new(false),
     });
 

@@ -16,8 +16,9 @@ use jwtward_report::Severity;
 pub enum Issuer<'a, 'p> {
     /// An HMAC secret this application holds and mints with (the encodes using it).
     Own(Vec<&'a EncodeCall<'p>>),
-    /// An issuer that may also serve others: why.
-    Shared(String),
+    /// An issuer that may also serve others: why, and whether the key is a public key or a
+    /// key set (JWKS, OIDC) rather than a shared secret.
+    Shared(String, bool),
 }
 
 impl Issuer<'_, '_> {
@@ -25,7 +26,7 @@ impl Issuer<'_, '_> {
     pub fn severity(&self) -> Severity {
         match self {
             Issuer::Own(_) => Severity::Low,
-            Issuer::Shared(_) => Severity::Medium,
+            Issuer::Shared(..) => Severity::Medium,
         }
     }
 
@@ -47,7 +48,7 @@ impl Issuer<'_, '_> {
                     "low: the HMAC key is held by this application, which mints these tokens itself{at}; it matters once another service shares the key"
                 )
             }
-            Issuer::Shared(why) => format!("medium: {why}"),
+            Issuer::Shared(why, _) => format!("medium: {why}"),
         }
     }
 }
@@ -79,7 +80,7 @@ pub fn same_key(
     ta == tb && (ta.contains('.') || am.id == bm.id)
 }
 
-fn hmac_only(algs: &[&str]) -> Option<bool> {
+pub(crate) fn hmac_only(algs: &[&str]) -> Option<bool> {
     if algs.is_empty() {
         return None;
     }
@@ -96,21 +97,40 @@ pub fn token_issuer<'a, 'p>(ctx: &'a Ctx<'_, 'p>, d: &DecodeCall<'p>) -> Issuer<
     if let Algorithms::List(_) = &d.algorithms
         && hmac_only(&algs) == Some(false)
     {
-        return Issuer::Shared(format!(
-            "tokens are verified with a public key ({}): the key pair's owner can issue tokens for other services too",
-            algs.join(", ")
-        ));
+        return Issuer::Shared(
+            format!(
+                "tokens are verified with a public key ({}): the key pair's owner can issue tokens for other services too",
+                algs.join(", ")
+            ),
+            true,
+        );
     }
     if let Some(k) = &d.key {
         if k.value.secret_bytes().is_some_and(|(b, _, _)| is_pem(&b)) {
             return Issuer::Shared(
                 "tokens are verified with a public key: its owner can issue tokens for other services too".into(),
+                true,
             );
         }
         let t = text(d.module, k.expr).to_ascii_lowercase();
-        if t.contains("jwk") || t.contains("get_signing_key") || t.contains("public") {
+        // The function that decodes fetches a key set (`requests.get(JWKS_URL).json()["keys"]`,
+        // OIDC discovery) and picks the key from it.
+        let fetches_key_set = d
+            .function
+            .as_deref()
+            .and_then(|q| ctx.project.function(q))
+            .is_some_and(|f| {
+                let body = d.module.slice(f.def.range()).to_ascii_lowercase();
+                body.contains("jwks") || body.contains("openid-configuration")
+            });
+        if t.contains("jwk")
+            || t.contains("get_signing_key")
+            || t.contains("public")
+            || fetches_key_set
+        {
             return Issuer::Shared(
                 "the key comes from a key set or public key (JWKS, OIDC): that issuer signs tokens for other clients too".into(),
+                true,
             );
         }
     }
@@ -148,6 +168,7 @@ pub fn token_issuer<'a, 'p>(ctx: &'a Ctx<'_, 'p>, d: &DecodeCall<'p>) -> Issuer<
     }
     Issuer::Shared(
         "no code in this project mints tokens with this key: they come from another service or a key shared with one".into(),
+        false,
     )
 }
 

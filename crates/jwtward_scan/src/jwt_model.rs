@@ -1322,8 +1322,10 @@ impl<'p> JwtModel<'p> {
                                 c.origin.or(Some(origin_of(raw.module, a))),
                             ))
                         } else {
-                            c.as_str().map(|s| {
-                                (s.to_string(), c.origin.or(Some(origin_of(raw.module, a))))
+                            // `config("JWT_ALG", default="HS256")`: the default, as for keys.
+                            let d = c.or_default();
+                            d.as_str().map(|s| {
+                                (s.to_string(), d.origin.or(Some(origin_of(raw.module, a))))
                             })
                         }
                     }

@@ -24,6 +24,10 @@ pub struct Settings {
     pub long_token_lifetime_threshold_secs: u64,
     /// Extra keys to treat as known-weak (`weak-secrets` in the configuration).
     pub extra_weak_secrets: Vec<String>,
+    /// Rules the user selected by name (`--select`, `select =`). The claim-hygiene notes of
+    /// `audience-not-verified` and `issuer-not-verified` on tokens that only this
+    /// application mints, with a key only it holds, are reported only for these.
+    pub selected: Vec<String>,
 }
 
 impl Default for Settings {
@@ -31,6 +35,7 @@ impl Default for Settings {
         Settings {
             long_token_lifetime_threshold_secs: 24 * 3600,
             extra_weak_secrets: Vec::new(),
+            selected: Vec::new(),
         }
     }
 }

@@ -7,6 +7,10 @@ use jwtward_scan::{RULES, Settings, check};
 use std::path::PathBuf;
 
 fn scan(dir: &str) -> Vec<Finding> {
+    scan_with(dir, &Settings::default())
+}
+
+fn scan_with(dir: &str, settings: &Settings) -> Vec<Finding> {
     let project = Project::load(&[PathBuf::from(dir)], &DiscoveryOptions::default())
         .unwrap_or_else(|e| panic!("cannot load {dir}: {e}"));
     assert!(!project.modules.is_empty(), "no Python files under {dir}");
@@ -15,24 +19,30 @@ fn scan(dir: &str) -> Vec<Finding> {
         "fixture errors in {dir}: {:#?}",
         project.errors
     );
-    let mut findings = check(&project, &Settings::default());
+    let mut findings = check(&project, settings);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings
 }
 
 fn rule_case(rule: &str, expected: usize) {
     assert!(RULES.iter().any(|r| r.name == rule), "unknown rule {rule}");
-    let vulnerable: Vec<Finding> = scan(&format!("tests/fixtures/{rule}/vulnerable"))
-        .into_iter()
-        .filter(|f| f.rule == rule)
-        .collect();
+    // The rule asked for by name, as `--select RULE` does: hygiene notes included.
+    let selected = Settings {
+        selected: vec![rule.to_string()],
+        ..Settings::default()
+    };
+    let vulnerable: Vec<Finding> =
+        scan_with(&format!("tests/fixtures/{rule}/vulnerable"), &selected)
+            .into_iter()
+            .filter(|f| f.rule == rule)
+            .collect();
     assert_eq!(
         vulnerable.len(),
         expected,
         "{rule}: expected {expected} findings in the vulnerable fixtures, got {vulnerable:#?}"
     );
     insta::assert_json_snapshot!(rule, vulnerable);
-    let fixed: Vec<Finding> = scan(&format!("tests/fixtures/{rule}/fixed"))
+    let fixed: Vec<Finding> = scan_with(&format!("tests/fixtures/{rule}/fixed"), &selected)
         .into_iter()
         .filter(|f| f.rule == rule)
         .collect();
@@ -84,7 +94,7 @@ fn expiration_not_verified() {
 
 #[test]
 fn expiration_not_required() {
-    rule_case("expiration-not-required", 10);
+    rule_case("expiration-not-required", 11);
 }
 
 #[test]
@@ -99,7 +109,7 @@ fn audience_not_verified() {
 
 #[test]
 fn issuer_not_verified() {
-    rule_case("issuer-not-verified", 4);
+    rule_case("issuer-not-verified", 5);
 }
 
 #[test]
@@ -109,7 +119,7 @@ fn error_detail_leak() {
 
 #[test]
 fn insecure_token_cookie() {
-    rule_case("insecure-token-cookie", 3);
+    rule_case("insecure-token-cookie", 4);
 }
 
 #[test]
@@ -219,4 +229,74 @@ fn one_pyjwt_version_assumption() {
     assert_eq!(unpinned.len(), 2, "{unpinned:#?}");
     assert!(unpinned.iter().all(|(_, m)| m.contains("pins PyJWT 2")));
     assert!(rules("pinned2").is_empty());
+}
+
+/// On tokens this application mints itself with a key only it holds, the `aud`/`iss` notes
+/// are hygiene: reported only when the rule is selected by name. With no `audience=`,
+/// PyJWT and python-jose refuse a token that carries `aud`, so that case is never reported.
+#[test]
+fn own_key_claim_notes_need_the_rule_selected() {
+    for rule in ["audience-not-verified", "issuer-not-verified"] {
+        let dir = format!("tests/fixtures/{rule}/vulnerable");
+        let default: Vec<Finding> = scan(&dir).into_iter().filter(|f| f.rule == rule).collect();
+        let selected = Settings {
+            selected: vec![rule.to_string()],
+            ..Settings::default()
+        };
+        let asked: Vec<Finding> = scan_with(&dir, &selected)
+            .into_iter()
+            .filter(|f| f.rule == rule)
+            .collect();
+        assert!(
+            default.iter().all(|f| f.message.contains("medium:")),
+            "{rule}: a low (own-key) note was reported without selecting the rule: {default:#?}"
+        );
+        assert!(
+            asked.iter().any(|f| f.message.contains("low:")),
+            "{rule}: the fixture has no own-key case: {asked:#?}"
+        );
+        assert!(
+            !default.is_empty(),
+            "{rule}: the medium cases must stay on by default"
+        );
+        assert!(
+            !asked
+                .iter()
+                .any(|f| f.message.contains("low:") && f.message.contains("no `audience=`")),
+            "{rule}: an own-key decode without audience= under PyJWT/python-jose is not a finding: {asked:#?}"
+        );
+    }
+}
+
+/// Tokens of an identity provider (a JWKS key): `iss` and a required `exp` are hygiene there
+/// (the key set belongs to its issuer, which always sets `exp`), reported at low only when the
+/// rule is selected by name.
+#[test]
+fn identity_provider_claim_notes_need_the_rule_selected() {
+    for rule in ["issuer-not-verified", "expiration-not-required"] {
+        let dir = format!("tests/fixtures/{rule}/vulnerable");
+        let idp = |f: &Finding| {
+            f.rule == rule
+                && f.location
+                    .as_ref()
+                    .is_some_and(|l| l.file.ends_with("idp_key_set.py"))
+        };
+        let default: Vec<Finding> = scan(&dir).into_iter().filter(idp).collect();
+        assert!(
+            default.is_empty(),
+            "{rule}: reported by default: {default:#?}"
+        );
+        let selected = Settings {
+            selected: vec![rule.to_string()],
+            ..Settings::default()
+        };
+        let asked: Vec<Finding> = scan_with(&dir, &selected).into_iter().filter(idp).collect();
+        assert_eq!(asked.len(), 1, "{rule}: {asked:#?}");
+        assert_eq!(asked[0].severity, jwtward_report::Severity::Low, "{rule}");
+        assert!(
+            asked[0].message.contains("low: "),
+            "{rule}: {}",
+            asked[0].message
+        );
+    }
 }

@@ -19,7 +19,7 @@ def current_user(request: Request) -> dict:
     return {"name": claims["sub"], "kind": claims.get("kind")}
 
 
-def maybe_user(request: Request):
+def viewer_of(request: Request):
     header = request.headers.get("authorization", "")
     try:
         claims = jwt.decode(header[7:], SIGNING_KEY, algorithms=["HS256"])
@@ -50,7 +50,7 @@ def admin_stats():
 
 
 @app.get("/feed")
-def feed(viewer=Depends(maybe_user)):
+def feed(viewer=Depends(viewer_of)):
     if viewer is None:
         return {"items": ["public-1"]}
     return {"items": ["public-1", "private-for-" + viewer["sub"]]}

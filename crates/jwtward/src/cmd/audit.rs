@@ -57,6 +57,10 @@ pub struct Args {
     /// Report only the static findings proven at run time.
     #[arg(long)]
     pub confirmed_only: bool,
+    /// The word before the token in `Authorization` [default: Bearer, or `Token`/`JWT` when
+    /// a protected route accepts only that].
+    #[arg(long, value_name = "WORD")]
+    pub auth_scheme: Option<String>,
 }
 
 fn seconds(v: f64, flag: &str) -> anyhow::Result<Duration> {
@@ -88,6 +92,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         startup_timeout: seconds(args.startup_timeout, "--startup-timeout")?,
         max_requests: args.max_requests,
         concurrency: 8,
+        auth_scheme: args.auth_scheme.clone(),
     };
     // Ctrl-C stops the app's process group before the process ends.
     let _ = ctrlc::set_handler(|| {

@@ -41,6 +41,10 @@ pub struct Args {
     /// A cookie name to try the token in (repeatable; common names are always tried).
     #[arg(long, value_name = "N")]
     pub cookie_name: Vec<String>,
+    /// The word before the token in the `Authorization` header [default: Bearer]
+    /// (`Token` for APIs that want `Authorization: Token <jwt>`).
+    #[arg(long, value_name = "WORD")]
+    pub auth_scheme: Option<String>,
     /// An extra header sent with every request, `NAME:VALUE` (repeatable).
     #[arg(long, value_name = "NAME:VALUE")]
     pub header: Vec<String>,
@@ -199,6 +203,9 @@ fn config(args: &Args) -> anyhow::Result<Config> {
         wordlist: args.wordlist.clone(),
         mask: args.mask.clone(),
         cookie_names: args.cookie_name.clone(),
+        query_names: Vec::new(),
+        identity_claim: None,
+        auth_scheme: args.auth_scheme.clone(),
         headers,
         include: args.include.clone(),
         exclude: args.exclude.clone(),

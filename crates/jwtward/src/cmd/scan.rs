@@ -173,14 +173,70 @@ fn analyse(
     // One JWT-library model for both rule sets: the FastAPI rules use it for decode sites.
     let model = jwtward_scan::JwtModel::build(project);
     let mut findings = jwtward_scan::check_with_model(project, &model, settings);
-    if routes {
+    let keyed = findings
+        .iter()
+        .any(|f| KEY_RULES.contains(&f.rule.as_str()));
+    if routes || keyed {
         let (route_findings, table) =
             jwtward_fastapi::check_and_route_table(project, &model, fastapi);
+        name_protected_routes(&mut findings, &table);
         findings.extend(route_findings);
-        (findings, table)
+        (findings, if routes { table } else { Vec::new() })
     } else {
         findings.extend(jwtward_fastapi::check_with_model(project, &model, fastapi));
         (findings, Vec::new())
+    }
+}
+
+/// The rules about a signing key that can be guessed or read.
+const KEY_RULES: &[&str] = &["weak-secret", "hardcoded-secret"];
+
+/// A key finding names the routes the key protects: the `forgeable` routes whose guard
+/// reaches a decode call the finding names as a use of the key (`used by `jwt.decode` at
+/// FILE:LINE`). The message gets the routes (five at most, then how many more), the trace a
+/// step for each.
+fn name_protected_routes(findings: &mut [Finding], table: &[jwtward_fastapi::RouteInfo]) {
+    const SHOWN: usize = 5;
+    for f in findings
+        .iter_mut()
+        .filter(|f| KEY_RULES.contains(&f.rule.as_str()))
+    {
+        let routes: Vec<&jwtward_fastapi::RouteInfo> = table
+            .iter()
+            .filter(|r| {
+                r.forged_at
+                    .as_ref()
+                    .is_some_and(|at| f.message.contains(&format!(" at {}:{}", at.file, at.line)))
+            })
+            .collect();
+        if routes.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = routes
+            .iter()
+            .map(|r| format!("{} {}", r.methods.join(","), r.path))
+            .collect();
+        let more = names.len().saturating_sub(SHOWN);
+        let mut list = names[..names.len().min(SHOWN)].join(", ");
+        if more > 0 {
+            list.push_str(&format!(" and {more} more"));
+        }
+        let n = names.len();
+        f.message.push_str(&format!(
+            "; it protects {n} route{}: {list}",
+            if n == 1 { "" } else { "s" }
+        ));
+        for r in routes.iter().take(SHOWN) {
+            f.trace.push(jwtward_report::TraceStep {
+                file: Some(r.location.file.clone()),
+                line: Some(r.location.line),
+                note: format!(
+                    "{} {} is protected only by this key (forgeable)",
+                    r.methods.join(","),
+                    r.path
+                ),
+            });
+        }
     }
 }
 
@@ -576,6 +632,7 @@ pub fn run_with(mut args: Args, then: Option<Then<'_>>) -> anyhow::Result<ExitCo
     let scan_settings = jwtward_scan::Settings {
         long_token_lifetime_threshold_secs: threshold,
         extra_weak_secrets: opts_file.weak_secrets.clone(),
+        selected: select.clone(),
     };
     // Auth dependencies and token helpers are part of the FastAPI model itself.
     let fastapi_settings = jwtward_fastapi::Settings {

@@ -1,6 +1,6 @@
 //! `fail-open-auth-dependency`: an auth dependency that returns None/empty instead of raising.
 
-use super::finding;
+use super::{anonymous_by_design, finding};
 use crate::analysis::{Auth, Ctx, DepClass, IdentityUse};
 use jwtward_report::{Finding, RuleMeta, Severity};
 use std::collections::HashSet;
@@ -33,6 +33,9 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             let DepClass::FailOpen(p) = class else {
                 continue;
             };
+            if anonymous_by_design(cx, ri, Some(d)) {
+                continue;
+            }
             let handler_note = match use_ {
                 Some(IdentityUse::Checked) => continue,
                 Some(IdentityUse::ServesWhenMissing(at)) => Some((

@@ -6,6 +6,8 @@ use jwtward_report::{Finding, RuleMeta, TraceStep};
 use ruff_text_size::TextRange;
 
 pub mod auth_dependency_overridden;
+pub mod auth_disabled_by_default;
+pub mod auth_exemption_too_broad;
 pub mod claims_not_checked;
 pub mod fail_open_auth_dependency;
 pub mod fail_open_auth_middleware;
@@ -24,7 +26,7 @@ type RuleCheck = fn(&Ctx, &mut Vec<Finding>);
 /// Runs every rule; `JWTWARD_FASTAPI_TIMING=1` prints the time each one takes.
 pub(crate) fn run_all(cx: &Ctx, out: &mut Vec<Finding>) {
     let timing = std::env::var_os("JWTWARD_FASTAPI_TIMING").is_some();
-    let checks: [(&str, RuleCheck); 13] = [
+    let checks: [(&str, RuleCheck); 15] = [
         (
             fail_open_auth_dependency::META.name,
             fail_open_auth_dependency::check,
@@ -36,6 +38,14 @@ pub(crate) fn run_all(cx: &Ctx, out: &mut Vec<Finding>) {
         ),
         (unprotected_route::META.name, unprotected_route::check),
         (token_not_verified::META.name, token_not_verified::check),
+        (
+            auth_disabled_by_default::META.name,
+            auth_disabled_by_default::check,
+        ),
+        (
+            auth_exemption_too_broad::META.name,
+            auth_exemption_too_broad::check,
+        ),
         (
             fail_open_auth_middleware::META.name,
             fail_open_auth_middleware::check,
@@ -147,4 +157,36 @@ pub(crate) fn reachable_deps<'p>(cx: &Ctx<'_, 'p>) -> Vec<crate::model::Func<'p>
         }
     }
     out
+}
+
+/// A route that runs without an identity is no bypass when it is public by design (login,
+/// reset, OAuth, static...), nor when it only reads (GET, HEAD, OPTIONS) through a
+/// dependency whose name or arguments say that the identity is optional
+/// (`get_optional_user`, `current_user(optional=True)`, `authorizer(required=False)`): a
+/// public page that an identity only personalises. A write through such a dependency, or a
+/// read through one that does not say so, is still reported.
+pub(crate) fn anonymous_by_design(
+    cx: &Ctx,
+    ri: usize,
+    dep: Option<&crate::model::DepUse<'_>>,
+) -> bool {
+    if cx.is_public(ri) {
+        return true;
+    }
+    let r = &cx.routes[ri];
+    let reads = !r.methods.is_empty()
+        && r.methods
+            .iter()
+            .all(|m| matches!(m.as_str(), "GET" | "HEAD" | "OPTIONS"));
+    reads && dep.is_some_and(|d| says_optional(&d.text))
+}
+
+/// `get_optional_user`, `maybe_user`, `current_user(optional=True)`, `required=False`.
+pub(crate) fn says_optional(text: &str) -> bool {
+    let t: String = text
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    t.contains("optional") || t.contains("maybe_") || t.contains("required=false")
 }

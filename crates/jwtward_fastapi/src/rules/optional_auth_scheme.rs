@@ -1,6 +1,6 @@
 //! `optional-auth-scheme`: a scheme with `auto_error=False` whose dependents do not raise.
 
-use super::finding;
+use super::{anonymous_by_design, finding};
 use crate::analysis::{Auth, Ctx, IdentityUse};
 use crate::model::DepTarget;
 use jwtward_report::{Finding, RuleMeta, Severity};
@@ -29,7 +29,7 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         for (d, _level, _class, use_) in &a.weak {
-            if matches!(use_, Some(IdentityUse::Checked)) {
+            if matches!(use_, Some(IdentityUse::Checked)) || anonymous_by_design(cx, ri, Some(d)) {
                 continue;
             }
             // The scheme and the point in the dependent where its None gets through.

@@ -1,7 +1,7 @@
 //! `public-fallback-route`: a route that branches on a missing identity and still serves.
 
-use super::route_finding;
-use crate::analysis::{Ctx, IdentityUse};
+use super::{anonymous_by_design, route_finding};
+use crate::analysis::{Auth, Ctx, IdentityUse};
 use jwtward_report::{Finding, RuleMeta, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -23,8 +23,16 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     for (ri, a) in cx.auths.iter().enumerate() {
         let r = &cx.routes[ri];
         let Some(h) = r.handler else { continue };
+        // Another dependency or middleware refuses anonymous callers first, or the route is
+        // public by design (a reset or login page that an identity only redirects).
+        if a.auth == Auth::Protected || cx.is_public(ri) {
+            continue;
+        }
         let mut hit = None;
         for (d, _, _, use_) in &a.weak {
+            if anonymous_by_design(cx, ri, Some(d)) {
+                continue;
+            }
             if let Some(IdentityUse::ServesWhenMissing(at)) = use_ {
                 let mut trace = vec![
                     cx.route_step(ri),

@@ -44,12 +44,35 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let r = &cx.routes[ri];
-        // Served only in some configurations (a router included under `if settings...`).
-        if cx.is_public(ri) || r.gate.is_some() {
+        // Served only in some configurations (a router included under `if settings...`);
+        // or never run (an earlier route answers it: that one is reported).
+        if cx.is_public(ri) || r.gate.is_some() || cx.shadowed_by[ri].is_some() {
             continue;
         }
         let m = cx.m();
         let mut reason: Option<(String, Vec<TraceStep>)> = None;
+
+        // Registered before a guarded route of the same method and path: FastAPI runs the
+        // first match, this one, and the guarded copy never runs.
+        if let Some((j, by)) = &cx.shadows_guarded[ri] {
+            let s = &cx.routes[*j];
+            reason = Some((
+                format!(
+                    "it is registered before {} {} (which requires {by}) and FastAPI runs the first match, so the guarded copy never runs",
+                    s.methods.join(","),
+                    s.path
+                ),
+                vec![cx.an.step(
+                    s.mid,
+                    s.range,
+                    format!(
+                        "{} {} requires {by} but is registered later: never reached",
+                        s.methods.join(","),
+                        s.path
+                    ),
+                )],
+            ));
+        }
 
         // A mounted sub-app escapes the parent's app-level dependencies.
         for &(parent_app, mi) in r.mounts.iter().rev() {

@@ -1,3 +1,4 @@
+use crate::issuer::{Issuer, hmac_only, token_issuer};
 use crate::jwt_model::{Algorithms, DecodeKind, Library};
 use crate::rules::{Seen, call_origin, short_callee};
 use crate::{Ctx, decode_trace, finding};
@@ -8,7 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::High,
     cwe: &[347],
     summary: "A token is verified without an explicit algorithm allowlist, or with the algorithm the token itself names.",
-    explanation: "When the verifier lets the token's header choose the algorithm, an attacker picks the one that suits them: an HMAC algorithm with the server's public key as the secret, or a weaker one. python-jose's `jwt.decode` without `algorithms=` accepts any algorithm the header names that fits the key; Authlib's module-level `jwt` (`authlib.jose.jwt`) accepts every registered HS/RS/ES/PS/EdDSA algorithm the header asks for; PyJWT 1 without `algorithms=` accepts the header's algorithm. PyJWT 2 refuses to decode without `algorithms=`, so it is not reported. Passing `algorithms=[header[\"alg\"]]` (read from the unverified header) pins nothing, with any library.",
+    explanation: "When the verifier lets the token's header choose the algorithm, an attacker picks the one that suits them: an HMAC algorithm with the server's public key as the secret, or a weaker one. python-jose's `jwt.decode` without `algorithms=` accepts any algorithm the header names that fits the key; Authlib's module-level `jwt` (`authlib.jose.jwt`) accepts every registered HS/RS/ES/PS/EdDSA algorithm the header asks for; PyJWT 1 without `algorithms=` accepts the header's algorithm. PyJWT 2 refuses to decode without `algorithms=`, so it is not reported. Nor is python-jose when the key is an HMAC secret this application mints HS tokens with: the header can then only choose another HS algorithm, which needs the same secret, and python-jose builds neither an RSA/EC key nor `none` from a string secret (checked with python-jose 3.5). Passing `algorithms=[header[\"alg\"]]` (read from the unverified header) pins nothing, with any library.",
     remediation: "Pass the fixed list of algorithms your keys are meant for, written in your code or configuration (`algorithms=[\"RS256\"]`), and for Authlib build the verifier with `JsonWebToken([\"RS256\"])`. Never take the list from the token.",
     example: "from jose import jwt\nclaims = jwt.decode(token, PUBLIC_KEY)",
     fixed_example: "from jose import jwt\nclaims = jwt.decode(token, PUBLIC_KEY, algorithms=[\"RS256\"])",
@@ -39,6 +40,19 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                 ),
             ),
             Algorithms::NotGiven => {
+                // python-jose with an HMAC secret this application mints with (HS only): the
+                // header can only choose HS256/384/512, all of which need the secret; "none"
+                // and RS/ES keys cannot be built from it (checked with python-jose 3.5).
+                if d.library == Library::Jose
+                    && let Issuer::Own(encodes) = token_issuer(ctx, d)
+                    && encodes.iter().all(|e| {
+                        e.algorithm
+                            .as_ref()
+                            .is_some_and(|(a, _)| hmac_only(&[a.as_str()]) == Some(true))
+                    })
+                {
+                    continue;
+                }
                 let msg = match d.library {
                     Library::Jose => format!(
                         "`{callee}` is called without `algorithms=`: python-jose accepts whatever algorithm the token header names"

@@ -16,11 +16,39 @@ pub const META: RuleMeta = RuleMeta {
 
 /// The function compares the token's `exp` itself (`payload["exp"] < now`,
 /// `claims.exp <= time.time()`) or calls a helper named like `*expir*` on the result.
+/// The code handles `exp` itself after switching the library's check off: the function that
+/// decodes, or a function that calls it (one level up: a `_decode_*` helper whose callers
+/// validate), compares or reads `exp` (`payload["exp"] < now`, `payload.get("exp")`,
+/// `claims.exp`) or calls a function whose name says expiry (`_validate_token_expiry(...)`).
 fn checks_exp_by_hand(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
-    use jwtward_python::ast::Expr;
-    let Some(f) = d.function.as_deref().and_then(|f| ctx.project.function(f)) else {
+    let Some(q) = d.function.as_deref() else {
         return false;
     };
+    if body_handles_exp(ctx, q) {
+        return true;
+    }
+    ctx.project
+        .call_sites_of(q)
+        .iter()
+        .filter_map(|c| c.caller.as_deref())
+        .any(|caller| body_handles_exp(ctx, caller))
+}
+
+/// Every call of the decoding function is in test code: the decode never runs in the app.
+fn only_called_from_tests(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
+    let Some(q) = d.function.as_deref() else {
+        return false;
+    };
+    let sites = ctx.project.call_sites_of(q);
+    !sites.is_empty() && sites.iter().all(|c| c.module.is_test)
+}
+
+fn body_handles_exp(ctx: &Ctx<'_, '_>, qname: &str) -> bool {
+    use jwtward_python::ast::Expr;
+    let Some(f) = ctx.project.function(qname) else {
+        return false;
+    };
+    let is_exp = |e: &Expr| matches!(e, Expr::StringLiteral(l) if l.value.to_str() == "exp");
     let mut found = false;
     jwtward_python::walk::for_each_expr_shallow(&f.def.body, &mut |e| match e {
         Expr::Compare(c) => {
@@ -32,6 +60,9 @@ fn checks_exp_by_hand(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
                 });
             }
         }
+        // `payload["exp"]`, `payload.exp`: the expiry is read to be acted on.
+        Expr::Subscript(sub) if is_exp(&sub.slice) => found = true,
+        Expr::Attribute(a) if a.attr.as_str() == "exp" => found = true,
         Expr::Call(c) => {
             let name = match &*c.func {
                 Expr::Name(n) => n.id.as_str(),
@@ -41,13 +72,15 @@ fn checks_exp_by_hand(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
             if name.to_ascii_lowercase().contains("expir") {
                 found = true;
             }
+            if name == "get" && c.arguments.args.first().is_some_and(is_exp) {
+                found = true;
+            }
         }
         _ => {}
     });
     found
 }
 
-/// A leeway above this (one hour) keeps expired tokens valid: clock skew needs seconds.
 const MAX_LEEWAY_SECS: f64 = 3600.0;
 
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
@@ -96,7 +129,11 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     crate::rules::long_token_lifetime::human(secs)
                 ),
             ),
-            (DecodeKind::Decode, Check::Off(_), _) if checks_exp_by_hand(ctx, d) => continue,
+            (DecodeKind::Decode, Check::Off(_), _)
+                if checks_exp_by_hand(ctx, d) || only_called_from_tests(ctx, d) =>
+            {
+                continue;
+            }
             (DecodeKind::Decode, Check::Off(o), _) if d.library == Library::Jwcrypto => (
                 o,
                 format!(

@@ -9,7 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Medium,
     cwe: &[614, 1004],
     summary: "A token is stored in a cookie without `httponly`, `secure` or a safe `samesite`.",
-    explanation: "A cookie that holds a session or access token must not be readable by page scripts (`httponly=True`, or any XSS steals the token), must only travel over HTTPS (`secure=True`, or anyone on the network path reads it) and must not be sent on cross-site requests (`samesite=\"lax\"` or `\"strict\"`, or other sites ride the session: CSRF). Starlette's `set_cookie` defaults to `httponly=False`, `secure=False` and `samesite=\"lax\"`, so the first two must be set explicitly; `samesite=\"none\"` or `None` is reported. A cookie counts as holding a token when its name or value mentions a token, JWT, session, auth or access.",
+    explanation: "A cookie that holds a session or access token must not be readable by page scripts (`httponly=True`, or any XSS steals the token), must only travel over HTTPS (`secure=True`, or anyone on the network path reads it) and must not be sent on cross-site requests (`samesite=\"lax\"` or `\"strict\"`, or other sites ride the session: CSRF). Starlette's `set_cookie` defaults to `httponly=False`, `secure=False` and `samesite=\"lax\"`, so the first two must be set explicitly; `samesite=\"none\"` or `None` is reported. A cookie counts as holding a token when its name or value mentions a token, JWT, session, auth or access. Not reported: a cookie whose value is a short constant (a UI flag such as `is_authorized=\"true\"`), and `samesite=\"none\"` alone on an `httponly`, `secure` refresh-token cookie (the refresh endpoint then answers a cross-site page with tokens that page cannot read).",
     remediation: "Set the cookie with `httponly=True, secure=True, samesite=\"lax\"` (or `\"strict\"`), and give it a `max_age` no longer than the token's lifetime.",
     example: "response.set_cookie(\"access_token\", token)",
     fixed_example: "response.set_cookie(\"access_token\", token, httponly=True, secure=True, samesite=\"strict\")",
@@ -61,7 +61,14 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     let t = m.slice(v.range()).to_ascii_lowercase();
                     t.contains("token") || t.contains("jwt")
                 });
-            if !is_token {
+            // A constant flag for the UI (`is_authorized="true"`, `expired=1`) holds no token.
+            let constant_value = value.is_some_and(|v| {
+                matches!(
+                    v,
+                    Expr::BooleanLiteral(_) | Expr::NumberLiteral(_) | Expr::NoneLiteral(_)
+                ) || matches!(v, Expr::StringLiteral(l) if l.value.to_str().len() <= 16)
+            });
+            if !is_token || constant_value {
                 continue;
             }
             let flag = |name: &str| -> Option<bool> {
@@ -96,7 +103,15 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     missing.push("`samesite=\"lax\"` (it is `none`)");
                 }
             }
-            if missing.is_empty() {
+            // A refresh-token cookie that script and the network cannot read: riding it
+            // cross-site (`samesite="none"`) only makes the refresh endpoint answer the
+            // attacker's page with tokens that page cannot read (CORS).
+            let refresh_only = key_name
+                .as_deref()
+                .is_some_and(|k| k.to_ascii_lowercase().contains("refresh"))
+                && missing.len() == 1
+                && missing[0].starts_with("`samesite");
+            if missing.is_empty() || refresh_only {
                 continue;
             }
             let loc = ctx.location(Origin {

@@ -9,7 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Medium,
     cwe: &[613],
     summary: "Access tokens are minted with a lifetime above the threshold (default 24 hours).",
-    explanation: "A JWT cannot be revoked before it expires unless the service keeps a deny-list. The longer an access token lives, the longer a leaked or stolen one (browser storage, logs, a proxy) lets an attacker act as the user, and the longer a fired employee or a changed role keeps access. The lifetime is followed through constants in other modules, settings, `timedelta(...)` arithmetic and the arguments callers pass to a token-minting helper. Refresh tokens (a function or `type` claim that says `refresh`) are not reported. The threshold is `--token-lifetime-threshold`.",
+    explanation: "A JWT cannot be revoked before it expires unless the service keeps a deny-list. The longer an access token lives, the longer a leaked or stolen one (browser storage, logs, a proxy) lets an attacker act as the user, and the longer a fired employee or a changed role keeps access. The lifetime is followed through constants in other modules, settings, `timedelta(...)` arithmetic and the arguments callers pass to a token-minting helper. Refresh tokens (a function or `type` claim that says `refresh`) are not reported. The threshold is `--token-lifetime-threshold`. Nor are lifetimes written for another kind of token: a line (or the `if` right above it) that names a refresh, reset, verification or invitation token or an API key.",
     remediation: "Keep access tokens short-lived (minutes to a few hours) and use refresh tokens, which can be rotated and revoked server-side, for long sessions.",
     example: "ACCESS_TOKEN_EXPIRE_MINUTES = 60 * 24 * 30\nexpire = datetime.now(timezone.utc) + timedelta(minutes=ACCESS_TOKEN_EXPIRE_MINUTES)\njwt.encode({\"sub\": user, \"exp\": expire}, key, algorithm=\"HS256\")",
     fixed_example: "ACCESS_TOKEN_EXPIRE_MINUTES = 15\nexpire = datetime.now(timezone.utc) + timedelta(minutes=ACCESS_TOKEN_EXPIRE_MINUTES)\njwt.encode({\"sub\": user, \"exp\": expire}, key, algorithm=\"HS256\")",
@@ -314,7 +314,7 @@ fn report(
     let threshold = ctx.settings.long_token_lifetime_threshold_secs as f64;
     {
         for (secs, o) in lifetimes {
-            if secs <= threshold {
+            if secs <= threshold || names_another_kind(ctx, o) {
                 continue;
             }
             let loc = ctx.location(o);
@@ -338,4 +338,39 @@ fn report(
             ));
         }
     }
+}
+
+/// The lifetime is written for another kind of token than the access token the routes
+/// accept: its line (`EMAIL_RESET_TOKEN_EXPIRE_HOURS = 48`, `API_KEY_LIFETIME = ...`) or the
+/// `if`/`elif` right above it (`elif token_type == "refresh":`) names a refresh token, a
+/// password-reset or verification token, an invitation or an API key (stored and revocable).
+fn names_another_kind(ctx: &Ctx<'_, '_>, o: Origin) -> bool {
+    let m = ctx.project.module(o.module);
+    let src = &m.source;
+    let start = usize::from(o.range.start()).min(src.len());
+    let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
+    let mut text = src[line_start..line_end].to_ascii_lowercase();
+    if line_start > 0 {
+        let prev_start = src[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
+        let prev = src[prev_start..line_start - 1]
+            .trim_start()
+            .to_ascii_lowercase();
+        if prev.starts_with("if ") || prev.starts_with("elif ") {
+            text.push(' ');
+            text.push_str(&prev);
+        }
+    }
+    [
+        "refresh",
+        "reset",
+        "verif",
+        "invite",
+        "invitation",
+        "api_key",
+        "apikey",
+        "api-key",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
 }
