@@ -528,21 +528,25 @@ impl Project {
                 };
                 Const::new(out, m, r)
             }
-            Expr::BoolOp(b) if b.op == BoolOp::Or && b.values.len() == 2 => {
-                let l = self.eval_at(scope, &b.values[0], d);
-                let rv = self.eval_at(scope, &b.values[1], d);
-                match (&l.value, l.truthy()) {
-                    (Value::Env { var, default: None }, _) => Const {
-                        value: Value::Env {
-                            var: var.clone(),
-                            default: Some(Box::new(rv)),
+            // `a or b or c` is `a or (b or c)`.
+            Expr::BoolOp(b) if b.op == BoolOp::Or && b.values.len() >= 2 => {
+                let mut acc = self.eval_at(scope, &b.values[b.values.len() - 1], d);
+                for v in b.values[..b.values.len() - 1].iter().rev() {
+                    let l = self.eval_at(scope, v, d);
+                    acc = match (&l.value, l.truthy()) {
+                        (Value::Env { var, default: None }, _) => Const {
+                            value: Value::Env {
+                                var: var.clone(),
+                                default: Some(Box::new(acc)),
+                            },
+                            origin: l.origin,
                         },
-                        origin: l.origin,
-                    },
-                    (_, Some(true)) => l,
-                    (_, Some(false)) => rv,
-                    _ => Const::unknown(),
+                        (_, Some(true)) => l,
+                        (_, Some(false)) => acc,
+                        _ => Const::unknown(),
+                    };
                 }
+                acc
             }
             Expr::Subscript(s) => {
                 if let Some(q) = self.qualified_name(m, &s.value)
@@ -648,7 +652,16 @@ impl Project {
                 .chain(&params.kwonlyargs)
                 .find(|p| p.parameter.name.as_str() == name);
             if let Some(p) = param {
-                return match &p.default {
+                return match p.default.as_deref() {
+                    // `api_config=Depends(get_api_config)`: FastAPI injects the value; the
+                    // default is a marker, not what the parameter holds.
+                    Some(Expr::Call(c))
+                        if self.qualified_name(scope.module, &c.func).is_some_and(|q| {
+                            q.starts_with("fastapi.") || q.starts_with("starlette.")
+                        }) =>
+                    {
+                        Const::unknown()
+                    }
                     Some(def) => self.eval_at(&Scope::module(scope.module), def, d),
                     None => Const::unknown(),
                 };
