@@ -39,12 +39,12 @@ cargo test --workspace --locked "$@"
 echo "==> wheel"
 JWTWARD_WHEEL_REUSE=1 scripts/test-wheel.sh
 
-# The fuzz smoke pass, opt-in: JWTWARD_FUZZ_SMOKE=SECONDS runs every cargo-fuzz target of
-# fuzz/ that long when the nightly toolchain is installed (cargo-fuzz is installed if it is
-# missing), and fails on a crash. Off by default: the nightly sanitizer build of the whole
-# workspace took 15-16 min on the 2-core CI machine under load, against a 30 min budget and
-# a 6.5 min run without it. The seed corpora of every target run on stable in every run
-# anyway (crates/jwtward/tests/fuzz_corpus.rs, through the same target code).
+# The fuzz smoke pass: JWTWARD_FUZZ_SMOKE=SECONDS runs every cargo-fuzz target of fuzz/
+# that long when the nightly toolchain is installed (cargo-fuzz is installed if it is
+# missing), and fails on a crash. .ci/run sets 5; a plain scripts/test.sh skips it, since
+# the nightly sanitizer build of the workspace it needs first takes 7 min on the 2-core
+# machine (15-16 min under load). The seed corpora of every target run on stable in every
+# run anyway (crates/jwtward/tests/fuzz_corpus.rs, through the same target code).
 smoke=${JWTWARD_FUZZ_SMOKE:-0}
 if [ "$smoke" != 0 ]; then
   if rustup run nightly rustc --version >/dev/null 2>&1; then
