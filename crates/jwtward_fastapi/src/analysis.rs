@@ -760,6 +760,16 @@ impl<'m, 'p> Ctx<'m, 'p> {
         self.an.m
     }
 
+    /// The source of a function (a handler), lower-cased, for the recognisers that read it.
+    fn func_text_lower(&self, f: Func<'p>) -> String {
+        self.an
+            .m
+            .ix
+            .module(f.mid)
+            .slice(f.def.range())
+            .to_ascii_lowercase()
+    }
+
     /// Summarises every function and method of a module (robustness runs).
     pub fn summarize_module(&self, mid: ModuleId) -> usize {
         fn walk<'p>(
@@ -1492,13 +1502,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
         if self.an.params(h).iter().any(|p| p.is_login_form) {
             return Some("login form (OAuth2PasswordRequestForm)".into());
         }
-        let text = self
-            .an
-            .m
-            .ix
-            .module(h.mid)
-            .slice(h.def.range())
-            .to_ascii_lowercase();
+        let text = self.func_text_lower(h);
         // A password reset by a reset token/key sent by mail.
         if r.path.split('/').any(|s| s.eq_ignore_ascii_case("reset"))
             && (text.contains("password")
@@ -1617,12 +1621,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
         if let Some(h) = r.handler
             && self.an.params(h).iter().any(|p| p.is_login_form)
             && self
-                .an
-                .m
-                .ix
-                .module(h.mid)
-                .slice(h.def.range())
-                .to_ascii_lowercase()
+                .func_text_lower(h)
                 .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
                 .any(|w| {
                     w == "access_token"
@@ -1929,13 +1928,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
         if !purpose || ps.iter().any(|p| p.dep.is_some()) {
             return false;
         }
-        let text = self
-            .an
-            .m
-            .ix
-            .module(h.mid)
-            .slice(h.def.range())
-            .to_ascii_lowercase();
+        let text = self.func_text_lower(h);
         ![
             "api_key",
             "apikey",

@@ -1898,6 +1898,53 @@ fn find_dotenv(project: &Project) -> Vec<DotEnvEntry> {
         return Vec::new();
     }
     let mut out = Vec::new();
+    let skip = |name: &str| {
+        matches!(
+            name,
+            ".git" | "node_modules" | ".venv" | "venv" | "__pycache__" | "tests"
+        )
+    };
+    walk_project_files(project, &skip, &mut |_, name, path| {
+        let Some((_, read_by)) = names.iter().find(|(b, _)| *b == name) else {
+            return;
+        };
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return;
+        };
+        for (i, line) in text.lines().enumerate() {
+            let l = line.trim().trim_start_matches("export ").trim();
+            if l.starts_with('#') {
+                continue;
+            }
+            let Some((var, value)) = l.split_once('=') else {
+                continue;
+            };
+            let value = value.trim();
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                .unwrap_or(value);
+            out.push(DotEnvEntry {
+                file: path.display().to_string(),
+                line: i as u32 + 1,
+                var: var.trim().to_string(),
+                value: value.to_string(),
+                read_by: read_by.clone(),
+                config: false,
+            });
+        }
+    });
+    out
+}
+
+/// Visits every file below the project's roots, four directory levels deep at most,
+/// skipping the directories `skip` names: `visit(entry, file name, path)`.
+fn walk_project_files(
+    project: &Project,
+    skip: &dyn Fn(&str) -> bool,
+    visit: &mut dyn FnMut(&std::fs::DirEntry, &str, &std::path::Path),
+) {
     for root in &project.roots {
         let mut todo = vec![(root.clone(), 0u32)];
         while let Some((dir, depth)) = todo.pop() {
@@ -1908,49 +1955,15 @@ fn find_dotenv(project: &Project) -> Vec<DotEnvEntry> {
                 let name = e.file_name().to_string_lossy().to_string();
                 let path = e.path();
                 if path.is_dir() {
-                    if depth < 4
-                        && !matches!(
-                            name.as_str(),
-                            ".git" | "node_modules" | ".venv" | "venv" | "__pycache__" | "tests"
-                        )
-                    {
+                    if depth < 4 && !skip(&name) {
                         todo.push((path, depth + 1));
                     }
                     continue;
                 }
-                let Some((_, read_by)) = names.iter().find(|(b, _)| *b == name) else {
-                    continue;
-                };
-                let Ok(text) = std::fs::read_to_string(&path) else {
-                    continue;
-                };
-                for (i, line) in text.lines().enumerate() {
-                    let l = line.trim().trim_start_matches("export ").trim();
-                    if l.starts_with('#') {
-                        continue;
-                    }
-                    let Some((var, value)) = l.split_once('=') else {
-                        continue;
-                    };
-                    let value = value.trim();
-                    let value = value
-                        .strip_prefix('"')
-                        .and_then(|v| v.strip_suffix('"'))
-                        .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
-                        .unwrap_or(value);
-                    out.push(DotEnvEntry {
-                        file: path.display().to_string(),
-                        line: i as u32 + 1,
-                        var: var.trim().to_string(),
-                        value: value.to_string(),
-                        read_by: read_by.clone(),
-                        config: false,
-                    });
-                }
+                visit(&e, &name, &path);
             }
         }
     }
-    out
 }
 
 /// Configuration loaders: a call that parses a YAML, TOML or JSON file.
@@ -1986,73 +1999,58 @@ fn find_config_templates(project: &Project) -> Vec<DotEnvEntry> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    for root in &project.roots {
-        let mut todo = vec![(root.clone(), 0u32)];
-        while let Some((dir, depth)) = todo.pop() {
-            let Ok(rd) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for e in rd.flatten() {
-                let name = e.file_name().to_string_lossy().to_string();
-                let path = e.path();
-                if path.is_dir() {
-                    if depth < 4
-                        && !name.starts_with('.')
-                        && !matches!(
-                            name.as_str(),
-                            "node_modules" | "venv" | "__pycache__" | "tests" | "test"
-                        )
-                    {
-                        todo.push((path, depth + 1));
-                    }
-                    continue;
-                }
-                let lower = name.to_ascii_lowercase();
-                // Configuration templates by name: `config.yaml`, `app_config.toml`,
-                // `settings.json`, `secrets.yml`.
-                if !["config", "settings", "secret", "conf."]
-                    .iter()
-                    .any(|w| lower.contains(w))
-                {
-                    continue;
-                }
-                let Some(kind) = [".yaml", ".yml", ".toml", ".json"]
-                    .iter()
-                    .find(|x| lower.ends_with(*x))
-                else {
-                    continue;
-                };
-                // The module that names the file and parses configuration.
-                let quoted = |m: &Module| {
-                    m.source.contains(&format!("\"{name}\""))
-                        || m.source.contains(&format!("'{name}'"))
-                        || m.source.contains(&format!("/{name}\""))
-                        || m.source.contains(&format!("/{name}'"))
-                };
-                let Some((m, loader)) = loaders.iter().find(|(m, _)| quoted(m)) else {
-                    continue;
-                };
-                let Ok(meta) = e.metadata() else { continue };
-                if meta.len() > 256 * 1024 {
-                    continue;
-                }
-                let Ok(text) = std::fs::read_to_string(&path) else {
-                    continue;
-                };
-                let read_by = format!("`{loader}` in {}, which names `{name}`", m.display_path);
-                for (line, key, value) in config_entries(kind, &text) {
-                    out.push(DotEnvEntry {
-                        file: path.display().to_string(),
-                        line,
-                        var: key,
-                        value,
-                        read_by: read_by.clone(),
-                        config: true,
-                    });
-                }
-            }
+    let skip = |name: &str| {
+        name.starts_with('.')
+            || matches!(
+                name,
+                "node_modules" | "venv" | "__pycache__" | "tests" | "test"
+            )
+    };
+    walk_project_files(project, &skip, &mut |e, name, path| {
+        let lower = name.to_ascii_lowercase();
+        // Configuration templates by name: `config.yaml`, `app_config.toml`,
+        // `settings.json`, `secrets.yml`.
+        if !["config", "settings", "secret", "conf."]
+            .iter()
+            .any(|w| lower.contains(w))
+        {
+            return;
         }
-    }
+        let Some(kind) = [".yaml", ".yml", ".toml", ".json"]
+            .iter()
+            .find(|x| lower.ends_with(*x))
+        else {
+            return;
+        };
+        // The module that names the file and parses configuration.
+        let quoted = |m: &Module| {
+            m.source.contains(&format!("\"{name}\""))
+                || m.source.contains(&format!("'{name}'"))
+                || m.source.contains(&format!("/{name}\""))
+                || m.source.contains(&format!("/{name}'"))
+        };
+        let Some((m, loader)) = loaders.iter().find(|(m, _)| quoted(m)) else {
+            return;
+        };
+        let Ok(meta) = e.metadata() else { return };
+        if meta.len() > 256 * 1024 {
+            return;
+        }
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return;
+        };
+        let read_by = format!("`{loader}` in {}, which names `{name}`", m.display_path);
+        for (line, key, value) in config_entries(kind, &text) {
+            out.push(DotEnvEntry {
+                file: path.display().to_string(),
+                line,
+                var: key,
+                value,
+                read_by: read_by.clone(),
+                config: true,
+            });
+        }
+    });
     out
 }
 
