@@ -1,7 +1,8 @@
 //! `login-without-rate-limit`: a token-issuing endpoint with no throttling.
 
 use super::route_finding;
-use crate::analysis::Ctx;
+use crate::analysis::{Auth, Ctx};
+use crate::model::DepTarget;
 use jwtward_report::{Finding, RuleMeta, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -11,7 +12,7 @@ pub static META: RuleMeta = RuleMeta {
     summary: "A token-issuing endpoint has no throttling dependency, decorator or middleware",
     explanation: "An endpoint that exchanges a password for a token (`OAuth2PasswordRequestForm`, \
 `POST /token`, `POST /login`) without throttling lets an attacker try passwords as fast as \
-the server answers: credential stuffing and password spraying against every account.",
+the server answers: credential stuffing and password spraying against every account. A token endpoint that another credential check already guards (an admin minting a token for a user it manages, an OAuth client authenticated by its secret) is not reported, unless that check is HTTP Basic, the password being guessed.",
     remediation: "Throttle the endpoint per client and per account: a rate-limiting dependency \
 (`Depends(RateLimiter(times=5, seconds=60))`), a `slowapi` `@limiter.limit(...)` decorator or a \
 rate-limiting middleware.",
@@ -25,6 +26,16 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let r = &cx.routes[ri];
+        // A token endpoint behind another credential check (an admin minting for a user it
+        // manages, an OAuth client authenticated by its secret, an account's own API token):
+        // an anonymous caller has nothing to guess there. HTTP Basic is the exception: it is
+        // the password being guessed.
+        let basic = r.deps.iter().any(|(d, _)| {
+            matches!(d.target, DepTarget::Scheme(s) if cx.m().schemes[s].kind == "HTTPBasic")
+        });
+        if cx.auths[ri].auth == Auth::Protected && !basic {
+            continue;
+        }
         let mut trace = vec![cx.route_step(ri)];
         if let Some(h) = r.handler {
             trace.push(cx.an.step(
