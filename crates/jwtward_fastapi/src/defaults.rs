@@ -115,17 +115,7 @@ const MAX_DEPTH: u32 = 6;
 pub(crate) fn is_denial_text(t: &str) -> bool {
     let l = t.to_ascii_lowercase();
     let raises = l.contains("raise ") || l.contains("status_code=");
-    let denial = [
-        "401",
-        "403",
-        "unauthorized",
-        "forbidden",
-        "notauthenticated",
-        "permissiondenied",
-        "authenticationfailed",
-    ]
-    .iter()
-    .any(|w| l.contains(w));
+    let denial = crate::flow::DENIAL_WORDS.iter().any(|w| l.contains(w));
     raises && denial || l.contains("jwt_required(")
 }
 
@@ -401,22 +391,7 @@ impl<'a, 'p> Eval<'a, 'p> {
             && let Some(c) = f.class
         {
             let init = crate::index::class_method(c, "__init__")?;
-            let value = init.body.iter().find_map(|s| match s {
-                Stmt::Assign(asg)
-                    if asg.targets.iter().any(|t| {
-                        matches!(t, Expr::Attribute(ta) if ta.attr.as_str() == attr
-                            && matches!(&*ta.value, Expr::Name(n) if n.id.as_str() == "self"))
-                    }) =>
-                {
-                    Some(&*asg.value)
-                }
-                Stmt::AnnAssign(asg)
-                    if matches!(&*asg.target, Expr::Attribute(ta) if ta.attr.as_str() == attr) =>
-                {
-                    asg.value.as_deref()
-                }
-                _ => None,
-            })?;
+            let value = crate::flow::self_attr_value(&init.body, attr)?;
             let saved = self.func;
             self.func = Some(Func {
                 mid: f.mid,

@@ -548,21 +548,7 @@ impl<'a, 'p> Reader<'a, 'p> {
                     }
                 }
                 let init = crate::index::class_method(c, "__init__")?;
-                let value = init.body.iter().find_map(|s| match s {
-                    Stmt::Assign(asg)
-                        if asg.targets.iter().any(|t| {
-                            matches!(t, Expr::Attribute(ta) if ta.attr.as_str() == attr)
-                        }) =>
-                    {
-                        Some(&*asg.value)
-                    }
-                    Stmt::AnnAssign(asg)
-                        if matches!(&*asg.target, Expr::Attribute(ta) if ta.attr.as_str() == attr) =>
-                    {
-                        asg.value.as_deref()
-                    }
-                    _ => None,
-                })?;
+                let value = crate::flow::self_attr_value(&init.body, attr)?;
                 // `param or [defaults]`, `param if param else [...]`, `param`.
                 let (param, fallback) = match value {
                     Expr::BoolOp(b) if b.op == BoolOp::Or && b.values.len() == 2 => {

@@ -259,6 +259,30 @@ pub(crate) fn decoded_purpose(c: &ExprCall) -> Option<&'static str> {
     non_identity_purpose(&name)
 }
 
+/// Words of a 401/403 denial in the text of a raise or a response (lower case).
+pub(crate) const DENIAL_WORDS: &[&str] = &[
+    "401",
+    "403",
+    "unauthorized",
+    "forbidden",
+    "notauthenticated",
+    "permissiondenied",
+    "authenticationfailed",
+];
+
+/// The `self.<attr> = value` (or annotated) assignment of a method body, if there is one.
+pub(crate) fn self_attr_value<'p>(body: &'p [Stmt], attr: &str) -> Option<&'p Expr> {
+    let is_self_attr = |t: &Expr| {
+        matches!(t, Expr::Attribute(ta) if ta.attr.as_str() == attr
+            && matches!(&*ta.value, Expr::Name(n) if n.id.as_str() == "self"))
+    };
+    body.iter().find_map(|s| match s {
+        Stmt::Assign(asg) if asg.targets.iter().any(is_self_attr) => Some(&*asg.value),
+        Stmt::AnnAssign(asg) if is_self_attr(&asg.target) => asg.value.as_deref(),
+        _ => None,
+    })
+}
+
 /// The pseudo-variable that stays in the state until a token helper verified the token.
 const UNVERIFIED: &str = "$unverified";
 
@@ -389,19 +413,10 @@ impl<'m, 'p> Analyzer<'m, 'p> {
         {
             return true;
         }
-        let denial = [
-            "401",
-            "403",
-            "unauthorized",
-            "forbidden",
-            "notauthenticated",
-            "permissiondenied",
-            "authenticationfailed",
-        ];
         let raises = text.contains("raise ");
         let responds = text.contains("status_code=401") || text.contains("status_code=403");
         let lower = text.to_ascii_lowercase();
-        (raises || responds) && denial.iter().any(|w| lower.contains(w))
+        (raises || responds) && DENIAL_WORDS.iter().any(|w| lower.contains(w))
     }
 
     /// The JWT-library model.

@@ -747,6 +747,19 @@ mod tests {
     use super::*;
     use crate::openapi::parse_spec;
 
+    /// Default-mode options against `http://h`.
+    fn test_options() -> PlanOptions<'static> {
+        PlanOptions {
+            origin: "http://h",
+            prefix: "",
+            unsafe_methods: false,
+            skip_destructive: &[],
+            user_headers: &[],
+            nonce: "n",
+            auth_scheme: "Bearer",
+        }
+    }
+
     fn op(method: &str, path: &str, id: Option<&str>, summary: Option<&str>) -> Operation {
         Operation {
             method: method.into(),
@@ -804,15 +817,7 @@ mod tests {
             {"name": "x-session-token", "in": "header", "required": true, "schema": {"type": "string"}},
             {"name": "x-tenant", "in": "header", "required": true, "schema": {"type": "string"}}]}}}}"##;
         let spec = parse_spec(doc, "t").unwrap();
-        let opts = PlanOptions {
-            origin: "http://h",
-            prefix: "",
-            unsafe_methods: false,
-            skip_destructive: &[],
-            user_headers: &[],
-            nonce: "n",
-            auth_scheme: "Bearer",
-        };
+        let opts = test_options();
         let p = plan(&spec.operations, &opts);
         let (_, ep) = &p.plain[0];
         assert_eq!(ep.channel, Credential::Header("x-session-token".into()));
@@ -932,15 +937,7 @@ mod tests {
             "t",
         )
         .unwrap();
-        let opts = PlanOptions {
-            origin: "http://h",
-            prefix: "",
-            unsafe_methods: false,
-            skip_destructive: &[],
-            user_headers: &[],
-            nonce: "n",
-            auth_scheme: "Bearer",
-        };
+        let opts = test_options();
         let p = plan(&spec.operations, &opts);
         assert_eq!(p.plain[0].1.url, "http://h/%C3%A9%C3%A9%C3%A9%C3%A9");
     }
