@@ -279,7 +279,7 @@ def main() -> int:
                 t.fp[bucket] += 1
                 per_rule[key[1]]["FP"] += 1
                 if args.show_fp:
-                    detail.append(f"  FP  {repo} {path}:{key[2]} {key[1]}: {row['reason']}")
+                    detail.append(f"  FP  {repo} {path}:{key[2]} {key[1]} [{f.get('severity')}]: {row['reason']}")
             else:
                 t.unl[bucket] += 1
                 per_rule[key[1]]["unlabelled"] += 1
