@@ -226,6 +226,11 @@ impl Project {
                 for k in 1..parts.len() {
                     let prefix = parts[..k].join(".");
                     let Some(dm) = self.module_by_name(&prefix) else {
+                        // A class on the way (`from pkg.mod import Helper`, then
+                        // `Helper.method(...)`): the modules importing it.
+                        if let Some(v) = idx.by_target.get(&prefix) {
+                            cands.extend(v.iter().copied());
+                        }
                         continue;
                     };
                     cands.insert(dm.id);

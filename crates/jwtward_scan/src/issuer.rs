@@ -91,6 +91,29 @@ pub(crate) fn hmac_only(algs: &[&str]) -> Option<bool> {
     Some(f.iter().all(|x| *x == Some(Family::Hmac)))
 }
 
+/// Whether the key of `d` is an entry of a key set: a JWK (`jwk`, `get_signing_key` in its
+/// spelling), or picked in a function that fetches a JWKS or OIDC discovery document
+/// (`requests.get(JWKS_URL).json()["keys"]`, or any `["keys"]` it picks from).
+pub fn key_from_key_set(ctx: &Ctx<'_, '_>, d: &DecodeCall<'_>) -> bool {
+    let Some(k) = &d.key else { return false };
+    if k.value.secret_bytes().is_some_and(|(b, _, _)| is_pem(&b)) {
+        return false;
+    }
+    let t = text(d.module, k.expr).to_ascii_lowercase();
+    let fetches_key_set = d
+        .function
+        .as_deref()
+        .and_then(|q| ctx.project.function(q))
+        .is_some_and(|f| {
+            let body = d.module.slice(f.def.range()).to_ascii_lowercase();
+            body.contains("jwks")
+                || body.contains("openid-configuration")
+                || body.contains("[\"keys\"]")
+                || body.contains("get(\"keys\"")
+        });
+    t.contains("jwk") || t.contains("get_signing_key") || fetches_key_set
+}
+
 /// Who issues the tokens `d` accepts.
 pub fn token_issuer<'a, 'p>(ctx: &'a Ctx<'_, 'p>, d: &DecodeCall<'p>) -> Issuer<'a, 'p> {
     let algs = d.algorithms.names();
@@ -113,21 +136,7 @@ pub fn token_issuer<'a, 'p>(ctx: &'a Ctx<'_, 'p>, d: &DecodeCall<'p>) -> Issuer<
             );
         }
         let t = text(d.module, k.expr).to_ascii_lowercase();
-        // The function that decodes fetches a key set (`requests.get(JWKS_URL).json()["keys"]`,
-        // OIDC discovery) and picks the key from it.
-        let fetches_key_set = d
-            .function
-            .as_deref()
-            .and_then(|q| ctx.project.function(q))
-            .is_some_and(|f| {
-                let body = d.module.slice(f.def.range()).to_ascii_lowercase();
-                body.contains("jwks") || body.contains("openid-configuration")
-            });
-        if t.contains("jwk")
-            || t.contains("get_signing_key")
-            || t.contains("public")
-            || fetches_key_set
-        {
+        if key_from_key_set(ctx, d) || t.contains("public") {
             return Issuer::Shared(
                 "the key comes from a key set or public key (JWKS, OIDC): that issuer signs tokens for other clients too".into(),
                 true,

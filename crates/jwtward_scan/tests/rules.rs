@@ -64,7 +64,7 @@ fn none_algorithm_allowed() {
 
 #[test]
 fn algorithms_not_pinned() {
-    rule_case("algorithms-not-pinned", 5);
+    rule_case("algorithms-not-pinned", 6);
 }
 
 #[test]

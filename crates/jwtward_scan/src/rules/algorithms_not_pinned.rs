@@ -1,4 +1,4 @@
-use crate::issuer::{Issuer, hmac_only, token_issuer};
+use crate::issuer::{Issuer, hmac_only, key_from_key_set, token_issuer};
 use crate::jwt_model::{Algorithms, DecodeKind, Library};
 use crate::rules::{Seen, call_origin, short_callee};
 use crate::{Ctx, decode_trace, finding};
@@ -9,7 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::High,
     cwe: &[347],
     summary: "A token is verified without an explicit algorithm allowlist, or with the algorithm the token itself names.",
-    explanation: "When the verifier lets the token's header choose the algorithm, an attacker picks the one that suits them: an HMAC algorithm with the server's public key as the secret, or a weaker one. python-jose's `jwt.decode` without `algorithms=` accepts any algorithm the header names that fits the key; Authlib's module-level `jwt` (`authlib.jose.jwt`) accepts every registered HS/RS/ES/PS/EdDSA algorithm the header asks for; PyJWT 1 without `algorithms=` accepts the header's algorithm. PyJWT 2 refuses to decode without `algorithms=`, so it is not reported. Nor is python-jose when the key is an HMAC secret this application mints HS tokens with: the header can then only choose another HS algorithm, which needs the same secret, and python-jose builds neither an RSA/EC key nor `none` from a string secret (checked with python-jose 3.5). Passing `algorithms=[header[\"alg\"]]` (read from the unverified header) pins nothing, with any library.",
+    explanation: "When the verifier lets the token's header choose the algorithm, an attacker picks the one that suits them: an HMAC algorithm with the server's public key as the secret, or a weaker one. python-jose's `jwt.decode` without `algorithms=` accepts any algorithm the header names that fits the key; Authlib's module-level `jwt` (`authlib.jose.jwt`) accepts every registered HS/RS/ES/PS/EdDSA algorithm the header asks for; PyJWT 1 without `algorithms=` accepts the header's algorithm. PyJWT 2 refuses to decode without `algorithms=`, so it is not reported. Nor is python-jose when the key is an HMAC secret this application mints HS tokens with: the header can then only choose another HS algorithm, which needs the same secret, and python-jose builds neither an RSA/EC key nor `none` from a string secret (checked with python-jose 3.5). Nor python-jose with a JWK taken from a key set (a JWKS or OIDC document): it builds the key class the header names and that class refuses a JWK of another `kty`, so an RSA JWK cannot verify an HS or EC token, and `none` has no key class. Passing `algorithms=[header[\"alg\"]]` (read from the unverified header) pins nothing, with any library.",
     remediation: "Pass the fixed list of algorithms your keys are meant for, written in your code or configuration (`algorithms=[\"RS256\"]`), and for Authlib build the verifier with `JsonWebToken([\"RS256\"])`. Never take the list from the token.",
     example: "from jose import jwt\nclaims = jwt.decode(token, PUBLIC_KEY)",
     fixed_example: "from jose import jwt\nclaims = jwt.decode(token, PUBLIC_KEY, algorithms=[\"RS256\"])",
@@ -51,6 +51,13 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                             .is_some_and(|(a, _)| hmac_only(&[a.as_str()]) == Some(true))
                     })
                 {
+                    continue;
+                }
+                // python-jose with a JWK from a key set: `jwk.construct` builds the key class
+                // the header's algorithm names and each class checks the JWK's `kty`, so an
+                // RSA JWK refuses HS/EC algorithms and `none` has no key class (checked with
+                // python-jose 3.5: "Incorrect key type. Expected: 'oct', Received: RSA").
+                if d.library == Library::Jose && key_from_key_set(ctx, d) {
                     continue;
                 }
                 let msg = match d.library {
