@@ -1192,14 +1192,23 @@ struct SourceFinder<'a, 'p> {
 
 impl<'p> Visitor<'p> for SourceFinder<'_, 'p> {
     fn visit_expr(&mut self, e: &'p Expr) {
+        // The key read: a literal, else the name of the constant or attribute holding it
+        // (`cookies.get(self._access_cookie_key)` reads `_access_cookie_key`).
+        let key = |k: &Expr| {
+            str_lit(k).or_else(|| match k {
+                Expr::Name(n) => Some(n.id.to_string()),
+                Expr::Attribute(a) => Some(a.attr.to_string()),
+                _ => None,
+            })
+        };
         let hit = match e {
             Expr::Call(c) => match &*c.func {
                 Expr::Attribute(a) if a.attr.as_str() == "get" => {
-                    Some((&*a.value, c.arguments.args.first().and_then(str_lit)))
+                    Some((&*a.value, c.arguments.args.first().and_then(key)))
                 }
                 _ => None,
             },
-            Expr::Subscript(s) => Some((&*s.value, str_lit(&s.slice))),
+            Expr::Subscript(s) => Some((&*s.value, key(&s.slice))),
             _ => None,
         };
         if let Some((Expr::Attribute(obj), Some(name))) = hit {

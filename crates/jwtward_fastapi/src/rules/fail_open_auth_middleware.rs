@@ -2,7 +2,7 @@
 //! when validation fails.
 
 use super::finding;
-use crate::analysis::Ctx;
+use crate::analysis::{Auth, Ctx};
 use jwtward_report::{Finding, RuleMeta, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -13,7 +13,9 @@ pub static META: RuleMeta = RuleMeta {
     explanation: "Middleware that decodes the token but, on a decode error or a missing token, \
 sets `request.state.user = None` (or swallows the exception) and calls `call_next` anyway \
 turns authentication into a hint: every route behind it runs for anonymous callers and \
-forged tokens unless each handler re-checks the user.",
+forged tokens unless each handler re-checks the user. A middleware that only identifies the \
+caller is not reported: when every route behind it has its own guard that rejects (a \
+dependency, the handler's own check) or is public by design, no route relies on it.",
     remediation: "Return a 401 response (`JSONResponse(status_code=401, headers={\"WWW-Authenticate\": \
 \"Bearer\"})`) from the middleware on every failure path; only pass on requests whose token \
 verified, plus an explicit list of public paths.",
@@ -23,13 +25,27 @@ verified, plus an explicit list of public paths.",
 
 pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     let mut seen = std::collections::HashSet::new();
-    for mw in &cx.mws {
+    for (w, mw) in cx.mws.iter().enumerate() {
         if !mw.is_auth {
             continue;
         }
         let Some(p) = mw.fail_open.first() else {
             continue;
         };
+        // A middleware that only identifies the caller: every route behind it is protected
+        // by its own guard (a dependency that rejects, the handler's own check) or public by
+        // design, so no route serves on the middleware's word alone.
+        let behind: Vec<usize> = (0..cx.routes.len())
+            .filter(|&ri| cx.routes[ri].middleware.contains(&w))
+            .collect();
+        let relies = |ri: &usize| {
+            let a = &cx.auths[*ri];
+            !matches!(a.auth, Auth::Protected | Auth::PublicByDesign)
+                && a.weak_mw.iter().any(|(x, _)| *x == w)
+        };
+        if !behind.is_empty() && !behind.iter().any(relies) {
+            continue;
+        }
         if !seen.insert((p.mid, p.range.start())) {
             continue;
         }

@@ -16,7 +16,10 @@ pub static META: RuleMeta = RuleMeta {
 authenticates by `Authorization` header is immune to CSRF; once one dependency or middleware \
 also accepts the token from a cookie (often as a fallback when the header is missing), any \
 site the victim visits can make authenticated requests with the victim's session, and \
-header-only defences (CORS preflight assumptions, CSRF exemptions) no longer hold.",
+header-only defences (CORS preflight assumptions, CSRF exemptions) no longer hold. A \
+function that reads the cookie first and the header only when there is no cookie is a cookie \
+scheme: it is reported only when another dependency of the same app authenticates by header \
+alone.",
     remediation: "Read the token from one place. If cookies are needed (a browser front end), \
 make cookie authentication a separate, explicit scheme with `SameSite=strict` cookies and \
 CSRF protection, and never fall back to it from the header path.",
@@ -48,10 +51,21 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         if !is_auth {
             continue;
         }
-        let header = s
-            .sources
-            .iter()
-            .any(|t| t.kind == SourceKind::Header && t.is_token_like());
+        // The credential the function reads first is its scheme: header first (then a
+        // cookie) is a header scheme with a cookie fallback; cookie first (then the header)
+        // is a cookie scheme that also takes the header, which makes no header-only app.
+        let first = |k: SourceKind| {
+            s.sources
+                .iter()
+                .filter(|t| t.kind == k && t.is_token_like())
+                .map(|t| (t.mid, t.range.start()))
+                .min()
+        };
+        let header = match (first(SourceKind::Header), first(SourceKind::Cookie)) {
+            (Some(h), Some(c)) => h.0 != c.0 || h.1 < c.1,
+            (Some(_), None) => true,
+            _ => false,
+        };
         if header {
             header_roots.extend(roots.iter().copied());
         }
