@@ -262,7 +262,8 @@ fn own_key_claim_notes_need_the_rule_selected() {
         assert!(
             !asked
                 .iter()
-                .any(|f| f.message.contains("low:") && f.message.contains("no `audience=`")),
+                .any(|f| f.message.contains("held by this application")
+                    && f.message.contains("no `audience=`")),
             "{rule}: an own-key decode without audience= under PyJWT/python-jose is not a finding: {asked:#?}"
         );
     }

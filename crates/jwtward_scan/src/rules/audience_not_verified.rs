@@ -9,7 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Medium,
     cwe: &[287],
     summary: "A verified token's audience (`aud`) is not checked.",
-    explanation: "Services that share a signing key or an identity provider accept each other's tokens unless each checks that the token was issued for it. Without `audience=` (or with `verify_aud: False`), a token minted for another service (or one without `aud` at all) is accepted here. Authlib checks `aud` in `claims.validate()` only when `claims_options` names it. Severity: medium when tokens come from an issuer that also serves others (verification by a public key, a JWKS or OIDC key set, or a secret no code in this project mints with), low when the key is an HMAC secret this application holds and mints with itself; the message says which case applies. The low case is hygiene, not a weakness anyone can use while the key stays this application's own: it is reported only when the rule is selected by name (`--select audience-not-verified` or `select = [...]`). With no `audience=`, PyJWT and python-jose refuse every token that carries an `aud` claim (checked against both libraries), so on the application's own key or an identity provider's key set (whose tokens carry `aud`) that case is not reported at all, and elsewhere (a secret shared with another service) the message says that only tokens without `aud` pass.",
+    explanation: "Services that share a signing key or an identity provider accept each other's tokens unless each checks that the token was issued for it. Without `audience=` (or with `verify_aud: False`), a token minted for another service (or one without `aud` at all) is accepted here. Authlib checks `aud` in `claims.validate()` only when `claims_options` names it. Severity: medium when tokens come from an issuer that also serves others (verification by a public key, a JWKS or OIDC key set, or a secret no code in this project mints with), low when the key is an HMAC secret this application holds and mints with itself; the message says which case applies. The low case is hygiene, not a weakness anyone can use while the key stays this application's own: it is reported only when the rule is selected by name (`--select audience-not-verified` or `select = [...]`). With no `audience=`, PyJWT and python-jose refuse every token that carries an `aud` claim (checked against both libraries), so on the application's own key or an identity provider's key set (whose tokens carry `aud`) that case is not reported at all, and on a secret no code in this project mints with it is a low note, reported only when selected, saying that only tokens without `aud` pass. `verify_aud: False` (or no `audience=`) followed by a comparison of `aud` by hand, in the function, in a helper it calls (`_validate_token_audience(claims)`) or in its caller, is not reported.",
     remediation: "Pass the audience this API expects: PyJWT and python-jose `audience=\"my-api\"`, Authlib `claims_options={\"aud\": {\"essential\": True, \"value\": \"my-api\"}}`, and keep `verify_aud` on.",
     example: "payload = jwt.decode(token, key, algorithms=[\"RS256\"])",
     fixed_example: "payload = jwt.decode(token, key, algorithms=[\"RS256\"], audience=\"notes-api\")",
@@ -66,6 +66,16 @@ pub(crate) fn claim_rule(
             }
             _ => continue,
         };
+        // The library's check is off (or never on) because the code compares the claim
+        // itself right after (`_validate_token_audience(claims)`, `claims["iss"] != ISSUER`).
+        let words: &[&str] = match claim {
+            "aud" => &["audience"],
+            "iss" => &["issuer"],
+            _ => &[],
+        };
+        if crate::rules::claim_checked_by_hand(ctx, d, claim, words) {
+            continue;
+        }
         let issuer = token_issuer(ctx, d);
         let mut hygiene: Option<&str> = None;
         if let Issuer::Own(_) = issuer {
@@ -102,6 +112,29 @@ pub(crate) fn claim_rule(
                 hygiene = Some(
                     "low: the key set belongs to its issuer, so a token that verifies was issued by the key's owner; checking `iss` matters where one key set serves several issuers (multi-tenant endpoints)",
                 );
+            }
+        }
+        // No code here mints with the key, and nothing shows who else holds it. Without
+        // `audience=`, PyJWT and python-jose refuse every token that carries `aud`; with an
+        // HMAC secret, whoever holds the secret is the issuer, so `iss` tells apart only
+        // issuers that share one secret. Hygiene, when asked for.
+        if let Issuer::Shared(_, false) = issuer
+            && matches!(get(d), Check::Never)
+        {
+            let note = match claim {
+                "aud" if matches!(d.library, Library::PyJwt | Library::Jose) => Some(
+                    "low: no code in this project mints with this key; only tokens without `aud` pass, and which other service holds the key (and mints such tokens) is not visible here",
+                ),
+                "iss" if crate::issuer::hmac_only(&d.algorithms.names()) == Some(true) => Some(
+                    "low: the tokens are signed with an HMAC secret, so whoever holds the secret is the issuer; `iss` tells issuers apart only where several of them share one secret",
+                ),
+                _ => None,
+            };
+            if let Some(n) = note {
+                if !ctx.settings.selected.iter().any(|r| r == meta.name) {
+                    continue;
+                }
+                hygiene = Some(n);
             }
         }
         let loc = ctx.location(origin);

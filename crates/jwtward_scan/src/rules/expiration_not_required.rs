@@ -11,7 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Medium,
     cwe: &[613],
     summary: "`exp` is checked only when present: a token without `exp` never expires.",
-    explanation: "PyJWT and python-jose verify `exp` when the token has one but accept a token that has none, and Authlib's `claims.validate()` does the same unless `exp` is essential. Any token minted without `exp` (by a bug, a debugging script, another service sharing the key) is then valid forever. This is not reported when the function checks `exp` itself (for example `if \"exp\" not in payload`), nor when this project mints every token the decode accepts (the same HMAC key) and every one of those encodes sets `exp` on every path. It is medium when an encode sets `exp` only on some paths (`if expires_delta:`) or the tokens come from another issuer, low when the project's own encodes cannot be followed. Libraries that mint tokens without `exp` and read them back without requiring it are reported at the setting: fastapi-users `JWTStrategy(lifetime_seconds=None)` and `generate_jwt(...)` without a lifetime, fastapi-jwt-auth `authjwt_access_token_expires = False` and `create_access_token(..., expires_time=False)`, authx `JWT_ACCESS_TOKEN_EXPIRES=None`. python_jwt's `verify_jwt(..., checks_optional=True)` and jwcrypto without `check_claims={\"exp\": None}` accept a token without `exp`. Tokens of an identity provider (verified with a key pair or a key set) always carry `exp`, and only its private key mints one without: that case is a low note reported only when the rule is selected by name.",
+    explanation: "PyJWT and python-jose verify `exp` when the token has one but accept a token that has none, and Authlib's `claims.validate()` does the same unless `exp` is essential. Any token minted without `exp` (by a bug, a debugging script, another service sharing the key) is then valid forever. This is not reported when the function checks `exp` itself (for example `if \"exp\" not in payload`), nor when this project mints every token the decode accepts (the same HMAC key) and every one of those encodes sets `exp` on every path. It is medium when an encode sets `exp` only on some paths (`if expires_delta:`), low when the project's own encodes cannot be followed. When no code in this project mints with the key (another service holds it), only the key's holder can mint a token and whether it ever leaves out `exp` is not visible here: a low note, reported only when the rule is selected by name. Libraries that mint tokens without `exp` and read them back without requiring it are reported at the setting: fastapi-users `JWTStrategy(lifetime_seconds=None)` and `generate_jwt(...)` without a lifetime, fastapi-jwt-auth `authjwt_access_token_expires = False` and `create_access_token(..., expires_time=False)`, authx `JWT_ACCESS_TOKEN_EXPIRES=None`. python_jwt's `verify_jwt(..., checks_optional=True)` and jwcrypto without `check_claims={\"exp\": None}` accept a token without `exp`. Tokens of an identity provider (verified with a key pair or a key set) always carry `exp`, and only its private key mints one without: that case is a low note reported only when the rule is selected by name.",
     remediation: "Make `exp` mandatory: PyJWT `options={\"require\": [\"exp\"]}`, python-jose `options={\"require_exp\": True}`, Authlib `claims_options={\"exp\": {\"essential\": True}}`.",
     example: "payload = jwt.decode(token, key, algorithms=[\"HS256\"], audience=AUD, issuer=ISS)",
     fixed_example: "payload = jwt.decode(\n    token, key, algorithms=[\"HS256\"], audience=AUD, issuer=ISS,\n    options={\"require\": [\"exp\", \"sub\"]},\n)",
@@ -165,7 +165,21 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     "low: the tokens come from an identity provider (a key pair or key set), which sets `exp` on every token it issues; only its private key mints one without".to_string(),
                 )
             }
-            Issuer::Shared(..) => (issuer.severity(), issuer.reason()),
+            // No code here mints with the key and nothing shows who else does: only the
+            // secret's holder can mint a token, and whether it leaves out `exp` is not visible
+            // here. Hygiene, when asked for.
+            Issuer::Shared(..) => {
+                if !ctx.settings.selected.iter().any(|r| r == META.name) {
+                    continue;
+                }
+                (
+                    Severity::Low,
+                    format!(
+                        "low: {}; only the key's holder can mint a token, and whether it ever leaves out `exp` is not visible here",
+                        issuer.reason().trim_start_matches("medium: ")
+                    ),
+                )
+            }
         };
         let loc = ctx.location(call_origin(d.module, d.call));
         if seen.first(&loc) {

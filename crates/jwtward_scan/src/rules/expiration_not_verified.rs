@@ -14,24 +14,12 @@ pub const META: RuleMeta = RuleMeta {
     fixed_example: "claims = jwt.decode(token, key)  # authlib\nclaims.validate()\nuser = claims[\"sub\"]",
 };
 
-/// The function compares the token's `exp` itself (`payload["exp"] < now`,
-/// `claims.exp <= time.time()`) or calls a helper named like `*expir*` on the result.
 /// The code handles `exp` itself after switching the library's check off: the function that
 /// decodes, or a function that calls it (one level up: a `_decode_*` helper whose callers
 /// validate), compares or reads `exp` (`payload["exp"] < now`, `payload.get("exp")`,
 /// `claims.exp`) or calls a function whose name says expiry (`_validate_token_expiry(...)`).
 fn checks_exp_by_hand(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
-    let Some(q) = d.function.as_deref() else {
-        return false;
-    };
-    if body_handles_exp(ctx, q) {
-        return true;
-    }
-    ctx.project
-        .call_sites_of(q)
-        .iter()
-        .filter_map(|c| c.caller.as_deref())
-        .any(|caller| body_handles_exp(ctx, caller))
+    crate::rules::claim_checked_by_hand(ctx, d, "exp", &["expir"])
 }
 
 /// Every call of the decoding function is in test code: the decode never runs in the app.
@@ -41,44 +29,6 @@ fn only_called_from_tests(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool 
     };
     let sites = ctx.project.call_sites_of(q);
     !sites.is_empty() && sites.iter().all(|c| c.module.is_test)
-}
-
-fn body_handles_exp(ctx: &Ctx<'_, '_>, qname: &str) -> bool {
-    use jwtward_python::ast::Expr;
-    let Some(f) = ctx.project.function(qname) else {
-        return false;
-    };
-    let is_exp = |e: &Expr| matches!(e, Expr::StringLiteral(l) if l.value.to_str() == "exp");
-    let mut found = false;
-    jwtward_python::walk::for_each_expr_shallow(&f.def.body, &mut |e| match e {
-        Expr::Compare(c) => {
-            for x in std::iter::once(&*c.left).chain(c.comparators.iter()) {
-                jwtward_python::walk::for_each_subexpr(x, &mut |y| match y {
-                    Expr::StringLiteral(l) if l.value.to_str() == "exp" => found = true,
-                    Expr::Attribute(a) if a.attr.as_str() == "exp" => found = true,
-                    _ => {}
-                });
-            }
-        }
-        // `payload["exp"]`, `payload.exp`: the expiry is read to be acted on.
-        Expr::Subscript(sub) if is_exp(&sub.slice) => found = true,
-        Expr::Attribute(a) if a.attr.as_str() == "exp" => found = true,
-        Expr::Call(c) => {
-            let name = match &*c.func {
-                Expr::Name(n) => n.id.as_str(),
-                Expr::Attribute(a) => a.attr.as_str(),
-                _ => "",
-            };
-            if name.to_ascii_lowercase().contains("expir") {
-                found = true;
-            }
-            if name == "get" && c.arguments.args.first().is_some_and(is_exp) {
-                found = true;
-            }
-        }
-        _ => {}
-    });
-    found
 }
 
 const MAX_LEEWAY_SECS: f64 = 3600.0;
