@@ -13,7 +13,9 @@ pub static META: RuleMeta = RuleMeta {
     summary: "A token is accepted from a query parameter",
     explanation: "URLs end up in access logs, proxy logs, browser history, `Referer` headers \
 and monitoring tools. A bearer token in `?access_token=` leaks to all of them and stays \
-valid until it expires.",
+valid until it expires. The one-time token of an e-mailed link (password reset, e-mail \
+verification, an invitation, an OAuth callback), read by that flow's own handler, is not \
+reported: it arrives in the URL by design.",
     remediation: "Accept tokens only in the `Authorization` header. For links that must carry \
 a credential (downloads, websockets from browsers), issue a short-lived, single-use ticket \
 bound to that one resource.",
@@ -37,8 +39,31 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             .slice(h.def.range)
             .contains("query_params")
     }));
+    // Handlers of the emailed-link flows (password reset, e-mail verification, invitations,
+    // OAuth callbacks): the link's one-time token arrives in the URL by design; it is not
+    // the API credential.
+    let link_flow = |f: &crate::model::Func| {
+        let routes: Vec<usize> = (0..cx.routes.len())
+            .filter(|&ri| {
+                cx.routes[ri]
+                    .handler
+                    .is_some_and(|h| std::ptr::eq(h.def, f.def))
+            })
+            .collect();
+        !routes.is_empty()
+            && routes.iter().all(|&ri| {
+                cx.public_reason(ri).is_some_and(|why| {
+                    ["reset", "recovery", "verification", "invit", "OAuth"]
+                        .iter()
+                        .any(|w| why.contains(w))
+                })
+            })
+    };
     let mut seen = HashSet::new();
     for f in funcs {
+        if link_flow(&f) {
+            continue;
+        }
         let s = cx.an.summary(f);
         let is_auth = s.decodes.is_some()
             || s.verifies.is_some()
