@@ -9,7 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Medium,
     cwe: &[613],
     summary: "Access tokens are minted with a lifetime above the threshold (default 24 hours).",
-    explanation: "A JWT cannot be revoked before it expires unless the service keeps a deny-list. The longer an access token lives, the longer a leaked or stolen one (browser storage, logs, a proxy) lets an attacker act as the user, and the longer a fired employee or a changed role keeps access. The lifetime is followed through constants in other modules, settings, `timedelta(...)` arithmetic and the arguments callers pass to a token-minting helper. Refresh tokens (a function or `type` claim that says `refresh`) are not reported. The threshold is `--token-lifetime-threshold`. Nor are lifetimes written for another kind of token: a line (or the `if` right above it) that names a refresh, reset, verification or invitation token or an API key.",
+    explanation: "A JWT cannot be revoked before it expires unless the service keeps a deny-list. The longer an access token lives, the longer a leaked or stolen one (browser storage, logs, a proxy) lets an attacker act as the user, and the longer a fired employee or a changed role keeps access. The lifetime is followed through constants in other modules, settings, `timedelta(...)` arithmetic and the arguments callers pass to a token-minting helper. Refresh tokens (a function or `type` claim that says `refresh`) are not reported. The threshold is `--token-lifetime-threshold`. Nor are lifetimes written for another kind of token: a line (or the `if` right above it) that names a refresh, reset, verification or invitation token or an API key. A fallback lifetime (`delta or timedelta(days=7)`, or the `else` of `if delta is not None:`) counts only when some caller in the application leaves the parameter out or passes `None`.",
     remediation: "Keep access tokens short-lived (minutes to a few hours) and use refresh tokens, which can be rotated and revoked server-side, for long sessions.",
     example: "ACCESS_TOKEN_EXPIRE_MINUTES = 60 * 24 * 30\nexpire = datetime.now(timezone.utc) + timedelta(minutes=ACCESS_TOKEN_EXPIRE_MINUTES)\njwt.encode({\"sub\": user, \"exp\": expire}, key, algorithm=\"HS256\")",
     fixed_example: "ACCESS_TOKEN_EXPIRE_MINUTES = 15\nexpire = datetime.now(timezone.utc) + timedelta(minutes=ACCESS_TOKEN_EXPIRE_MINUTES)\njwt.encode({\"sub\": user, \"exp\": expire}, key, algorithm=\"HS256\")",
@@ -33,6 +33,87 @@ pub fn human(secs: f64) -> String {
 enum Item {
     Dur(f64, Origin),
     Param(String),
+    /// A lifetime used only when the parameter is missing (`if delta is not None: ... else:
+    /// expire = now + timedelta(days=7)`, `delta or timedelta(days=7)`).
+    Fallback(String, f64, Origin),
+}
+
+/// The parameter whose absence the branch holding `at` depends on: the `else` of
+/// `if p is not None:` / `if p:`, or the body of `if p is None:` / `if not p:`.
+fn missing_guard(f: Option<&FunctionRef<'_>>, at: jwtward_python::TextRange) -> Option<String> {
+    use jwtward_python::ast::{CmpOp, UnaryOp};
+    let f = f?;
+    let params: Vec<String> = f.params().iter().map(|p| p.name.to_string()).collect();
+    fn tested(test: &Expr, params: &[String]) -> Option<(String, bool)> {
+        // (parameter, true when the test's body is the "present" branch)
+        match test {
+            Expr::Name(n) if params.iter().any(|p| p == n.id.as_str()) => {
+                Some((n.id.to_string(), true))
+            }
+            Expr::UnaryOp(u) if matches!(u.op, UnaryOp::Not) => {
+                tested(&u.operand, params).map(|(p, present)| (p, !present))
+            }
+            Expr::Compare(c)
+                if c.ops.len() == 1
+                    && matches!(c.comparators.first(), Some(Expr::NoneLiteral(_))) =>
+            {
+                let (p, _) = tested(&c.left, params)?;
+                match c.ops[0] {
+                    CmpOp::IsNot | CmpOp::NotEq => Some((p, true)),
+                    CmpOp::Is | CmpOp::Eq => Some((p, false)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    fn walk_body(
+        body: &[Stmt],
+        at: jwtward_python::TextRange,
+        params: &[String],
+    ) -> Option<String> {
+        for st in body {
+            if !st.range().contains_range(at) {
+                continue;
+            }
+            if let Stmt::If(i) = st {
+                let t = tested(&i.test, params);
+                let in_body = i.body.iter().any(|b| b.range().contains_range(at));
+                if let Some((p, present)) = &t {
+                    if in_body && !present {
+                        return Some(p.clone());
+                    }
+                    if !in_body && *present {
+                        return Some(p.clone());
+                    }
+                }
+                if in_body {
+                    return walk_body(&i.body, at, params);
+                }
+                for c in &i.elif_else_clauses {
+                    if c.range().contains_range(at) {
+                        return walk_body(&c.body, at, params);
+                    }
+                }
+                return None;
+            }
+            return match st {
+                Stmt::With(w) => walk_body(&w.body, at, params),
+                Stmt::Try(t) => walk_body(&t.body, at, params),
+                _ => None,
+            };
+        }
+        None
+    }
+    walk_body(&f.def.body, at, &params)
+}
+
+/// Marks the lifetimes of `items` as used only when `param` is missing.
+fn as_fallback(param: &str, items: Vec<Item>) -> impl Iterator<Item = Item> + '_ {
+    items.into_iter().map(move |it| match it {
+        Item::Dur(s, o) => Item::Fallback(param.to_string(), s, o),
+        other => other,
+    })
 }
 
 fn looks_like_time(m: &jwtward_python::Module, e: &Expr) -> bool {
@@ -55,11 +136,24 @@ fn durations(
     match e {
         // `expires_delta or timedelta(hours=settings.TOKEN_HOURS)`.
         Expr::BoolOp(b) => {
+            // `delta or timedelta(...)`: what follows a parameter is its fallback.
+            let mut after_param: Option<String> = None;
             for v in &b.values {
                 let c = ctx.project.eval(scope, v);
+                let mut found = Vec::new();
                 match c.value {
-                    Value::Duration(s) => out.push(Item::Dur(s, origin(m, v, &c))),
-                    _ => durations(ctx, scope, f, v, depth + 1, out),
+                    Value::Duration(s) => found.push(Item::Dur(s, origin(m, v, &c))),
+                    _ => durations(ctx, scope, f, v, depth + 1, &mut found),
+                }
+                if let Some(p) = after_param.as_deref() {
+                    out.extend(as_fallback(p, found));
+                } else {
+                    for it in &found {
+                        if let Item::Param(p) = it {
+                            after_param.get_or_insert_with(|| p.clone());
+                        }
+                    }
+                    out.extend(found);
                 }
             }
         }
@@ -82,7 +176,12 @@ fn durations(
                                 continue;
                             }
                             for v in local(f, name) {
-                                durations(ctx, scope, f, v, depth + 1, out);
+                                let mut found = Vec::new();
+                                durations(ctx, scope, f, v, depth + 1, &mut found);
+                                match missing_guard(f, v.range()) {
+                                    Some(p) => out.extend(as_fallback(&p, found)),
+                                    None => out.extend(found),
+                                }
                             }
                         }
                     }
@@ -100,9 +199,14 @@ fn durations(
                     out.push(Item::Param(name.to_string()));
                 }
                 let c = ctx.project.eval(scope, v);
+                let mut found = Vec::new();
                 match c.value {
-                    Value::Duration(s) if !own => out.push(Item::Dur(s, origin(m, v, &c))),
-                    _ => durations(ctx, scope, f, v, depth + 1, out),
+                    Value::Duration(s) if !own => found.push(Item::Dur(s, origin(m, v, &c))),
+                    _ => durations(ctx, scope, f, v, depth + 1, &mut found),
+                }
+                match missing_guard(f, v.range()) {
+                    Some(p) => out.extend(as_fallback(&p, found)),
+                    None => out.extend(found),
                 }
             }
         }
@@ -242,6 +346,24 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         for it in items {
             match it {
                 Item::Dur(s, o) => lifetimes.push((s, o)),
+                Item::Fallback(name, s, o) => {
+                    // Used only when a caller leaves the parameter out (or passes None); a
+                    // lifetime no call ever falls back to is not one any token gets.
+                    let Some(f) = &f else {
+                        lifetimes.push((s, o));
+                        continue;
+                    };
+                    let sites = ctx.project.call_sites_of(&f.qualname);
+                    let app_sites: Vec<_> = sites.iter().filter(|c| !c.module.is_test).collect();
+                    let falls_back = app_sites.is_empty()
+                        || app_sites.iter().any(|site| {
+                            f.argument_for(site.call, &name)
+                                .is_none_or(|a| matches!(a, Expr::NoneLiteral(_)))
+                        });
+                    if falls_back {
+                        lifetimes.push((s, o));
+                    }
+                }
                 Item::Param(name) => {
                     let Some(f) = &f else { continue };
                     let sites = ctx.project.call_sites_of(&f.qualname);
