@@ -1,5 +1,6 @@
 //! Prints the FastAPI findings (JSON) and the route table of the paths given.
-//! `cargo run -p jwtward_fastapi --example fastapi_scan -- PATH... [--routes | --text]`
+//! `cargo run -p jwtward_fastapi --example fastapi_scan -- PATH... [--routes [--chain] | --text]`
+//! (`--chain`: each route's include chain, app first, after its dependencies)
 
 use jwtward_python::{DiscoveryOptions, Project};
 use std::path::PathBuf;
@@ -8,6 +9,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let routes = args.iter().any(|a| a == "--routes");
     let text = args.iter().any(|a| a == "--text");
+    let chain = args.iter().any(|a| a == "--chain");
     let paths: Vec<PathBuf> = args
         .iter()
         .filter(|a| !a.starts_with("--"))
@@ -43,6 +45,9 @@ fn main() {
                     .collect::<Vec<_>>()
                     .join(" ")
             );
+            if chain {
+                println!("{:<10} via {}", "", r.include_chain.join(" > "));
+            }
         }
     } else if text {
         print!(

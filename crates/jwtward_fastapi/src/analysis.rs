@@ -968,6 +968,36 @@ impl<'m, 'p> Ctx<'m, 'p> {
         self.cur_via.pop();
     }
 
+    /// `f` returns a 401/403 response somewhere, built in place or by a helper
+    /// (`return deny("missing token")`).
+    fn returns_denial(&self, f: Func<'p>) -> bool {
+        let mentions = |t: &str| {
+            ["401", "403", "HTTP_401", "HTTP_403"]
+                .iter()
+                .any(|w| t.contains(w))
+        };
+        let md = self.an.m.ix.module(f.mid);
+        let mut found = false;
+        crate::model::for_each_stmt(&f.def.body, Some(f.def), &mut |st, scope| {
+            let Stmt::Return(r) = st else { return };
+            if found || !scope.is_some_and(|d| std::ptr::eq(d, f.def)) {
+                return;
+            }
+            let v = match r.value.as_deref() {
+                Some(Expr::Await(a)) => &*a.value,
+                Some(v) => v,
+                None => return,
+            };
+            let Expr::Call(c) = v else { return };
+            found = mentions(md.slice(c.range()))
+                || self
+                    .an
+                    .callee(f, &c.func)
+                    .is_some_and(|g| mentions(self.an.m.ix.module(g.mid).slice(g.def.range())));
+        });
+        found
+    }
+
     fn collect_middleware(&mut self) {
         for i in 0..self.mws.len() {
             let Some(f) = self.mws[i].func else {
@@ -981,10 +1011,14 @@ impl<'m, 'p> Ctx<'m, 'p> {
             });
             let name = &self.an.m.objs[self.mws[i].obj].middleware[self.mws[i].idx].name;
             self.mws[i].is_rate_limit = is_rate_limit_name(name);
-            self.mws[i].is_auth = s.decodes.is_some()
-                || s.verifies.is_some()
-                || reads_auth_header
-                || self.an.rejects_credentials(f);
+            let rejects = self.an.rejects_credentials(f);
+            // A middleware that reads or decodes the token but can never turn a request
+            // away (no raise, no 401/403, no path that serves without the identity) only
+            // looks at it: tenant context, logging.
+            let can_deny = rejects || s.raises || !s.fail_open.is_empty() || self.returns_denial(f);
+            self.mws[i].is_auth =
+                (s.decodes.is_some() || s.verifies.is_some() || reads_auth_header || rejects)
+                    && can_deny;
             if self.mws[i].is_auth {
                 let decl = &self.an.m.objs[self.mws[i].obj].middleware[self.mws[i].idx];
                 self.mws[i].reg_gate =

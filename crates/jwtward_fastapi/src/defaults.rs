@@ -257,6 +257,42 @@ impl<'a, 'p> Eval<'a, 'p> {
                 Some(Val::Bool(b))
             }
             Expr::Call(c) => self.call(c, depth),
+            // Paths built from settings: `f"{settings.API_PREFIX}/v1"`, `PREFIX + "/v1"`.
+            Expr::FString(f) => {
+                let mut s = String::new();
+                for part in f.value.iter() {
+                    match part {
+                        ruff_python_ast::FStringPart::Literal(l) => s.push_str(&l.value),
+                        ruff_python_ast::FStringPart::FString(fs) => {
+                            for el in fs.elements.iter() {
+                                match el {
+                                    ruff_python_ast::InterpolatedStringElement::Literal(l) => {
+                                        s.push_str(&l.value)
+                                    }
+                                    ruff_python_ast::InterpolatedStringElement::Interpolation(
+                                        i,
+                                    ) => match self.eval(&i.expression, depth + 1)? {
+                                        Val::Str(v) => s.push_str(&v),
+                                        Val::Int(v) => s.push_str(&v.to_string()),
+                                        _ => return None,
+                                    },
+                                }
+                            }
+                        }
+                    }
+                }
+                Some(Val::Str(s))
+            }
+            Expr::BinOp(b) if b.op == ruff_python_ast::Operator::Add => {
+                match (
+                    self.eval(&b.left, depth + 1)?,
+                    self.eval(&b.right, depth + 1)?,
+                ) {
+                    (Val::Str(l), Val::Str(r)) => Some(Val::Str(l + &r)),
+                    (Val::Int(l), Val::Int(r)) => l.checked_add(r).map(Val::Int),
+                    _ => None,
+                }
+            }
             Expr::Name(n) => {
                 let name = n.id.as_str();
                 if self.anonymous.iter().any(|a| a == name) {

@@ -210,6 +210,50 @@ impl<'p> Index<'p> {
         }
     }
 
+    /// `name` bound by an import inside function `f` of module `id` (`def configure_routes(app):
+    /// from app.routers.api import api`).
+    pub fn resolve_local_import(
+        &self,
+        id: ModuleId,
+        f: &'p StmtFunctionDef,
+        name: &str,
+    ) -> Option<Sym<'p>> {
+        let mut found = None;
+        crate::model::for_each_stmt(&f.body, Some(f), &mut |s, scope| {
+            if scope.map(|d| std::ptr::eq(d, f)) != Some(true) {
+                return;
+            }
+            match s {
+                Stmt::ImportFrom(i) => {
+                    let module = i.module.as_ref().map(|m| m.as_str()).unwrap_or("");
+                    for alias in &i.names {
+                        let local = alias.asname.as_ref().unwrap_or(&alias.name).as_str();
+                        if local == name {
+                            found = Some((module, i.level, Some(alias.name.as_str())));
+                        }
+                    }
+                }
+                Stmt::Import(i) => {
+                    for alias in &i.names {
+                        if alias.asname.as_ref().map(|a| a.as_str()) == Some(name) {
+                            found = Some((alias.name.as_str(), 0, None));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        });
+        let (module, level, member) = found?;
+        let abs = self.absolute_module(id, module, level);
+        match member {
+            Some(n) => self.member(&abs, n, 1),
+            None => Some(match self.module_id(&abs) {
+                Some(m) => Sym::Module(m),
+                None => Sym::External(abs),
+            }),
+        }
+    }
+
     /// `name` bound by a `from m import *` of module `id` (to a project module that binds
     /// it and, when it declares `__all__`, lists it there).
     fn star_imported(&self, id: ModuleId, name: &str, depth: u32) -> Option<Sym<'p>> {
@@ -297,8 +341,27 @@ impl<'p> Index<'p> {
         };
         match self.module_id(module) {
             Some(m) => {
+                // A package that imports its own submodule (`from . import auth` in
+                // `routes/__init__.py`) binds the name to that submodule: resolving the
+                // binding would come back here.
+                let own_submodule = match self.binds(m).get(name) {
+                    Some(&Bind::Import {
+                        module: im,
+                        level,
+                        name: Some(n),
+                    }) => n == name && self.absolute_module(m, im, level) == module,
+                    _ => false,
+                };
+                if own_submodule && let Some(sub) = self.module_id(&full) {
+                    return Some(Sym::Module(sub));
+                }
                 if self.binds(m).contains_key(name) {
                     return self.resolve_name(m, name, depth + 1);
+                }
+                if let Some((target, attr)) = self.lazy_export(m, name)
+                    && depth < 12
+                {
+                    return self.member(&target, &attr, depth + 1);
                 }
                 match self.module_id(&full) {
                     Some(sub) => Some(Sym::Module(sub)),
@@ -309,6 +372,41 @@ impl<'p> Index<'p> {
                 Some(sub) => Sym::Module(sub),
                 None => Sym::External(full),
             }),
+        }
+    }
+
+    /// A lazy export of a module `__getattr__` (PEP 562) that looks the name up in a
+    /// module-level dict: `_EXPORTS = {"user_router": ("app.user.api", "router")}` gives
+    /// (`app.user.api`, `router`); a value that is only a module path gives that module
+    /// and the name itself.
+    fn lazy_export(&self, m: ModuleId, name: &str) -> Option<(String, String)> {
+        let Some(&Bind::Function(getattr)) = self.binds(m).get("__getattr__") else {
+            return None;
+        };
+        let body = self.module(m).slice(ruff_text_size::Ranged::range(getattr));
+        // The module-level dicts the function reads, in name order (deterministic).
+        let mut tables: Vec<(&str, &ruff_python_ast::ExprDict)> = self
+            .binds(m)
+            .iter()
+            .filter_map(|(k, b)| match b {
+                Bind::Value(Expr::Dict(d)) if body.contains(k) => Some((*k, d)),
+                _ => None,
+            })
+            .collect();
+        tables.sort_by_key(|(k, _)| *k);
+        let item = tables.iter().find_map(|(_, d)| {
+            d.items.iter().find(
+                |i| matches!(&i.key, Some(Expr::StringLiteral(k)) if k.value.to_str() == name),
+            )
+        })?;
+        let lit = |e: &Expr| match e {
+            Expr::StringLiteral(s) => Some(s.value.to_str().to_string()),
+            _ => None,
+        };
+        match &item.value {
+            Expr::Tuple(t) if t.elts.len() == 2 => Some((lit(&t.elts[0])?, lit(&t.elts[1])?)),
+            Expr::List(t) if t.elts.len() == 2 => Some((lit(&t.elts[0])?, lit(&t.elts[1])?)),
+            v => Some((lit(v)?, name.to_string())),
         }
     }
 

@@ -70,7 +70,7 @@ pub(crate) enum RouteKind {
     Starlette,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct RouteDecl<'p> {
     pub methods: Vec<String>,
     pub path: String,
@@ -82,7 +82,7 @@ pub(crate) struct RouteDecl<'p> {
     pub decorators: &'p [Decorator],
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Include<'p> {
     pub router: usize,
     pub prefix: String,
@@ -95,7 +95,7 @@ pub(crate) struct Include<'p> {
     pub range: TextRange,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Mount {
     pub path: String,
     pub app: usize,
@@ -103,7 +103,7 @@ pub(crate) struct Mount {
     pub range: TextRange,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Middleware<'p> {
     pub name: String,
     /// `dispatch`, the `@app.middleware("http")` function, or an ASGI `__call__`.
@@ -189,6 +189,8 @@ pub(crate) struct Model<'p> {
     pub schemes: Vec<Scheme>,
     pub overrides: Vec<Override<'p>>,
     obj_by_call: HashMap<usize, usize>,
+    /// The project's calls of a function, by the function (see [`Model::call_sites`]).
+    call_sites: std::cell::RefCell<HashMap<usize, CallSites<'p>>>,
     scheme_by_call: HashMap<usize, usize>,
     /// Settings fields by name with their default (see `defaults::Eval::field_default`).
     pub field_defaults:
@@ -313,6 +315,59 @@ pub(crate) fn local_def<'p>(f: &'p StmtFunctionDef, name: &str) -> Option<&'p St
     found
 }
 
+/// The calls of a function: (module, enclosing function, the call).
+pub(crate) type CallSites<'p> = Vec<(ModuleId, Option<&'p StmtFunctionDef>, &'p ExprCall)>;
+
+/// The position of parameter `name` of `f` among those that can be passed by position
+/// (`usize::MAX` for a keyword-only one), None when `f` has no such parameter.
+fn param_position(f: &StmtFunctionDef, name: &str) -> Option<usize> {
+    let ps = &f.parameters;
+    if let Some(k) = ps
+        .posonlyargs
+        .iter()
+        .chain(&ps.args)
+        .position(|p| p.name().as_str() == name)
+    {
+        return Some(k);
+    }
+    ps.kwonlyargs
+        .iter()
+        .any(|p| p.name().as_str() == name)
+        .then_some(usize::MAX)
+}
+
+/// The calls of functions named `name`, with the function each call is in.
+struct ScopedCalls<'p, 'n> {
+    name: &'n str,
+    scope: Vec<&'p StmtFunctionDef>,
+    out: Vec<(Option<&'p StmtFunctionDef>, &'p ExprCall)>,
+}
+
+impl<'p> Visitor<'p> for ScopedCalls<'p, '_> {
+    fn visit_stmt(&mut self, stmt: &'p Stmt) {
+        if let Stmt::FunctionDef(d) = stmt {
+            self.scope.push(d);
+            visitor::walk_stmt(self, stmt);
+            self.scope.pop();
+        } else {
+            visitor::walk_stmt(self, stmt);
+        }
+    }
+    fn visit_expr(&mut self, expr: &'p Expr) {
+        if let Expr::Call(c) = expr {
+            let last = match &*c.func {
+                Expr::Name(n) => Some(n.id.as_str()),
+                Expr::Attribute(a) => Some(a.attr.as_str()),
+                _ => None,
+            };
+            if last == Some(self.name) {
+                self.out.push((self.scope.last().copied(), c));
+            }
+        }
+        visitor::walk_expr(self, expr);
+    }
+}
+
 struct CallCollector<'p> {
     calls: Vec<&'p ExprCall>,
     exprs: Vec<&'p Expr>,
@@ -345,19 +400,56 @@ impl<'p> Model<'p> {
             schemes: Vec::new(),
             overrides: Vec::new(),
             obj_by_call: HashMap::new(),
+            call_sites: Default::default(),
             scheme_by_call: HashMap::new(),
             field_defaults: Default::default(),
         };
-        let interesting: Vec<ModuleId> = project
+        let mentions_framework = |src: &str| {
+            src.contains("fastapi")
+                || src.contains("starlette")
+                || src.contains("dependency_overrides")
+                // A package `__init__` that only nests its submodules' routers.
+                || src.contains("include_router(")
+        };
+        let mut interesting: Vec<ModuleId> = project
             .modules
             .iter()
-            .filter(|md| {
-                all || md.source.contains("fastapi")
-                    || md.source.contains("starlette")
-                    || md.source.contains("dependency_overrides")
-            })
+            .filter(|md| all || mentions_framework(&md.source))
             .map(|md| md.id)
             .collect();
+        // Modules that build apps or routers from the project's own subclasses
+        // (`router = UserAPIRouter(prefix="/shared")`, the subclass of `APIRouter` defined
+        // elsewhere) without naming the framework.
+        if !all {
+            let mut subclasses: Vec<&str> = Vec::new();
+            for &mid in &interesting {
+                for s in &m.ix.module(mid).ast().body {
+                    if let Stmt::ClassDef(c) = s
+                        && m.ix
+                            .class_ancestors(mid, c)
+                            .iter()
+                            .any(|a| is_framework(a, &["FastAPI", "Starlette", "APIRouter"]))
+                    {
+                        subclasses.push(c.name.as_str());
+                    }
+                }
+            }
+            if !subclasses.is_empty() {
+                let known: std::collections::HashSet<ModuleId> =
+                    interesting.iter().copied().collect();
+                interesting.extend(
+                    project
+                        .modules
+                        .iter()
+                        .filter(|md| {
+                            !known.contains(&md.id)
+                                && subclasses.iter().any(|c| md.source.contains(c))
+                        })
+                        .map(|md| md.id),
+                );
+                interesting.sort_unstable();
+            }
+        }
         // 1. Objects (apps, routers) and security schemes: every call that creates one.
         for &mid in &interesting {
             let ast = m.ix.module(mid).ast();
@@ -479,12 +571,29 @@ impl<'p> Model<'p> {
         let module = self.ix.module(mid);
         match kind {
             ObjKindOrScheme::Obj(kind) => {
-                let prefix = call
+                let mut prefix = call
                     .arguments
                     .find_keyword("prefix")
-                    .and_then(|k| self.string(mid, None, &k.value))
-                    .unwrap_or_default();
-                let deps = self.deps_list(mid, None, call.arguments.find_keyword("dependencies"));
+                    .and_then(|k| self.string(mid, None, &k.value));
+                let mut deps =
+                    self.deps_list(mid, None, call.arguments.find_keyword("dependencies"));
+                // A project subclass whose `__init__` passes its own `prefix=` and
+                // `dependencies=` up (`super().__init__(dependencies=[Depends(get_admin_user)])`).
+                if let Some(Sym::Class(cm, c)) = self.ix.resolve_expr(mid, &call.func)
+                    && let Some((im, init, sup)) = self.super_init_call(cm, c)
+                {
+                    deps.extend(self.deps_list(
+                        im,
+                        Some(init),
+                        sup.arguments.find_keyword("dependencies"),
+                    ));
+                    if prefix.is_none()
+                        && let Some(k) = sup.arguments.find_keyword("prefix")
+                    {
+                        prefix = self.init_argument(mid, call, im, init, &k.value);
+                    }
+                }
+                let prefix = prefix.unwrap_or_default();
                 let id = self.objs.len();
                 self.objs.push(Obj {
                     kind,
@@ -531,6 +640,52 @@ impl<'p> Model<'p> {
                 self.scheme_by_call.insert(ptr(expr), id);
             }
         }
+    }
+
+    /// The `super().__init__(...)` call of the `__init__` a project class (or its nearest
+    /// project ancestor) defines.
+    fn super_init_call(
+        &self,
+        cm: ModuleId,
+        c: &'p StmtClassDef,
+    ) -> Option<(ModuleId, &'p StmtFunctionDef, &'p ExprCall)> {
+        let (im, init) = self.ix.method(cm, c, "__init__", 0)?;
+        let mut cc = CallCollector {
+            calls: Vec::new(),
+            exprs: Vec::new(),
+        };
+        for s in &init.body {
+            cc.visit_stmt(s);
+        }
+        let sup = cc
+            .calls
+            .into_iter()
+            .find(|sc| matches!(&*sc.func, Expr::Attribute(a) if a.attr.as_str() == "__init__"))?;
+        Some((im, init, sup))
+    }
+
+    /// A string `__init__` passes up: a literal or constant, or one of its parameters, which
+    /// is what the instantiation `call` gives it by keyword, else the parameter's default.
+    fn init_argument(
+        &self,
+        call_mid: ModuleId,
+        call: &'p ExprCall,
+        im: ModuleId,
+        init: &'p StmtFunctionDef,
+        e: &'p Expr,
+    ) -> Option<String> {
+        if let Expr::Name(n) = e
+            && let Some(p) = init
+                .parameters
+                .iter_non_variadic_params()
+                .find(|p| p.name().as_str() == n.id.as_str())
+        {
+            if let Some(k) = call.arguments.find_keyword(n.id.as_str()) {
+                return self.string(call_mid, None, &k.value);
+            }
+            return p.default().and_then(|d| self.string(im, None, d));
+        }
+        self.string(im, Some(init), e)
     }
 
     /// `auto_error` set by a subclass `__init__` (`super().__init__(auto_error=False)`).
@@ -601,15 +756,31 @@ impl<'p> Model<'p> {
         // A setting read from the environment (`settings.API_V1_STR`) serves its default
         // when the variable is not set: that is the path the app has out of the box.
         let v = self.ix.project.eval(&sc, e);
-        match &v.value {
+        let found = match &v.value {
             jwtward_python::Value::Env {
                 default: Some(d), ..
             } => d.as_str().map(str::to_string),
             _ => v.as_str().map(str::to_string),
+        };
+        if found.is_some() {
+            return found;
+        }
+        // A settings object the project evaluator cannot follow (`settings =
+        // get_app_settings()` picking a class by environment): the field's default where
+        // the settings classes declare it (`api_prefix: str = "/api"`).
+        let func = scope.map(|def| Func {
+            mid,
+            def,
+            class: None,
+        });
+        match crate::defaults::Eval::new(self, mid, func).eval(e, 0)? {
+            crate::defaults::Val::Str(s) => Some(s),
+            _ => None,
         }
     }
 
-    /// The object (app or router) an expression refers to.
+    /// The object (app or router) an expression refers to (the first, when it may be
+    /// several: see [`Model::resolve_objs`]).
     pub fn resolve_obj(
         &self,
         mid: ModuleId,
@@ -617,46 +788,173 @@ impl<'p> Model<'p> {
         e: &'p Expr,
         depth: u32,
     ) -> Option<usize> {
+        let mut out = Vec::new();
+        self.resolve_objs_into(mid, scope, e, depth, &mut out);
+        out.first().copied()
+    }
+
+    /// Every object an expression may refer to: one, except for a parameter of a function
+    /// the project calls with different apps or routers (`def include_routers(router):`
+    /// called as `include_routers(APIRouter())` and `include_routers(APIRouter(prefix=...))`).
+    pub fn resolve_objs(
+        &self,
+        mid: ModuleId,
+        scope: Option<&'p StmtFunctionDef>,
+        e: &'p Expr,
+    ) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.resolve_objs_into(mid, scope, e, 0, &mut out);
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|id| seen.insert(*id));
+        out
+    }
+
+    fn resolve_objs_into(
+        &self,
+        mid: ModuleId,
+        scope: Option<&'p StmtFunctionDef>,
+        e: &'p Expr,
+        depth: u32,
+        out: &mut Vec<usize>,
+    ) {
         if depth > 8 {
-            return None;
+            return;
         }
         if let Some(&id) = self.obj_by_call.get(&ptr(e)) {
-            return Some(id);
+            out.push(id);
+            return;
         }
+        let value = |sym: Option<Sym<'p>>, out: &mut Vec<usize>| {
+            if let Some(Sym::Value(vm, v)) = sym {
+                self.resolve_objs_into(vm, None, v, depth + 1, out);
+            }
+        };
         match e {
             Expr::Name(n) => {
-                if let Some(f) = scope
-                    && let Some(v) = local_assign(f, n.id.as_str())
-                {
-                    return self.resolve_obj(mid, Some(f), v, depth + 1);
+                let name = n.id.as_str();
+                if let Some(f) = scope {
+                    if let Some(v) = local_assign(f, name) {
+                        return self.resolve_objs_into(mid, Some(f), v, depth + 1, out);
+                    }
+                    if let Some(sym) = self.ix.resolve_local_import(mid, f, name) {
+                        return value(Some(sym), out);
+                    }
+                    // A parameter (`def configure_routes(app):`): what each call passes,
+                    // unless its annotation says it is something else (`request: Request`).
+                    if let Some(k) = param_position(f, name)
+                        && self.may_be_obj_param(mid, f, name)
+                    {
+                        for (cm, cs, call) in self.call_sites(mid, f) {
+                            if let Some(arg) = call.arguments.find_argument_value(name, k) {
+                                self.resolve_objs_into(cm, cs, arg, depth + 1, out);
+                            }
+                        }
+                        return;
+                    }
                 }
-                match self.ix.resolve_name(mid, n.id.as_str(), 0)? {
-                    Sym::Value(vm, v) => self.resolve_obj(vm, None, v, depth + 1),
-                    _ => None,
+                value(self.ix.resolve_name(mid, name, 0), out)
+            }
+            Expr::Attribute(_) => value(self.ix.resolve_expr(mid, e), out),
+            Expr::Call(c) => {
+                let Some(Sym::Function(fm, f)) = self.resolve_callee(mid, scope, &c.func) else {
+                    return;
+                };
+                let mut found = None;
+                for_each_stmt(&f.body, Some(f), &mut |s, sc| {
+                    if let Stmt::Return(r) = s
+                        && sc.map(|x| std::ptr::eq(x, f)) == Some(true)
+                        && let Some(v) = &r.value
+                        && found.is_none()
+                    {
+                        found = Some(&**v);
+                    }
+                });
+                let Some(ret) = found else { return };
+                // `return router`, the parameter: this call's argument
+                // (`tenant_router = include_routers(APIRouter(prefix="/{tenant}"))`).
+                if let Expr::Name(n) = ret
+                    && local_assign(f, n.id.as_str()).is_none()
+                    && let Some(k) = param_position(f, n.id.as_str())
+                {
+                    if let Some(arg) = c.arguments.find_argument_value(n.id.as_str(), k) {
+                        self.resolve_objs_into(mid, scope, arg, depth + 1, out);
+                    }
+                    return;
+                }
+                self.resolve_objs_into(fm, Some(f), ret, depth + 1, out)
+            }
+            _ => {}
+        }
+    }
+
+    /// Parameter `name` of `f` may hold an app or router: unannotated, or annotated with
+    /// one (`router: APIRouter`, `app: "FastAPI"`, a project subclass).
+    fn may_be_obj_param(&self, mid: ModuleId, f: &'p StmtFunctionDef, name: &str) -> bool {
+        let Some(p) = f
+            .parameters
+            .iter_non_variadic_params()
+            .find(|p| p.name().as_str() == name)
+        else {
+            return false;
+        };
+        let Some(ann) = p.annotation() else {
+            return true;
+        };
+        let text = self.ix.module(mid).slice(ann.range());
+        ["FastAPI", "Starlette", "Router", "App"]
+            .iter()
+            .any(|w| text.contains(w))
+    }
+
+    /// What the callee of a call is, function-local imports first.
+    fn resolve_callee(
+        &self,
+        mid: ModuleId,
+        scope: Option<&'p StmtFunctionDef>,
+        func: &'p Expr,
+    ) -> Option<Sym<'p>> {
+        if let (Some(f), Expr::Name(n)) = (scope, func)
+            && let Some(sym) = self.ix.resolve_local_import(mid, f, n.id.as_str())
+        {
+            return Some(sym);
+        }
+        self.ix.resolve_expr(mid, func)
+    }
+
+    /// The calls of module-level function `f` (of module `fm`) in the project's non-test
+    /// modules, each with its module and enclosing function.
+    pub fn call_sites(&self, fm: ModuleId, f: &'p StmtFunctionDef) -> CallSites<'p> {
+        let key = f as *const StmtFunctionDef as usize;
+        if let Some(v) = self.call_sites.borrow().get(&key) {
+            return v.clone();
+        }
+        // Not re-entered for the same function while searching.
+        self.call_sites.borrow_mut().insert(key, Vec::new());
+        let name = f.name.as_str();
+        let mut sites = Vec::new();
+        for md in &self.ix.project.modules {
+            if md.is_test || !md.source.contains(name) {
+                continue;
+            }
+            let mut v = ScopedCalls {
+                name,
+                scope: Vec::new(),
+                out: Vec::new(),
+            };
+            for s in &md.ast().body {
+                v.visit_stmt(s);
+            }
+            for (scope, call) in v.out {
+                if let Some(Sym::Function(cfm, cf)) = self.resolve_callee(md.id, scope, &call.func)
+                    && cfm == fm
+                    && std::ptr::eq(cf, f)
+                {
+                    sites.push((md.id, scope, call));
                 }
             }
-            Expr::Attribute(_) => match self.ix.resolve_expr(mid, e)? {
-                Sym::Value(vm, v) => self.resolve_obj(vm, None, v, depth + 1),
-                _ => None,
-            },
-            Expr::Call(c) => match self.ix.resolve_expr(mid, &c.func)? {
-                Sym::Function(fm, f) => {
-                    let mut found = None;
-                    for_each_stmt(&f.body, Some(f), &mut |s, sc| {
-                        if let Stmt::Return(r) = s
-                            && sc.map(|x| std::ptr::eq(x, f)) == Some(true)
-                            && let Some(v) = &r.value
-                            && found.is_none()
-                        {
-                            found = Some(&**v);
-                        }
-                    });
-                    self.resolve_obj(fm, Some(f), found?, depth + 1)
-                }
-                _ => None,
-            },
-            _ => None,
         }
+        self.call_sites.borrow_mut().insert(key, sites.clone());
+        sites
     }
 
     fn scheme_of_value(&self, e: &'p Expr) -> Option<usize> {
@@ -967,10 +1265,23 @@ impl<'p> Model<'p> {
         let Expr::Attribute(attr) = &*call.func else {
             return;
         };
-        let Some(obj) = self.resolve_obj(mid, scope, &attr.value, 0) else {
-            return;
-        };
         let method = attr.attr.as_str();
+        let registers = ROUTE_METHODS.contains(&method)
+            || [
+                "api_route",
+                "route",
+                "websocket",
+                "websocket_route",
+                "middleware",
+            ]
+            .contains(&method);
+        if !registers {
+            return;
+        }
+        let objs = self.resolve_objs(mid, scope, &attr.value);
+        if objs.is_empty() {
+            return;
+        }
         let handler = Some(Func {
             mid,
             def: f,
@@ -1013,20 +1324,23 @@ impl<'p> Model<'p> {
             (vec!["WEBSOCKET".into()], kind)
         } else if method == "middleware" {
             let range = d.range();
-            self.objs[obj].middleware.push(Middleware {
+            let mw = Middleware {
                 name: f.name.to_string(),
                 func: handler,
                 mid,
                 range,
                 kwargs: Vec::new(),
-            });
+            };
+            for obj in objs {
+                self.objs[obj].middleware.push(mw.clone());
+            }
             return;
         } else {
             return;
         };
         let deps = self.deps_list(mid, scope, call.arguments.find_keyword("dependencies"));
         let path = path();
-        self.objs[obj].routes.push(RouteDecl {
+        let route = RouteDecl {
             methods,
             path,
             handler,
@@ -1035,7 +1349,10 @@ impl<'p> Model<'p> {
             mid,
             range: d.range(),
             decorators: &f.decorator_list,
-        });
+        };
+        for obj in objs {
+            self.objs[obj].routes.push(route.clone());
+        }
     }
 
     fn call_stmt(&mut self, mid: ModuleId, scope: Option<&'p StmtFunctionDef>, c: &'p ExprCall) {
@@ -1056,9 +1373,22 @@ impl<'p> Model<'p> {
             }
             return;
         }
-        let Some(obj) = self.resolve_obj(mid, scope, &attr.value, 0) else {
+        const REGISTRATIONS: &[&str] = &[
+            "include_router",
+            "mount",
+            "add_api_route",
+            "add_route",
+            "add_api_websocket_route",
+            "add_websocket_route",
+            "add_middleware",
+        ];
+        if !REGISTRATIONS.contains(&method) {
             return;
-        };
+        }
+        let objs = self.resolve_objs(mid, scope, &attr.value);
+        if objs.is_empty() {
+            return;
+        }
         let args = &c.arguments;
         match method {
             "include_router" => {
@@ -1074,14 +1404,17 @@ impl<'p> Model<'p> {
                     .unwrap_or_default();
                 let deps = self.deps_list(mid, scope, args.find_keyword("dependencies"));
                 let gate = self.config_gate_at(mid, c.range());
-                self.objs[obj].includes.push(Include {
+                let item = Include {
                     gate,
                     mid,
                     range: c.range(),
                     router,
                     prefix,
                     deps,
-                });
+                };
+                for &obj in &objs {
+                    self.objs[obj].includes.push(item.clone());
+                }
             }
             "mount" => {
                 let path = args
@@ -1092,12 +1425,15 @@ impl<'p> Model<'p> {
                     return;
                 };
                 if let Some(sub) = self.resolve_obj(mid, scope, a, 0) {
-                    self.objs[obj].mounts.push(Mount {
+                    let item = Mount {
                         path,
                         app: sub,
                         mid,
                         range: c.range(),
-                    });
+                    };
+                    for &obj in &objs {
+                        self.objs[obj].mounts.push(item.clone());
+                    }
                 }
             }
             "add_api_route" | "add_route" | "add_api_websocket_route" | "add_websocket_route" => {
@@ -1131,7 +1467,7 @@ impl<'p> Model<'p> {
                 } else {
                     self.deps_list(mid, scope, args.find_keyword("dependencies"))
                 };
-                self.objs[obj].routes.push(RouteDecl {
+                let item = RouteDecl {
                     methods: methods
                         .into_iter()
                         .map(|m| m.to_ascii_uppercase())
@@ -1143,7 +1479,10 @@ impl<'p> Model<'p> {
                     mid,
                     range: c.range(),
                     decorators: &[],
-                });
+                };
+                for &obj in &objs {
+                    self.objs[obj].routes.push(item.clone());
+                }
             }
             "add_middleware" => {
                 let Some(cls) = args.find_argument_value("middleware_class", 0) else {
@@ -1167,13 +1506,16 @@ impl<'p> Model<'p> {
                     .iter()
                     .filter_map(|k| Some((k.arg.as_ref()?.to_string(), &k.value)))
                     .collect();
-                self.objs[obj].middleware.push(Middleware {
+                let item = Middleware {
                     name,
                     func,
                     mid,
                     range: c.range(),
                     kwargs,
-                });
+                };
+                for &obj in &objs {
+                    self.objs[obj].middleware.push(item.clone());
+                }
             }
             _ => {}
         }
