@@ -31,6 +31,110 @@ pub enum Level {
     Middleware,
 }
 
+/// The test that every refusal of a middleware's `dispatch` sits under when that test requires
+/// a token to be present (`if token and not is_exempt:`), while `call_next` also runs outside
+/// it: a request without a token passes. `None` when some refusal does not need a token.
+fn token_gated_refusals(body: &[Stmt]) -> Option<TextRange> {
+    fn token_name(n: &str) -> bool {
+        let n = n.to_ascii_lowercase();
+        ["token", "jwt", "credential", "bearer", "auth"]
+            .iter()
+            .any(|w| n.contains(w))
+    }
+    // The test holds only when a token variable is present (truthy).
+    fn needs_token(test: &Expr) -> bool {
+        match test {
+            Expr::Name(n) => token_name(n.id.as_str()),
+            Expr::BoolOp(b) if matches!(b.op, ruff_python_ast::BoolOp::And) => {
+                b.values.iter().any(needs_token)
+            }
+            Expr::Compare(c) if c.ops.len() == 1 => {
+                matches!(c.ops[0], ruff_python_ast::CmpOp::IsNot)
+                    && matches!(c.comparators.first(), Some(Expr::NoneLiteral(_)))
+                    && needs_token(&c.left)
+            }
+            _ => false,
+        }
+    }
+    fn passes_on(e: &Expr) -> bool {
+        crate::flow::calls_in_expr(e)
+            .iter()
+            .any(|c| matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "call_next"))
+    }
+    #[derive(Default)]
+    struct Seen {
+        gated: Option<TextRange>,
+        ungated_refusal: bool,
+        ungated_pass: bool,
+    }
+    fn walk(body: &[Stmt], gate: Option<TextRange>, seen: &mut Seen) {
+        for st in body {
+            match st {
+                Stmt::If(i) => {
+                    let g = gate.or_else(|| needs_token(&i.test).then(|| i.test.range()));
+                    walk(&i.body, g, seen);
+                    for c in &i.elif_else_clauses {
+                        walk(&c.body, gate, seen);
+                    }
+                }
+                Stmt::With(w) => walk(&w.body, gate, seen),
+                Stmt::Try(t) => {
+                    walk(&t.body, gate, seen);
+                    for h in &t.handlers {
+                        let ruff_python_ast::ExceptHandler::ExceptHandler(h) = h;
+                        walk(&h.body, gate, seen);
+                    }
+                    walk(&t.orelse, gate, seen);
+                    walk(&t.finalbody, gate, seen);
+                }
+                Stmt::For(f) => walk(&f.body, gate, seen),
+                Stmt::While(w) => walk(&w.body, gate, seen),
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                Stmt::Raise(_) => match gate {
+                    Some(g) => {
+                        seen.gated.get_or_insert(g);
+                    }
+                    None => seen.ungated_refusal = true,
+                },
+                Stmt::Return(r) => {
+                    let Some(v) = r.value.as_deref() else {
+                        continue;
+                    };
+                    let pass =
+                        passes_on(v) || matches!(v, Expr::Name(n) if n.id.as_str() == "response");
+                    match (pass, gate) {
+                        (true, None) => seen.ungated_pass = true,
+                        (true, Some(_)) => {}
+                        (false, Some(g)) => {
+                            seen.gated.get_or_insert(g);
+                        }
+                        (false, None) => seen.ungated_refusal = true,
+                    }
+                }
+                _ => {
+                    if gate.is_none() {
+                        for e in crate::flow::stmt_exprs(st) {
+                            if passes_on(e) {
+                                seen.ungated_pass = true;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut seen = Seen::default();
+    walk(body, None, &mut seen);
+    match seen {
+        Seen {
+            gated: Some(g),
+            ungated_refusal: false,
+            ungated_pass: true,
+        } => Some(g),
+        _ => None,
+    }
+}
+
 /// The effective authentication of a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -1025,6 +1129,22 @@ impl<'m, 'p> Ctx<'m, 'p> {
                     crate::defaults::registration_gate(self.an.m, decl.mid, decl.range);
                 self.mws[i].state_attrs = state_attrs(&f.def.body);
                 self.mws[i].fail_open = s.fail_open.clone();
+                // Every refusal sits under a test that the request carries a token
+                // (`if token and not exempt: ... return deny`): a request without one is
+                // passed on untouched.
+                if self.mws[i].fail_open.is_empty()
+                    && let Some(at) = token_gated_refusals(&f.def.body)
+                {
+                    self.mws[i].fail_open.push(Point {
+                        mid: f.mid,
+                        range: at,
+                        trace: vec![self.an.step(
+                            f.mid,
+                            at,
+                            "refuses only requests that carry a token: one without a token is passed on",
+                        )],
+                    });
+                }
                 let kwargs = &self.an.m.objs[self.mws[i].obj].middleware[self.mws[i].idx].kwargs;
                 let ex = crate::exempt::Reader::new(self.an.m, f, kwargs).exemptions();
                 self.mws[i].exempt_at = ex.first().map(|e| e.range);
@@ -1480,6 +1600,10 @@ impl<'m, 'p> Ctx<'m, 'p> {
         info.auth = if protected {
             Auth::Protected
         } else if info.exempt_exact && info.weak.is_empty() && !self.mints_unchecked(ri) {
+            Auth::PublicByDesign
+        } else if info.weak.is_empty() && !info.weak_mw.is_empty() && self.is_public(ri) {
+            // Health, docs, login... behind a middleware that lets anonymous requests
+            // through: public by design, the middleware has nothing to refuse there.
             Auth::PublicByDesign
         } else if info
             .weak

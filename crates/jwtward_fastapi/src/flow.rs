@@ -1246,14 +1246,14 @@ impl<'p> Visitor<'p> for CallFinder<'p> {
     }
 }
 
-fn calls_in_expr(e: &Expr) -> Vec<&ExprCall> {
+pub(crate) fn calls_in_expr(e: &Expr) -> Vec<&ExprCall> {
     let mut cf = CallFinder { calls: Vec::new() };
     cf.visit_expr(e);
     cf.calls
 }
 
 /// Expressions evaluated by a simple statement (not the bodies of compound statements).
-fn stmt_exprs(s: &Stmt) -> Vec<&Expr> {
+pub(crate) fn stmt_exprs(s: &Stmt) -> Vec<&Expr> {
     match s {
         Stmt::Expr(e) => vec![&e.value],
         Stmt::Assign(a) => {
@@ -1597,11 +1597,18 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
         self.out.returns.push(ReturnEvent { missing });
         let implicit = value.is_none() && range.is_empty();
         let mut point: Option<(Vec<TraceStep>, bool, Option<usize>)> = None;
+        // A guard declared `-> None` returns nothing on every path: a bare return is the
+        // check passing, unless it swallows an exception or follows a missing value.
+        let guard_passes = matches!(self.func.def.returns.as_deref(), Some(Expr::NoneLiteral(_)))
+            && self.except_ctx.is_empty()
+            && !st
+                .iter()
+                .any(|(k, n)| n.known.is_some() && !k.starts_with('$'));
         match value {
-            Some(v) if is_none_like(v) => {
+            Some(v) if is_none_like(v) && !guard_passes => {
                 point = Some(self.none_return_note(range, st));
             }
-            None if !implicit => {
+            None if !implicit && !guard_passes => {
                 point = Some(self.none_return_note(range, st));
             }
             Some(v) => {
@@ -1648,6 +1655,12 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
             trace.extend(n.why.iter().cloned());
             point = Some((trace, false, n.scheme));
         }
+        // A return under a test on the request path (`if path in PUBLIC_PATHS: return`,
+        // `if pattern.match(request.url.path): return`) exempts the paths listed there: each
+        // route is either one of them or goes on to the check below.
+        if point.as_ref().is_some_and(|(_, claim, _)| !claim) && self.under_path_test(range) {
+            point = None;
+        }
         if let Some((trace, claim, scheme)) = point {
             let p = Point {
                 mid: self.func.mid,
@@ -1663,6 +1676,40 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
                 self.out.fail_open.push(p);
             }
         }
+    }
+
+    /// `at` lies in the body of an `if` (or a loop under one) whose test reads the request
+    /// path, in a function that reads `request.url.path` (or `scope["path"]`).
+    fn under_path_test(&self, at: TextRange) -> bool {
+        let md = self.an.m.ix.module(self.func.mid);
+        let body_text = md.slice(self.func.def.range());
+        if !(body_text.contains(".url.path") || body_text.contains("[\"path\"]")) {
+            return false;
+        }
+        fn walk(body: &[Stmt], at: TextRange, md: &jwtward_python::Module) -> bool {
+            for st in body {
+                if !st.range().contains_range(at) {
+                    continue;
+                }
+                return match st {
+                    Stmt::If(i) => {
+                        let t = md.slice(i.test.range());
+                        if i.body.iter().any(|b| b.range().contains_range(at)) && t.contains("path")
+                        {
+                            return true;
+                        }
+                        walk(&i.body, at, md)
+                            || i.elif_else_clauses.iter().any(|c| walk(&c.body, at, md))
+                    }
+                    Stmt::For(f) => walk(&f.body, at, md),
+                    Stmt::With(w) => walk(&w.body, at, md),
+                    Stmt::Try(t) => walk(&t.body, at, md),
+                    _ => false,
+                };
+            }
+            false
+        }
+        walk(&self.func.def.body, at, md)
     }
 
     /// A 401/403 response or a call of a helper that builds one (`deny("...")`).

@@ -1116,6 +1116,15 @@ impl<'p> Model<'p> {
         annotation: Option<&'p Expr>,
         param: Option<String>,
     ) -> Option<DepUse<'p>> {
+        // A module-level constant holding the use (`LoginUserDep = Depends(get_login_user)`,
+        // here or imported from another module).
+        if matches!(e, Expr::Name(_) | Expr::Attribute(_))
+            && self.ix.may_define(mid, e, &["Depends", "Security"])
+            && let Some(Sym::Value(vm, v)) = self.ix.resolve_expr(mid, e)
+            && matches!(v, Expr::Call(_))
+        {
+            return self.depends_call(vm, None, v, annotation.filter(|_| vm == mid), param);
+        }
         let Expr::Call(call) = e else {
             return None;
         };
@@ -1498,6 +1507,26 @@ impl<'p> Model<'p> {
                             mid: fm,
                             def: f,
                             class: Some(class),
+                        }),
+                    // Starlette's `AuthenticationMiddleware(backend=JwtBackend())`: the
+                    // backend's `authenticate` decides (it raises `AuthenticationError` to
+                    // refuse, returns None to let an anonymous request through).
+                    Some(Sym::External(q)) if q.ends_with("AuthenticationMiddleware") => args
+                        .find_argument_value("backend", 1)
+                        .and_then(|b| match b {
+                            Expr::Call(bc) => Some(&*bc.func),
+                            _ => None,
+                        })
+                        .and_then(|bf| match self.ix.resolve_expr(mid, bf) {
+                            Some(Sym::Class(cm, class)) => self
+                                .ix
+                                .method(cm, class, "authenticate", 0)
+                                .map(|(fm, f)| Func {
+                                    mid: fm,
+                                    def: f,
+                                    class: Some(class),
+                                }),
+                            _ => None,
                         }),
                     _ => None,
                 };
