@@ -261,6 +261,9 @@ pub(crate) struct RouteAuthInfo<'p> {
     /// route as public.
     pub exempt_exact: bool,
     pub protected_by: Option<String>,
+    /// A read whose handler takes a credential itself as an optional parameter
+    /// (`x_api_key: str | None = Header(None)`): anonymous callers get the public view.
+    pub optional_param: Option<String>,
 }
 
 pub(crate) struct Ctx<'m, 'p> {
@@ -1431,6 +1434,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             exempted_by: None,
             exempt_exact: false,
             protected_by: None,
+            optional_param: None,
         };
         let mut protected = false;
         for (d, level) in &r.deps {
@@ -1616,10 +1620,31 @@ impl<'m, 'p> Ctx<'m, 'p> {
             Auth::Optional
         } else if self.is_public(ri) {
             Auth::PublicByDesign
+        } else if let Some(p) = self.optional_credential_param(ri) {
+            info.optional_param = Some(p);
+            Auth::Optional
         } else {
             Auth::None
         };
         info
+    }
+
+    /// A read (GET, HEAD) whose handler reads a credential itself from an optional header,
+    /// cookie or query parameter (`x_api_key: str | None = Header(None)`): like a read through
+    /// `get_optional_user`, a public view that a credential only extends. The parameter as
+    /// declared.
+    fn optional_credential_param(&self, ri: usize) -> Option<String> {
+        let r = &self.routes[ri];
+        if r.methods.is_empty() || !r.methods.iter().all(|m| m == "GET" || m == "HEAD") {
+            return None;
+        }
+        let h = r.handler?;
+        self.an.params(h).iter().find_map(|p| {
+            let src = p.source.as_ref()?;
+            let n = src.name.to_ascii_lowercase().replace('-', "_");
+            let credential = src.is_token_like() || n.contains("api_key") || n.contains("apikey");
+            (p.optional && credential).then(|| self.an.text(h.mid, p.range))
+        })
     }
 
     /// Obviously public: health, docs, login, sign-up (a login form)...
@@ -1710,6 +1735,18 @@ impl<'m, 'p> Ctx<'m, 'p> {
         {
             return Some("static asset / single-page app file".into());
         }
+        // The UI's translations (`/translations`, `/i18n/{lang}`, `/locales`): text the
+        // interface shows before anyone logs in.
+        if r.methods.iter().all(|m| m == "GET" || m == "HEAD")
+            && r.path.split('/').any(|s| {
+                matches!(
+                    s.to_ascii_lowercase().as_str(),
+                    "translations" | "translation" | "i18n" | "l10n" | "locales" | "locale"
+                )
+            })
+        {
+            return Some("UI translations".into());
+        }
         // Token issuing through helpers, after a credential check that rejects.
         if self.an.mints(h) && self.an.summary(h).raises {
             return Some(format!(
@@ -1746,6 +1783,20 @@ impl<'m, 'p> Ctx<'m, 'p> {
             .any(|w| t.contains(w))
         } {
             return Some(format!("{}() returns a constant", h.def.name.as_str()));
+        }
+        // Nothing to expose: the answer is a function of what the caller sent (a decoder, a
+        // fee calculator, a payment provider's landing page) and of the code. It must do
+        // work (a read makes a call, a write calls something on its input): a bare stub's
+        // inline literal stands for data.
+        let reads = r
+            .methods
+            .iter()
+            .all(|m| m == "GET" || m == "HEAD" || m == "OPTIONS");
+        if crate::pure::makes_calls(h, !reads) && crate::pure::computes_from_input(&self.an, h) {
+            return Some(format!(
+                "{}() computes its answer from the request's own input alone (no store, no secret)",
+                h.def.name.as_str()
+            ));
         }
         None
     }
@@ -1910,13 +1961,21 @@ impl<'m, 'p> Ctx<'m, 'p> {
                     None => ("protected", by),
                 }
             }
-            Auth::Optional => (
-                "optional",
-                format!(
-                    "{} yields no identity without a token and the handler serves",
-                    weak(false)
+            Auth::Optional => match &a.optional_param {
+                Some(p) => (
+                    "optional",
+                    format!(
+                        "the handler takes an optional credential itself ({p}): a read that serves without one"
+                    ),
                 ),
-            ),
+                None => (
+                    "optional",
+                    format!(
+                        "{} yields no identity without a token and the handler serves",
+                        weak(false)
+                    ),
+                ),
+            },
             Auth::FailOpen => (
                 "fail-open",
                 format!("{} lets requests without a valid token through", weak(true)),

@@ -28,6 +28,7 @@ mod exempt;
 mod flow;
 mod index;
 mod model;
+mod pure;
 mod rules;
 
 pub use analysis::{Auth, Level};

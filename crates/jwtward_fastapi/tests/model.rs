@@ -405,7 +405,9 @@ def me(request: Request):
     let files = [("svc/main.py", src.as_str())];
     let s = helpers(&["company_auth.verify_token"]);
     assert_eq!(auth_with(&files, &s, "GET", "/reports"), Auth::FailOpen);
-    assert_eq!(auth_with(&files, &s, "GET", "/summary"), Auth::None);
+    // A read that takes its credential itself as an optional header and serves without
+    // one: optional (the public view), never protected.
+    assert_eq!(auth_with(&files, &s, "GET", "/summary"), Auth::Optional);
     // The handler verifies the token itself, on every path.
     assert_eq!(auth_with(&files, &s, "GET", "/me"), Auth::Protected);
     assert_eq!(

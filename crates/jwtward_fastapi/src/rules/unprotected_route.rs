@@ -16,8 +16,9 @@ sub-app is mounted (app-level `dependencies=` do not apply to mounted apps, nor 
 routes added with `add_route`), when an auth middleware exempts the path or lets invalid \
 tokens through and the handler never checks, or when the route consumes a fail-open \
 dependency without checking the identity. Obviously public routes (health, status, ping, \
-docs, login and token issuing, `.well-known`, a public read next to protected writes) are \
-not reported.",
+docs, login and token issuing, `.well-known`, UI translations, a public read next to \
+protected writes, a handler that answers from the caller's own input alone with no store, \
+state or secret read) are not reported.",
     remediation: "Attach the authentication dependency at the router or include level so every \
 route gets it, give mounted sub-apps their own `dependencies=`, keep middleware exemptions \
 to public paths, and check the identity in handlers that receive an optional one.",
