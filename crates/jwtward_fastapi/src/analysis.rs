@@ -1122,7 +1122,17 @@ impl<'m, 'p> Ctx<'m, 'p> {
             // A middleware that reads or decodes the token but can never turn a request
             // away (no raise, no 401/403, no path that serves without the identity) only
             // looks at it: tenant context, logging.
-            let can_deny = rejects || s.raises || !s.fail_open.is_empty() || self.returns_denial(f);
+            // A middleware that never refuses counts only when it hands an identity on
+            // (`request.state.user = ...`): then its pass-through is fail-open. One that only
+            // sets context (tenant, admin scope, trace ids) is not authentication.
+            let hands_identity = !state_attrs(&f.def.body).is_empty() || {
+                let t = self.an.m.ix.module(f.mid).slice(f.def.range());
+                t.contains("scope[\"user\"]") || t.contains("scope['user']")
+            };
+            let can_deny = rejects
+                || s.raises
+                || (!s.fail_open.is_empty() && hands_identity)
+                || self.returns_denial(f);
             self.mws[i].is_auth =
                 (s.decodes.is_some() || s.verifies.is_some() || reads_auth_header || rejects)
                     && can_deny;
