@@ -1615,9 +1615,10 @@ impl<'m, 'p> Ctx<'m, 'p> {
             Auth::Protected
         } else if info.exempt_exact && info.weak.is_empty() && !self.mints_unchecked(ri) {
             Auth::PublicByDesign
-        } else if info.weak.is_empty() && !info.weak_mw.is_empty() && self.is_public(ri) {
-            // Health, docs, login... behind a middleware that lets anonymous requests
-            // through: public by design, the middleware has nothing to refuse there.
+        } else if (!info.weak.is_empty() || !info.weak_mw.is_empty()) && self.is_public(ri) {
+            // Health, docs, login, reset... behind a middleware or with a dependency that lets
+            // anonymous requests through (a login page reads an optional session): public by
+            // design, there is nothing to refuse there.
             Auth::PublicByDesign
         } else if info
             .weak
