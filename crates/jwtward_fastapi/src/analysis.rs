@@ -525,6 +525,15 @@ pub(crate) fn public_path_reason(path: &str) -> Option<&'static str> {
     if path == "/" || path.is_empty() {
         return Some("the root page");
     }
+    // A step of the sign-in flow under an auth segment: `/auth/magic` (a magic-link e-mail),
+    // `/auth/redirect` (the identity provider's return).
+    let segs: Vec<String> = path.split('/').map(|x| x.to_ascii_lowercase()).collect();
+    if segs.windows(2).any(|w| {
+        matches!(w[0].as_str(), "auth" | "oauth" | "oauth2" | "sso" | "login")
+            && matches!(w[1].as_str(), "magic" | "redirect" | "callback")
+    }) {
+        return Some("OAuth / SSO flow");
+    }
     for seg in path.split('/') {
         let s = seg.to_ascii_lowercase();
         if s.starts_with(".well-known") {
@@ -1145,6 +1154,24 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 // Every refusal sits under a test that the request carries a token
                 // (`if token and not exempt: ... return deny`): a request without one is
                 // passed on untouched.
+                // Starlette's AuthenticationMiddleware refuses only when the backend raises
+                // `AuthenticationError`; a request without credentials goes on as anonymous
+                // (`None` or an `UnauthenticatedUser`), by design.
+                if self.mws[i].fail_open.is_empty()
+                    && decl.name.ends_with("AuthenticationMiddleware")
+                {
+                    let at = decl.range;
+                    let mid = decl.mid;
+                    self.mws[i].fail_open.push(Point {
+                        mid,
+                        range: at,
+                        trace: vec![self.an.step(
+                            mid,
+                            at,
+                            "AuthenticationMiddleware lets a request without credentials through as anonymous",
+                        )],
+                    });
+                }
                 if self.mws[i].fail_open.is_empty()
                     && let Some(at) = token_gated_refusals(&f.def.body)
                 {
@@ -1447,6 +1474,19 @@ impl<'m, 'p> Ctx<'m, 'p> {
             optional_param: None,
         };
         let mut protected = false;
+        // Starlette's `@requires("authenticated")` (or any scope list) under the app's
+        // AuthenticationMiddleware: a caller without those scopes gets 403 (or the redirect).
+        if let Some(d) = r.decorators.iter().find(|d| {
+            let call = match &d.expression {
+                Expr::Call(c) => &*c.func,
+                e => e,
+            };
+            matches!(self.an.m.ix.resolve_expr(r.mid, call), Some(crate::index::Sym::External(q)) if q.ends_with("authentication.requires"))
+        }) {
+            protected = true;
+            let text = self.an.m.ix.module(r.mid).slice(d.expression.range()).to_string();
+            info.protected_by.get_or_insert_with(|| format!("@{text}"));
+        }
         for (d, level) in &r.deps {
             let c = self.classify(d);
             match &c {
@@ -1745,6 +1785,24 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 .all(|s| s.ends_with(":path}") || s.contains("avatar") || s.contains("filename"))
         {
             return Some("static asset / single-page app file".into());
+        }
+        // A page shell: the handler's whole body renders a template with nothing but the
+        // request (`return templates.TemplateResponse(request, name="agents/index.html")`);
+        // the page's data comes from API calls, which are guarded on their own.
+        if r.methods.iter().all(|m| m == "GET" || m == "HEAD")
+            && let [Stmt::Return(ret)] = &h.def.body[..]
+            && let Some(Expr::Call(c)) = ret.value.as_deref()
+            && matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "TemplateResponse")
+            && c.arguments.keywords.iter().all(|k| {
+                k.arg.as_ref().is_some_and(|a| a.as_str() == "name")
+                    && matches!(k.value, Expr::StringLiteral(_))
+            })
+            && c.arguments.args.iter().all(|a| {
+                matches!(a, Expr::StringLiteral(_))
+                    || matches!(a, Expr::Name(n) if n.id.as_str() == "request")
+            })
+        {
+            return Some("a page template rendered without data".into());
         }
         // The UI's translations (`/translations`, `/i18n/{lang}`, `/locales`): text the
         // interface shows before anyone logs in.

@@ -15,7 +15,8 @@ sets `request.state.user = None` (or swallows the exception) and calls `call_nex
 turns authentication into a hint: every route behind it runs for anonymous callers and \
 forged tokens unless each handler re-checks the user. A middleware that only identifies the \
 caller is not reported: when every route behind it has its own guard that rejects (a \
-dependency, the handler's own check) or is public by design, no route relies on it.",
+dependency, the handler's own check) or is public by design, no route relies on it. Nor is Starlette's `AuthenticationMiddleware`, which lets anonymous \
+requests through by design: the routes that rely on it are reported as `unprotected-route`.",
     remediation: "Return a 401 response (`JSONResponse(status_code=401, headers={\"WWW-Authenticate\": \
 \"Bearer\"})`) from the middleware on every failure path; only pass on requests whose token \
 verified, plus an explicit list of public paths.",
@@ -32,6 +33,15 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         let Some(p) = mw.fail_open.first() else {
             continue;
         };
+        // Starlette's AuthenticationMiddleware lets anonymous requests through by design; the
+        // fix belongs on the routes (`@requires`, a dependency), which `unprotected-route`
+        // reports one by one.
+        if cx.m().objs[mw.obj].middleware[mw.idx]
+            .name
+            .ends_with("AuthenticationMiddleware")
+        {
+            continue;
+        }
         // A middleware that only identifies the caller: every route behind it is protected
         // by its own guard (a dependency that rejects, the handler's own check) or public by
         // design, so no route serves on the middleware's word alone.

@@ -142,6 +142,22 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 if matches!(use_, IdentityUse::Unchecked) {
                     let mw = &cx.mws[*w];
                     let decl = &m.objs[mw.obj].middleware[mw.idx];
+                    // Starlette's AuthenticationMiddleware makes the identity optional by
+                    // design (`request.user` is an `UnauthenticatedUser`): a read that looks
+                    // at `request.user` to personalise is a public read, as with a dependency
+                    // named optional. Writes are still reported.
+                    let reads_only = r
+                        .methods
+                        .iter()
+                        .all(|x| matches!(x.as_str(), "GET" | "HEAD" | "OPTIONS"));
+                    if decl.name.ends_with("AuthenticationMiddleware")
+                        && reads_only
+                        && r.handler.is_some_and(|h| {
+                            m.ix.module(h.mid).slice(h.def.range).contains(".user")
+                        })
+                    {
+                        continue;
+                    }
                     let mut trace = vec![cx.an.step(
                         decl.mid,
                         decl.range,
