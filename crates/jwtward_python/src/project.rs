@@ -29,6 +29,9 @@ pub const INTERESTING_PATTERNS: &[&str] = &[
     "starlette",
     "set_cookie",
     "HTTPException",
+    // authx's settings (`AuthXConfig(JWT_SECRET_KEY=...)`) in a module that names neither
+    // `jwt` nor FastAPI: its key, lifetimes and decode settings.
+    "AuthXConfig",
 ];
 
 /// Byte patterns whose modules are parsed while loading, together with every module that

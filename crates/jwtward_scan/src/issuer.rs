@@ -44,8 +44,16 @@ impl Issuer<'_, '_> {
                         )
                     })
                     .unwrap_or_default();
+                // An application that signs with its own key pair (a jwcrypto RSA JWK) is the
+                // only holder of the private key just the same.
+                let hmac = encodes.iter().all(|e| {
+                    e.algorithm
+                        .as_ref()
+                        .is_some_and(|(a, _)| hmac_only(&[a.as_str()]) == Some(true))
+                });
+                let key = if hmac { "HMAC key" } else { "signing key" };
                 format!(
-                    "low: the HMAC key is held by this application, which mints these tokens itself{at}; it matters once another service shares the key"
+                    "low: the {key} is held by this application, which mints these tokens itself{at}; it matters once another service shares the key"
                 )
             }
             Issuer::Shared(why, _) => format!("medium: {why}"),
@@ -245,6 +253,9 @@ fn always(body: &[Stmt], sites: &[TextRange]) -> bool {
 /// Whether the encode `e` always sets `exp` (looked for in its function, then in the
 /// functions that call it and build the payload).
 pub fn exp_set(ctx: &Ctx<'_, '_>, e: &EncodeCall<'_>) -> ExpSet {
+    if e.sets_exp {
+        return ExpSet::Always;
+    }
     if let Some(Expr::Dict(d)) = e.payload
         && d.items
             .iter()

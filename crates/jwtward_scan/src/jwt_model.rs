@@ -32,7 +32,8 @@ pub enum Library {
     /// python_jwt (`python_jwt.verify_jwt`, `process_jwt`, `generate_jwt`; imported as `jwt`
     /// by its old releases).
     PythonJwt,
-    /// jwcrypto (`jwcrypto.jwt.JWT(jwt=token, key=key, check_claims=...)`, `.deserialize`).
+    /// jwcrypto (`jwcrypto.jwt.JWT(jwt=token, key=key, check_claims=...)`, `.deserialize`;
+    /// `JWT(header=, claims=).make_signed_token(key)` mints).
     Jwcrypto,
 }
 
@@ -161,6 +162,9 @@ pub struct EncodeCall<'p> {
     pub algorithm: Option<(String, Option<Origin>)>,
     pub key: Option<KeyArg<'p>>,
     pub payload: Option<&'p Expr>,
+    /// The library adds `exp` itself whatever the payload (jwcrypto
+    /// `JWT(default_claims={"exp": ...})`).
+    pub sets_exp: bool,
     pub via: Option<Via<'p>>,
 }
 
@@ -187,6 +191,38 @@ pub struct KeySite<'p> {
     pub leeway: Option<(Const, &'p Expr)>,
     /// HMAC-signed session cookies rather than JWTs.
     pub session: bool,
+    /// The decode the library runs with these settings, for libraries that verify tokens
+    /// themselves (fastapi-jwt-auth, authx).
+    pub decode: Option<LibDecode>,
+}
+
+/// The claims a FastAPI auth library's own decode checks, from its settings.
+///
+/// Checked with async-fastapi-jwt-auth 0.6.6 and authx 1.7.1: both verify with PyJWT 2,
+/// `algorithms=[<the configured algorithm>]` (fastapi-jwt-auth: `authjwt_decode_algorithms`
+/// or `[authjwt_algorithm]`; authx: `[JWT_ALGORITHM]`, its `JWT_DECODE_ALGORITHMS` is never
+/// read), `audience=` the decode audience and `issuer=` the decode issuer (fastapi-jwt-auth:
+/// for access tokens). So the algorithm is always pinned and `none` is refused
+/// (fastapi-jwt-auth raises "Algorithm none could not be found", authx's settings reject
+/// `JWT_ALGORITHM="none"`); with no decode audience a token that carries `aud` is refused
+/// and one without is accepted, as with PyJWT; with no decode issuer `iss` is not checked.
+#[derive(Clone, Debug)]
+pub struct LibDecode {
+    /// "fastapi-jwt-auth", "authx".
+    pub library: &'static str,
+    /// The settings, for messages: "`AuthXConfig(...)`", "the settings class `AuthSettings`".
+    pub settings: String,
+    /// Where a missing check is reported: the settings class's name, the `AuthXConfig(...)`
+    /// call.
+    pub at: Origin,
+    pub audience: Check,
+    pub issuer: Check,
+    /// The settings that give them (`authjwt_decode_audience`, `JWT_DECODE_AUDIENCE`).
+    pub audience_field: &'static str,
+    pub issuer_field: &'static str,
+    /// Where the project mints tokens through the library (`create_access_token(...)` at
+    /// file:line), outside test code.
+    pub mints_at: Option<String>,
 }
 
 /// One `VAR=value` line of a `.env` file the settings read.
@@ -247,6 +283,7 @@ const METHODS: &[&str] = &[
     "generate_jwt",
     "JWT",
     "deserialize",
+    "make_signed_token",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -810,6 +847,78 @@ impl<'p> JwtModel<'p> {
         })
     }
 
+    /// A jwcrypto key argument: identified by the expression written (the `JWK` object), its
+    /// value the secret the key is built from when that is known: `jwk.JWK(kty="oct", k=...)`
+    /// (`k=base64url_encode(secret)` included) and `JWK.from_password(secret)` (checked with
+    /// jwcrypto 1.6.1: the password's UTF-8 bytes are the HMAC key). `JWK.generate(...)` draws
+    /// from `os.urandom` and keys read from PEM or JSON are not secrets written here.
+    fn jwk_key(&self, scope: &Scope<'p>, e: Option<&'p Expr>) -> Option<KeyArg<'p>> {
+        let mut k = self.key_arg(scope, e)?;
+        if let Some(v) = self.jwk_secret(scope, k.expr, 0) {
+            k.value = v;
+        }
+        Some(k)
+    }
+
+    fn jwk_secret(&self, scope: &Scope<'p>, e: &'p Expr, depth: u32) -> Option<Const> {
+        if depth > 6 {
+            return None;
+        }
+        let p = self.project;
+        match e {
+            Expr::Call(c) => {
+                let q = p.qualified_name(scope.module, &c.func)?;
+                match q.as_str() {
+                    "jwcrypto.jwk.JWK" => {
+                        if let Some(kty) = kw(c, "kty")
+                            && p.eval(scope, kty).as_str() != Some("oct")
+                        {
+                            return None;
+                        }
+                        let k = kw(c, "k")?;
+                        let k = match k {
+                            Expr::Call(b)
+                                if p.qualified_name(scope.module, &b.func)
+                                    .is_some_and(|q| q.ends_with("base64url_encode")) =>
+                            {
+                                b.arguments.args.first()?
+                            }
+                            _ => k,
+                        };
+                        Some(p.eval(scope, k))
+                    }
+                    "jwcrypto.jwk.JWK.from_password" => {
+                        Some(p.eval(scope, arg(c, "password", Some(0))?))
+                    }
+                    _ => None,
+                }
+            }
+            Expr::Name(n) => {
+                if let Some(f) = scope.function {
+                    let assigns = local_assigns(&f.body, n.id.as_str());
+                    if let Some(v) = assigns.last() {
+                        return self.jwk_secret(scope, v, depth + 1);
+                    }
+                }
+                self.jwk_secret_global(scope, e, depth)
+            }
+            Expr::Attribute(_) => self.jwk_secret_global(scope, e, depth),
+            _ => None,
+        }
+    }
+
+    fn jwk_secret_global(&self, scope: &Scope<'p>, e: &'p Expr, depth: u32) -> Option<Const> {
+        let q = self.project.qualified_name(scope.module, e)?;
+        match self.project.lookup(&q)? {
+            Binding::Assign {
+                module,
+                value: Some(v),
+                ..
+            } => self.jwk_secret(&Scope::module(module), v, depth + 1),
+            _ => None,
+        }
+    }
+
     /// The `**mapping` arguments of a call, evaluated (`jwt.decode(t, **DECODE_KW)`,
     /// `**kwargs` bound by a caller): each entry with the spread expression; `true` when one
     /// of them is not a known dict (any argument may come from it).
@@ -1070,7 +1179,7 @@ impl<'p> JwtModel<'p> {
                 } else {
                     arg(call, "key", Some(1))
                 };
-                d.key = self.key_arg(scope, key_expr);
+                d.key = self.jwk_key(scope, key_expr);
                 d.token = if std::ptr::eq(ctor, call) {
                     arg(call, "jwt", Some(2))
                 } else {
@@ -1334,8 +1443,38 @@ impl<'p> JwtModel<'p> {
                 };
                 (payload, key, alg)
             }
-            // No jwcrypto call is classified as an encode (`make_signed_token` takes a JWK).
-            Library::Jwcrypto => (None, None, None),
+            Library::Jwcrypto => {
+                // Checked with jwcrypto 1.6.1: `JWT(header={"alg": ...}, claims={...})` then
+                // `.make_signed_token(key)` signs with the header's algorithm. `alg: none`
+                // raises "Algorithm not allowed" unless the constructor's `algs=` lists
+                // `none` (then the token is unsigned, whatever the key). The claims are
+                // signed as given: no `exp` unless they carry one or `default_claims` names
+                // `exp` (`{"exp": None}` adds now + `validity`, 600 s by default).
+                let (cm, ctor) = raw.ctor.unwrap_or((raw.module, call));
+                let cscope = if cm.id != raw.module.id {
+                    Scope::module(cm)
+                } else {
+                    scope.clone()
+                };
+                let header = arg(ctor, "header", Some(0)).map(|h| p.eval(&cscope, h));
+                let mut alg = header.as_ref().and_then(|h| {
+                    h.dict_get("alg")
+                        .and_then(|a| a.as_str().map(|s| (s.to_string(), a.origin)))
+                });
+                if alg.as_ref().is_some_and(|(a, _)| a == "none") {
+                    let allowed = arg(ctor, "algs", Some(4))
+                        .map(|a| p.eval(&cscope, a))
+                        .and_then(|a| {
+                            a.elements()
+                                .map(|v| v.iter().any(|x| x.as_str() == Some("none")))
+                        })
+                        .unwrap_or(false);
+                    if !allowed {
+                        alg = None;
+                    }
+                }
+                (arg(ctor, "claims", Some(1)), arg(call, "key", Some(0)), alg)
+            }
             Library::PythonJwt => {
                 // `generate_jwt(claims, priv_key=None, algorithm="PS512", ...)`: without a key
                 // the token is unsigned, `alg: none` (checked with 4.1.0).
@@ -1378,6 +1517,17 @@ impl<'p> JwtModel<'p> {
                 )
             }
         };
+        let sets_exp = raw.library == Library::Jwcrypto
+            && raw.ctor.is_some_and(|(cm, ctor)| {
+                arg(ctor, "default_claims", Some(5)).is_some_and(|dc| {
+                    let sc = if cm.id != raw.module.id {
+                        Scope::module(cm)
+                    } else {
+                        scope.clone()
+                    };
+                    p.eval(&sc, dc).dict_get("exp").is_some()
+                })
+            });
         EncodeCall {
             module: raw.module,
             call,
@@ -1385,8 +1535,13 @@ impl<'p> JwtModel<'p> {
             callee: raw.callee.clone(),
             library: raw.library,
             algorithm,
-            key: self.key_arg(scope, key),
+            key: if raw.library == Library::Jwcrypto {
+                self.jwk_key(scope, key)
+            } else {
+                self.key_arg(scope, key)
+            },
             payload,
+            sets_exp,
             via,
         }
     }
@@ -1574,6 +1729,8 @@ fn find_raw_calls(project: &Project) -> Vec<Raw<'_>> {
                 let pyjws = is_class(&cq, PYJWS_CLASSES);
                 let authlib = is_class(&cq, AUTHLIB_CLASSES);
                 let op = match method {
+                    // jwcrypto: `JWT(header=, claims=)` then `.make_signed_token(key)`.
+                    "make_signed_token" if is_class(&cq, JWCRYPTO_CLASSES) => Some(Op::Encode),
                     "decode" | "deserialize" => Some(Op::Decode),
                     "decode_complete" => Some(Op::DecodeComplete),
                     "encode" => Some(Op::Encode),
@@ -1587,6 +1744,14 @@ fn find_raw_calls(project: &Project) -> Vec<Raw<'_>> {
                             Library::PyJwt,
                             op,
                             pyjws,
+                            Some((cm, ctor)),
+                        ));
+                    } else if is_class(&cq, JWCRYPTO_CLASSES) && op == Op::Encode {
+                        raw = Some((
+                            format!("{cq}.make_signed_token"),
+                            Library::Jwcrypto,
+                            Op::Encode,
+                            false,
                             Some((cm, ctor)),
                         ));
                     } else if is_class(&cq, JWCRYPTO_CLASSES)
@@ -1719,6 +1884,10 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
             let (l, _) = m.line_column(r.start());
             format!("{}:{l}", m.display_path)
         };
+        let at = |r: TextRange| Origin {
+            module: m.id,
+            range: r,
+        };
         walk::for_each_expr(&ast.body, &mut |e, _| {
             let Expr::Call(c) = e else { return };
             let Some(q) = project.qualified_name(m, &c.func) else {
@@ -1791,6 +1960,25 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
             let Some(key) = model.key_arg(&scope, Some(key_expr)) else {
                 return;
             };
+            let decode = (last == "AuthXConfig").then(|| {
+                // `AuthXConfig(**options)`: any setting may come from the mapping.
+                let spread = c.arguments.keywords.iter().any(|k| k.arg.is_none());
+                let check = |name: &str| match kw(c, name) {
+                    Some(v) => setting_check(project, &scope, v),
+                    None if spread => Check::Unknown,
+                    None => Check::Never,
+                };
+                LibDecode {
+                    library: "authx",
+                    settings: "`AuthXConfig(...)`".to_string(),
+                    at: at(c.range()),
+                    audience: check("JWT_DECODE_AUDIENCE"),
+                    issuer: check("JWT_DECODE_ISSUER"),
+                    audience_field: "JWT_DECODE_AUDIENCE",
+                    issuer_field: "JWT_DECODE_ISSUER",
+                    mints_at: library_mint(project, "authx"),
+                }
+            });
             out.push(KeySite {
                 module: m,
                 range: c.range(),
@@ -1809,6 +1997,7 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                 false_lifetime_never_expires: false,
                 leeway: None,
                 session,
+                decode,
             });
         });
         // fastapi-jwt-auth: a settings class read by `@AuthJWT.load_config`.
@@ -1818,15 +2007,25 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                 let mut key = None;
                 let mut life = None;
                 let mut leeway = None;
+                let scope = Scope::module(m);
+                let mut audience = Check::Never;
+                let mut issuer = Check::Never;
                 for st in &cd.body {
                     let (target, value) = match st {
                         Stmt::AnnAssign(a) => (&*a.target, a.value.as_deref()),
                         Stmt::Assign(a) if a.targets.len() == 1 => (&a.targets[0], Some(&*a.value)),
                         _ => continue,
                     };
-                    let (Expr::Name(n), Some(v)) = (target, value) else {
-                        continue;
-                    };
+                    let Expr::Name(n) = target else { continue };
+                    // A field without a value is read from the environment (pydantic
+                    // `BaseSettings`): whether it is set is not known here.
+                    let claim = value.map_or(Check::Unknown, |v| setting_check(project, &scope, v));
+                    match n.id.as_str() {
+                        "authjwt_decode_audience" => audience = claim,
+                        "authjwt_decode_issuer" => issuer = claim,
+                        _ => {}
+                    }
+                    let Some(v) = value else { continue };
                     match n.id.as_str() {
                         "authjwt_secret_key" => key = Some((st.range(), v)),
                         "authjwt_access_token_expires" => life = Some(v),
@@ -1835,7 +2034,6 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                     }
                 }
                 let Some((range, v)) = key else { return };
-                let scope = Scope::module(m);
                 let Some(k) = model.key_arg(&scope, Some(v)) else {
                     return;
                 };
@@ -1852,11 +2050,107 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                     false_lifetime_never_expires: true,
                     leeway: leeway.map(|l| (project.eval(&scope, l), l)),
                     session: false,
+                    decode: Some(LibDecode {
+                        library: "fastapi-jwt-auth",
+                        settings: format!("the settings class `{}`", cd.name.as_str()),
+                        at: at(cd.name.range()),
+                        audience,
+                        issuer,
+                        audience_field: "authjwt_decode_audience",
+                        issuer_field: "authjwt_decode_issuer",
+                        mints_at: library_mint(project, "fastapi-jwt-auth"),
+                    }),
                 });
             });
         }
     }
     out
+}
+
+/// A decode setting's value: `None` leaves the claim unchecked, a value the analysis cannot
+/// see may set it, anything else sets it.
+fn setting_check(project: &Project, scope: &Scope<'_>, e: &Expr) -> Check {
+    let c = project.eval(scope, e);
+    match c.value {
+        Value::None => Check::Never,
+        Value::Env { default: None, .. } | Value::Unknown => Check::Unknown,
+        Value::Env {
+            default: Some(d), ..
+        } if matches!(d.value, Value::None) => Check::Unknown,
+        _ => Check::On,
+    }
+}
+
+/// Where the project mints a token through fastapi-jwt-auth (`library` "fastapi-jwt-auth") or
+/// authx ("authx"): the first `.create_access_token(...)` / `.create_refresh_token(...)` call
+/// outside test code whose receiver is that library's object, as file:line. The receiver is
+/// a parameter annotated with `AuthJWT` (`Authorize: AuthJWT = Depends()`), or a name
+/// assigned from `AuthJWT()` / `AuthX(...)`; a receiver the analysis cannot resolve counts for
+/// the library its module imports (the instance is often imported from the module that
+/// configures it, so a module that names neither counts for both).
+fn library_mint(project: &Project, library: &str) -> Option<String> {
+    let (class, marker) = match library {
+        "authx" => ("AuthX", "authx"),
+        _ => ("AuthJWT", "fastapi_jwt_auth"),
+    };
+    let other = if library == "authx" {
+        "fastapi_jwt_auth"
+    } else {
+        "authx"
+    };
+    for m in &project.modules {
+        if m.is_test
+            || !(m.source.contains("create_access_token")
+                || m.source.contains("create_refresh_token"))
+        {
+            continue;
+        }
+        let mut found = None;
+        walk::for_each_expr(&m.ast().body, &mut |e, _| {
+            if found.is_some() {
+                return;
+            }
+            let Expr::Call(c) = e else { return };
+            let Expr::Attribute(a) = &*c.func else { return };
+            if !matches!(
+                a.attr.as_str(),
+                "create_access_token" | "create_refresh_token"
+            ) {
+                return;
+            }
+            let function = project.enclosing_function(m, c.start());
+            let scope = match &function {
+                Some(f) => Scope::function(m, f.def),
+                None => Scope::module(m),
+            };
+            let is_class = |q: &str| q.rsplit('.').next() == Some(class);
+            let annotated = match (&*a.value, &function) {
+                (Expr::Name(n), Some(f)) => f
+                    .params()
+                    .iter()
+                    .find(|p| p.name == n.id.as_str())
+                    .and_then(|p| p.annotation)
+                    .map(|t| project.qualified_name(m, t)),
+                _ => None,
+            };
+            let resolved = match annotated {
+                Some(t) => t,
+                None => receiver_ctor(project, &scope, &a.value).map(|(_, _, q)| q),
+            };
+            let ours = match resolved {
+                Some(q) => is_class(&q),
+                None => m.source.contains(marker) || !m.source.contains(other),
+            };
+            if ours {
+                let (l, _) = m.line_column(c.start());
+                found = Some(format!("{}:{l}", m.display_path));
+            }
+        });
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
 }
 
 /// The `.env` files named by the project's settings (`env_file=".env"`, `env_file = "prod.env"`,

@@ -59,7 +59,7 @@ fn signature_not_verified() {
 
 #[test]
 fn none_algorithm_allowed() {
-    rule_case("none-algorithm-allowed", 9);
+    rule_case("none-algorithm-allowed", 10);
 }
 
 #[test]
@@ -79,12 +79,12 @@ fn untrusted_verification_input() {
 
 #[test]
 fn weak_secret() {
-    rule_case("weak-secret", 21);
+    rule_case("weak-secret", 23);
 }
 
 #[test]
 fn hardcoded_secret() {
-    rule_case("hardcoded-secret", 5);
+    rule_case("hardcoded-secret", 6);
 }
 
 #[test]
@@ -94,22 +94,22 @@ fn expiration_not_verified() {
 
 #[test]
 fn expiration_not_required() {
-    rule_case("expiration-not-required", 11);
+    rule_case("expiration-not-required", 12);
 }
 
 #[test]
 fn long_token_lifetime() {
-    rule_case("long-token-lifetime", 9);
+    rule_case("long-token-lifetime", 10);
 }
 
 #[test]
 fn audience_not_verified() {
-    rule_case("audience-not-verified", 4);
+    rule_case("audience-not-verified", 5);
 }
 
 #[test]
 fn issuer_not_verified() {
-    rule_case("issuer-not-verified", 5);
+    rule_case("issuer-not-verified", 7);
 }
 
 #[test]
@@ -143,10 +143,10 @@ fn threshold_is_configurable() {
         .filter(|f| f.rule == "long-token-lifetime")
         .count()
     };
-    assert_eq!(count(24 * 3600), 9);
-    // 2, 7 (twice), 8 days and 200 hours stay under a 10-day threshold; the two 30 days and the
-    // 14 days of a settings subclass do not.
-    assert_eq!(count(10 * 86400), 3);
+    assert_eq!(count(24 * 3600), 10);
+    // 2, 7 (twice), 8 days and 200 hours stay under a 10-day threshold; the three 30 days
+    // (one of them jwcrypto's) and the 14 days of a settings subclass do not.
+    assert_eq!(count(10 * 86400), 4);
     assert_eq!(count(365 * 86400), 0);
 }
 
@@ -300,4 +300,55 @@ fn identity_provider_claim_notes_need_the_rule_selected() {
             asked[0].message
         );
     }
+}
+
+/// fastapi-jwt-auth and authx verify with the audience and issuer of their settings. Where the
+/// project mints through the library itself, a missing decode issuer is a low note for users
+/// who select the rule, and a missing decode audience is nothing (the library refuses a
+/// token that carries `aud`); where nothing mints through it (authx here: the only
+/// `create_access_token` is fastapi-jwt-auth's), both are medium.
+#[test]
+fn auth_library_decode_settings() {
+    let dir = "tests/fixtures/issuer-not-verified/vulnerable";
+    let claim_rules = ["audience-not-verified", "issuer-not-verified"];
+    let of = |findings: Vec<Finding>, file: &str| -> Vec<(String, jwtward_report::Severity)> {
+        findings
+            .into_iter()
+            .filter(|f| claim_rules.contains(&f.rule.as_str()))
+            .filter(|f| f.location.as_ref().is_some_and(|l| l.file.ends_with(file)))
+            .map(|f| (f.rule, f.severity))
+            .collect()
+    };
+    let selected = Settings {
+        selected: claim_rules.iter().map(|r| r.to_string()).collect(),
+        ..Settings::default()
+    };
+    use jwtward_report::Severity::{Low, Medium};
+    assert_eq!(
+        of(scan_with(dir, &selected), "authjwt_own.py"),
+        vec![("issuer-not-verified".to_string(), Low)]
+    );
+    assert_eq!(of(scan(dir), "authjwt_own.py"), vec![]);
+    assert_eq!(
+        of(scan(dir), "authx_verifier.py"),
+        vec![("issuer-not-verified".to_string(), Medium)]
+    );
+    // The audience is set there; removing it makes the audience finding medium too.
+    let source = std::fs::read_to_string(format!("{dir}/authx_verifier.py"))
+        .unwrap()
+        .replace("    JWT_DECODE_AUDIENCE=\"reports-api\",\n", "");
+    let project = Project::from_sources(vec![("authx_verifier.py", source)]);
+    let mut rules: Vec<(String, jwtward_report::Severity)> = check(&project, &Settings::default())
+        .into_iter()
+        .filter(|f| claim_rules.contains(&f.rule.as_str()))
+        .map(|f| (f.rule, f.severity))
+        .collect();
+    rules.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        rules,
+        vec![
+            ("audience-not-verified".to_string(), Medium),
+            ("issuer-not-verified".to_string(), Medium)
+        ]
+    );
 }

@@ -1,4 +1,4 @@
-use crate::jwt_model::{Algorithms, DecodeKind};
+use crate::jwt_model::{Algorithms, DecodeKind, Library};
 use crate::rules::Seen;
 use crate::rules::algorithm_confusion::{Family, family};
 use crate::secrets::{is_pem, preview};
@@ -11,7 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::High,
     cwe: &[326, 798],
     summary: "An HMAC signing key is short, low-entropy or a well-known default, even as an environment-variable fallback.",
-    explanation: "HS256/384/512 tokens are only as strong as the shared secret: a short key, a dictionary word or a key copied from a tutorial is recovered offline from a single captured token (`jwtward crack`), after which the attacker mints tokens for any user. A weak fallback such as `os.getenv(\"SECRET_KEY\", \"changeme\")` ships whenever the variable is missing. The key is followed through settings classes and their subclasses (the class an environment variable picks by default), `self.attr` set once in a method, `.env` files and the YAML/TOML/JSON configuration templates the project names and parses (reported at the line of the value in the file). Keys used only by test code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`, a `TestCase` subclass or a pytest module) are not reported.",
+    explanation: "HS256/384/512 tokens are only as strong as the shared secret: a short key, a dictionary word or a key copied from a tutorial is recovered offline from a single captured token (`jwtward crack`), after which the attacker mints tokens for any user. A weak fallback such as `os.getenv(\"SECRET_KEY\", \"changeme\")` ships whenever the variable is missing. The key is followed through settings classes and their subclasses (the class an environment variable picks by default), `self.attr` set once in a method, `.env` files and the YAML/TOML/JSON configuration templates the project names and parses (reported at the line of the value in the file). jwcrypto keys are followed to the secret they are built from (`JWK.from_password(secret)`, `JWK(kty=\"oct\", k=...)`); jwcrypto 1.6 refuses an HMAC key shorter than the hash (32 bytes for HS256) unless `jwa.default_enforce_hmac_key_length` is switched off, which the message says. Keys used only by test code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`, a `TestCase` subclass or a pytest module) are not reported.",
     remediation: "Generate a random key of at least 32 bytes (`python -c 'import secrets; print(secrets.token_urlsafe(48))'`), load it from the environment or a secret store, and fail at start-up when it is missing instead of falling back to a default.",
     example: "SECRET_KEY = os.getenv(\"SECRET_KEY\", \"changeme\")\ntoken = jwt.encode(claims, SECRET_KEY, algorithm=\"HS256\")",
     fixed_example: "SECRET_KEY = os.environ[\"SECRET_KEY\"]  # 48 random bytes, from the secret store\ntoken = jwt.encode(claims, SECRET_KEY, algorithm=\"HS256\")",
@@ -29,6 +29,8 @@ pub(crate) struct KeyUse {
     pub hmac: Option<bool>,
     /// The repository file the key is read from at run time.
     pub file: Option<String>,
+    /// A jwcrypto key (`JWK(kty="oct", k=...)`, `JWK.from_password(...)`).
+    pub jwcrypto: bool,
 }
 
 fn file_of(c: &jwtward_python::Const) -> Option<String> {
@@ -72,6 +74,7 @@ pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
             trace: decode_trace(ctx, d),
             hmac,
             file: file_of(&k.value),
+            jwcrypto: d.library == Library::Jwcrypto,
         });
     }
     for e in ctx.model.app_encodes() {
@@ -92,6 +95,7 @@ pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
             trace: encode_trace(ctx, e),
             hmac,
             file: file_of(&k.value),
+            jwcrypto: e.library == Library::Jwcrypto,
         });
     }
     for s in ctx.model.app_key_sites() {
@@ -106,6 +110,7 @@ pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
             trace: Vec::new(),
             hmac: None,
             file: file_of(&s.key.value),
+            jwcrypto: false,
         });
     }
     // Test-only keys are not findings: the key's own file, or the call, is test code.
@@ -323,10 +328,18 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             ),
             None => format!("HMAC key {} is used", preview(&u.bytes)),
         };
+        // Checked with jwcrypto 1.6.1: an HMAC key shorter than the hash (32 bytes for
+        // HS256) raises at signing and verification unless `jwa.default_enforce_hmac_key_length`
+        // is switched off; releases before that check sign with it.
+        let refused = if u.jwcrypto && u.bytes.len() < 32 {
+            " (jwcrypto 1.6 refuses an HMAC key shorter than the hash, 32 bytes for HS256, unless `jwa.default_enforce_hmac_key_length` is switched off; older releases sign with it)"
+        } else {
+            ""
+        };
         out.push(finding(
             &META,
             format!(
-                "{what} by {}; it is {}: tokens can be forged after guessing it",
+                "{what} by {}; it is {}: tokens can be forged after guessing it{refused}",
                 u.used_by,
                 why.describe()
             ),
