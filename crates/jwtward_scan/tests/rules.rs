@@ -302,53 +302,62 @@ fn identity_provider_claim_notes_need_the_rule_selected() {
     }
 }
 
-/// fastapi-jwt-auth and authx verify with the audience and issuer of their settings. Where the
-/// project mints through the library itself, a missing decode issuer is a low note for users
-/// who select the rule, and a missing decode audience is nothing (the library refuses a
-/// token that carries `aud`); where nothing mints through it (authx here: the only
-/// `create_access_token` is fastapi-jwt-auth's), both are medium.
+/// fastapi-jwt-auth and authx verify with the audience and issuer of their settings and an
+/// HMAC secret: as for PyJWT, a missing decode issuer is a low note for users who select the
+/// rule (whoever holds the secret is the issuer), and a missing decode audience is nothing
+/// where the project mints through the library itself (the library refuses a token that
+/// carries `aud`), a low note where nothing mints through it (authx here: the only
+/// `create_access_token` is fastapi-jwt-auth's). Nothing by default.
 #[test]
 fn auth_library_decode_settings() {
     let dir = "tests/fixtures/issuer-not-verified/vulnerable";
     let claim_rules = ["audience-not-verified", "issuer-not-verified"];
     let of = |findings: Vec<Finding>, file: &str| -> Vec<(String, jwtward_report::Severity)> {
-        findings
+        let mut v: Vec<(String, jwtward_report::Severity)> = findings
             .into_iter()
             .filter(|f| claim_rules.contains(&f.rule.as_str()))
             .filter(|f| f.location.as_ref().is_some_and(|l| l.file.ends_with(file)))
             .map(|f| (f.rule, f.severity))
-            .collect()
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
     };
     let selected = Settings {
         selected: claim_rules.iter().map(|r| r.to_string()).collect(),
         ..Settings::default()
     };
-    use jwtward_report::Severity::{Low, Medium};
+    use jwtward_report::Severity::Low;
     assert_eq!(
         of(scan_with(dir, &selected), "authjwt_own.py"),
         vec![("issuer-not-verified".to_string(), Low)]
     );
-    assert_eq!(of(scan(dir), "authjwt_own.py"), vec![]);
     assert_eq!(
-        of(scan(dir), "authx_verifier.py"),
-        vec![("issuer-not-verified".to_string(), Medium)]
+        of(scan_with(dir, &selected), "authx_verifier.py"),
+        vec![("issuer-not-verified".to_string(), Low)]
     );
-    // The audience is set there; removing it makes the audience finding medium too.
+    assert_eq!(of(scan(dir), "authjwt_own.py"), vec![]);
+    assert_eq!(of(scan(dir), "authx_verifier.py"), vec![]);
+    // The audience is set there; without it, the audience note comes too, since nothing in
+    // that project mints through authx.
     let source = std::fs::read_to_string(format!("{dir}/authx_verifier.py"))
         .unwrap()
         .replace("    JWT_DECODE_AUDIENCE=\"reports-api\",\n", "");
     let project = Project::from_sources(vec![("authx_verifier.py", source)]);
-    let mut rules: Vec<(String, jwtward_report::Severity)> = check(&project, &Settings::default())
-        .into_iter()
-        .filter(|f| claim_rules.contains(&f.rule.as_str()))
-        .map(|f| (f.rule, f.severity))
-        .collect();
-    rules.sort_by(|a, b| a.0.cmp(&b.0));
+    let rules = |settings: &Settings| -> Vec<(String, jwtward_report::Severity)> {
+        let mut v: Vec<(String, jwtward_report::Severity)> = check(&project, settings)
+            .into_iter()
+            .filter(|f| claim_rules.contains(&f.rule.as_str()))
+            .map(|f| (f.rule, f.severity))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
     assert_eq!(
-        rules,
+        rules(&selected),
         vec![
-            ("audience-not-verified".to_string(), Medium),
-            ("issuer-not-verified".to_string(), Medium)
+            ("audience-not-verified".to_string(), Low),
+            ("issuer-not-verified".to_string(), Low)
         ]
     );
+    assert_eq!(rules(&Settings::default()), vec![]);
 }

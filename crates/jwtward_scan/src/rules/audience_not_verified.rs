@@ -9,7 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Medium,
     cwe: &[287],
     summary: "A verified token's audience (`aud`) is not checked.",
-    explanation: "Services that share a signing key or an identity provider accept each other's tokens unless each checks that the token was issued for it. Without `audience=` (or with `verify_aud: False`), a token minted for another service (or one without `aud` at all) is accepted here. Authlib checks `aud` in `claims.validate()` only when `claims_options` names it. Severity: medium when tokens come from an issuer that also serves others (verification by a public key, a JWKS or OIDC key set, or a secret no code in this project mints with), low when the key is an HMAC secret this application holds and mints with itself; the message says which case applies. The low case is hygiene, not a weakness anyone can use while the key stays this application's own: it is reported only when the rule is selected by name (`--select audience-not-verified` or `select = [...]`). With no `audience=`, PyJWT and python-jose refuse every token that carries an `aud` claim (checked against both libraries), so on the application's own key or an identity provider's key set (whose tokens carry `aud`) that case is not reported at all, and on a secret no code in this project mints with it is a low note, reported only when selected, saying that only tokens without `aud` pass. `verify_aud: False` (or no `audience=`) followed by a comparison of `aud` by hand, in the function, in a helper it calls (`_validate_token_audience(claims)`) or in its caller, is not reported. fastapi-jwt-auth and authx decode with the audience of their settings (`authjwt_decode_audience`, `AuthXConfig(JWT_DECODE_AUDIENCE=)`) and, without one, refuse a token that carries `aud` as PyJWT does (checked with async-fastapi-jwt-auth 0.6.6 and authx 1.7.1): reported at the settings, medium, only when nothing in the project mints tokens through the library.",
+    explanation: "Services that share a signing key or an identity provider accept each other's tokens unless each checks that the token was issued for it. Without `audience=` (or with `verify_aud: False`), a token minted for another service (or one without `aud` at all) is accepted here. Authlib checks `aud` in `claims.validate()` only when `claims_options` names it. Severity: medium when tokens come from an issuer that also serves others (verification by a public key, a JWKS or OIDC key set, or a secret no code in this project mints with), low when the key is an HMAC secret this application holds and mints with itself; the message says which case applies. The low case is hygiene, not a weakness anyone can use while the key stays this application's own: it is reported only when the rule is selected by name (`--select audience-not-verified` or `select = [...]`). With no `audience=`, PyJWT and python-jose refuse every token that carries an `aud` claim (checked against both libraries), so on the application's own key or an identity provider's key set (whose tokens carry `aud`) that case is not reported at all, and on a secret no code in this project mints with it is a low note, reported only when selected, saying that only tokens without `aud` pass. `verify_aud: False` (or no `audience=`) followed by a comparison of `aud` by hand, in the function, in a helper it calls (`_validate_token_audience(claims)`) or in its caller, is not reported. fastapi-jwt-auth and authx decode with the audience of their settings (`authjwt_decode_audience`, `AuthXConfig(JWT_DECODE_AUDIENCE=)`) and, without one, refuse a token that carries `aud` as PyJWT does (checked with async-fastapi-jwt-auth 0.6.6 and authx 1.7.1): judged the same way and reported at the settings, nothing when the project mints through the library, the low note otherwise.",
     remediation: "Pass the audience this API expects: PyJWT and python-jose `audience=\"my-api\"`, Authlib `claims_options={\"aud\": {\"essential\": True, \"value\": \"my-api\"}}`, fastapi-jwt-auth `authjwt_decode_audience`, authx `JWT_DECODE_AUDIENCE`, and keep `verify_aud` on.",
     example: "payload = jwt.decode(token, key, algorithms=[\"RS256\"])",
     fixed_example: "payload = jwt.decode(token, key, algorithms=[\"RS256\"], audience=\"notes-api\")",
@@ -164,11 +164,13 @@ pub(crate) fn claim_rule(
 }
 
 /// fastapi-jwt-auth and authx decode with the audience and issuer of their settings
-/// ([`crate::jwt_model::LibDecode`]): a missing setting leaves the claim unchecked. With no
-/// audience, their PyJWT decode refuses a token that carries `aud`, so on tokens the project
-/// mints itself through the library that case is nothing; a missing issuer there is a
-/// hygiene note (low, when the rule is selected by name). Where nothing in the project
-/// mints through the library, tokens come from another service sharing the secret: medium.
+/// ([`crate::jwt_model::LibDecode`]): a missing setting leaves the claim unchecked. They
+/// verify with the HMAC secret of their settings and the PyJWT policy applies: with no
+/// audience their decode refuses a token that carries `aud`, so on tokens the project mints
+/// itself through the library that case is nothing, and where nothing mints through it only
+/// tokens without `aud` pass (a low note); with an HMAC secret whoever holds it is the issuer,
+/// so a missing issuer is a low note either way. Low notes only when the rule is selected by
+/// name.
 fn library_settings(
     ctx: &Ctx<'_, '_>,
     meta: &jwtward_report::RuleMeta,
@@ -177,7 +179,9 @@ fn library_settings(
     seen: &mut Seen,
     out: &mut Vec<Finding>,
 ) {
-    let selected = ctx.settings.selected.iter().any(|r| r == meta.name);
+    if !ctx.settings.selected.iter().any(|r| r == meta.name) {
+        return;
+    }
     for k in ctx.model.app_key_sites() {
         let Some(l) = &k.decode else { continue };
         let (check, field) = if claim == "aud" {
@@ -188,23 +192,17 @@ fn library_settings(
         if check != Check::Never {
             continue;
         }
-        let (severity, why) = match &l.mints_at {
-            Some(_) if claim == "aud" => continue,
-            Some(_) if !selected => continue,
-            Some(at) => (
-                Severity::Low,
-                format!(
-                    "low: the HMAC key is held by this application, which mints these tokens itself through {} (`create_access_token` at {at}); it matters once another service shares the key",
-                    l.library
-                ),
+        let why = match (&l.mints_at, claim) {
+            (Some(_), "aud") => continue,
+            (Some(at), _) => format!(
+                "low: the HMAC key is held by this application, which mints these tokens itself through {} (`create_access_token` at {at}); it matters once another service shares the key",
+                l.library
             ),
-            None => (
-                Severity::Medium,
-                format!(
-                    "medium: nothing in this project mints tokens through {}: they come from another service or a key shared with one",
-                    l.library
-                ),
+            (None, "aud") => format!(
+                "low: nothing in this project mints tokens through {}; only tokens without `aud` pass, and which other service holds the key (and mints such tokens) is not visible here",
+                l.library
             ),
+            (None, _) => "low: the tokens are signed with an HMAC secret, so whoever holds the secret is the issuer; `iss` tells issuers apart only where several of them share one secret".to_string(),
         };
         let what = if claim == "aud" {
             format!(
@@ -226,7 +224,7 @@ fn library_settings(
                     loc,
                     Vec::new(),
                 )
-                .with_severity(severity),
+                .with_severity(Severity::Low),
             );
         }
     }
