@@ -274,7 +274,7 @@ pub(crate) struct Ctx<'m, 'p> {
     class_memo: RefCell<HashMap<String, DepClass>>,
     /// The `if`s on settings that switch each function's credential check (see
     /// [`Ctx::gates`]).
-    gates_memo: RefCell<HashMap<usize, std::rc::Rc<Vec<crate::defaults::Gate>>>>,
+    gates_memo: RefCell<HashMap<crate::model::FuncKey, std::rc::Rc<Vec<crate::defaults::Gate>>>>,
     /// Dependencies (by their text) whose authentication a setting can switch off, with
     /// the test that does (`not require_login()`).
     pub conditional: RefCell<HashMap<String, String>>,
@@ -898,7 +898,12 @@ impl<'m, 'p> Ctx<'m, 'p> {
             for s in body {
                 match s {
                     Stmt::FunctionDef(def) => {
-                        let f = Func { mid, def, class };
+                        let f = Func {
+                            mid,
+                            def,
+                            class,
+                            bound: None,
+                        };
                         let _ = cx.an.summary(f);
                         n += 1 + walk(cx, mid, &def.body, None);
                     }
@@ -1230,7 +1235,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             return DepClass::Protected;
         }
         let key = match &d.target {
-            DepTarget::Func(f) => format!("f{}", f.key()),
+            DepTarget::Func(f) => format!("f{:?}", f.key()),
             DepTarget::Scheme(s) => format!("s{s}"),
             DepTarget::External(q) => format!("e{q}"),
             DepTarget::Unknown(t) => format!("u{t}"),
@@ -1368,6 +1373,99 @@ impl<'m, 'p> Ctx<'m, 'p> {
     /// The source of a websocket handler and of the project functions its body calls
     /// directly (`return await messages(websocket=websocket, ...)`): where the credential
     /// check and the `close()` of a delegating handler are.
+    /// A WebSocket handler that authenticates in its prologue: before anything it serves,
+    /// it passes one of its credential parameters (`apikey`, `token`) to a project function
+    /// that rejects bad credentials (raises 401/403, or decodes and raises), either
+    /// unguarded (its exception ends the connection) or in a `try` whose every `except`
+    /// returns or raises; the statements before that call only talk to the socket (accept,
+    /// send a message, return). Returning from a WebSocket handler ends the connection, so
+    /// no path without valid credentials reaches the rest. The credential check, if so.
+    fn ws_prologue_auth(&self, h: Func<'p>) -> Option<String> {
+        let params = self.an.params(h);
+        let creds: Vec<&str> = params
+            .iter()
+            .filter(|p| !p.is_request && p.dep.is_none())
+            .map(|p| p.name.as_str())
+            .filter(|n| {
+                let l = n.to_ascii_lowercase();
+                crate::flow::is_token_name(&l)
+                    || ["key", "session", "auth"].iter().any(|w| l.contains(w))
+            })
+            .collect();
+        if creds.is_empty() {
+            return None;
+        }
+        // The credential check of a statement: a call of a rejecting project function on a
+        // credential parameter, as the statement itself (`x = await check(...)`).
+        let check_of = |st: &'p Stmt| -> Option<Func<'p>> {
+            let v = match st {
+                Stmt::Assign(a) => &*a.value,
+                Stmt::AnnAssign(a) => a.value.as_deref()?,
+                Stmt::Expr(e) => &*e.value,
+                _ => return None,
+            };
+            let v = match v {
+                Expr::Await(a) => &*a.value,
+                v => v,
+            };
+            let Expr::Call(c) = v else { return None };
+            let reads_cred = c
+                .arguments
+                .args
+                .iter()
+                .chain(c.arguments.keywords.iter().map(|k| &k.value))
+                .any(|a| matches!(a, Expr::Name(n) if creds.contains(&n.id.as_str())));
+            if !reads_cred {
+                return None;
+            }
+            let g = self.an.callee(h, &c.func)?;
+            let s = self.an.summary(g);
+            let rejects = self.an.rejects_credentials(g) || (s.decodes.is_some() && s.raises);
+            (rejects && s.fail_open.is_empty()).then_some(g)
+        };
+        let ends = |b: &[Stmt]| matches!(b.last(), Some(Stmt::Return(_) | Stmt::Raise(_)));
+        // Only socket talk and logging before the check: no project call serves anything.
+        let quiet = |st: &'p Stmt| {
+            let mut calls = false;
+            crate::model::for_each_stmt(std::slice::from_ref(st), Some(h.def), &mut |s2, _| {
+                for e in crate::flow::stmt_exprs(s2) {
+                    for c in crate::flow::calls_in_expr(e) {
+                        if self.an.callee(h, &c.func).is_some() {
+                            calls = true;
+                        }
+                    }
+                }
+            });
+            !calls
+        };
+        for st in &h.def.body {
+            if let Some(g) = check_of(st) {
+                return Some(format!("{}()", g.display()));
+            }
+            if let Stmt::Try(t) = st
+                && let Some(g) = t.body.iter().find_map(check_of)
+            {
+                let handlers_end = t.handlers.iter().all(|x| {
+                    let ruff_python_ast::ExceptHandler::ExceptHandler(x) = x;
+                    ends(&x.body)
+                });
+                let before_quiet = t
+                    .body
+                    .iter()
+                    .take_while(|s2| check_of(s2).is_none())
+                    .all(quiet);
+                if handlers_end && before_quiet && t.finalbody.is_empty() {
+                    return Some(format!("{}()", g.display()));
+                }
+                return None;
+            }
+            if !quiet(st) {
+                return None;
+            }
+        }
+        None
+    }
+
     fn ws_texts(&self, h: Func<'p>) -> Vec<&'p str> {
         let mut out = vec![self.an.m.ix.module(h.mid).slice(h.def.range())];
         for st in &h.def.body {
@@ -1630,7 +1728,18 @@ impl<'m, 'p> Ctx<'m, 'p> {
                     words.iter().any(|w| t.contains(w))
                         && (i == 0 || t.contains(".close(") || t.contains("websocketexception"))
                 });
-            if ws_credential {
+            if let Some(by) = (r.kind == RouteKind::WebSocket)
+                .then(|| self.ws_prologue_auth(h))
+                .flatten()
+            {
+                protected = true;
+                info.protected_by.get_or_insert_with(|| {
+                    format!(
+                        "{}() (authenticates in its prologue: {by}, returns without serving on failure)",
+                        h.def.name.as_str()
+                    )
+                });
+            } else if ws_credential {
                 protected = true;
                 info.protected_by.get_or_insert_with(|| {
                     format!(
@@ -2189,7 +2298,9 @@ impl<'m, 'p> Ctx<'m, 'p> {
         let jwt = self.an.jwt();
         for f in funcs {
             for dc in jwt.decodes_in(&self.an.qualname(f)) {
-                if dc.module.is_test {
+                // A token that must also be found as stored (the exact string) is refused
+                // when forged, whatever the key.
+                if dc.module.is_test || jwt.store_checked(dc).is_some() {
                     continue;
                 }
                 if let Some(why) = forgeable_decode(dc) {

@@ -433,6 +433,7 @@ impl<'a, 'p> Eval<'a, 'p> {
                 mid: f.mid,
                 def: init,
                 class: Some(c),
+                bound: None,
             });
             let v = self.eval(value, depth + 1);
             self.func = saved;
@@ -697,6 +698,7 @@ pub(crate) fn registration_gate<'p>(
         mid,
         def,
         class: None,
+        bound: None,
     });
     let mut ev = Eval::new(m, mid, func);
     let v = ev.eval(test, 0);

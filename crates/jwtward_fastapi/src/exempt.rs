@@ -438,6 +438,7 @@ impl<'a, 'p> Reader<'a, 'p> {
                             mid: self.func.mid,
                             def,
                             class: Some(cl),
+                            bound: None,
                         })
                 }
                 Expr::Name(n) => match self.m.ix.resolve_name(self.func.mid, n.id.as_str(), 0) {
@@ -445,6 +446,7 @@ impl<'a, 'p> Reader<'a, 'p> {
                         mid: fm,
                         def,
                         class: None,
+                        bound: None,
                     }),
                     _ => None,
                 },

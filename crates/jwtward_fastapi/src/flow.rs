@@ -8,7 +8,7 @@
 //! when its identity is missing, does middleware pass the request on after a decode error.
 
 use crate::index::{Sym, is_framework};
-use crate::model::{DepTarget, DepUse, Func, Model, str_lit};
+use crate::model::{DepTarget, DepUse, Func, FuncKey, Model, str_lit};
 use jwtward_python::ModuleId;
 use jwtward_report::TraceStep;
 use jwtward_scan::{Check, DecodeKind, JwtModel};
@@ -138,12 +138,12 @@ pub(crate) struct Analyzer<'m, 'p> {
     /// validation.
     jwt: &'m JwtModel<'p>,
     decode_by_call: HashMap<usize, usize>,
-    memo: RefCell<HashMap<usize, Rc<Summary>>>,
-    busy: RefCell<HashSet<usize>>,
-    params_memo: RefCell<HashMap<usize, Rc<Vec<ParamInfo<'p>>>>>,
+    memo: RefCell<HashMap<FuncKey, Rc<Summary>>>,
+    busy: RefCell<HashSet<FuncKey>>,
+    params_memo: RefCell<HashMap<FuncKey, Rc<Vec<ParamInfo<'p>>>>>,
     /// `auth-dependencies` and `token-helpers` of the configuration.
     pub settings: &'m crate::Settings,
-    origins_memo: RefCell<HashMap<usize, Rc<HashMap<String, Origin>>>>,
+    origins_memo: RefCell<HashMap<FuncKey, Rc<HashMap<String, Origin>>>>,
     /// Functions that mint a JWT (an encode call), directly or through project calls.
     minting: std::cell::OnceCell<HashSet<String>>,
 }
@@ -689,6 +689,7 @@ impl<'m, 'p> Analyzer<'m, 'p> {
                         mid: from.mid,
                         def: d,
                         class: None,
+                        bound: None,
                     });
                 }
                 match self.m.ix.resolve_name(from.mid, n.id.as_str(), 0)? {
@@ -696,6 +697,7 @@ impl<'m, 'p> Analyzer<'m, 'p> {
                         mid: fm,
                         def: f,
                         class: None,
+                        bound: None,
                     }),
                     _ => None,
                 }
@@ -709,6 +711,7 @@ impl<'m, 'p> Analyzer<'m, 'p> {
                         mid: fm,
                         def: f,
                         class: Some(c),
+                        bound: None,
                     });
                 }
                 if let Some((fm, f, class)) = self.m.ix.bound_method(from.mid, func) {
@@ -716,6 +719,7 @@ impl<'m, 'p> Analyzer<'m, 'p> {
                         mid: fm,
                         def: f,
                         class: Some(class),
+                        bound: None,
                     });
                 }
                 // A method of a parameter annotated with a project class
@@ -736,6 +740,7 @@ impl<'m, 'p> Analyzer<'m, 'p> {
                             mid: fm,
                             def: f,
                             class: Some(class),
+                            bound: None,
                         });
                     }
                 }
@@ -744,6 +749,7 @@ impl<'m, 'p> Analyzer<'m, 'p> {
                         mid: fm,
                         def: f,
                         class: None,
+                        bound: None,
                     }),
                     Some(_) => None,
                     None => self.unique_decoding_method(from, a),
@@ -785,6 +791,7 @@ impl<'m, 'p> Analyzer<'m, 'p> {
             mid: md.id,
             def,
             class: Some(c),
+            bound: None,
         })
     }
 
@@ -1276,6 +1283,74 @@ pub(crate) fn stmt_exprs(s: &Stmt) -> Vec<&Expr> {
 }
 
 impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
+    /// The truth of `test` when it only reads free variables of a closure that its factory
+    /// call fixes (the call's argument, else the parameter's default), with `not`, `and`,
+    /// `or`; None otherwise or when the function is no bound closure.
+    fn bound_truth(&self, test: &Expr) -> Option<bool> {
+        let b = self.func.bound?;
+        match test {
+            Expr::UnaryOp(u) if u.op == UnaryOp::Not => self.bound_truth(&u.operand).map(|t| !t),
+            Expr::BoolOp(bo) => {
+                let vals: Vec<Option<bool>> =
+                    bo.values.iter().map(|v| self.bound_truth(v)).collect();
+                let decisive = bo.op == BoolOp::Or;
+                if vals.contains(&Some(decisive)) {
+                    Some(decisive)
+                } else if vals.iter().all(|v| v.is_some()) {
+                    Some(!decisive)
+                } else {
+                    None
+                }
+            }
+            Expr::Name(n) => {
+                let name = n.id.as_str();
+                // Not free in the closure: its own parameter or a local.
+                let own = &self.func.def.parameters;
+                if own.iter().any(|p| p.name().as_str() == name)
+                    || assigned_names(&self.func.def.body)
+                        .iter()
+                        .any(|a| a == name)
+                {
+                    return None;
+                }
+                let ps = &b.factory.parameters;
+                let positional: Vec<&ParameterWithDefault> =
+                    ps.posonlyargs.iter().chain(&ps.args).collect();
+                let param = positional
+                    .iter()
+                    .copied()
+                    .chain(&ps.kwonlyargs)
+                    .find(|p| p.name().as_str() == name)?;
+                let project = self.an.m.ix.project;
+                let arg = b
+                    .call
+                    .arguments
+                    .find_keyword(name)
+                    .map(|k| &k.value)
+                    .or_else(|| {
+                        let i = positional.iter().position(|p| p.name().as_str() == name)?;
+                        b.call
+                            .arguments
+                            .args
+                            .get(i)
+                            .filter(|a| !matches!(a, Expr::Starred(_)))
+                    });
+                let v = match arg {
+                    Some(a) => project.eval(
+                        &jwtward_python::Scope::module(self.an.m.ix.module(b.call_mid)),
+                        a,
+                    ),
+                    None => project.eval(
+                        &jwtward_python::Scope::module(self.an.m.ix.module(b.factory_mid)),
+                        param.default()?,
+                    ),
+                };
+                v.truthy()
+            }
+            _ => None,
+        }
+    }
+
     fn step(&self, range: TextRange, note: impl Into<String>) -> TraceStep {
         self.an.step(self.func.mid, range, note)
     }
@@ -2018,6 +2093,13 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
         let Some(test) = test else {
             return self.block(body, st);
         };
+        // A test on the factory's arguments (`if optional:` in the closure that
+        // `current_user(optional=False)` returns) takes one branch for this call.
+        match self.bound_truth(test) {
+            Some(true) => return self.block(body, st),
+            Some(false) => return self.if_chain(rest, st),
+            None => {}
+        }
         let (mut then_st, mut else_st) = (st.clone(), st);
         refine(test, true, &mut then_st, test.range());
         refine(test, false, &mut else_st, test.range());

@@ -15,11 +15,32 @@ pub(crate) struct Func<'p> {
     pub def: &'p StmtFunctionDef,
     /// The class when this is a method (`__call__`, `dispatch`, `__init__`).
     pub class: Option<&'p StmtClassDef>,
+    /// For a closure returned by a factory (`current_user(optional=True)` returning
+    /// `_current_user`): the factory call whose arguments the closure's free variables take.
+    pub bound: Option<Bound<'p>>,
 }
 
+/// A factory call that produced a closure: the factory's parameters hold the call's
+/// arguments (or their defaults) for the closure.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Bound<'p> {
+    pub factory: &'p StmtFunctionDef,
+    /// The module of the factory (where its defaults are evaluated).
+    pub factory_mid: ModuleId,
+    pub call: &'p ExprCall,
+    /// The module of the call (where its arguments are evaluated).
+    pub call_mid: ModuleId,
+}
+
+/// Identifies a function, and for a closure the factory call it was evaluated for.
+pub(crate) type FuncKey = (usize, usize);
+
 impl<'p> Func<'p> {
-    pub fn key(&self) -> usize {
-        self.def as *const StmtFunctionDef as usize
+    pub fn key(&self) -> FuncKey {
+        (
+            self.def as *const StmtFunctionDef as usize,
+            self.bound.map_or(0, |b| b.call as *const ExprCall as usize),
+        )
     }
     pub fn display(&self) -> String {
         match self.class {
@@ -772,6 +793,7 @@ impl<'p> Model<'p> {
             mid,
             def,
             class: None,
+            bound: None,
         });
         match crate::defaults::Eval::new(self, mid, func).eval(e, 0)? {
             crate::defaults::Val::Str(s) => Some(s),
@@ -984,6 +1006,7 @@ impl<'p> Model<'p> {
                             mid,
                             def: d,
                             class: None,
+                            bound: None,
                         });
                     }
                     if let Some(v) = local_assign(f, n.id.as_str()) {
@@ -998,6 +1021,7 @@ impl<'p> Model<'p> {
                         mid: fm,
                         def: f,
                         class: Some(class),
+                        bound: None,
                     });
                 }
                 // A class method (`Depends(UserPayload.get_login_user)`): keep the class, so
@@ -1010,6 +1034,7 @@ impl<'p> Model<'p> {
                         mid: fm,
                         def: f,
                         class: Some(class),
+                        bound: None,
                     });
                 }
                 self.dep_of_sym(mid, self.ix.resolve_expr(mid, e), e, depth)
@@ -1020,6 +1045,7 @@ impl<'p> Model<'p> {
                         mid: fm,
                         def: f,
                         class: Some(class),
+                        bound: None,
                     }),
                     None => DepTarget::Unknown(text()),
                 },
@@ -1063,7 +1089,24 @@ impl<'p> Model<'p> {
                         r => r,
                     };
                     match ret {
-                        Some(v) => self.dep_target(fm, Some(f), v, depth + 1),
+                        Some(v) => match self.dep_target(fm, Some(f), v, depth + 1) {
+                            // A closure defined in the factory: evaluated with this call's
+                            // arguments (`current_user(optional=True)`).
+                            DepTarget::Func(mut g)
+                                if g.bound.is_none()
+                                    && g.mid == fm
+                                    && f.range().contains_range(g.def.range()) =>
+                            {
+                                g.bound = Some(Bound {
+                                    factory: f,
+                                    factory_mid: fm,
+                                    call: c,
+                                    call_mid: mid,
+                                });
+                                DepTarget::Func(g)
+                            }
+                            t => t,
+                        },
                         None => DepTarget::Unknown(text()),
                     }
                 }
@@ -1086,6 +1129,7 @@ impl<'p> Model<'p> {
                 mid: fm,
                 def: f,
                 class: None,
+                bound: None,
             }),
             Some(Sym::Value(vm, v)) => self.dep_target(vm, None, v, depth + 1),
             Some(Sym::Class(cm, c)) => match self.ix.method(cm, c, "__init__", 0) {
@@ -1093,6 +1137,7 @@ impl<'p> Model<'p> {
                     mid: fm,
                     def: f,
                     class: Some(c),
+                    bound: None,
                 }),
                 None => DepTarget::External(c.name.to_string()),
             },
@@ -1295,6 +1340,7 @@ impl<'p> Model<'p> {
             mid,
             def: f,
             class: None,
+            bound: None,
         });
         let path = || {
             call.arguments
@@ -1507,6 +1553,7 @@ impl<'p> Model<'p> {
                             mid: fm,
                             def: f,
                             class: Some(class),
+                            bound: None,
                         }),
                     // Starlette's `AuthenticationMiddleware(backend=JwtBackend())`: the
                     // backend's `authenticate` decides (it raises `AuthenticationError` to
@@ -1525,6 +1572,7 @@ impl<'p> Model<'p> {
                                     mid: fm,
                                     def: f,
                                     class: Some(class),
+                                    bound: None,
                                 }),
                             _ => None,
                         }),

@@ -206,7 +206,12 @@ pub(crate) fn computes_from_input<'p>(an: &Analyzer<'_, 'p>, h: Func<'p>) -> boo
     pure_fn(an, h, 0, &mut seen)
 }
 
-fn pure_fn<'p>(an: &Analyzer<'_, 'p>, f: Func<'p>, depth: u32, seen: &mut HashSet<usize>) -> bool {
+fn pure_fn<'p>(
+    an: &Analyzer<'_, 'p>,
+    f: Func<'p>,
+    depth: u32,
+    seen: &mut HashSet<crate::model::FuncKey>,
+) -> bool {
     if depth > 4 {
         return false;
     }
@@ -306,7 +311,7 @@ struct Walker<'a, 'm, 'p> {
     an: &'a Analyzer<'m, 'p>,
     f: Func<'p>,
     depth: u32,
-    seen: &'a mut HashSet<usize>,
+    seen: &'a mut HashSet<crate::model::FuncKey>,
     locals: Locals,
     pure: bool,
 }

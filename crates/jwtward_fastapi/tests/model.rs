@@ -723,6 +723,92 @@ def quick(user=Depends(quick_user)):
     assert_eq!(class_of(&files, "GET", "/notes").0, "protected");
 }
 
+/// A guard that, after verifying with a committed key, requires the presented token itself
+/// to be a stored row (an API key that happens to be a JWT) refuses forged tokens: its
+/// routes are protected, not forgeable. Also when the decode is a helper whose caller does
+/// the lookup, or answers from a cache keyed by the token. Without the lookup, or with a
+/// lookup of a claim instead of the token, forgeable.
+#[test]
+fn a_token_matched_in_a_store_is_not_forgeable() {
+    let src = "import os
+import jwt
+from fastapi import Depends, FastAPI, HTTPException, Header
+
+KEY = os.getenv('APP_KEY', 'changeme')
+app = FastAPI()
+CACHE = {}
+
+class Keys:
+    async def find_key(self, org_id, token):
+        return None
+
+db = Keys()
+
+async def org_for_key(x_api_key: str = Header()):
+    try:
+        payload = jwt.decode(x_api_key, KEY, algorithms=['HS256'])
+    except jwt.InvalidTokenError:
+        raise HTTPException(403, 'invalid credentials')
+    row = await db.find_key(org_id=payload['sub'], token=x_api_key)
+    if not row:
+        raise HTTPException(403, 'invalid credentials')
+    return row
+
+def peek(token):
+    try:
+        return jwt.decode(token, KEY, algorithms=['HS256'])
+    except jwt.InvalidTokenError:
+        return None
+
+async def cached_org(x_api_key: str = Header()):
+    claims = peek(x_api_key)
+    if claims is None:
+        raise HTTPException(403, 'invalid credentials')
+    try:
+        return CACHE[x_api_key]
+    except KeyError:
+        pass
+    return await org_for_key(x_api_key)
+
+@app.get('/runs')
+async def runs(org=Depends(org_for_key)):
+    return org
+
+@app.get('/cached')
+async def cached(org=Depends(cached_org)):
+    return org
+";
+    let files = [("svc/main.py", src)];
+    let (class, reason) = class_of(&files, "GET", "/runs");
+    assert_eq!(class, "protected", "{reason}");
+    let (class, reason) = class_of(&files, "GET", "/cached");
+    assert_eq!(class, "protected", "{reason}");
+    // No lookup of the token: forgeable.
+    let bare = src.replace(
+        "    row = await db.find_key(org_id=payload['sub'], token=x_api_key)
+    if not row:
+        raise HTTPException(403, 'invalid credentials')
+    return row",
+        "    return payload",
+    );
+    let files = [("svc/main.py", bare.as_str())];
+    assert_eq!(class_of(&files, "GET", "/runs").0, "forgeable");
+    assert_eq!(class_of(&files, "GET", "/cached").0, "forgeable");
+    // A lookup of the claimed subject, not of the token: a forged token names a real one.
+    let claim = src.replace("token=x_api_key)", "token=payload['sub'])");
+    let files = [("svc/main.py", claim.as_str())];
+    assert_eq!(class_of(&files, "GET", "/runs").0, "forgeable");
+    // A lookup whose absence is not refused.
+    let ignored = src.replace(
+        "    if not row:
+        raise HTTPException(403, 'invalid credentials')
+    return row",
+        "    return row or payload",
+    );
+    let files = [("svc/main.py", ignored.as_str())];
+    assert_eq!(class_of(&files, "GET", "/runs").0, "forgeable");
+}
+
 /// Authentication a setting switches off is conditional (with the test in the reason), not
 /// fail-open, and not `unprotected-route`; the same early return on a missing token is
 /// fail-open.

@@ -592,6 +592,13 @@ impl<'p> JwtModel<'p> {
             .unwrap_or_default()
     }
 
+    /// When the token `d` verifies must also be found, as the exact string, in a store
+    /// before anything is accepted (a database row, a cache keyed by the token): who does
+    /// it. A token forged with the signing key is refused there. See [`crate::store_check`].
+    pub fn store_checked(&self, d: &DecodeCall<'p>) -> Option<String> {
+        crate::store_check::store_checked(self.project, d)
+    }
+
     /// True when `function` (transitively) decodes or verifies a JWT.
     pub fn decodes_jwt(&self, function: &str) -> bool {
         self.decodes_in(function)

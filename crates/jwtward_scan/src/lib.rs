@@ -12,6 +12,7 @@ pub mod issuer;
 pub mod jwt_model;
 pub mod rules;
 pub mod secrets;
+pub mod store_check;
 
 pub use jwt_model::{Algorithms, Check, DecodeCall, DecodeKind, EncodeCall, JwtModel, Library};
 use jwtward_python::{Module, Origin, Project};

@@ -138,7 +138,12 @@ fn dependency_shaped<'p>(cx: &Ctx<'_, 'p>) -> Vec<Func<'p>> {
                         && def.body.iter().any(|s| matches!(s, Stmt::If(_)))
                         && crate::defaults::is_denial_text(md.slice(def.range()))
                     {
-                        out.push(Func { mid, def, class });
+                        out.push(Func {
+                            mid,
+                            def,
+                            class,
+                            bound: None,
+                        });
                     }
                     walk(cx, mid, &def.body, None, out, depth + 1);
                 }

@@ -108,7 +108,8 @@ pub(crate) fn route_finding(
 pub(crate) fn reachable_deps_by_root<'p>(
     cx: &Ctx<'_, 'p>,
 ) -> Vec<(crate::model::Func<'p>, std::collections::BTreeSet<usize>)> {
-    let mut index: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    let mut index: std::collections::HashMap<crate::model::FuncKey, usize> =
+        std::collections::HashMap::new();
     let mut out: Vec<(crate::model::Func<'p>, std::collections::BTreeSet<usize>)> = Vec::new();
     for r in &cx.routes {
         let mut seen = std::collections::HashSet::new();

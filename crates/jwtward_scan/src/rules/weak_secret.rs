@@ -11,7 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::High,
     cwe: &[326, 798],
     summary: "An HMAC signing key is short, low-entropy or a well-known default, even as an environment-variable fallback.",
-    explanation: "HS256/384/512 tokens are only as strong as the shared secret: a short key, a dictionary word or a key copied from a tutorial is recovered offline from a single captured token (`jwtward crack`), after which the attacker mints tokens for any user. A weak fallback such as `os.getenv(\"SECRET_KEY\", \"changeme\")` ships whenever the variable is missing. The key is followed through settings classes and their subclasses (the class an environment variable picks by default), `self.attr` set once in a method, `.env` files and the YAML/TOML/JSON configuration templates the project names and parses (reported at the line of the value in the file). jwcrypto keys are followed to the secret they are built from (`JWK.from_password(secret)`, `JWK(kty=\"oct\", k=...)`); jwcrypto 1.6 refuses an HMAC key shorter than the hash (32 bytes for HS256) unless `jwa.default_enforce_hmac_key_length` is switched off, which the message says. Keys used only by test code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`, a `TestCase` subclass or a pytest module) are not reported.",
+    explanation: "HS256/384/512 tokens are only as strong as the shared secret: a short key, a dictionary word or a key copied from a tutorial is recovered offline from a single captured token (`jwtward crack`), after which the attacker mints tokens for any user. A weak fallback such as `os.getenv(\"SECRET_KEY\", \"changeme\")` ships whenever the variable is missing. The key is followed through settings classes and their subclasses (the class an environment variable picks by default), `self.attr` set once in a method, `.env` files and the YAML/TOML/JSON configuration templates the project names and parses (reported at the line of the value in the file). jwcrypto keys are followed to the secret they are built from (`JWK.from_password(secret)`, `JWK(kty=\"oct\", k=...)`); jwcrypto 1.6 refuses an HMAC key shorter than the hash (32 bytes for HS256) unless `jwa.default_enforce_hmac_key_length` is switched off, which the message says. Keys used only by test code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`, a `TestCase` subclass or a pytest module) are not reported. When every verification with the key also requires the presented token itself to be a stored row (an API key or session that happens to be a JWT, matched by its exact string before anything is accepted), a forged token is refused and the key is reported at low severity.",
     remediation: "Generate a random key of at least 32 bytes (`python -c 'import secrets; print(secrets.token_urlsafe(48))'`), load it from the environment or a secret store, and fail at start-up when it is missing instead of falling back to a default.",
     example: "SECRET_KEY = os.getenv(\"SECRET_KEY\", \"changeme\")\ntoken = jwt.encode(claims, SECRET_KEY, algorithm=\"HS256\")",
     fixed_example: "SECRET_KEY = os.environ[\"SECRET_KEY\"]  # 48 random bytes, from the secret store\ntoken = jwt.encode(claims, SECRET_KEY, algorithm=\"HS256\")",
@@ -31,6 +31,9 @@ pub(crate) struct KeyUse {
     pub file: Option<String>,
     /// A jwcrypto key (`JWK(kty="oct", k=...)`, `JWK.from_password(...)`).
     pub jwcrypto: bool,
+    /// A verification (decode) use: and when the verified token must also be found as
+    /// stored (the exact string), who matches it.
+    pub verifies: Option<Option<String>>,
 }
 
 fn file_of(c: &jwtward_python::Const) -> Option<String> {
@@ -75,6 +78,7 @@ pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
             hmac,
             file: file_of(&k.value),
             jwcrypto: d.library == Library::Jwcrypto,
+            verifies: Some(ctx.model.store_checked(d)),
         });
     }
     for e in ctx.model.app_encodes() {
@@ -96,6 +100,7 @@ pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
             hmac,
             file: file_of(&k.value),
             jwcrypto: e.library == Library::Jwcrypto,
+            verifies: None,
         });
     }
     for s in ctx.model.app_key_sites() {
@@ -111,6 +116,7 @@ pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
             hmac: None,
             file: file_of(&s.key.value),
             jwcrypto: false,
+            verifies: None,
         });
     }
     // Test-only keys are not findings: the key's own file, or the call, is test code.
@@ -309,7 +315,15 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             g.trace,
         ));
     }
-    for u in key_uses(ctx) {
+    let mut uses = key_uses(ctx);
+    // Name a verification that accepts a forged token first (one whose token is not also
+    // matched against a store), then other verifications, then the signing uses.
+    uses.sort_by_key(|u| match &u.verifies {
+        Some(None) => 0,
+        Some(Some(_)) => 1,
+        None => 2,
+    });
+    for u in &uses {
         // An empty key is a "must be set" marker: PyJWT refuses to sign or verify with it.
         if is_pem(&u.bytes) || u.hmac == Some(false) || u.bytes.is_empty() {
             continue;
@@ -319,6 +333,39 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         };
         let loc = ctx.location(u.origin);
         if !seen.first(&loc) {
+            continue;
+        }
+        // Every verification with this key also requires the exact token to be stored (an
+        // API key or session row matched by its token): a token forged with the guessed key
+        // is refused, so the weak key is a hygiene issue here, not a bypass.
+        let verifications: Vec<&Option<String>> = uses
+            .iter()
+            .filter(|v| v.origin == u.origin)
+            .filter_map(|v| v.verifies.as_ref())
+            .collect();
+        let store_only = !verifications.is_empty() && verifications.iter().all(|c| c.is_some());
+        if store_only {
+            let checked = verifications[0].as_deref().unwrap_or_default();
+            let what = match &u.env {
+                Some(var) => format!(
+                    "the fallback of environment variable `{var}`, {}, is",
+                    preview(&u.bytes)
+                ),
+                None => format!("HMAC key {} is", preview(&u.bytes)),
+            };
+            out.push(
+                finding(
+                    &META,
+                    format!(
+                        "{what} {} but every verification with it also requires the exact token to be stored ({}): a token forged with the guessed key is refused (low: fix the key before the store check goes)",
+                        why.describe(),
+                        checked
+                    ),
+                    loc,
+                    u.trace.clone(),
+                )
+                .with_severity(Severity::Low),
+            );
             continue;
         }
         let what = match &u.env {
@@ -344,7 +391,7 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                 why.describe()
             ),
             loc,
-            u.trace,
+            u.trace.clone(),
         ));
     }
     out
