@@ -1970,7 +1970,10 @@ impl<'m, 'p> Ctx<'m, 'p> {
             .methods
             .iter()
             .all(|m| m == "GET" || m == "HEAD" || m == "OPTIONS");
-        if crate::pure::makes_calls(h, !reads) && crate::pure::computes_from_input(&self.an, h) {
+        if crate::pure::makes_calls(h, !reads)
+            && !crate::pure::returns_inline_rows(h)
+            && crate::pure::computes_from_input(&self.an, h)
+        {
             return Some(format!(
                 "{}() computes its answer from the request's own input alone (no store, no secret)",
                 h.def.name.as_str()

@@ -543,6 +543,42 @@ impl<'p> Visitor<'p> for Walker<'_, '_, 'p> {
     }
 }
 
+/// True when a value `h` returns holds a collection literal of two or more literal items
+/// (`"rows": [1, 2, 3]`): inline data standing for what a store would hold, not an answer
+/// computed from the input.
+pub(crate) fn returns_inline_rows(h: Func<'_>) -> bool {
+    struct Finder(bool);
+    impl<'p> Visitor<'p> for Finder {
+        fn visit_stmt(&mut self, s: &'p Stmt) {
+            if let Stmt::Return(r) = s
+                && let Some(v) = r.value.as_deref()
+            {
+                self.visit_expr(v);
+            }
+            if !matches!(s, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                visitor::walk_stmt(self, s);
+            }
+        }
+        fn visit_expr(&mut self, e: &'p Expr) {
+            let items: Option<&[Expr]> = match e {
+                Expr::List(l) => Some(&l.elts),
+                Expr::Tuple(t) => Some(&t.elts),
+                Expr::Set(t) => Some(&t.elts),
+                _ => None,
+            };
+            if items.is_some_and(|xs| xs.len() >= 2 && xs.iter().all(|x| x.is_literal_expr())) {
+                self.0 = true;
+            }
+            visitor::walk_expr(self, e);
+        }
+    }
+    let mut f = Finder(false);
+    for s in &h.def.body {
+        f.visit_stmt(s);
+    }
+    f.0
+}
+
 /// True when handler `h` makes a call (any call, or for `on_input` one on a value that is
 /// not a literal): it does work, it is not a stub whose inline literal stands for data.
 pub(crate) fn makes_calls(h: Func<'_>, on_input: bool) -> bool {
