@@ -1042,6 +1042,14 @@ impl<'m, 'p> Ctx<'m, 'p> {
                             rd.push((d.clone(), Level::Parameter));
                         }
                     }
+                    // A class-based view (`@controller(router)` / `@cbv(router)` class whose
+                    // methods are the routes): its class-level `user: User =
+                    // Depends(get_current_user)` attributes are injected into every route.
+                    rd.extend(
+                        m.class_view_deps(h.def)
+                            .into_iter()
+                            .map(|d| (d, Level::Parameter)),
+                    );
                 }
             }
             let path = join_path(&prefix, &r.path);

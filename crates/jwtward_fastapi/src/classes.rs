@@ -500,6 +500,44 @@ impl<'p> Model<'p> {
         self.ix.resolve_local_import(mid, f, name)
     }
 
+    /// The class-level dependencies of the class-based view a route method `f` belongs to
+    /// (`user: PrivateUser = Depends(get_current_user)` in the class or its bases): the
+    /// class is decorated (`@controller(router)`, `@cbv(router)`) and `f` takes `self`.
+    pub(crate) fn class_view_deps(&self, f: &'p StmtFunctionDef) -> Vec<crate::model::DepUse<'p>> {
+        let Some(cls) = self.self_class(f) else {
+            return Vec::new();
+        };
+        let is_method = cls
+            .1
+            .body
+            .iter()
+            .any(|s| matches!(s, Stmt::FunctionDef(d) if std::ptr::eq(d, f)))
+            && f.parameters.args.first().map(|p| p.name().as_str()) == Some("self");
+        if !is_method || cls.1.decorator_list.is_empty() {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (km, k) in self.mro(cls) {
+            for s in &k.body {
+                let (value, ann, name) = match s {
+                    Stmt::AnnAssign(a) => match (&*a.target, &a.value) {
+                        (Expr::Name(n), Some(v)) => (&**v, Some(&*a.annotation), n.id.to_string()),
+                        _ => continue,
+                    },
+                    Stmt::Assign(a) => match a.targets.first() {
+                        Some(Expr::Name(n)) => (&*a.value, None, n.id.to_string()),
+                        _ => continue,
+                    },
+                    _ => continue,
+                };
+                if let Some(d) = self.depends_call(km, None, value, ann, Some(name)) {
+                    out.push(d);
+                }
+            }
+        }
+        out
+    }
+
     /// Gives each subclass of a class that creates a router in a `self.<attr>` its own copy
     /// of that router: every `UsersRouter(BaseRouter)` instance holds a distinct
     /// `self.router`, with the routes its own methods declare.

@@ -728,6 +728,7 @@ impl<'m, 'p> Analyzer<'m, 'p> {
                             mid: fm,
                             def: f,
                             class: Some(bc),
+                            bound: None,
                         })
                     });
                 }

@@ -1245,11 +1245,13 @@ impl<'p> Model<'p> {
                             mid: bm,
                             def: bf,
                             class: Some(bc),
+                            bound: None,
                         }),
                         None => DepTarget::Func(Func {
                             mid: fm,
                             def: call,
                             class: Some(class),
+                            bound: None,
                         }),
                     }
                 }
