@@ -1042,6 +1042,14 @@ impl<'m, 'p> Ctx<'m, 'p> {
                             rd.push((d.clone(), Level::Parameter));
                         }
                     }
+                    // A class-based view (`@controller(router)` / `@cbv(router)` class whose
+                    // methods are the routes): its class-level `user: User =
+                    // Depends(get_current_user)` attributes are injected into every route.
+                    rd.extend(
+                        m.class_view_deps(h.def)
+                            .into_iter()
+                            .map(|d| (d, Level::Parameter)),
+                    );
                 }
             }
             let path = join_path(&prefix, &r.path);
@@ -1132,7 +1140,29 @@ impl<'m, 'p> Ctx<'m, 'p> {
             });
             let name = &self.an.m.objs[self.mws[i].obj].middleware[self.mws[i].idx].name;
             self.mws[i].is_rate_limit = is_rate_limit_name(name);
-            let rejects = self.an.rejects_credentials(f);
+            // A middleware that reads only request values no credential travels in (an
+            // `x-project-name` header) and answers 403 for a bad one checks that value, not
+            // who is calling.
+            let reads_only_other_values = !s.sources.is_empty()
+                && s.sources.iter().all(|t| {
+                    let n = t.name.to_ascii_lowercase();
+                    !t.is_token_like()
+                        && ![
+                            "auth",
+                            "key",
+                            "secret",
+                            "session",
+                            "credential",
+                            "pass",
+                            "user",
+                            "sign",
+                            "cookie",
+                            "bearer",
+                        ]
+                        .iter()
+                        .any(|w| n.contains(w))
+                });
+            let rejects = self.an.rejects_credentials(f) && !reads_only_other_values;
             // A middleware that reads or decodes the token but can never turn a request
             // away (no raise, no 401/403, no path that serves without the identity) only
             // looks at it: tenant context, logging.
@@ -1837,6 +1867,17 @@ impl<'m, 'p> Ctx<'m, 'p> {
         }
         if let Some(why) = public_path_reason(&r.path) {
             return Some(why.into());
+        }
+        // A capability URL (`/checkouts/client/{client_secret}`, `/claim/{invitation_token}`):
+        // the unguessable secret in the path is the credential handed to the visitor.
+        if let Some(p) = r.path.split('/').find_map(|seg| {
+            let p = seg.strip_prefix('{')?.strip_suffix('}')?;
+            let l = p.to_ascii_lowercase();
+            (l.contains("secret") || l.contains("token")).then_some(p)
+        }) {
+            return Some(format!(
+                "capability URL: the `{p}` in the path is the credential"
+            ));
         }
         if self.is_login(ri) {
             return Some("login / token issuing".into());

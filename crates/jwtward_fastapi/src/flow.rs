@@ -286,6 +286,14 @@ pub(crate) fn self_attr_value<'p>(body: &'p [Stmt], attr: &str) -> Option<&'p Ex
 /// The pseudo-variable that stays in the state until a token helper verified the token.
 const UNVERIFIED: &str = "$unverified";
 
+/// Constant-time comparisons and password-hash checks of a presented secret.
+const SECRET_COMPARES: &[&str] = &[
+    "secrets.compare_digest",
+    "hmac.compare_digest",
+    "bcrypt.checkpw",
+    "werkzeug.security.check_password_hash",
+];
+
 pub(crate) const DECODERS: &[&str] = &[
     "jwt.decode",
     "jwt.decode_complete",
@@ -370,6 +378,9 @@ struct Interp<'a, 'm, 'p> {
     except_ctx: Vec<(String, TextRange)>,
     /// The `if` tests enclosing the statement being walked (then-branches only).
     tests: Vec<String>,
+    /// How many of those tests compare a presented secret with the expected one
+    /// (`elif creds and verify_password(...)`): a branch that authenticates another way.
+    secret_tests: u32,
     /// A return was reached before any token helper verified the token.
     unverified_return: bool,
     out: Summary,
@@ -703,6 +714,24 @@ impl<'m, 'p> Analyzer<'m, 'p> {
                 }
             }
             Expr::Attribute(a) => {
+                // `super().__call__(...)`: the method of a base class.
+                if let Expr::Call(sc) = &*a.value
+                    && matches!(&*sc.func, Expr::Name(n) if n.id.as_str() == "super")
+                    && let Some(c) = from.class
+                {
+                    return c.arguments.as_ref()?.args.iter().find_map(|b| {
+                        let Some(Sym::Class(bm, bc)) = self.m.ix.resolve_expr(from.mid, b) else {
+                            return None;
+                        };
+                        let (fm, f) = self.m.ix.method(bm, bc, a.attr.as_str(), 0)?;
+                        Some(Func {
+                            mid: fm,
+                            def: f,
+                            class: Some(bc),
+                            bound: None,
+                        })
+                    });
+                }
                 if matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "self" || n.id.as_str() == "cls")
                     && let Some(c) = from.class
                 {
@@ -792,6 +821,48 @@ impl<'m, 'p> Analyzer<'m, 'p> {
             def,
             class: Some(c),
             bound: None,
+        })
+    }
+
+    /// True when `e` compares a presented secret with the expected one, itself or through
+    /// a project helper (`secrets.compare_digest(password, config["password"])`,
+    /// `verify_auth(config, creds.username, creds.password)`).
+    pub fn compares_secret(&self, from: Func<'p>, e: &'p Expr, depth: u32) -> bool {
+        calls_in_expr(e).into_iter().any(|c| {
+            if let Some(Sym::External(q)) = self.m.ix.resolve_expr(from.mid, &c.func)
+                && SECRET_COMPARES.contains(&q.as_str())
+            {
+                return true;
+            }
+            // A method of a provider the model cannot type (`self.crypto.verify_api_key(raw,
+            // hashed)`): its name says what it checks.
+            if let Expr::Attribute(a) = &*c.func {
+                let n = a.attr.as_str().to_ascii_lowercase();
+                if ["verify", "check", "compare"]
+                    .iter()
+                    .any(|w| n.starts_with(w))
+                    && ["password", "api_key", "secret", "digest", "hash"]
+                        .iter()
+                        .any(|w| n.contains(w))
+                {
+                    return true;
+                }
+            }
+            if depth >= 2 {
+                return false;
+            }
+            let Some(callee) = self.callee(from, &c.func) else {
+                return false;
+            };
+            let mut found = false;
+            crate::model::for_each_stmt(&callee.def.body, Some(callee.def), &mut |s, _| {
+                if !found {
+                    found = stmt_exprs(s)
+                        .into_iter()
+                        .any(|x| self.compares_secret(callee, x, depth + 1));
+                }
+            });
+            found
         })
     }
 
@@ -891,7 +962,9 @@ impl<'m, 'p> Analyzer<'m, 'p> {
         if let Some(d) = p.default() {
             metas.push((f.mid, d));
         }
-        let scope = None;
+        // Defaults are evaluated where the function is defined: a handler nested in a router
+        // factory or a method sees the factory's locals and `self`.
+        let scope = self.m.enclosing_fn(f.def);
         for (mm, meta) in metas {
             let ty_expr = ty.filter(|(tm, _)| *tm == mm).map(|(_, t)| t);
             if let Some(mut dep) = self
@@ -1106,6 +1179,7 @@ impl<'m, 'p> Analyzer<'m, 'p> {
             depth,
             except_ctx: Vec::new(),
             tests: Vec::new(),
+            secret_tests: 0,
             unverified_return: false,
             out: Summary::default(),
         };
@@ -1700,6 +1774,7 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
             None => {}
         }
         if point.is_none()
+            && self.secret_tests == 0
             && let Some(n) = st.get("$decode")
         {
             let mut trace = vec![self.step(
@@ -1716,6 +1791,7 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
         // is known to be missing, unless it is a 401/403 denial.
         if point.is_none()
             && !implicit
+            && self.secret_tests == 0
             && let Some(v) = value
             && !self.is_denial(v)
             && let Some((k, n)) = st
@@ -2104,7 +2180,10 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
         refine(test, true, &mut then_st, test.range());
         refine(test, false, &mut else_st, test.range());
         self.tests.push(self.an.text(self.func.mid, test.range()));
+        let secret = self.an.compares_secret(self.func, test, 0);
+        self.secret_tests += u32::from(secret);
         let then_out = self.block(body, then_st);
+        self.secret_tests -= u32::from(secret);
         self.tests.pop();
         if then_out.is_none()
             && let Expr::BoolOp(b) = test

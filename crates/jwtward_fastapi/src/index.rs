@@ -363,6 +363,12 @@ impl<'p> Index<'p> {
                 {
                     return self.member(&target, &attr, depth + 1);
                 }
+                // A package that re-exports with `from .providers import *`.
+                if self.module_id(&full).is_none()
+                    && let Some(sym) = self.star_imported(m, name, depth + 1)
+                {
+                    return Some(sym);
+                }
                 match self.module_id(&full) {
                     Some(sub) => Some(Sym::Module(sub)),
                     None => Some(Sym::External(full)),

@@ -22,6 +22,7 @@
 //! with its effective authentication ([`Auth`]) and dependency chain.
 
 mod analysis;
+mod classes;
 mod defaults;
 pub mod docs;
 mod exempt;
@@ -139,20 +140,26 @@ pub fn check_with_model(
             t2.elapsed()
         );
     }
-    if !settings.include_test_code {
-        let test_files: std::collections::HashSet<&str> = project
-            .modules
-            .iter()
-            .filter(|md| md.is_test)
-            .map(|md| md.display_path.as_str())
-            .collect();
-        out.retain(|f| {
-            f.location
-                .as_ref()
-                .is_none_or(|l| !test_files.contains(l.file.as_str()))
-        });
-    }
+    drop_test_findings(project, settings, &mut out);
     out
+}
+
+/// Without `include_test_code`, drops the findings located in test code.
+fn drop_test_findings(project: &Project, settings: &Settings, out: &mut Vec<Finding>) {
+    if settings.include_test_code {
+        return;
+    }
+    let test_files: std::collections::HashSet<&str> = project
+        .modules
+        .iter()
+        .filter(|md| md.is_test)
+        .map(|md| md.display_path.as_str())
+        .collect();
+    out.retain(|f| {
+        f.location
+            .as_ref()
+            .is_none_or(|l| !test_files.contains(l.file.as_str()))
+    });
 }
 
 /// One link of a route's dependency chain.
@@ -543,6 +550,7 @@ pub fn check_and_route_table(
     let cx = analysis::Ctx::new(&m, jwt, settings);
     let mut findings = Vec::new();
     rules::run_all(&cx, &mut findings);
+    drop_test_findings(project, settings, &mut findings);
     (findings, routes_of(&m, &cx))
 }
 

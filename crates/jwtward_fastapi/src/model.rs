@@ -213,12 +213,21 @@ pub(crate) struct Model<'p> {
     /// The project's calls of a function, by the function (see [`Model::call_sites`]).
     call_sites: std::cell::RefCell<HashMap<usize, CallSites<'p>>>,
     scheme_by_call: HashMap<usize, usize>,
+    /// The class of each method, and of each function nested in a method (by definition).
+    pub(crate) method_class: HashMap<usize, crate::classes::Class<'p>>,
+    /// The function each nested function is defined in (by definition).
+    pub(crate) enclosing: HashMap<usize, &'p StmtFunctionDef>,
+    /// Every class of the modules the model reads.
+    pub(crate) classes: Vec<crate::classes::Class<'p>>,
+    /// (object, subclass) -> the subclass's own copy of an object an ancestor's method
+    /// creates in a `self.<attr>` (see `classes::clone_class_objs`).
+    pub(crate) class_objs: HashMap<(usize, usize), usize>,
     /// Settings fields by name with their default (see `defaults::Eval::field_default`).
     pub field_defaults:
         std::cell::RefCell<HashMap<String, Option<crate::defaults::FieldDefault<'p>>>>,
 }
 
-fn ptr(e: &Expr) -> usize {
+pub(crate) fn ptr(e: &Expr) -> usize {
     e as *const Expr as usize
 }
 
@@ -317,6 +326,20 @@ pub(crate) fn local_assign<'p>(f: &'p StmtFunctionDef, name: &str) -> Option<&'p
                 }
             }
             _ => {}
+        }
+    });
+    found
+}
+
+/// A class defined inside `f` under `name`.
+pub(crate) fn local_class<'p>(f: &'p StmtFunctionDef, name: &str) -> Option<&'p StmtClassDef> {
+    let mut found = None;
+    for_each_stmt(&f.body, Some(f), &mut |s, scope| {
+        if let Stmt::ClassDef(c) = s
+            && scope.map(|x| std::ptr::eq(x, f)) == Some(true)
+            && c.name.as_str() == name
+        {
+            found = Some(c);
         }
     });
     found
@@ -423,6 +446,10 @@ impl<'p> Model<'p> {
             obj_by_call: HashMap::new(),
             call_sites: Default::default(),
             scheme_by_call: HashMap::new(),
+            method_class: HashMap::new(),
+            enclosing: HashMap::new(),
+            classes: Vec::new(),
+            class_objs: HashMap::new(),
             field_defaults: Default::default(),
         };
         let mentions_framework = |src: &str| {
@@ -471,6 +498,7 @@ impl<'p> Model<'p> {
                 interesting.sort_unstable();
             }
         }
+        m.index_classes(&interesting);
         // 1. Objects (apps, routers) and security schemes: every call that creates one.
         for &mid in &interesting {
             let ast = m.ix.module(mid).ast();
@@ -486,6 +514,7 @@ impl<'p> Model<'p> {
             }
         }
         // The variables apps and routers are assigned to, for the route table.
+        let mut held = Vec::new();
         for &mid in &interesting {
             let md = m.ix.module(mid);
             let mut found: Vec<(usize, String)> = Vec::new();
@@ -501,6 +530,12 @@ impl<'p> Model<'p> {
                 let Some(&id) = m.obj_by_call.get(&ptr(value)) else {
                     return;
                 };
+                // `self.router = APIRouter()` in a method: the class's router.
+                if let Some(((cm, c), attr)) = targets.iter().find_map(|t| m.held_by(scope, t)) {
+                    found.push((id, format!("{}.{}.{attr}", m.ix.module(cm).name, c.name)));
+                    held.push((id, (cm, c), attr));
+                    return;
+                }
                 if let Some(k) = targets.iter().find_map(|t| crate::flow::key_of(t)) {
                     let q = match scope {
                         Some(f) => format!("{}.{}.{k}", md.name, f.name.as_str()),
@@ -513,6 +548,7 @@ impl<'p> Model<'p> {
                 m.objs[id].var.get_or_insert(q);
             }
         }
+        m.clone_class_objs(held);
         // 2. Routes, includes, mounts, middleware, overrides.
         for &mid in &interesting {
             let ast = m.ix.module(mid).ast();
@@ -553,6 +589,33 @@ impl<'p> Model<'p> {
                     }
                 }
                 None
+            }
+            // A class built by a factory (`APIRouter = get_api_router_class(APIRoute)`, which
+            // returns a local `class _CustomAPIRouter(fastapi.APIRouter)`).
+            Sym::Value(vm, Expr::Call(c)) => {
+                let Some(Sym::Function(fm, f)) = self.ix.resolve_expr(vm, &c.func) else {
+                    return None;
+                };
+                let Some(Expr::Name(n)) = crate::classes::first_return(f) else {
+                    return None;
+                };
+                let k = local_class(f, n.id.as_str())?;
+                let ancestors = self.ix.class_ancestors(fm, k);
+                let name = match func {
+                    Expr::Name(n) => n.id.to_string(),
+                    Expr::Attribute(a) => a.attr.to_string(),
+                    _ => k.name.to_string(),
+                };
+                if ancestors
+                    .iter()
+                    .any(|a| is_framework(a, &["FastAPI", "Starlette"]))
+                {
+                    Some((ObjKindOrScheme::Obj(ObjKind::App), name))
+                } else if ancestors.iter().any(|a| is_framework(a, &["APIRouter"])) {
+                    Some((ObjKindOrScheme::Obj(ObjKind::Router), name))
+                } else {
+                    None
+                }
             }
             _ => None,
         }
@@ -810,8 +873,21 @@ impl<'p> Model<'p> {
         e: &'p Expr,
         depth: u32,
     ) -> Option<usize> {
+        self.resolve_obj_in(mid, scope, e, depth, None)
+    }
+
+    /// [`Model::resolve_obj`] with `self` an instance of `this` (else of the class `scope`
+    /// is a method of).
+    pub(crate) fn resolve_obj_in(
+        &self,
+        mid: ModuleId,
+        scope: Option<&'p StmtFunctionDef>,
+        e: &'p Expr,
+        depth: u32,
+        this: Option<crate::classes::Class<'p>>,
+    ) -> Option<usize> {
         let mut out = Vec::new();
-        self.resolve_objs_into(mid, scope, e, depth, &mut out);
+        self.resolve_objs_into(mid, scope, e, depth, this, &mut out);
         out.first().copied()
     }
 
@@ -825,7 +901,7 @@ impl<'p> Model<'p> {
         e: &'p Expr,
     ) -> Vec<usize> {
         let mut out = Vec::new();
-        self.resolve_objs_into(mid, scope, e, 0, &mut out);
+        self.resolve_objs_into(mid, scope, e, 0, None, &mut out);
         let mut seen = std::collections::HashSet::new();
         out.retain(|id| seen.insert(*id));
         out
@@ -837,6 +913,7 @@ impl<'p> Model<'p> {
         scope: Option<&'p StmtFunctionDef>,
         e: &'p Expr,
         depth: u32,
+        this: Option<crate::classes::Class<'p>>,
         out: &mut Vec<usize>,
     ) {
         if depth > 8 {
@@ -848,7 +925,7 @@ impl<'p> Model<'p> {
         }
         let value = |sym: Option<Sym<'p>>, out: &mut Vec<usize>| {
             if let Some(Sym::Value(vm, v)) = sym {
-                self.resolve_objs_into(vm, None, v, depth + 1, out);
+                self.resolve_objs_into(vm, None, v, depth + 1, None, out);
             }
         };
         match e {
@@ -856,10 +933,16 @@ impl<'p> Model<'p> {
                 let name = n.id.as_str();
                 if let Some(f) = scope {
                     if let Some(v) = local_assign(f, name) {
-                        return self.resolve_objs_into(mid, Some(f), v, depth + 1, out);
+                        return self.resolve_objs_into(mid, Some(f), v, depth + 1, this, out);
                     }
                     if let Some(sym) = self.ix.resolve_local_import(mid, f, name) {
                         return value(Some(sym), out);
+                    }
+                    // A method's parameter bound at its `self.m(...)` calls, or annotated
+                    // with a class that holds a router.
+                    if let Some(id) = self.param_obj(mid, f, name, depth + 1, this) {
+                        out.push(id);
+                        return;
                     }
                     // A parameter (`def configure_routes(app):`): what each call passes,
                     // unless its annotation says it is something else (`request: Request`).
@@ -868,7 +951,7 @@ impl<'p> Model<'p> {
                     {
                         for (cm, cs, call) in self.call_sites(mid, f) {
                             if let Some(arg) = call.arguments.find_argument_value(name, k) {
-                                self.resolve_objs_into(cm, cs, arg, depth + 1, out);
+                                self.resolve_objs_into(cm, cs, arg, depth + 1, None, out);
                             }
                         }
                         return;
@@ -876,9 +959,22 @@ impl<'p> Model<'p> {
                 }
                 value(self.ix.resolve_name(mid, name, 0), out)
             }
-            Expr::Attribute(_) => value(self.ix.resolve_expr(mid, e), out),
+            Expr::Attribute(a) => {
+                if matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "self")
+                    && let Some(cls) = this.or_else(|| scope.and_then(|f| self.self_class(f)))
+                {
+                    out.extend(self.self_attr_obj(cls, a.attr.as_str(), depth + 1));
+                    return;
+                }
+                value(self.ix.resolve_expr(mid, e), out)
+            }
             Expr::Call(c) => {
-                let Some(Sym::Function(fm, f)) = self.resolve_callee(mid, scope, &c.func) else {
+                let callee = self.resolve_callee(mid, scope, &c.func);
+                if callee.is_none() && matches!(&*c.func, Expr::Attribute(_)) {
+                    out.extend(self.method_call_obj(mid, scope, c, depth + 1, this));
+                    return;
+                }
+                let Some(Sym::Function(fm, f)) = callee else {
                     return;
                 };
                 let mut found = None;
@@ -899,11 +995,11 @@ impl<'p> Model<'p> {
                     && let Some(k) = param_position(f, n.id.as_str())
                 {
                     if let Some(arg) = c.arguments.find_argument_value(n.id.as_str(), k) {
-                        self.resolve_objs_into(mid, scope, arg, depth + 1, out);
+                        self.resolve_objs_into(mid, scope, arg, depth + 1, this, out);
                     }
                     return;
                 }
-                self.resolve_objs_into(fm, Some(f), ret, depth + 1, out)
+                self.resolve_objs_into(fm, Some(f), ret, depth + 1, None, out)
             }
             _ => {}
         }
@@ -1012,6 +1108,9 @@ impl<'p> Model<'p> {
                     if let Some(v) = local_assign(f, n.id.as_str()) {
                         return self.dep_target(mid, Some(f), v, depth + 1);
                     }
+                    if let Some(sym) = self.local_import(mid, f, n.id.as_str()) {
+                        return self.dep_of_sym(mid, Some(sym), e, depth);
+                    }
                 }
                 self.dep_of_sym(mid, self.ix.resolve_name(mid, n.id.as_str(), 0), e, depth)
             }
@@ -1039,7 +1138,10 @@ impl<'p> Model<'p> {
                 }
                 self.dep_of_sym(mid, self.ix.resolve_expr(mid, e), e, depth)
             }
-            Expr::Call(c) => match self.ix.resolve_expr(mid, &c.func) {
+            Expr::Call(c) => match self
+                .resolve_in(mid, scope, &c.func)
+                .or_else(|| self.method_sym(mid, scope, &c.func))
+            {
                 Some(Sym::Class(cm, class)) => match self.ix.method(cm, class, "__call__", 0) {
                     Some((fm, f)) => DepTarget::Func(Func {
                         mid: fm,
@@ -1111,6 +1213,48 @@ impl<'p> Model<'p> {
                     }
                 }
                 Some(Sym::External(q)) => DepTarget::External(q),
+                // An instance of a class defined in the factory (`return
+                // _AuthenticatorSignature(...)`): its `__call__`.
+                None if let (Expr::Name(n), Some(f)) = (&*c.func, scope)
+                    && let Some(class) = local_class(f, n.id.as_str())
+                    && let Some((fm, call)) = self.ix.method(mid, class, "__call__", 0) =>
+                {
+                    // `return await super().__call__(...)` only re-declares the signature: the
+                    // base's `__call__` is the check.
+                    let delegates = matches!(call.body.last(), Some(Stmt::Return(r))
+                    if r.value.as_deref().is_some_and(|v| {
+                        let v = match v { Expr::Await(a) => &*a.value, v => v };
+                        matches!(v, Expr::Call(sc) if matches!(&*sc.func,
+                            Expr::Attribute(a) if matches!(&*a.value,
+                                Expr::Call(s) if matches!(&*s.func,
+                                    Expr::Name(n) if n.id.as_str() == "super"))))
+                    }));
+                    let base = delegates
+                        .then_some(class.arguments.as_ref())
+                        .flatten()
+                        .and_then(|a| a.args.first())
+                        .and_then(|b| match self.ix.resolve_expr(mid, b) {
+                            Some(Sym::Class(bm, bc)) => self
+                                .ix
+                                .method(bm, bc, "__call__", 0)
+                                .map(|(m2, f2)| (m2, f2, bc)),
+                            _ => None,
+                        });
+                    match base {
+                        Some((bm, bf, bc)) => DepTarget::Func(Func {
+                            mid: bm,
+                            def: bf,
+                            class: Some(bc),
+                            bound: None,
+                        }),
+                        None => DepTarget::Func(Func {
+                            mid: fm,
+                            def: call,
+                            class: Some(class),
+                            bound: None,
+                        }),
+                    }
+                }
                 _ => DepTarget::Unknown(text()),
             },
             _ => DepTarget::Unknown(text()),

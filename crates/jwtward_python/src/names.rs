@@ -108,7 +108,47 @@ pub(crate) fn module_names(root: &Root, relative: &Path, cache: &DirCache) -> Mo
     } else {
         rel_name.clone()
     };
-    finish(canonical, vec![rel_name, pkg_name], is_package)
+    let mut candidates = vec![rel_name, pkg_name];
+    if !in_package && let Some(n) = namespace_in_package_name(&full, &rel_parts, is_package, cache)
+    {
+        candidates.push(n);
+    }
+    finish(canonical, candidates, is_package)
+}
+
+/// A module in namespace directories (no `__init__.py`) below a regular package
+/// (`core/main/api/v3/users_router.py` under the package `core.main`): Python imports it
+/// as `core.main.api.v3.users_router`, a portion of the package's namespace.
+fn namespace_in_package_name(
+    full: &Path,
+    rel_parts: &[String],
+    is_package: bool,
+    cache: &DirCache,
+) -> Option<String> {
+    let mut names: Vec<String> = Vec::new();
+    if !is_package {
+        names.push(rel_parts.last()?.clone());
+    }
+    let mut dir = full.parent();
+    let mut seen_pkg = false;
+    for _ in 0..64 {
+        let d = dir?;
+        if d.as_os_str().is_empty() {
+            break;
+        }
+        let info = cache.info(d);
+        if seen_pkg && !info.is_pkg {
+            break;
+        }
+        seen_pkg |= info.is_pkg;
+        names.push(d.file_name()?.to_string_lossy().into_owned());
+        dir = d.parent();
+    }
+    if !seen_pkg {
+        return None;
+    }
+    names.reverse();
+    Some(names.join("."))
 }
 
 /// Names for an in-memory file: the root-relative path, packages decided by `is_pkg_dir`.
