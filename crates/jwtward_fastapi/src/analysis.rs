@@ -528,11 +528,23 @@ pub(crate) fn public_path_reason(path: &str) -> Option<&'static str> {
     // A step of the sign-in flow under an auth segment: `/auth/magic` (a magic-link e-mail),
     // `/auth/redirect` (the identity provider's return).
     let segs: Vec<String> = path.split('/').map(|x| x.to_ascii_lowercase()).collect();
-    if segs.windows(2).any(|w| {
-        matches!(w[0].as_str(), "auth" | "oauth" | "oauth2" | "sso" | "login")
-            && matches!(w[1].as_str(), "magic" | "redirect" | "callback")
-    }) {
+    if let Some(i) = segs
+        .iter()
+        .position(|x| matches!(x.as_str(), "auth" | "oauth" | "oauth2" | "sso" | "login"))
+        && segs[i + 1..]
+            .iter()
+            .any(|x| matches!(x.as_str(), "magic" | "redirect" | "callback" | "start"))
+    {
         return Some("OAuth / SSO flow");
+    }
+    // A session opened by an e-mailed code: `/customer-session/request` sends the code,
+    // `/customer-session/authenticate` exchanges it.
+    if segs.windows(2).any(|w| {
+        w[0].split(['-', '_']).any(|x| x == "session")
+            && matches!(w[1].as_str(), "request" | "authenticate")
+    }) || segs.last().is_some_and(|x| x == "authenticate")
+    {
+        return Some("login / token issuing");
     }
     for seg in path.split('/') {
         let s = seg.to_ascii_lowercase();
@@ -1935,6 +1947,25 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 .all(|s| s.ends_with(":path}") || s.contains("avatar") || s.contains("filename"))
         {
             return Some("static asset / single-page app file".into());
+        }
+        // A retired route that answers an error status unconditionally (`return
+        // JSONResponse(status_code=410, content=GONE)`): it serves nothing.
+        let body: Vec<&Stmt> = h
+            .def
+            .body
+            .iter()
+            .filter(|st| !matches!(st, Stmt::Expr(e) if e.value.is_string_literal_expr()))
+            .collect();
+        if let [Stmt::Return(ret)] = body[..]
+            && let Some(Expr::Call(c)) = ret.value.as_deref()
+            && c.arguments.find_keyword("status_code").is_some_and(|k| {
+                let t = self.an.m.ix.module(h.mid).slice(k.value.range());
+                ["410", "501", "GONE", "NOT_IMPLEMENTED"]
+                    .iter()
+                    .any(|w| t.contains(w))
+            })
+        {
+            return Some("answers an error status unconditionally (a retired route)".into());
         }
         // A page shell: the handler's whole body renders a template with nothing but the
         // request (`return templates.TemplateResponse(request, name="agents/index.html")`);

@@ -16,7 +16,10 @@ turns authentication into a hint: every route behind it runs for anonymous calle
 forged tokens unless each handler re-checks the user. A middleware that only identifies the \
 caller is not reported: when every route behind it has its own guard that rejects (a \
 dependency, the handler's own check) or is public by design, no route relies on it. Nor is Starlette's `AuthenticationMiddleware`, which lets anonymous \
-requests through by design: the routes that rely on it are reported as `unprotected-route`.",
+requests through by design: the routes that rely on it are reported as `unprotected-route`. \
+Nor is a middleware that hands no identity on (no `request.state.*`, no `scope[\"user\"]`): it \
+only refuses some present tokens, and the routes without a guard of their own are reported \
+one by one.",
     remediation: "Return a 401 response (`JSONResponse(status_code=401, headers={\"WWW-Authenticate\": \
 \"Bearer\"})`) from the middleware on every failure path; only pass on requests whose token \
 verified, plus an explicit list of public paths.",
@@ -33,6 +36,18 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         let Some(p) = mw.fail_open.first() else {
             continue;
         };
+        // A middleware that hands no identity on (no `request.state.*`, no `scope["user"]`):
+        // the routes cannot lean on it for who the caller is, so those without a guard of
+        // their own are reported one by one as `unprotected-route`; it only refuses some
+        // present tokens (revoked, another tenant's).
+        let hands_identity = !mw.state_attrs.is_empty()
+            || mw.func.is_some_and(|f| {
+                let t = cx.m().ix.module(f.mid).slice(f.def.range);
+                t.contains("scope[\"user\"]") || t.contains("scope['user']")
+            });
+        if !hands_identity {
+            continue;
+        }
         // Starlette's AuthenticationMiddleware lets anonymous requests through by design; the
         // fix belongs on the routes (`@requires`, a dependency), which `unprotected-route`
         // reports one by one.
