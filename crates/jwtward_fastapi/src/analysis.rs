@@ -292,6 +292,9 @@ pub(crate) struct Ctx<'m, 'p> {
     /// The guarded route (registered later, never run) that a route shadows, with what
     /// guards it.
     pub shadows_guarded: Vec<Option<(usize, String)>>,
+    /// Paths the project lists as public next to its login path (see
+    /// [`Ctx::listed_public`]), computed once.
+    listed_public_memo: std::cell::OnceCell<std::collections::HashSet<String>>,
 }
 
 pub(crate) const LOGIN_SEGMENTS: &[&str] = &[
@@ -799,6 +802,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             cur_order: Vec::new(),
             shadowed_by: Vec::new(),
             shadows_guarded: Vec::new(),
+            listed_public_memo: std::cell::OnceCell::new(),
         };
         cx.collect_routes();
         cx.collect_middleware();
@@ -1857,6 +1861,48 @@ impl<'m, 'p> Ctx<'m, 'p> {
     /// The recogniser that makes a route public by design, if one does (see the README's
     /// "Public by design"). A route that mints a token for a caller-chosen subject with no
     /// check at all is never public, whatever its path.
+    /// The paths of module-level tuples, lists and sets of path strings that also name a
+    /// login path (`PUBLIC_PATHS = ("/api/v1/user/login", "/api/v1/env", ...)`): the
+    /// project's own list of what anonymous callers may reach, whichever code reads it.
+    fn listed_public(&self) -> &std::collections::HashSet<String> {
+        self.listed_public_memo.get_or_init(|| {
+            let mut out = std::collections::HashSet::new();
+            for m in &self.an.m.ix.project.modules {
+                if m.is_test || !m.source.contains("login") {
+                    continue;
+                }
+                for st in &m.ast().body {
+                    let value = match st {
+                        Stmt::Assign(a) => &*a.value,
+                        Stmt::AnnAssign(a) => match a.value.as_deref() {
+                            Some(v) => v,
+                            None => continue,
+                        },
+                        _ => continue,
+                    };
+                    let elts: &[Expr] = match value {
+                        Expr::Tuple(t) => &t.elts,
+                        Expr::List(l) => &l.elts,
+                        Expr::Set(x) => &x.elts,
+                        _ => continue,
+                    };
+                    let paths: Vec<String> = elts
+                        .iter()
+                        .filter_map(|e| match e {
+                            Expr::StringLiteral(l) => Some(l.value.to_str().to_string()),
+                            _ => None,
+                        })
+                        .filter(|p| p.starts_with('/'))
+                        .collect();
+                    if paths.len() >= 3 && paths.iter().any(|p| p.contains("login")) {
+                        out.extend(paths);
+                    }
+                }
+            }
+            out
+        })
+    }
+
     pub fn public_reason(&self, ri: usize) -> Option<String> {
         let r = &self.routes[ri];
         // A token minted on an OAuth authorize/callback route is the flow's `state`, not an
@@ -1947,6 +1993,33 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 .all(|s| s.ends_with(":path}") || s.contains("avatar") || s.contains("filename"))
         {
             return Some("static asset / single-page app file".into());
+        }
+        if r.methods.iter().all(|m| m == "GET" || m == "HEAD")
+            && self.listed_public().contains(r.path.trim_end_matches('/'))
+        {
+            return Some("listed as public next to the login path (the project's own list)".into());
+        }
+        // The handler's docstring says the route needs no authentication ("This endpoint
+        // doesn't require authentication and can be used on a public client"): the developer
+        // lists it as public, as an exempt-path list does.
+        if let Some(Stmt::Expr(e)) = h.def.body.first()
+            && let Expr::StringLiteral(doc) = &*e.value
+        {
+            let d = doc.value.to_str().to_ascii_lowercase().replace('\n', " ");
+            let d: String = d.split_whitespace().collect::<Vec<_>>().join(" ");
+            if [
+                "doesn't require authentication",
+                "does not require authentication",
+                "requires no authentication",
+                "no authentication required",
+                "no auth dependency",
+                "without authentication by design",
+            ]
+            .iter()
+            .any(|w| d.contains(w))
+            {
+                return Some("documented as needing no authentication (its docstring)".into());
+            }
         }
         // A retired route that answers an error status unconditionally (`return
         // JSONResponse(status_code=410, content=GONE)`): it serves nothing.
