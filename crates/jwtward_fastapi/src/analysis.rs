@@ -835,11 +835,23 @@ impl<'m, 'p> Ctx<'m, 'p> {
                             && family(&cx.routes[j].path) == fam
                     })
                     .collect();
+                // ... or an admin-curated one: every protected route of the family, reads
+                // included (the subscriber list of a newsletter), takes an administrator's
+                // guard, and this read takes none: what the admins publish for everyone.
+                let admin_only = |j: usize| {
+                    cx.auths[j].protected_by.as_deref().is_some_and(|b| {
+                        let b = b.to_ascii_lowercase();
+                        ["admin", "superuser", "super_user", "staff"]
+                            .iter()
+                            .any(|w| b.contains(w))
+                    })
+                };
                 same_path
                     || !family_protected.is_empty()
-                        && family_protected
+                        && (family_protected
                             .iter()
                             .all(|&j| !reads(&cx.routes[j].methods))
+                            || family_protected.iter().all(|&j| admin_only(j)))
             })
             .collect();
         for i in public_reads {
@@ -2318,7 +2330,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
                         ))
                     })
                     .unwrap_or_else(|| {
-                        "public read: the protected routes of its resource are writes".into()
+                        "public read: the protected routes of its resource are writes, or all take an administrator's guard".into()
                     }),
             ),
             Auth::None => {
