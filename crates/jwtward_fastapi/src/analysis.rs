@@ -851,7 +851,8 @@ impl<'m, 'p> Ctx<'m, 'p> {
                         && (family_protected
                             .iter()
                             .all(|&j| !reads(&cx.routes[j].methods))
-                            || family_protected.iter().all(|&j| admin_only(j)))
+                            || !is_sensitive(&r.path)
+                                && family_protected.iter().all(|&j| admin_only(j)))
             })
             .collect();
         for i in public_reads {
