@@ -841,7 +841,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 let admin_only = |j: usize| {
                     cx.auths[j].protected_by.as_deref().is_some_and(|b| {
                         let b = b.to_ascii_lowercase();
-                        ["admin", "superuser", "super_user", "staff"]
+                        ["admin", "superuser", "super_user"]
                             .iter()
                             .any(|w| b.contains(w))
                     })
