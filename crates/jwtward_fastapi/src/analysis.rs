@@ -815,7 +815,12 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 .all(|m| m == "GET" || m == "HEAD" || m == "OPTIONS")
         };
         let public_reads: Vec<usize> = (0..cx.routes.len())
-            .filter(|&i| cx.auths[i].auth == Auth::None && reads(&cx.routes[i].methods))
+            .filter(|&i| {
+                let a = &cx.auths[i];
+                // No guard at all, or only a middleware that lets anonymous requests on.
+                (a.auth == Auth::None || a.auth == Auth::FailOpen && a.weak.is_empty())
+                    && reads(&cx.routes[i].methods)
+            })
             .filter(|&i| {
                 let r = &cx.routes[i];
                 let same_path = (0..cx.routes.len()).any(|j| {
