@@ -2017,6 +2017,13 @@ impl<'m, 'p> Ctx<'m, 'p> {
         {
             return Some("listed as public next to the login path (the project's own list)".into());
         }
+        // Accepting an invitation by the token it was sent with (`POST /seats/claim` with
+        // `invitation_token`): the invitee has no session yet, the token is the credential.
+        if r.methods.iter().all(|m| m == "POST" || m == "PUT")
+            && (text.contains("invitation_token") || text.contains("invite_token"))
+        {
+            return Some("accepts an invitation by its token".into());
+        }
         // The handler's docstring says the route needs no authentication ("This endpoint
         // doesn't require authentication and can be used on a public client"): the developer
         // lists it as public, as an exempt-path list does.
@@ -2383,6 +2390,16 @@ impl<'m, 'p> Ctx<'m, 'p> {
             return None;
         }
         if r.middleware.iter().any(|&w| self.mws[w].is_auth) {
+            return None;
+        }
+        // A router no app includes (plugins wired at run time): which middleware it will run
+        // under is not known, and an app of the project verifies tokens in a middleware.
+        if self.an.m.objs[r.root].kind == ObjKind::Router
+            && self
+                .mws
+                .iter()
+                .any(|w| w.is_auth && self.an.m.objs[w.obj].kind == ObjKind::App)
+        {
             return None;
         }
         let mut found = None;
