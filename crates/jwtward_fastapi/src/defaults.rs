@@ -259,29 +259,12 @@ impl<'a, 'p> Eval<'a, 'p> {
             Expr::Call(c) => self.call(c, depth),
             // Paths built from settings: `f"{settings.API_PREFIX}/v1"`, `PREFIX + "/v1"`.
             Expr::FString(f) => {
-                let mut s = String::new();
-                for part in f.value.iter() {
-                    match part {
-                        ruff_python_ast::FStringPart::Literal(l) => s.push_str(&l.value),
-                        ruff_python_ast::FStringPart::FString(fs) => {
-                            for el in fs.elements.iter() {
-                                match el {
-                                    ruff_python_ast::InterpolatedStringElement::Literal(l) => {
-                                        s.push_str(&l.value)
-                                    }
-                                    ruff_python_ast::InterpolatedStringElement::Interpolation(
-                                        i,
-                                    ) => match self.eval(&i.expression, depth + 1)? {
-                                        Val::Str(v) => s.push_str(&v),
-                                        Val::Int(v) => s.push_str(&v.to_string()),
-                                        _ => return None,
-                                    },
-                                }
-                            }
-                        }
-                    }
-                }
-                Some(Val::Str(s))
+                jwtward_python::fstring_text(f, |e| match self.eval(e, depth + 1)? {
+                    Val::Str(v) => Some(v),
+                    Val::Int(v) => Some(v.to_string()),
+                    _ => None,
+                })
+                .map(Val::Str)
             }
             Expr::BinOp(b) if b.op == ruff_python_ast::Operator::Add => {
                 match (

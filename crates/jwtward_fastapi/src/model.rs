@@ -331,32 +331,33 @@ pub(crate) fn local_assign<'p>(f: &'p StmtFunctionDef, name: &str) -> Option<&'p
     found
 }
 
-/// A class defined inside `f` under `name`.
-pub(crate) fn local_class<'p>(f: &'p StmtFunctionDef, name: &str) -> Option<&'p StmtClassDef> {
+/// The last statement at `f`'s own level (not in nested functions) that `pick` accepts.
+fn own_stmt<'p, T>(f: &'p StmtFunctionDef, pick: impl Fn(&'p Stmt) -> Option<T>) -> Option<T> {
     let mut found = None;
     for_each_stmt(&f.body, Some(f), &mut |s, scope| {
-        if let Stmt::ClassDef(c) = s
-            && scope.map(|x| std::ptr::eq(x, f)) == Some(true)
-            && c.name.as_str() == name
+        if scope.map(|x| std::ptr::eq(x, f)) == Some(true)
+            && let Some(t) = pick(s)
         {
-            found = Some(c);
+            found = Some(t);
         }
     });
     found
 }
 
+/// A class defined inside `f` under `name`.
+pub(crate) fn local_class<'p>(f: &'p StmtFunctionDef, name: &str) -> Option<&'p StmtClassDef> {
+    own_stmt(f, |s| match s {
+        Stmt::ClassDef(c) if c.name.as_str() == name => Some(c),
+        _ => None,
+    })
+}
+
 /// A function defined inside `f` under `name`.
 pub(crate) fn local_def<'p>(f: &'p StmtFunctionDef, name: &str) -> Option<&'p StmtFunctionDef> {
-    let mut found = None;
-    for_each_stmt(&f.body, Some(f), &mut |s, scope| {
-        if let Stmt::FunctionDef(d) = s
-            && scope.map(|x| std::ptr::eq(x, f)) == Some(true)
-            && d.name.as_str() == name
-        {
-            found = Some(d);
-        }
-    });
-    found
+    own_stmt(f, |s| match s {
+        Stmt::FunctionDef(d) if d.name.as_str() == name => Some(d),
+        _ => None,
+    })
 }
 
 /// The calls of a function: (module, enclosing function, the call).
@@ -977,17 +978,9 @@ impl<'p> Model<'p> {
                 let Some(Sym::Function(fm, f)) = callee else {
                     return;
                 };
-                let mut found = None;
-                for_each_stmt(&f.body, Some(f), &mut |s, sc| {
-                    if let Stmt::Return(r) = s
-                        && sc.map(|x| std::ptr::eq(x, f)) == Some(true)
-                        && let Some(v) = &r.value
-                        && found.is_none()
-                    {
-                        found = Some(&**v);
-                    }
-                });
-                let Some(ret) = found else { return };
+                let Some(ret) = crate::classes::first_return(f) else {
+                    return;
+                };
                 // `return router`, the parameter: this call's argument
                 // (`tenant_router = include_routers(APIRouter(prefix="/{tenant}"))`).
                 if let Expr::Name(n) = ret

@@ -418,29 +418,15 @@ impl Project {
                 Const::new(Value::Dict(items), m, r)
             }
             Expr::FString(f) => {
-                let mut s = String::new();
-                for part in f.value.iter() {
-                    match part {
-                        ruff_python_ast::FStringPart::Literal(l) => s.push_str(&l.value),
-                        ruff_python_ast::FStringPart::FString(fs) => {
-                            for el in fs.elements.iter() {
-                                match el {
-                                    ruff_python_ast::InterpolatedStringElement::Literal(l) => {
-                                        s.push_str(&l.value)
-                                    }
-                                    ruff_python_ast::InterpolatedStringElement::Interpolation(
-                                        i,
-                                    ) => match self.eval_at(scope, &i.expression, d).value {
-                                        Value::Str(v) => s.push_str(&v),
-                                        Value::Int(v) => s.push_str(&v.to_string()),
-                                        _ => return Const::unknown(),
-                                    },
-                                }
-                            }
-                        }
-                    }
+                let text = fstring_text(f, |e| match self.eval_at(scope, e, d).value {
+                    Value::Str(v) => Some(v),
+                    Value::Int(v) => Some(v.to_string()),
+                    _ => None,
+                });
+                match text {
+                    Some(s) => Const::new(Value::Str(s), m, r),
+                    None => Const::unknown(),
                 }
-                Const::new(Value::Str(s), m, r)
             }
             Expr::Name(n) => self.eval_name(scope, n.id.as_str(), r.start(), d),
             Expr::Attribute(a) => {
@@ -1350,4 +1336,31 @@ fn num(v: &Value) -> Option<f64> {
         Value::Float(f) => Some(*f),
         _ => None,
     }
+}
+
+/// The text of an f-string whose interpolations `interp` can turn into text (`None` when one
+/// cannot).
+pub fn fstring_text<'a>(
+    f: &'a ruff_python_ast::ExprFString,
+    mut interp: impl FnMut(&'a Expr) -> Option<String>,
+) -> Option<String> {
+    let mut s = String::new();
+    for part in f.value.iter() {
+        match part {
+            ruff_python_ast::FStringPart::Literal(l) => s.push_str(&l.value),
+            ruff_python_ast::FStringPart::FString(fs) => {
+                for el in fs.elements.iter() {
+                    match el {
+                        ruff_python_ast::InterpolatedStringElement::Literal(l) => {
+                            s.push_str(&l.value)
+                        }
+                        ruff_python_ast::InterpolatedStringElement::Interpolation(i) => {
+                            s.push_str(&interp(&i.expression)?)
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Some(s)
 }

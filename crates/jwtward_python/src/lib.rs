@@ -31,7 +31,7 @@ mod project;
 pub mod walk;
 
 pub use discovery::{DiscoveryOptions, LoadError};
-pub use eval::{Const, Origin, Scope, Value};
+pub use eval::{Const, Origin, Scope, Value, fstring_text};
 pub use functions::{CallSite, FunctionRef, Param};
 pub use index::{Binding, ClassRef};
 pub use names::ImportMap;
