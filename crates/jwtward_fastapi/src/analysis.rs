@@ -1420,8 +1420,26 @@ impl<'m, 'p> Ctx<'m, 'p> {
                     }
                     return DepClass::FailOpen(p.clone());
                 }
+                // A wrapper that returns what a project function that rejects returns
+                // (`return await _check_account_exists(r, token, usr)`) rejects too.
+                let delegates_rejection = || {
+                    f.def.body.iter().any(|st| {
+                        let Stmt::Return(ret) = st else { return false };
+                        let v = match ret.value.as_deref() {
+                            Some(Expr::Await(a)) => &*a.value,
+                            Some(v) => v,
+                            None => return false,
+                        };
+                        let Expr::Call(c) = v else { return false };
+                        self.an.callee(*f, &c.func).is_some_and(|g| {
+                            let gs = self.an.summary(g);
+                            gs.raises && gs.fail_open.is_empty()
+                        })
+                    })
+                };
                 if !s.raises
                     && !sub.iter().any(|c| matches!(c, DepClass::Protected))
+                    && !delegates_rejection()
                     && let Some(sc) = sub.iter().find_map(|c| match c {
                         DepClass::Optional(s) => Some(*s),
                         _ => None,
