@@ -39,6 +39,43 @@ fn is_read(methods: &[String]) -> bool {
         .all(|m| m == "GET" || m == "HEAD" || m == "OPTIONS")
 }
 
+/// The handler reads `request.user`, itself or in a project function it hands the request to
+/// (`update_telemetry_state(request=request)`).
+fn looks_at_user<'p>(cx: &Ctx<'_, 'p>, h: crate::model::Func<'p>) -> bool {
+    use ruff_python_ast::visitor::{self, Visitor};
+    let text = |f: crate::model::Func<'p>| cx.m().ix.module(f.mid).slice(f.def.range);
+    if text(h).contains(".user") {
+        return true;
+    }
+    struct Calls<'p>(Vec<&'p ruff_python_ast::ExprCall>);
+    impl<'p> Visitor<'p> for Calls<'p> {
+        fn visit_expr(&mut self, e: &'p ruff_python_ast::Expr) {
+            if let ruff_python_ast::Expr::Call(c) = e {
+                self.0.push(c);
+            }
+            visitor::walk_expr(self, e);
+        }
+    }
+    let mut calls = Calls(Vec::new());
+    for st in &h.def.body {
+        calls.visit_stmt(st);
+    }
+    let hands_request = |c: &ruff_python_ast::ExprCall| {
+        c.arguments
+            .args
+            .iter()
+            .chain(c.arguments.keywords.iter().map(|k| &k.value))
+            .any(|a| matches!(a, ruff_python_ast::Expr::Name(n) if n.id.as_str() == "request"))
+    };
+    calls.0.iter().any(|c| {
+        hands_request(c)
+            && cx
+                .an
+                .callee(h, &c.func)
+                .is_some_and(|g| text(g).contains("request.user"))
+    })
+}
+
 pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     for (ri, a) in cx.auths.iter().enumerate() {
         if matches!(a.auth, Auth::Protected | Auth::PublicByDesign) {
@@ -152,9 +189,7 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                         .all(|x| matches!(x.as_str(), "GET" | "HEAD" | "OPTIONS"));
                     if decl.name.ends_with("AuthenticationMiddleware")
                         && reads_only
-                        && r.handler.is_some_and(|h| {
-                            m.ix.module(h.mid).slice(h.def.range).contains(".user")
-                        })
+                        && r.handler.is_some_and(|h| looks_at_user(cx, h))
                     {
                         continue;
                     }
