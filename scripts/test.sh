@@ -50,7 +50,7 @@ if [ "$smoke" != 0 ]; then
   if rustup run nightly rustc --version >/dev/null 2>&1; then
     if ! cargo fuzz --version >/dev/null 2>&1; then
       echo "==> installing cargo-fuzz"
-      cargo install --locked cargo-fuzz
+      cargo install --locked cargo-fuzz </dev/null
     fi
     echo "==> fuzz smoke pass ($smoke s per target)"
     scripts/fuzz.sh "$smoke"
