@@ -1960,7 +1960,15 @@ impl<'m, 'p> Ctx<'m, 'p> {
             return Some("public form (waitlist, newsletter, contact)".into());
         }
         if let Some(why) = public_path_reason(&r.path) {
-            return Some(why.into());
+            // A write to a status path (`POST /api-status` upserting the status page) is not
+            // a probe: only reads of health and status paths are.
+            let reads = r
+                .methods
+                .iter()
+                .all(|m| matches!(m.as_str(), "GET" | "HEAD" | "OPTIONS"));
+            if why != "health/status probe" || reads {
+                return Some(why.into());
+            }
         }
         // A capability URL (`/checkouts/client/{client_secret}`, `/claim/{invitation_token}`):
         // the unguessable secret in the path is the credential handed to the visitor.
