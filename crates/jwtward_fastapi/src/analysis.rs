@@ -1904,7 +1904,13 @@ impl<'m, 'p> Ctx<'m, 'p> {
         self.listed_public_memo.get_or_init(|| {
             let mut out = std::collections::HashSet::new();
             for m in &self.an.m.ix.project.modules {
-                if m.is_test || !m.source.contains("login") {
+                // Only modules with a quoted login path can hold such a list: the check runs
+                // on the text, so the others are not parsed for it.
+                let quoted_login = m
+                    .source
+                    .lines()
+                    .any(|l| l.contains("login") && (l.contains("\"/") || l.contains("'/")));
+                if m.is_test || !quoted_login {
                     continue;
                 }
                 for st in &m.ast().body {

@@ -734,6 +734,17 @@ impl<'p> Model<'p> {
         cm: ModuleId,
         c: &'p StmtClassDef,
     ) -> Option<(ModuleId, &'p StmtFunctionDef, &'p ExprCall)> {
+        let (im, init, mut ups) = self.init_up_calls(cm, c)?;
+        (!ups.is_empty()).then(|| (im, init, ups.remove(0)))
+    }
+
+    /// The `__init__` a project class (or its nearest project ancestor) defines, with the
+    /// `....__init__(...)` calls in its body (`super().__init__(...)`), in order.
+    fn init_up_calls(
+        &self,
+        cm: ModuleId,
+        c: &'p StmtClassDef,
+    ) -> Option<(ModuleId, &'p StmtFunctionDef, Vec<&'p ExprCall>)> {
         let (im, init) = self.ix.method(cm, c, "__init__", 0)?;
         let mut cc = CallCollector {
             calls: Vec::new(),
@@ -742,11 +753,12 @@ impl<'p> Model<'p> {
         for s in &init.body {
             cc.visit_stmt(s);
         }
-        let sup = cc
+        let ups = cc
             .calls
             .into_iter()
-            .find(|sc| matches!(&*sc.func, Expr::Attribute(a) if a.attr.as_str() == "__init__"))?;
-        Some((im, init, sup))
+            .filter(|sc| matches!(&*sc.func, Expr::Attribute(a) if a.attr.as_str() == "__init__"))
+            .collect();
+        Some((im, init, ups))
     }
 
     /// A string `__init__` passes up: a literal or constant, or one of its parameters, which
@@ -781,21 +793,8 @@ impl<'p> Model<'p> {
         c: &'p StmtClassDef,
         call: &ExprCall,
     ) -> Option<(bool, (ModuleId, TextRange))> {
-        let (im, init) = self.ix.method(cm, c, "__init__", 0)?;
-        let mut cc = CallCollector {
-            calls: Vec::new(),
-            exprs: Vec::new(),
-        };
-        for s in &init.body {
-            cc.visit_stmt(s);
-        }
-        for sc in cc.calls {
-            let Expr::Attribute(a) = &*sc.func else {
-                continue;
-            };
-            if a.attr.as_str() != "__init__" {
-                continue;
-            }
+        let (im, init, ups) = self.init_up_calls(cm, c)?;
+        for sc in ups {
             let Some(k) = sc.arguments.find_keyword("auto_error") else {
                 continue;
             };
