@@ -264,6 +264,9 @@ pub(crate) struct RouteAuthInfo<'p> {
     /// A read whose handler takes a credential itself as an optional parameter
     /// (`x_api_key: str | None = Header(None)`): anonymous callers get the public view.
     pub optional_param: Option<String>,
+    /// A sign-in flow route's own credential check (the password or refresh token it
+    /// exchanges), which leaves the route public by design.
+    pub flow_check: Option<String>,
 }
 
 pub(crate) struct Ctx<'m, 'p> {
@@ -471,6 +474,23 @@ const PUBLIC_KINDS: &[(&[&str], &str)] = &[
     ),
     (&["public"], "a path marked public"),
 ];
+
+/// A public-by-design reason that names a step of the sign-in flow (see
+/// [`Ctx::public_reason`]): a route whose credential check is the flow's own.
+fn is_flow_reason(why: &str) -> bool {
+    [
+        "login",
+        "registration",
+        "email / account verification",
+        "OAuth / SSO flow",
+        "first-run setup",
+        "password reset",
+        "accepts an invitation",
+        "capability URL",
+    ]
+    .iter()
+    .any(|w| why.starts_with(w))
+}
 
 /// Parts of a path segment that mark account-recovery flows (public: the caller has no
 /// token yet).
@@ -851,20 +871,109 @@ impl<'m, 'p> Ctx<'m, 'p> {
                             .any(|w| b.contains(w))
                     })
                 };
-                same_path
-                    || !family_protected.is_empty()
-                        && (family_protected
-                            .iter()
-                            .all(|&j| !reads(&cx.routes[j].methods))
-                            || !is_sensitive(&r.path)
-                                && family_protected.iter().all(|&j| admin_only(j)))
+                !cx.not_a_catalogue(i)
+                    && (same_path
+                        || !family_protected.is_empty()
+                            && (family_protected
+                                .iter()
+                                .all(|&j| !reads(&cx.routes[j].methods))
+                                || !is_sensitive(&r.path)
+                                    && family_protected.iter().all(|&j| admin_only(j))))
             })
             .collect();
         for i in public_reads {
             cx.auths[i].auth = Auth::PublicByDesign;
         }
+        // A step of the sign-in flow (login, token refresh, password reset, OAuth authorize,
+        // the token endpoint) rejects callers without the flow's own credential: a password,
+        // a refresh or reset token, a client secret. That check is the flow, not a guard of
+        // the route: the route is public by design when no route outside the sign-in flow
+        // takes the same guard (a logout behind the app's `get_current_user` stays
+        // protected).
+        // Logging out needs the session being ended: its guard is the app's, not the flow's.
+        let flow: Vec<Option<String>> = (0..cx.routes.len())
+            .map(|i| {
+                let p = cx.routes[i].path.to_ascii_lowercase();
+                if ["logout", "signout", "sign-out", "sign_out", "log-out"]
+                    .iter()
+                    .any(|w| p.contains(w))
+                {
+                    return None;
+                }
+                cx.public_reason(i).filter(|w| is_flow_reason(w))
+            })
+            .collect();
+        let flow_own: Vec<usize> = (0..cx.routes.len())
+            .filter(|&i| {
+                let a = &cx.auths[i];
+                a.auth == Auth::Protected
+                    && flow[i].is_some()
+                    && a.protected_by.as_deref().is_some_and(|by| {
+                        !(0..cx.routes.len()).any(|j| {
+                            j != i
+                                && flow[j].is_none()
+                                && cx.auths[j].protected_by.as_deref() == Some(by)
+                        })
+                    })
+            })
+            .collect();
+        for i in flow_own {
+            let by = cx.auths[i].protected_by.clone().unwrap_or_default();
+            cx.auths[i].auth = Auth::PublicByDesign;
+            cx.auths[i].flow_check = Some(by);
+        }
         cx.apply_first_match();
         cx
+    }
+
+    /// A read that the catalogue recognisers ("public reads beside protected writes") must
+    /// not make public: the users family (one user's record is another's personal data), or
+    /// a family of per-user records with no consistent guard: a protected route of the family
+    /// hands the caller's identity on to its store (`create(db, region, current_user.id)`),
+    /// so the records belong to users, and some unguarded route writes to the family, so
+    /// its open reads show no design, only guards left out.
+    pub(crate) fn not_a_catalogue(&self, ri: usize) -> bool {
+        let r = &self.routes[ri];
+        let fam = family(&r.path);
+        if matches!(fam, "user" | "account" | "profile" | "member") {
+            return true;
+        }
+        let reads = |ms: &[String]| {
+            ms.iter()
+                .all(|m| m == "GET" || m == "HEAD" || m == "OPTIONS")
+        };
+        let in_family = |j: usize| {
+            j != ri && self.routes[j].root == r.root && family(&self.routes[j].path) == fam
+        };
+        let open_write = (0..self.routes.len()).any(|j| {
+            in_family(j)
+                && !reads(&self.routes[j].methods)
+                && self.auths[j].auth == Auth::None
+                && self.public_reason(j).is_none()
+        });
+        open_write
+            && (0..self.routes.len()).any(|j| {
+                in_family(j) && self.auths[j].auth == Auth::Protected && self.uses_identity(j)
+            })
+    }
+
+    /// The handler of route `ri` uses the identity its authentication dependency hands it
+    /// (the parameter appears in its body), not only the guard.
+    fn uses_identity(&self, ri: usize) -> bool {
+        let r = &self.routes[ri];
+        let Some(h) = r.handler else { return false };
+        let md = self.an.m.ix.module(h.mid);
+        r.deps.iter().any(|(d, level)| {
+            *level == Level::Parameter
+                && d.param.as_ref().is_some_and(|p| {
+                    self.classify(d).is_auth()
+                        && h.def.body.iter().any(|st| {
+                            md.slice(st.range())
+                                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                                .any(|w| w == p)
+                        })
+                })
+        })
     }
 
     /// FastAPI's first-match semantics: a route whose method and every path are answered by
@@ -1652,6 +1761,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             exempt_exact: false,
             protected_by: None,
             optional_param: None,
+            flow_check: None,
         };
         let mut protected = false;
         // Starlette's `@requires("authenticated")` (or any scope list) under the app's
@@ -2115,6 +2225,22 @@ impl<'m, 'p> Ctx<'m, 'p> {
         {
             return Some("a page template rendered without data".into());
         }
+        // A template served the same to everyone: a read under a `template(s)` segment
+        // whose handler takes nothing at all (no path or query value, no dependency), so it
+        // can pick nobody's data (Skyvern's global workflow templates, a blank import
+        // sheet).
+        if r.methods.iter().all(|m| m == "GET" || m == "HEAD")
+            && r.path
+                .split('/')
+                .filter(|s| !s.is_empty() && !s.starts_with('{'))
+                .any(|s| matches!(s.to_ascii_lowercase().as_str(), "template" | "templates"))
+            && !r.path.contains('{')
+            && h.def.parameters.is_empty()
+        {
+            return Some(
+                "a template served alike to every caller (the handler takes no input)".into(),
+            );
+        }
         // The UI's translations (`/translations`, `/i18n/{lang}`, `/locales`): text the
         // interface shows before anyone logs in.
         if r.methods.iter().all(|m| m == "GET" || m == "HEAD")
@@ -2134,7 +2260,12 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 h.def.name.as_str()
             ));
         }
-        // An OAuth/SSO redirect or callback.
+        // An OAuth/SSO redirect or callback (the bearer scheme's name, `oauth2_scheme`, is
+        // no sign of one).
+        let flow_text = text
+            .replace("oauth2_scheme", "")
+            .replace("oauth2passwordbearer", "")
+            .replace("oauth2_bearer", "");
         if [
             "sso",
             "oauth",
@@ -2143,7 +2274,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             "authorization_url",
         ]
         .iter()
-        .any(|w| text.contains(w))
+        .any(|w| flow_text.contains(w))
             && r.methods.iter().all(|m| m == "GET")
         {
             return Some("OAuth / SSO flow".into());
@@ -2366,6 +2497,10 @@ impl<'m, 'p> Ctx<'m, 'p> {
             Auth::PublicByDesign => (
                 "public",
                 self.public_reason(ri)
+                    .map(|why| match &a.flow_check {
+                        Some(by) => format!("{why}: {by} checks the flow's own credential"),
+                        None => why,
+                    })
                     .or_else(|| {
                         let w = a.exempted_by.filter(|_| a.exempt_exact)?;
                         let mw = &self.mws[w];

@@ -977,7 +977,13 @@ impl<'m, 'p> Analyzer<'m, 'p> {
                 {
                     info.is_login_form = true;
                 }
-                if let (DepTarget::Unknown(_), Some((tm, t))) = (&dep.target, ty) {
+                // `x: Service = Depends()`: the class in the annotation is the dependency. An
+                // explicit callable that did not resolve (a factory's local) stays as it is.
+                let explicit = matches!(meta, Expr::Call(c)
+                    if c.arguments.find_argument_value("dependency", 0).is_some());
+                if let (DepTarget::Unknown(_), Some((tm, t))) = (&dep.target, ty)
+                    && !explicit
+                {
                     dep.target = self.m.dep_target(tm, None, t, 0);
                 }
                 info.dep = Some(dep);

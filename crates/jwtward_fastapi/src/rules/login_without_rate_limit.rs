@@ -33,7 +33,7 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         let basic = r.deps.iter().any(|(d, _)| {
             matches!(d.target, DepTarget::Scheme(s) if cx.m().schemes[s].kind == "HTTPBasic")
         });
-        if cx.auths[ri].auth == Auth::Protected && !basic {
+        if (cx.auths[ri].auth == Auth::Protected || cx.auths[ri].flow_check.is_some()) && !basic {
             continue;
         }
         let mut trace = vec![cx.route_step(ri)];

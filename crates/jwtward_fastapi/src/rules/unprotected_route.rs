@@ -318,6 +318,7 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             // is a read whose protected siblings in the family are all writes (a public
             // catalogue managed by authenticated writers).
             let public_read = is_read(&r.methods)
+                && !cx.not_a_catalogue(ri)
                 && (cx.routes.iter().enumerate().any(|(si, s)| {
                     si != ri
                         && s.root == r.root
