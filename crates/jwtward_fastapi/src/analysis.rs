@@ -460,6 +460,7 @@ const PUBLIC_KINDS: &[(&[&str], &str)] = &[
         "first-run setup",
     ),
     (&["jwks", "jwks.json"], "public key discovery"),
+    (&["about"], "application information (about)"),
     (
         &[
             "favicon.ico",
@@ -614,6 +615,14 @@ pub(crate) fn public_path_reason(path: &str) -> Option<&'static str> {
             || s == "magic_link"
         {
             return Some("login / token issuing");
+        }
+        // `send-verification-email`, `resend_verify_email`: a verification e-mail's steps.
+        if words.contains(&"email")
+            && words
+                .iter()
+                .any(|w| matches!(*w, "verification" | "verify" | "confirmation"))
+        {
+            return Some("email / account verification");
         }
         if words.iter().any(|w| matches!(*w, "regist" | "captcha")) {
             return Some("registration / captcha");
@@ -2082,7 +2091,11 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 .methods
                 .iter()
                 .all(|m| matches!(m.as_str(), "GET" | "HEAD" | "OPTIONS"));
-            if why != "health/status probe" || reads {
+            if !matches!(
+                why,
+                "health/status probe" | "application information (about)"
+            ) || reads
+            {
                 return Some(why.into());
             }
         }
@@ -2095,6 +2108,24 @@ impl<'m, 'p> Ctx<'m, 'p> {
         }) {
             return Some(format!(
                 "capability URL: the `{p}` in the path is the credential"
+            ));
+        }
+        // A signed link as the only credential: a dependency named for one
+        // (`validate_file_token`, `verify_download_link`) rejects without it; what the link
+        // grants (a file an authenticated user exported) is the capability handed out.
+        if let Some(d) = r.deps.iter().find_map(|(d, _)| match &d.target {
+            DepTarget::Func(f)
+                if crate::flow::non_identity_purpose(f.def.name.as_str())
+                    == Some("a signed link")
+                    && self.an.summary(*f).raises =>
+            {
+                Some(d)
+            }
+            _ => None,
+        }) {
+            return Some(format!(
+                "capability: {} checks a signed link, not an identity",
+                d.text
             ));
         }
         if self.is_login(ri) {
@@ -2153,6 +2184,19 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 .all(|s| s.ends_with(":path}") || s.contains("avatar") || s.contains("filename"))
         {
             return Some("static asset / single-page app file".into());
+        }
+        // The single-page app's shell on the root catch-all (`GET /{full_path:path}` returning
+        // the index page as HTML): every client-side route loads the same page, whose data
+        // comes from the guarded API.
+        if r.methods.iter().all(|m| m == "GET" || m == "HEAD")
+            && r.path.trim_start_matches('/').starts_with('{')
+            && r.path.trim_end_matches('/').ends_with(":path}")
+            && !r.path.trim_start_matches('/').contains('/')
+            && (text.contains("htmlresponse(")
+                || text.contains("fileresponse(")
+                || text.contains("templateresponse("))
+        {
+            return Some("the single-page app's shell on the catch-all path".into());
         }
         if r.methods.iter().all(|m| m == "GET" || m == "HEAD")
             && self.listed_public().contains(r.path.trim_end_matches('/'))

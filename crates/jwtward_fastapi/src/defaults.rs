@@ -629,6 +629,12 @@ pub(crate) fn gates_of<'p>(m: &Model<'p>, f: Func<'p>, anonymous: Vec<String>) -
         if ev.reads.is_empty() {
             continue;
         }
+        // A closure whose factory call decides the settings' part of the test
+        // (`(not config.require_authentication or public) and auth is None` made by
+        // `auth_wrapper(public=True)`): the branch does not depend on a setting there.
+        if f.bound.is_some() && !undecided_reads_settings(m, f, &i.test, &anonymous) {
+            continue;
+        }
         out.push(Gate {
             kind,
             mid: f.mid,
@@ -639,6 +645,37 @@ pub(crate) fn gates_of<'p>(m: &Model<'p>, f: Func<'p>, anonymous: Vec<String>) -
         });
     }
     out
+}
+
+/// Whether a part of `test` that the closure's factory call leaves open reads a setting:
+/// an `or` with an operand the call makes true, or any operand it fixes, is decided.
+fn undecided_reads_settings<'p>(
+    m: &Model<'p>,
+    f: Func<'p>,
+    test: &'p Expr,
+    anonymous: &[String],
+) -> bool {
+    match test {
+        Expr::BoolOp(b) if b.op == BoolOp::And => b
+            .values
+            .iter()
+            .any(|v| undecided_reads_settings(m, f, v, anonymous)),
+        Expr::BoolOp(b)
+            if b.op == BoolOp::Or
+                && b.values
+                    .iter()
+                    .any(|v| crate::flow::bound_truth(m, f, v) == Some(true)) =>
+        {
+            false
+        }
+        t if crate::flow::bound_truth(m, f, t).is_some() => false,
+        t => {
+            let mut ev = Eval::new(m, f.mid, Some(f));
+            ev.anonymous = anonymous.to_vec();
+            ev.eval(t, 0);
+            !ev.reads.is_empty()
+        }
+    }
 }
 
 /// Source text on one line (`(a\n    or b)` -> `(a or b)`).

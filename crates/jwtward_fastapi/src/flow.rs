@@ -206,7 +206,8 @@ pub(crate) fn non_identity_purpose(name: &str) -> Option<&'static str> {
         "unsubscribe",
         "invite",
         "invitation",
-    ]) {
+    ]) || has(&["file"]) && has(&["token", "jwt"])
+    {
         Some("a signed link")
     } else {
         None
@@ -1363,72 +1364,9 @@ pub(crate) fn stmt_exprs(s: &Stmt) -> Vec<&Expr> {
 }
 
 impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
-    /// The truth of `test` when it only reads free variables of a closure that its factory
-    /// call fixes (the call's argument, else the parameter's default), with `not`, `and`,
-    /// `or`; None otherwise or when the function is no bound closure.
+    /// See [`bound_truth`].
     fn bound_truth(&self, test: &Expr) -> Option<bool> {
-        let b = self.func.bound?;
-        match test {
-            Expr::UnaryOp(u) if u.op == UnaryOp::Not => self.bound_truth(&u.operand).map(|t| !t),
-            Expr::BoolOp(bo) => {
-                let vals: Vec<Option<bool>> =
-                    bo.values.iter().map(|v| self.bound_truth(v)).collect();
-                let decisive = bo.op == BoolOp::Or;
-                if vals.contains(&Some(decisive)) {
-                    Some(decisive)
-                } else if vals.iter().all(|v| v.is_some()) {
-                    Some(!decisive)
-                } else {
-                    None
-                }
-            }
-            Expr::Name(n) => {
-                let name = n.id.as_str();
-                // Not free in the closure: its own parameter or a local.
-                let own = &self.func.def.parameters;
-                if own.iter().any(|p| p.name().as_str() == name)
-                    || assigned_names(&self.func.def.body)
-                        .iter()
-                        .any(|a| a == name)
-                {
-                    return None;
-                }
-                let ps = &b.factory.parameters;
-                let positional: Vec<&ParameterWithDefault> =
-                    ps.posonlyargs.iter().chain(&ps.args).collect();
-                let param = positional
-                    .iter()
-                    .copied()
-                    .chain(&ps.kwonlyargs)
-                    .find(|p| p.name().as_str() == name)?;
-                let project = self.an.m.ix.project;
-                let arg = b
-                    .call
-                    .arguments
-                    .find_keyword(name)
-                    .map(|k| &k.value)
-                    .or_else(|| {
-                        let i = positional.iter().position(|p| p.name().as_str() == name)?;
-                        b.call
-                            .arguments
-                            .args
-                            .get(i)
-                            .filter(|a| !matches!(a, Expr::Starred(_)))
-                    });
-                let v = match arg {
-                    Some(a) => project.eval(
-                        &jwtward_python::Scope::module(self.an.m.ix.module(b.call_mid)),
-                        a,
-                    ),
-                    None => project.eval(
-                        &jwtward_python::Scope::module(self.an.m.ix.module(b.factory_mid)),
-                        param.default()?,
-                    ),
-                };
-                v.truthy()
-            }
-            _ => None,
-        }
+        bound_truth(self.an.m, self.func, test)
     }
 
     fn step(&self, range: TextRange, note: impl Into<String>) -> TraceStep {
@@ -2338,4 +2276,67 @@ fn join_all(states: Vec<State>) -> Option<State> {
         }
     }
     Some(acc)
+}
+
+/// The truth of `test` when it only reads free variables of a closure that its factory
+/// call fixes (the call's argument, else the parameter's default), with `not`, `and`,
+/// `or`; None otherwise or when the function is no bound closure.
+pub(crate) fn bound_truth<'p>(m: &Model<'p>, func: Func<'p>, test: &Expr) -> Option<bool> {
+    let b = func.bound?;
+    match test {
+        Expr::UnaryOp(u) if u.op == UnaryOp::Not => bound_truth(m, func, &u.operand).map(|t| !t),
+        Expr::BoolOp(bo) => {
+            let vals: Vec<Option<bool>> =
+                bo.values.iter().map(|v| bound_truth(m, func, v)).collect();
+            let decisive = bo.op == BoolOp::Or;
+            if vals.contains(&Some(decisive)) {
+                Some(decisive)
+            } else if vals.iter().all(|v| v.is_some()) {
+                Some(!decisive)
+            } else {
+                None
+            }
+        }
+        Expr::Name(n) => {
+            let name = n.id.as_str();
+            // Not free in the closure: its own parameter or a local.
+            let own = &func.def.parameters;
+            if own.iter().any(|p| p.name().as_str() == name)
+                || assigned_names(&func.def.body).iter().any(|a| a == name)
+            {
+                return None;
+            }
+            let ps = &b.factory.parameters;
+            let positional: Vec<&ParameterWithDefault> =
+                ps.posonlyargs.iter().chain(&ps.args).collect();
+            let param = positional
+                .iter()
+                .copied()
+                .chain(&ps.kwonlyargs)
+                .find(|p| p.name().as_str() == name)?;
+            let project = m.ix.project;
+            let arg = b
+                .call
+                .arguments
+                .find_keyword(name)
+                .map(|k| &k.value)
+                .or_else(|| {
+                    let i = positional.iter().position(|p| p.name().as_str() == name)?;
+                    b.call
+                        .arguments
+                        .args
+                        .get(i)
+                        .filter(|a| !matches!(a, Expr::Starred(_)))
+                });
+            let v = match arg {
+                Some(a) => project.eval(&jwtward_python::Scope::module(m.ix.module(b.call_mid)), a),
+                None => project.eval(
+                    &jwtward_python::Scope::module(m.ix.module(b.factory_mid)),
+                    param.default()?,
+                ),
+            };
+            v.truthy()
+        }
+        _ => None,
+    }
 }
