@@ -1029,7 +1029,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
     }
 
     /// The source of a function (a handler), lower-cased, for the recognisers that read it.
-    fn func_text_lower(&self, f: Func<'p>) -> String {
+    pub(crate) fn func_text_lower(&self, f: Func<'p>) -> String {
         self.an
             .m
             .ix

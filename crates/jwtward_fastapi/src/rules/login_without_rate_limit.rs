@@ -12,7 +12,7 @@ pub static META: RuleMeta = RuleMeta {
     summary: "A token-issuing endpoint has no throttling dependency, decorator or middleware",
     explanation: "An endpoint that exchanges a password for a token (`OAuth2PasswordRequestForm`, \
 `POST /token`, `POST /login`) without throttling lets an attacker try passwords as fast as \
-the server answers: credential stuffing and password spraying against every account. A token endpoint that another credential check already guards (an admin minting a token for a user it manages, an OAuth client authenticated by its secret) is not reported, unless that check is HTTP Basic, the password being guessed.",
+the server answers: credential stuffing and password spraying against every account. A token endpoint that another credential check already guards (an admin minting a token for a user it manages, an OAuth client authenticated by its secret) is not reported, unless that check is HTTP Basic, the password being guessed; nor is a login that only redirects to an identity provider (`authorize_redirect`), which checks the password and throttles.",
     remediation: "Throttle the endpoint per client and per account: a rate-limiting dependency \
 (`Depends(RateLimiter(times=5, seconds=60))`), a `slowapi` `@limiter.limit(...)` decorator or a \
 rate-limiting middleware.",
@@ -35,6 +35,23 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         });
         if (cx.auths[ri].auth == Auth::Protected || cx.auths[ri].flow_check.is_some()) && !basic {
             continue;
+        }
+        // A login that only sends the browser to an identity provider
+        // (`oauth.google.authorize_redirect(...)`) checks no password here: the provider
+        // does, and throttles it.
+        if let Some(h) = r.handler {
+            let text = cx.func_text_lower(h);
+            if [
+                "authorize_redirect(",
+                "get_login_redirect(",
+                "authorization_url(",
+            ]
+            .iter()
+            .any(|w| text.contains(w))
+                && !text.contains("password")
+            {
+                continue;
+            }
         }
         let mut trace = vec![cx.route_step(ri)];
         if let Some(h) = r.handler {
