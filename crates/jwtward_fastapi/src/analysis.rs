@@ -476,6 +476,18 @@ const PUBLIC_KINDS: &[(&[&str], &str)] = &[
     (&["public"], "a path marked public"),
 ];
 
+/// `CsrfOriginMiddleware` as `csrf_origin_middleware` (words of a class name).
+fn snake_case(n: &str) -> String {
+    let mut out = String::with_capacity(n.len() + 4);
+    for (i, c) in n.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 /// A public-by-design reason that names a step of the sign-in flow (see
 /// [`Ctx::public_reason`]): a route whose credential check is the flow's own.
 fn is_flow_reason(why: &str) -> bool {
@@ -1279,6 +1291,34 @@ impl<'m, 'p> Ctx<'m, 'p> {
         found
     }
 
+    /// Every `if` of `f`'s body (at any depth) that refuses (raises, or returns a 401/403)
+    /// tests a CSRF check (`not check_csrf(request)`, `"x-csrf-token" not in headers`), and
+    /// there is one.
+    fn refuses_only_under_csrf_tests(&self, f: Func<'p>) -> bool {
+        let md = self.an.m.ix.module(f.mid);
+        let mut refusals = 0;
+        let mut csrf = 0;
+        crate::model::for_each_stmt(&f.def.body, None, &mut |st, _| {
+            if let Stmt::If(i) = st {
+                let body: String = i
+                    .body
+                    .iter()
+                    .map(|b| md.slice(b.range()))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                if crate::defaults::is_denial_text(&body) {
+                    refusals += 1;
+                    if crate::flow::non_identity_purpose(md.slice(i.test.range()))
+                        == Some("a CSRF token")
+                    {
+                        csrf += 1;
+                    }
+                }
+            }
+        });
+        refusals > 0 && csrf == refusals
+    }
+
     fn collect_middleware(&mut self) {
         for i in 0..self.mws.len() {
             let Some(f) = self.mws[i].func else {
@@ -1329,9 +1369,20 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 || s.raises
                 || (!s.fail_open.is_empty() && hands_identity)
                 || self.returns_denial(f);
-            self.mws[i].is_auth =
-                (s.decodes.is_some() || s.verifies.is_some() || reads_auth_header || rejects)
-                    && can_deny;
+            // A CSRF defence refuses cross-site requests, not anonymous ones: a middleware
+            // named for it (`CsrfOriginMiddleware`), or one whose every refusal sits under a
+            // CSRF test (`if not check_csrf(request): return JSONResponse(status_code=401)`),
+            // lets a request without any credential through.
+            let purpose_named = [Some(name.as_str()), f.class.map(|c| c.name.as_str())]
+                .into_iter()
+                .flatten()
+                .any(|n| {
+                    crate::flow::non_identity_purpose(&snake_case(n)) == Some("a CSRF token")
+                });
+            let csrf_only = purpose_named || self.refuses_only_under_csrf_tests(f);
+            self.mws[i].is_auth = !csrf_only
+                && (s.decodes.is_some() || s.verifies.is_some() || reads_auth_header || rejects)
+                && can_deny;
             if self.mws[i].is_auth {
                 let decl = &self.an.m.objs[self.mws[i].obj].middleware[self.mws[i].idx];
                 self.mws[i].reg_gate =

@@ -196,6 +196,8 @@ pub(crate) fn non_identity_purpose(name: &str) -> Option<&'static str> {
         Some("a pagination cursor")
     } else if has(&["csrf", "xsrf"]) {
         Some("a CSRF token")
+    } else if has(&["captcha", "recaptcha", "hcaptcha", "turnstile"]) {
+        Some("a CAPTCHA answer")
     } else if has(&[
         "signed",
         "signature",
