@@ -476,6 +476,22 @@ const PUBLIC_KINDS: &[(&[&str], &str)] = &[
     (&["public"], "a path marked public"),
 ];
 
+/// A guard as written, without its keyword arguments: `Security(verify_oauth_client,
+/// scopes=[USER_READ])` and `Security(verify_oauth_client, scopes=[USER_DELETE])` are one
+/// guard; a factory's own arguments stay (`Depends(auth_wrapper(public=True))`).
+fn guard_key(by: &str) -> &str {
+    let mut depth = 0;
+    for (i, c) in by.char_indices() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 1 => return by[..i].trim_end(),
+            _ => {}
+        }
+    }
+    by
+}
+
 /// `CsrfOriginMiddleware` as `csrf_origin_middleware` (words of a class name).
 fn snake_case(n: &str) -> String {
     let mut out = String::with_capacity(n.len() + 4);
@@ -933,7 +949,10 @@ impl<'m, 'p> Ctx<'m, 'p> {
                         !(0..cx.routes.len()).any(|j| {
                             j != i
                                 && flow[j].is_none()
-                                && cx.auths[j].protected_by.as_deref() == Some(by)
+                                && cx.auths[j]
+                                    .protected_by
+                                    .as_deref()
+                                    .is_some_and(|b| guard_key(b) == guard_key(by))
                         })
                     })
             })
@@ -2355,21 +2374,40 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 h.def.name.as_str()
             ));
         }
-        // An OAuth/SSO redirect or callback (the bearer scheme's name, `oauth2_scheme`, is
-        // no sign of one).
-        let flow_text = text
-            .replace("oauth2_scheme", "")
-            .replace("oauth2passwordbearer", "")
-            .replace("oauth2_bearer", "");
-        if [
-            "sso",
-            "oauth",
-            "authorize_redirect",
-            "login_redirect",
-            "authorization_url",
-        ]
-        .iter()
-        .any(|w| flow_text.contains(w))
+        // An OAuth/SSO redirect or callback: the handler's body (not its signature, where
+        // `verify_oauth_client` or `oauth2_scheme` is a guard, nor its docstring) starts the
+        // redirect or uses an `oauth`/`sso` client (`oauth.google...`, `provider_sso`).
+        let md = self.an.m.ix.module(h.mid);
+        let body_text: String = h
+            .def
+            .body
+            .iter()
+            .filter(|st| !matches!(st, Stmt::Expr(e) if e.value.is_string_literal_expr()))
+            .map(|st| md.slice(st.range()).to_ascii_lowercase())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let flow_client = body_text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|w| {
+                let parts: Vec<&str> = w.split('_').filter(|p| !p.is_empty()).collect();
+                w == "sso"
+                    || w == "oauth"
+                    || parts.first().is_some_and(|p| *p == "sso" || *p == "oauth")
+                    || parts.last().is_some_and(|p| *p == "sso")
+            });
+        let name_words: Vec<String> = h
+            .def
+            .name
+            .as_str()
+            .to_ascii_lowercase()
+            .split('_')
+            .map(str::to_string)
+            .collect();
+        if (flow_client
+            || name_words.iter().any(|w| w == "sso" || w == "oauth" || w == "oauth2")
+            || ["authorize_redirect", "login_redirect", "authorization_url"]
+                .iter()
+                .any(|w| body_text.contains(w)))
             && r.methods.iter().all(|m| m == "GET")
         {
             return Some("OAuth / SSO flow".into());

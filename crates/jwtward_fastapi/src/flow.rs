@@ -54,7 +54,24 @@ impl TokenSource {
         let n = self.name.to_ascii_lowercase();
         match self.kind {
             SourceKind::Header => {
-                n.contains("authorization") || n.contains("token") || n.contains("jwt")
+                n.contains("authorization")
+                    || n.contains("token")
+                    || n.contains("jwt")
+                    // The identity a reverse proxy asserts after its own check (nginx
+                    // `auth_request`, oauth2-proxy): `Remote-User`, `X-Forwarded-User`.
+                    || [
+                        "remote-user",
+                        "remote_user",
+                        "remote-role",
+                        "remote_role",
+                        "forwarded-user",
+                        "forwarded-email",
+                        "auth-request-user",
+                        "auth-request-email",
+                        "webauth-user",
+                    ]
+                    .iter()
+                    .any(|w| n.contains(w))
             }
             SourceKind::Cookie => [
                 "token", "jwt", "session", "auth", "access", "sid", "bearer", "id_token",
@@ -1694,7 +1711,10 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
         let mut point: Option<(Vec<TraceStep>, bool, Option<usize>)> = None;
         // A guard declared `-> None` returns nothing on every path: a bare return is the
         // check passing, unless it swallows an exception or follows a missing value.
-        let guard_passes = matches!(self.func.def.returns.as_deref(), Some(Expr::NoneLiteral(_)))
+        // So is one that returns nothing anywhere and raises to refuse (a dependency for
+        // `dependencies=[...]`, like Frigate's `allow_any_authenticated()` checker).
+        let guard_passes = (matches!(self.func.def.returns.as_deref(), Some(Expr::NoneLiteral(_)))
+            || returns_nothing_and_raises(self.func.def))
             && self.except_ctx.is_empty()
             && !st
                 .iter()
@@ -2341,4 +2361,26 @@ pub(crate) fn bound_truth<'p>(m: &Model<'p>, func: Func<'p>, test: &Expr) -> Opt
         }
         _ => None,
     }
+}
+
+/// Every `return` of `f` (its own, not of nested functions) is bare or `return None`, and `f`
+/// raises somewhere: it refuses by raising and hands nothing on, a guard.
+fn returns_nothing_and_raises(f: &ruff_python_ast::StmtFunctionDef) -> bool {
+    let mut values = false;
+    let mut raises = false;
+    crate::model::for_each_stmt(&f.body, Some(f), &mut |st, scope| {
+        if scope.map(|d| std::ptr::eq(d, f)) != Some(true) {
+            return;
+        }
+        match st {
+            Stmt::Return(r) => {
+                if r.value.as_deref().is_some_and(|v| !matches!(v, Expr::NoneLiteral(_))) {
+                    values = true;
+                }
+            }
+            Stmt::Raise(_) => raises = true,
+            _ => {}
+        }
+    });
+    raises && !values
 }

@@ -306,6 +306,13 @@ pub(crate) fn for_each_stmt<'p>(
 /// The last value assigned to `name` directly in a function body (not nested functions).
 pub(crate) fn local_assign<'p>(f: &'p StmtFunctionDef, name: &str) -> Option<&'p Expr> {
     let mut found = None;
+    // A rebinding that wraps the name's own value (`app = instrument_middleware(app)`)
+    // keeps the object it was built from: the earlier assignment says what it is.
+    let take = |v: &'p Expr, found: &mut Option<&'p Expr>| {
+        if found.is_none() || !mentions_name(v, name) {
+            *found = Some(v);
+        }
+    };
     for_each_stmt(&f.body, Some(f), &mut |s, scope| {
         if scope.map(|d| std::ptr::eq(d, f)) != Some(true) {
             return;
@@ -316,19 +323,38 @@ pub(crate) fn local_assign<'p>(f: &'p StmtFunctionDef, name: &str) -> Option<&'p
                     .iter()
                     .any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == name)) =>
             {
-                found = Some(&*a.value);
+                take(&a.value, &mut found);
             }
             Stmt::AnnAssign(a) => {
                 if matches!(&*a.target, Expr::Name(n) if n.id.as_str() == name)
                     && let Some(v) = &a.value
                 {
-                    found = Some(&**v);
+                    take(v, &mut found);
                 }
             }
             _ => {}
         }
     });
     found
+}
+
+/// `e` reads the variable `name` somewhere.
+fn mentions_name(e: &Expr, name: &str) -> bool {
+    use ruff_python_ast::visitor::{self, Visitor};
+    struct V<'n>(&'n str, bool);
+    impl<'a> Visitor<'a> for V<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Name(n) = expr
+                && n.id.as_str() == self.0
+            {
+                self.1 = true;
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut v = V(name, false);
+    v.visit_expr(e);
+    v.1
 }
 
 /// The last statement at `f`'s own level (not in nested functions) that `pick` accepts.
