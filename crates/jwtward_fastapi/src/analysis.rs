@@ -1395,9 +1395,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             let purpose_named = [Some(name.as_str()), f.class.map(|c| c.name.as_str())]
                 .into_iter()
                 .flatten()
-                .any(|n| {
-                    crate::flow::non_identity_purpose(&snake_case(n)) == Some("a CSRF token")
-                });
+                .any(|n| crate::flow::non_identity_purpose(&snake_case(n)) == Some("a CSRF token"));
             let csrf_only = purpose_named || self.refuses_only_under_csrf_tests(f);
             self.mws[i].is_auth = !csrf_only
                 && (s.decodes.is_some() || s.verifies.is_some() || reads_auth_header || rejects)
@@ -2404,7 +2402,9 @@ impl<'m, 'p> Ctx<'m, 'p> {
             .map(str::to_string)
             .collect();
         if (flow_client
-            || name_words.iter().any(|w| w == "sso" || w == "oauth" || w == "oauth2")
+            || name_words
+                .iter()
+                .any(|w| w == "sso" || w == "oauth" || w == "oauth2")
             || ["authorize_redirect", "login_redirect", "authorization_url"]
                 .iter()
                 .any(|w| body_text.contains(w)))

@@ -46,6 +46,26 @@ pub(crate) struct TokenSource {
 }
 
 impl TokenSource {
+    /// A header a reverse proxy sets with the identity it checked (`Remote-User`,
+    /// `X-Forwarded-User`): a credential for the app, but no HTTP authentication scheme.
+    pub fn is_proxy_identity(&self) -> bool {
+        let n = self.name.to_ascii_lowercase();
+        self.kind == SourceKind::Header
+            && [
+                "remote-user",
+                "remote_user",
+                "remote-role",
+                "remote_role",
+                "forwarded-user",
+                "forwarded-email",
+                "auth-request-user",
+                "auth-request-email",
+                "webauth-user",
+            ]
+            .iter()
+            .any(|w| n.contains(w))
+    }
+
     pub fn is_token_like(&self) -> bool {
         // A CSRF token, an OAuth state, a cursor: not a credential.
         if non_identity_purpose(&self.name).is_some() {
@@ -59,19 +79,7 @@ impl TokenSource {
                     || n.contains("jwt")
                     // The identity a reverse proxy asserts after its own check (nginx
                     // `auth_request`, oauth2-proxy): `Remote-User`, `X-Forwarded-User`.
-                    || [
-                        "remote-user",
-                        "remote_user",
-                        "remote-role",
-                        "remote_role",
-                        "forwarded-user",
-                        "forwarded-email",
-                        "auth-request-user",
-                        "auth-request-email",
-                        "webauth-user",
-                    ]
-                    .iter()
-                    .any(|w| n.contains(w))
+                    || self.is_proxy_identity()
             }
             SourceKind::Cookie => [
                 "token", "jwt", "session", "auth", "access", "sid", "bearer", "id_token",
@@ -2374,7 +2382,10 @@ fn returns_nothing_and_raises(f: &ruff_python_ast::StmtFunctionDef) -> bool {
         }
         match st {
             Stmt::Return(r) => {
-                if r.value.as_deref().is_some_and(|v| !matches!(v, Expr::NoneLiteral(_))) {
+                if r.value
+                    .as_deref()
+                    .is_some_and(|v| !matches!(v, Expr::NoneLiteral(_)))
+                {
                     values = true;
                 }
             }

@@ -23,8 +23,9 @@ raised by hand in a bearer dependency is inconsistent with them. Reported only w
 answers an HTTP authentication scheme: in a dependency, middleware or handler that takes the \
 credential from the `Authorization` header (a bearer or basic scheme, directly or through a \
 sub-dependency) or another token header. A 401 for a failed password login, a webhook \
-signature, a cookie session, a signed link in the query string or someone else's resource \
-has no scheme to name and is not reported.",
+signature, a cookie session, a signed link in the query string, an identity header a \
+reverse proxy sets (`Remote-User`) or someone else's resource has no scheme to name and is \
+not reported.",
     remediation: "Pass `headers={\"WWW-Authenticate\": \"Bearer\"}` to every 401 \
 `HTTPException` or response.",
     example: "def current_user(creds = Depends(HTTPBearer(auto_error=False))):\n    if creds is None:\n        raise HTTPException(status_code=401, detail=\"login required\")",
@@ -111,7 +112,7 @@ fn header_source<'p>(cx: &Ctx<'_, 'p>, f: Func<'p>, depth: usize) -> Option<Toke
     if let Some(t) = s
         .sources
         .iter()
-        .find(|t| t.kind == SourceKind::Header && t.is_token_like())
+        .find(|t| t.kind == SourceKind::Header && t.is_token_like() && !t.is_proxy_identity())
     {
         return Some(t.clone());
     }
