@@ -2381,13 +2381,12 @@ fn returns_nothing_and_raises(f: &ruff_python_ast::StmtFunctionDef) -> bool {
             return;
         }
         match st {
-            Stmt::Return(r) => {
+            Stmt::Return(r)
                 if r.value
                     .as_deref()
-                    .is_some_and(|v| !matches!(v, Expr::NoneLiteral(_)))
-                {
-                    values = true;
-                }
+                    .is_some_and(|v| !matches!(v, Expr::NoneLiteral(_))) =>
+            {
+                values = true;
             }
             Stmt::Raise(_) => raises = true,
             _ => {}
