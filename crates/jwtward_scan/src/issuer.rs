@@ -183,6 +183,17 @@ pub fn token_issuer<'a, 'p>(ctx: &'a Ctx<'_, 'p>, d: &DecodeCall<'p>) -> Issuer<
     if hmac_decode && !hmac_encodes.is_empty() {
         return Issuer::Own(hmac_encodes);
     }
+    // A library mints with the key: fastapi-users' `JWTStrategy(secret=SECRET)` (or a project
+    // subclass of it), `generate_jwt(data, SECRET, ...)`, authx and fastapi-jwt-auth settings.
+    if let Some(k) = &d.key
+        && ctx.model.app_key_sites().any(|site| {
+            !site.session
+                && !site.used_by.contains("decode_jwt")
+                && same_key(k, d.module, &site.key, site.module)
+        })
+    {
+        return Issuer::Own(Vec::new());
+    }
     Issuer::Shared(
         "no code in this project mints tokens with this key: they come from another service or a key shared with one".into(),
         false,

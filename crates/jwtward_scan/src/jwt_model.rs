@@ -1909,8 +1909,26 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                     .and_then(|a| project.qualified_name(m, a))
                     .is_some_and(|a| a.ends_with("SessionMiddleware"))
             };
+            // A project subclass of fastapi-users' `JWTStrategy` (`class
+            // IatJWTStrategy(JWTStrategy[models.UP, models.ID])`) is built the same way.
+            let strategy_subclass = || {
+                project.class(&q).is_some_and(|cls| {
+                    cls.def.arguments.as_ref().is_some_and(|a| {
+                        a.args.iter().any(|b| {
+                            let b = match b {
+                                Expr::Subscript(s) => &*s.value,
+                                b => b,
+                            };
+                            project.qualified_name(cls.module, b).is_some_and(|bq| {
+                                bq.starts_with("fastapi_users") && bq.ends_with("JWTStrategy")
+                            })
+                        })
+                    })
+                })
+            };
             let (lib, key_expr, lifetime, never, session) = if last == "JWTStrategy"
                 && (q.starts_with("fastapi_users") || q == "JWTStrategy")
+                || strategy_subclass()
             {
                 (
                     "JWTStrategy(secret=...)",

@@ -104,7 +104,7 @@ fn long_token_lifetime() {
 
 #[test]
 fn audience_not_verified() {
-    rule_case("audience-not-verified", 5);
+    rule_case("audience-not-verified", 6);
 }
 
 #[test]

@@ -9,7 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Medium,
     cwe: &[614, 1004],
     summary: "A token is stored in a cookie without `httponly`, `secure` or a safe `samesite`.",
-    explanation: "A cookie that holds a session or access token must not be readable by page scripts (`httponly=True`, or any XSS steals the token), must only travel over HTTPS (`secure=True`, or anyone on the network path reads it) and must not be sent on cross-site requests (`samesite=\"lax\"` or `\"strict\"`, or other sites ride the session: CSRF). Starlette's `set_cookie` defaults to `httponly=False`, `secure=False` and `samesite=\"lax\"`, so the first two must be set explicitly; `samesite=\"none\"` or `None` is reported. A cookie counts as holding a token when its name or value mentions a token, JWT, session, auth or access. Not reported: a cookie whose value is a short constant (a UI flag such as `is_authorized=\"true\"`), and `samesite=\"none\"` alone on an `httponly`, `secure` refresh-token cookie (the refresh endpoint then answers a cross-site page with tokens that page cannot read).",
+    explanation: "A cookie that holds a session or access token must not be readable by page scripts (`httponly=True`, or any XSS steals the token), must only travel over HTTPS (`secure=True`, or anyone on the network path reads it) and must not be sent on cross-site requests (`samesite=\"lax\"` or `\"strict\"`, or other sites ride the session: CSRF). Starlette's `set_cookie` defaults to `httponly=False`, `secure=False` and `samesite=\"lax\"`, so the first two must be set explicitly; `samesite=\"none\"` or `None` is reported. A cookie counts as holding a token when its name or value mentions a token, JWT, session, auth or access. Not reported: a cookie whose value is a short constant (a UI flag such as `is_authorized=\"true\"`), a CSRF double-submit cookie (its name or value says `csrf`/`xsrf`: the page's script must read it), and `samesite=\"none\"` alone on an `httponly`, `secure` refresh-token cookie (the refresh endpoint then answers a cross-site page with tokens that page cannot read).",
     remediation: "Set the cookie with `httponly=True, secure=True, samesite=\"lax\"` (or `\"strict\"`), and give it a `max_age` no longer than the token's lifetime.",
     example: "response.set_cookie(\"access_token\", token)",
     fixed_example: "response.set_cookie(\"access_token\", token, httponly=True, secure=True, samesite=\"strict\")",
@@ -68,7 +68,16 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     Expr::BooleanLiteral(_) | Expr::NumberLiteral(_) | Expr::NoneLiteral(_)
                 ) || matches!(v, Expr::StringLiteral(l) if l.value.to_str().len() <= 16)
             });
-            if !is_token || constant_value {
+            // A CSRF double-submit cookie is read by the page's script by design: not a
+            // credential (`CSRF_TOKEN_COOKIE_NAME`, `value=csrf_token`).
+            let csrf = [key, value].into_iter().flatten().any(|e| {
+                let t = m.slice(e.range()).to_ascii_lowercase();
+                t.contains("csrf") || t.contains("xsrf")
+            }) || key_name.as_deref().is_some_and(|n| {
+                let n = n.to_ascii_lowercase();
+                n.contains("csrf") || n.contains("xsrf")
+            });
+            if !is_token || constant_value || csrf {
                 continue;
             }
             let flag = |name: &str| -> Option<bool> {
