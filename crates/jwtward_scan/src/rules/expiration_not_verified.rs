@@ -8,7 +8,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::High,
     cwe: &[613],
     summary: "Token expiry is not checked: `verify_exp` is off, a `leeway` of more than an hour, or the library never checks `exp` on this path; `verify_nbf` / `verify_iat` off are reported too.",
-    explanation: "`exp` is what makes a stolen or leaked token stop working. With `options={\"verify_exp\": False}` (PyJWT, python-jose) an expired token is accepted forever. Authlib's `jwt.decode` checks only the signature: `exp`, `nbf` and `iat` are checked by `claims.validate()`, so code that never calls it (in the function or in its callers) accepts expired tokens. PyJWT's `PyJWS.decode` checks only the signature, never claims. A `leeway` of more than an hour (clock skew needs seconds) keeps expired tokens valid just as well. `options={\"verify_nbf\": False}` or `{\"verify_iat\": False}` (PyJWT, python-jose; a python-jose list of pairs counts, as the library applies it with `dict.update`) lets tokens that are not yet valid pass, and is reported at the option. jwcrypto checks only the claims `check_claims` names: `check_claims=False`, or a dict without `exp`, accepts expired tokens (by default `exp` is checked when present). fastapi-jwt-auth's `authjwt_decode_leeway` over an hour is reported at the setting.",
+    explanation: "`exp` is what makes a stolen or leaked token stop working. With `options={\"verify_exp\": False}` (PyJWT, python-jose) an expired token is accepted forever. Authlib's `jwt.decode` checks only the signature: `exp`, `nbf` and `iat` are checked by `claims.validate()`, so code that never calls it (in the function or in its callers) accepts expired tokens, unless it compares `exp` itself (joserfc's `jwt.decode` likewise). PyJWT's `PyJWS.decode` checks only the signature, never claims. A `leeway` of more than an hour (clock skew needs seconds) keeps expired tokens valid just as well. `options={\"verify_nbf\": False}` or `{\"verify_iat\": False}` (PyJWT, python-jose; a python-jose list of pairs counts, as the library applies it with `dict.update`) lets tokens that are not yet valid pass, and is reported at the option. jwcrypto checks only the claims `check_claims` names: `check_claims=False`, or a dict without `exp`, accepts expired tokens (by default `exp` is checked when present). fastapi-jwt-auth's `authjwt_decode_leeway` over an hour is reported at the setting.",
     remediation: "Leave expiry verification on (drop `verify_exp: False`), and with Authlib call `claims.validate()` on the result of `jwt.decode` before trusting it.",
     example: "claims = jwt.decode(token, key)  # authlib\nuser = claims[\"sub\"]",
     fixed_example: "claims = jwt.decode(token, key)  # authlib\nclaims.validate()\nuser = claims[\"sub\"]",
@@ -79,7 +79,9 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     crate::rules::long_token_lifetime::human(secs)
                 ),
             ),
-            (DecodeKind::Decode, Check::Off(_), _)
+            // Switched off, or never checked by the library (Authlib, joserfc), and the code
+            // compares `exp` itself (`if expiration <= now: return fail`).
+            (DecodeKind::Decode, Check::Off(_) | Check::Never, _)
                 if checks_exp_by_hand(ctx, d) || only_called_from_tests(ctx, d) =>
             {
                 continue;
