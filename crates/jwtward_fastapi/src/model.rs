@@ -1169,6 +1169,27 @@ impl<'p> Model<'p> {
                     }),
                     None => DepTarget::Unknown(text()),
                 },
+                // A copy of a function (`copy_func(verify_oauth_client)` rebuilding it with
+                // `FunctionType(...)` and `update_wrapper`) runs the function it copies.
+                Some(Sym::Function(fm, f))
+                    if {
+                        let body = self.ix.module(fm).slice(f.range());
+                        body.contains("FunctionType(") || body.contains("update_wrapper(")
+                    } && c.arguments.args.first().is_some_and(|a| {
+                        matches!(
+                            self.dep_target(mid, scope, a, depth + 1),
+                            DepTarget::Func(_)
+                        )
+                    }) =>
+                {
+                    self.dep_target(mid, scope, &c.arguments.args[0], depth + 1)
+                }
+                // `functools.partial(check, ...)`: the function it wraps.
+                Some(Sym::External(q))
+                    if q == "functools.partial" && !c.arguments.args.is_empty() =>
+                {
+                    self.dep_target(mid, scope, &c.arguments.args[0], depth + 1)
+                }
                 Some(Sym::Function(fm, f)) => {
                     // A factory: `Depends(require_scope("admin"))` returns a closure.
                     let mut ret = None;
