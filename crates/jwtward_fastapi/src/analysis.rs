@@ -298,6 +298,8 @@ pub(crate) struct Ctx<'m, 'p> {
     /// Paths the project lists as public next to its login path (see
     /// [`Ctx::listed_public`]), computed once.
     listed_public_memo: std::cell::OnceCell<std::collections::HashSet<String>>,
+    /// The functions that protect some route as its dependency (by definition address).
+    guard_fns: std::collections::HashSet<usize>,
 }
 
 pub(crate) const LOGIN_SEGMENTS: &[&str] = &[
@@ -860,9 +862,21 @@ impl<'m, 'p> Ctx<'m, 'p> {
             shadowed_by: Vec::new(),
             shadows_guarded: Vec::new(),
             listed_public_memo: std::cell::OnceCell::new(),
+            guard_fns: std::collections::HashSet::new(),
         };
         cx.collect_routes();
         cx.collect_middleware();
+        let mut guards = std::collections::HashSet::new();
+        for r in &cx.routes {
+            for (d, _) in &r.deps {
+                if let DepTarget::Func(f) = &d.target
+                    && matches!(cx.classify(d), DepClass::Protected)
+                {
+                    guards.insert(f.def as *const ruff_python_ast::StmtFunctionDef as usize);
+                }
+            }
+        }
+        cx.guard_fns = guards;
         let auths: Vec<RouteAuthInfo<'p>> =
             (0..cx.routes.len()).map(|i| cx.route_auth(i)).collect();
         cx.auths = auths;
@@ -1016,6 +1030,72 @@ impl<'m, 'p> Ctx<'m, 'p> {
         })
     }
 
+    /// A guard (a function some route takes as its authenticating dependency) that `h` calls
+    /// as a statement of its own body, `try` and `with` blocks included: its name.
+    fn awaited_guard(&self, h: Func<'p>) -> Option<String> {
+        if self.guard_fns.is_empty() {
+            return None;
+        }
+        fn flat<'s>(body: &'s [Stmt], out: &mut Vec<&'s Stmt>) {
+            for s in body {
+                match s {
+                    Stmt::Try(t) => {
+                        flat(&t.body, out);
+                        for hd in &t.handlers {
+                            let ruff_python_ast::ExceptHandler::ExceptHandler(hd) = hd;
+                            flat(&hd.body, out);
+                        }
+                    }
+                    Stmt::With(w) => flat(&w.body, out),
+                    s => out.push(s),
+                }
+            }
+        }
+        let mut stmts = Vec::new();
+        flat(&h.def.body, &mut stmts);
+        stmts.iter().find_map(|st| {
+            let Stmt::Expr(e) = st else { return None };
+            let call = match &*e.value {
+                Expr::Await(a) => &*a.value,
+                v => v,
+            };
+            let Expr::Call(c) = call else { return None };
+            let g = self.an.callee(h, &c.func)?;
+            self.guard_fns
+                .contains(&(g.def as *const ruff_python_ast::StmtFunctionDef as usize))
+                .then(|| g.def.name.to_string())
+        })
+    }
+
+    /// `a` and `b` are registered in different branches of one `if`/`else` (`if
+    /// NO_AUTH_METRICS: @router.get("/processing") ... else: @router.get("/processing")`):
+    /// only one of them exists in a run, neither shadows the other.
+    fn alternative_branches(&self, mid: ModuleId, a: TextRange, b: TextRange) -> bool {
+        let md = self.an.m.ix.module(mid);
+        let mut found = false;
+        crate::model::for_each_stmt(&md.ast().body, None, &mut |st, _| {
+            let Stmt::If(i) = st else { return };
+            if i.elif_else_clauses.is_empty() || found {
+                return;
+            }
+            let branch_of = |r: TextRange| -> Option<usize> {
+                if i.body.iter().any(|s| s.range().contains_range(r)) {
+                    return Some(0);
+                }
+                i.elif_else_clauses
+                    .iter()
+                    .position(|c| c.body.iter().any(|s| s.range().contains_range(r)))
+                    .map(|k| k + 1)
+            };
+            if let (Some(x), Some(y)) = (branch_of(a), branch_of(b))
+                && x != y
+            {
+                found = true;
+            }
+        });
+        found
+    }
+
     /// FastAPI's first-match semantics: a route whose method and every path are answered by
     /// a route registered before it in the same app never runs; it gets the authentication
     /// of the route that does.
@@ -1034,6 +1114,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
                         && b.methods.iter().all(|m| a.methods.contains(m))
                         && path_covers(&a.path, &b.path)
                         && registered_before(&a.order, &b.order)
+                        && !(a.mid == b.mid && self.alternative_branches(a.mid, a.range, b.range))
                 }
             });
             self.shadowed_by[j] = shadow;
@@ -1950,6 +2031,18 @@ impl<'m, 'p> Ctx<'m, 'p> {
             info.protected_by.get_or_insert_with(|| {
                 format!("{}() (rejects with 401/403 itself)", h.def.name.as_str())
             });
+        }
+        // A handler that awaits, before it answers, a guard other routes take as their
+        // dependency (`await require_camera_access(event.camera, request=request)` after
+        // looking the event up): the guard's refusal is the route's.
+        if !protected
+            && info.weak.is_empty()
+            && let Some(h) = r.handler
+            && let Some(g) = self.awaited_guard(h)
+        {
+            protected = true;
+            info.protected_by
+                .get_or_insert_with(|| format!("{}() calls the guard {g}()", h.def.name.as_str()));
         }
         // A handler that decodes the token itself and raises on failure authenticates.
         if !protected
