@@ -1070,7 +1070,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
     /// `a` and `b` are registered in different branches of one `if`/`else` (`if
     /// NO_AUTH_METRICS: @router.get("/processing") ... else: @router.get("/processing")`):
     /// only one of them exists in a run, neither shadows the other.
-    fn alternative_branches(&self, mid: ModuleId, a: TextRange, b: TextRange) -> bool {
+    pub(crate) fn alternative_branches(&self, mid: ModuleId, a: TextRange, b: TextRange) -> bool {
         let md = self.an.m.ix.module(mid);
         let mut found = false;
         crate::model::for_each_stmt(&md.ast().body, None, &mut |st, _| {

@@ -303,6 +303,11 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             let sibling = cx.routes.iter().enumerate().find(|(si, s)| {
                 *si != ri
                     && s.root == r.root
+                    // The other branch of an `if settings.open_metrics: ... else: ...`
+                    // registration is a configuration alternative, not a sibling.
+                    && !(s.mid == r.mid
+                        && s.path == r.path
+                        && cx.alternative_branches(r.mid, r.range, s.range))
                     && cx.auths[*si].auth == Auth::Protected
                     && by_dependency(*si)
                     && s.mounts == r.mounts
