@@ -2271,6 +2271,26 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 "capability URL: the `{p}` in the path is the credential"
             ));
         }
+        // A route the developer marks public with a dependency that lets everyone through
+        // (`dependencies=[Depends(allow_public())]`, whose checker always returns): the
+        // project's own declaration, as an exempt-path list is.
+        if let Some(d) = r.deps.iter().find_map(|(d, _)| {
+            let name = match &d.target {
+                DepTarget::Func(f) => f.def.name.as_str().to_ascii_lowercase(),
+                _ => return None,
+            };
+            let spelled = d.spelled.as_deref().unwrap_or("").to_ascii_lowercase();
+            let public = |n: &str| {
+                n.split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|w| w == "public" || w == "anonymous")
+            };
+            let DepTarget::Func(f) = &d.target else {
+                return None;
+            };
+            ((public(&name) || public(&spelled)) && !self.an.summary(*f).raises).then_some(d)
+        }) {
+            return Some(format!("declared public by its dependency {}", d.text));
+        }
         // A signed link as the only credential: a dependency named for one
         // (`validate_file_token`, `verify_download_link`) rejects without it; what the link
         // grants (a file an authenticated user exported) is the capability handed out.
