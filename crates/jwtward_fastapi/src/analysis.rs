@@ -267,6 +267,11 @@ pub(crate) struct RouteAuthInfo<'p> {
     /// A sign-in flow route's own credential check (the password or refresh token it
     /// exchanges), which leaves the route public by design.
     pub flow_check: Option<String>,
+    /// An app- or router-level guard lists this route's path among those it lets through
+    /// (`if path in EXEMPT_PATHS: return`): the route is public by the project's own list.
+    pub dep_exempt: Option<String>,
+    /// ... by a broader test (a prefix): the guard and the test.
+    pub dep_exempt_by: Option<(String, String)>,
 }
 
 pub(crate) struct Ctx<'m, 'p> {
@@ -300,6 +305,8 @@ pub(crate) struct Ctx<'m, 'p> {
     listed_public_memo: std::cell::OnceCell<std::collections::HashSet<String>>,
     /// The functions that protect some route as its dependency (by definition address).
     guard_fns: std::collections::HashSet<usize>,
+    /// The path exemptions of app- and router-level guards (see [`Ctx::dep_exemption`]).
+    dep_exempt_memo: RefCell<HashMap<(usize, usize), Vec<crate::exempt::Exemption>>>,
 }
 
 pub(crate) const LOGIN_SEGMENTS: &[&str] = &[
@@ -863,6 +870,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             shadows_guarded: Vec::new(),
             listed_public_memo: std::cell::OnceCell::new(),
             guard_fns: std::collections::HashSet::new(),
+            dep_exempt_memo: RefCell::new(HashMap::new()),
         };
         cx.collect_routes();
         cx.collect_middleware();
@@ -1028,6 +1036,26 @@ impl<'m, 'p> Ctx<'m, 'p> {
                         })
                 })
         })
+    }
+
+    /// The exemption of guard `f` (an app- or router-level dependency) that lets `path`
+    /// through, if one does: an early bare `return` under a test on the request path.
+    fn dep_exemption(&self, f: Func<'p>, path: &str) -> Option<crate::exempt::Exemption> {
+        let key = (
+            f.def as *const ruff_python_ast::StmtFunctionDef as usize,
+            0usize,
+        );
+        let ex = {
+            let mut memo = self.dep_exempt_memo.borrow_mut();
+            memo.entry(key)
+                .or_insert_with(|| {
+                    crate::exempt::Reader::new(self.an.m, f, &[]).dependency_exemptions()
+                })
+                .clone()
+        };
+        let samples = [sample_path(path, "x"), sample_path(path, "q7")];
+        ex.into_iter()
+            .find(|e| e.test.matches(path) || samples.iter().all(|s| e.test.matches(s)))
     }
 
     /// A guard (a function some route takes as its authenticating dependency) that `h` calls
@@ -1920,6 +1948,8 @@ impl<'m, 'p> Ctx<'m, 'p> {
             protected_by: None,
             optional_param: None,
             flow_check: None,
+            dep_exempt: None,
+            dep_exempt_by: None,
         };
         let mut protected = false;
         // Starlette's `@requires("authenticated")` (or any scope list) under the app's
@@ -1935,12 +1965,39 @@ impl<'m, 'p> Ctx<'m, 'p> {
             let text = self.an.m.ix.module(r.mid).slice(d.expression.range()).to_string();
             info.protected_by.get_or_insert_with(|| format!("@{text}"));
         }
+        let mut best_rank: Option<u8> = info.protected_by.as_ref().map(|_| 5);
         for (d, level) in &r.deps {
             let c = self.classify(d);
             match &c {
+                // An app- or router-level guard that returns early for listed paths
+                // (`if path in EXEMPT_PATHS: return`) does not guard those routes.
+                DepClass::Protected
+                    if matches!(level, Level::App | Level::Include | Level::Router)
+                        && let DepTarget::Func(f) = &d.target
+                        && let Some(e) = self.dep_exemption(*f, &r.path) =>
+                {
+                    if e.test.is_exact() {
+                        info.dep_exempt.get_or_insert_with(|| d.text.clone());
+                    } else {
+                        info.dep_exempt_by
+                            .get_or_insert_with(|| (d.text.clone(), e.text.clone()));
+                    }
+                }
                 DepClass::Protected => {
                     protected = true;
-                    info.protected_by.get_or_insert_with(|| d.text.clone());
+                    // The most specific guard names the route's protection (a route's own
+                    // dependency over the app's default one).
+                    let rank = match level {
+                        Level::App | Level::Middleware => 0,
+                        Level::Include => 1,
+                        Level::Router => 2,
+                        Level::Decorator | Level::Nested => 3,
+                        Level::Parameter => 4,
+                    };
+                    if best_rank.is_none_or(|b| rank > b) {
+                        best_rank = Some(rank);
+                        info.protected_by = Some(d.text.clone());
+                    }
                 }
                 DepClass::FailOpen(_) | DepClass::Optional(_) => {
                     let use_ = match (&d.param, r.handler) {
@@ -2124,7 +2181,10 @@ impl<'m, 'p> Ctx<'m, 'p> {
         }
         info.auth = if protected {
             Auth::Protected
-        } else if info.exempt_exact && info.weak.is_empty() && !self.mints_unchecked(ri) {
+        } else if (info.exempt_exact || info.dep_exempt.is_some())
+            && info.weak.is_empty()
+            && !self.mints_unchecked(ri)
+        {
             Auth::PublicByDesign
         } else if (!info.weak.is_empty() || !info.weak_mw.is_empty()) && self.is_public(ri) {
             // Health, docs, login, reset... behind a middleware or with a dependency that lets
@@ -2748,6 +2808,11 @@ impl<'m, 'p> Ctx<'m, 'p> {
                         None => why,
                     })
                     .or_else(|| {
+                        a.dep_exempt
+                            .as_ref()
+                            .map(|d| format!("listed as a public path by the guard {d}"))
+                    })
+                    .or_else(|| {
                         let w = a.exempted_by.filter(|_| a.exempt_exact)?;
                         let mw = &self.mws[w];
                         Some(format!(
@@ -2760,6 +2825,12 @@ impl<'m, 'p> Ctx<'m, 'p> {
                     }),
             ),
             Auth::None => {
+                if let Some((guard, test)) = &a.dep_exempt_by {
+                    return (
+                        "unprotected",
+                        format!("the guard {guard} lets it through (`{test}`)"),
+                    );
+                }
                 if let Some(w) = a.exempted_by {
                     let mw = &self.mws[w];
                     let name = &self.an.m.objs[mw.obj].middleware[mw.idx].name;

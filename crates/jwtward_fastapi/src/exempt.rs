@@ -206,14 +206,28 @@ impl<'a, 'p> Reader<'a, 'p> {
     /// The exemptions of the middleware: `if` statements of its body (top level) whose
     /// test is on the path and whose body passes the request on.
     pub fn exemptions(&mut self) -> Vec<Exemption> {
+        self.exemptions_where(false)
+    }
+
+    /// The exemptions of an app- or router-level dependency (`if path in EXEMPT_PATHS:
+    /// return` before its check): `if` statements on the path whose body returns nothing.
+    pub fn dependency_exemptions(&mut self) -> Vec<Exemption> {
+        self.exemptions_where(true)
+    }
+
+    fn exemptions_where(&mut self, dependency: bool) -> Vec<Exemption> {
         let md = self.md();
         let mut out = Vec::new();
         for s in &self.func.def.body {
             let Stmt::If(i) = s else { continue };
-            let passes = i
-                .body
-                .iter()
-                .any(|b| is_pass_stmt_text(md.slice(b.range())));
+            let passes = if dependency {
+                matches!(i.body.as_slice(), [Stmt::Return(r)]
+                    if r.value.as_deref().is_none_or(|v| matches!(v, Expr::NoneLiteral(_))))
+            } else {
+                i.body
+                    .iter()
+                    .any(|b| is_pass_stmt_text(md.slice(b.range())))
+            };
             if !passes {
                 continue;
             }
@@ -523,6 +537,13 @@ impl<'a, 'p> Reader<'a, 'p> {
                 });
                 if local.is_some() {
                     return local;
+                }
+                // A closure's free variable: a local of the factory that made it
+                // (`EXEMPT_PATHS = {...}` in `require_admin_by_default()`).
+                if let Some(outer) = self.m.enclosing_fn(self.func.def)
+                    && let Some(v) = crate::model::local_assign(outer, name)
+                {
+                    return Some(v);
                 }
                 match self.m.ix.resolve_name(self.func.mid, name, 0)? {
                     crate::index::Sym::Value(_, v) => Some(v),

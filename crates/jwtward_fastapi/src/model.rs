@@ -1393,7 +1393,28 @@ impl<'p> Model<'p> {
         let Some(kw) = kw else {
             return Vec::new();
         };
-        let elts: &[Expr] = match &kw.value {
+        // `dependencies=[Depends(require_admin())] if enforce_default_admin else []`: the
+        // branch a factory parameter's default picks, else the one with dependencies.
+        let value = match &kw.value {
+            Expr::If(t) => {
+                let by_default = match (&*t.test, scope) {
+                    (Expr::Name(n), Some(f)) => f
+                        .parameters
+                        .iter_non_variadic_params()
+                        .find(|p| p.name().as_str() == n.id.as_str())
+                        .and_then(|p| p.default())
+                        .and_then(bool_lit),
+                    _ => None,
+                };
+                if by_default == Some(false) {
+                    &*t.orelse
+                } else {
+                    &*t.body
+                }
+            }
+            v => v,
+        };
+        let elts: &[Expr] = match value {
             Expr::List(l) => &l.elts,
             Expr::Tuple(t) => &t.elts,
             _ => return Vec::new(),

@@ -259,6 +259,21 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 break;
             }
         }
+        // An app- or router-level guard lets the path through by a broad test
+        // (`path.startswith(("/api/items/",))`) and nothing else guards the route.
+        if reason.is_none()
+            && a.auth == Auth::None
+            && let Some((guard, test)) = &a.dep_exempt_by
+        {
+            reason = Some((
+                format!("the guard {guard} lets it through (`{test}`) and nothing else checks"),
+                vec![cx.an.step(
+                    r.mid,
+                    r.range,
+                    format!("{guard} returns early for this path: `{test}`"),
+                )],
+            ));
+        }
         // A token minted for whoever the caller names, with no check at all.
         if reason.is_none()
             && cx.mints_unchecked(ri)
