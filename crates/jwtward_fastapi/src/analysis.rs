@@ -2464,6 +2464,9 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 "does not require authentication",
                 "requires no authentication",
                 "no authentication required",
+                "no authentication is required",
+                "authentication is not required",
+                "public endpoint",
                 "no auth dependency",
                 "without authentication by design",
             ]
