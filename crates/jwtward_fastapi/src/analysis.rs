@@ -1557,6 +1557,19 @@ impl<'m, 'p> Ctx<'m, 'p> {
         }
     }
 
+    /// Middleware `w` is a CSRF defence: named for CSRF (`CsrfOriginMiddleware`), or its
+    /// function or class is.
+    pub(crate) fn is_csrf_middleware(&self, w: usize) -> bool {
+        let mw = &self.mws[w];
+        let name = &self.an.m.objs[mw.obj].middleware[mw.idx].name;
+        let class = mw.func.and_then(|f| f.class).map(|c| c.name.as_str());
+        let func = mw.func.map(|f| f.def.name.as_str());
+        [Some(name.as_str()), class, func]
+            .into_iter()
+            .flatten()
+            .any(|n| crate::flow::non_identity_purpose(&snake_case(n)) == Some("a CSRF token"))
+    }
+
     /// True when the dependency is one of the configured `auth-dependencies`: by the name
     /// it is spelled with at the use, the definition it resolves to, or (for names the
     /// model cannot resolve) the name as written.

@@ -19,7 +19,8 @@ site the victim visits can make authenticated requests with the victim's session
 header-only defences (CORS preflight assumptions, CSRF exemptions) no longer hold. A \
 function that reads the cookie first and the header only when there is no cookie is a cookie \
 scheme: it is reported only when another dependency of the same app authenticates by header \
-alone.",
+alone. An app with a CSRF-defence middleware in front of its routes (`CsrfOriginMiddleware`) \
+takes its cookie session on purpose and is not reported.",
     remediation: "Read the token from one place. If cookies are needed (a browser front end), \
 make cookie authentication a separate, explicit scheme with `SameSite=strict` cookies and \
 CSRF protection, and never fall back to it from the header path.",
@@ -71,8 +72,29 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         }
         per_func.push((f, header, roots, s));
     }
+    // An app that runs a CSRF defence in front of its routes (`CsrfOriginMiddleware`
+    // refusing cross-site writes that ride the cookie) takes its cookie session on purpose.
+    let csrf_defended = |root: usize| {
+        cx.routes
+            .iter()
+            .filter(|r| r.root == root)
+            .any(|r| r.middleware.iter().any(|&w| cx.is_csrf_middleware(w)))
+    };
     let mut seen = HashSet::new();
     for (f, header, roots, s) in per_func {
+        // Routers no app includes (wired at run time) run under the middleware of the app
+        // that mounts them, and test apps are not deployed: judged by the app's own apps.
+        let apps: Vec<usize> = roots
+            .iter()
+            .copied()
+            .filter(|&r| {
+                let o = &cx.an.m.objs[r];
+                o.kind == crate::model::ObjKind::App && !cx.an.m.ix.module(o.mid).is_test
+            })
+            .collect();
+        if !apps.is_empty() && apps.iter().all(|&r| csrf_defended(r)) {
+            continue;
+        }
         let app_uses_header = roots.iter().any(|r| header_roots.contains(r));
         for c in s
             .sources
