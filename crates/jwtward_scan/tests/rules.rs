@@ -54,7 +54,7 @@ fn rule_case(rule: &str, expected: usize) {
 
 #[test]
 fn signature_not_verified() {
-    rule_case("signature-not-verified", 17);
+    rule_case("signature-not-verified", 18);
 }
 
 #[test]

@@ -24,7 +24,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Critical,
     cwe: &[347],
     summary: "A token is decoded without checking its signature, and its claims are trusted.",
-    explanation: "A JWT's claims are only as trustworthy as its signature. PyJWT skips the check with `options={\"verify_signature\": False}` (and PyJWT 1 with `verify=False`), python-jose with the same option, `jws.verify(..., verify=False)` or `jwt.get_unverified_claims`. Whoever calls the API can then write any `sub` or `role` into a token and be accepted. Reading the unverified header to choose a key, and then verifying, is the normal key-rotation pattern and is not reported; reading unverified claims is reported unless the same token (the same expression) is verified afterwards with a key in the same function, or at module level in the same module; a keyless `jwt.decode(token)` is not a verification, and a decode that is handed a key with verification switched off is not a peek (a peek has no key yet) whatever follows. Issuer routing is not reported either: the claims are bound to one name read only for `iss`, and that issuer is checked against a fixed set written in the code (`in` a literal set, list or tuple, an `Enum` conversion, a lookup in a dict literal with constant keys), so the token's other claims never leave the function. Options are followed through dicts in variables, `**mappings` (a module constant, a wrapper's `**kwargs` bound at each call site), `{**DEFAULTS, ...}`, `DEFAULTS | {...}`, `dict(DEFAULTS, ...)` and a local copy changed in place (`opts[\"verify_signature\"] = False`, `opts.update(...)`). python_jwt's `process_jwt` reads unverified claims like `get_unverified_claims`.",
+    explanation: "A JWT's claims are only as trustworthy as its signature. PyJWT skips the check with `options={\"verify_signature\": False}` (and PyJWT 1 with `verify=False`), python-jose with the same option, `jws.verify(..., verify=False)` or `jwt.get_unverified_claims`. Whoever calls the API can then write any `sub` or `role` into a token and be accepted. Reading the unverified header to choose a key, and then verifying, is the normal key-rotation pattern and is not reported; reading unverified claims is reported unless the same token (the same expression) is verified afterwards with a key in the same function, or at module level in the same module; a keyless `jwt.decode(token)` is not a verification, and a decode that is handed a key with verification switched off is not a peek (a peek has no key yet) whatever follows. Issuer routing is not reported either: the claims are bound to one name read only for `iss`, and that issuer is checked against a fixed set written in the code (`in` a literal set, list or tuple, an `Enum` conversion, a lookup in a dict literal with constant keys), so the token's other claims never leave the function. Nor a claim read only for log lines: the decoding function returns it and every caller uses the value only inside logging calls, or stores it in `request.state.X` that the project reads only inside logging calls (a middleware tagging request logs with the tenant a token names). Options are followed through dicts in variables, `**mappings` (a module constant, a wrapper's `**kwargs` bound at each call site), `{**DEFAULTS, ...}`, `DEFAULTS | {...}`, `dict(DEFAULTS, ...)` and a local copy changed in place (`opts[\"verify_signature\"] = False`, `opts.update(...)`). python_jwt's `process_jwt` reads unverified claims like `get_unverified_claims`.",
     remediation: "Verify the signature on every token that drives an authentication or authorisation decision: call `jwt.decode(token, key, algorithms=[...])` with the verification options left on. If you need a claim to pick the key, read only the header (`get_unverified_header`) and verify afterwards.",
     example: "payload = jwt.decode(token, options={\"verify_signature\": False})\nuser_id = payload[\"sub\"]",
     fixed_example: "payload = jwt.decode(token, settings.jwt_key, algorithms=[\"HS256\"])\nuser_id = payload[\"sub\"]",
@@ -53,7 +53,7 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     && has_key(ctx, o)
                     && same_token(d, o)
             });
-        if verifies || issuer_routing(ctx, d) {
+        if verifies || issuer_routing(ctx, d) || claims_only_logged(ctx, d) {
             continue;
         }
         let Check::Off(origin) = d.signature else {
@@ -273,4 +273,156 @@ fn issuer_routing(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
         _ => {}
     });
     checked
+}
+
+/// A logging call: `logger.info(...)`, `logging.warning(...)`, `log.debug(...)`, `print(...)`.
+fn is_logging_call(c: &jwtward_python::ast::ExprCall) -> bool {
+    match &*c.func {
+        Expr::Attribute(a) => matches!(
+            a.attr.as_str(),
+            "debug" | "info" | "warning" | "warn" | "error" | "exception" | "critical" | "log"
+        ),
+        Expr::Name(n) => n.id.as_str() == "print",
+        _ => false,
+    }
+}
+
+/// The ranges of the logging calls in `body`.
+fn logging_ranges(body: &[Stmt]) -> Vec<TextRange> {
+    let mut out = Vec::new();
+    walk::for_each_expr_shallow(body, &mut |e| {
+        if let Expr::Call(c) = e
+            && is_logging_call(c)
+        {
+            out.push(c.range());
+        }
+    });
+    out
+}
+
+/// The one name a call's result is bound to in `body` (`identity = _extract_identity(...)`).
+fn bound_name(body: &[Stmt], call: TextRange) -> Option<&str> {
+    let mut bound = None;
+    walk::for_each_stmt_shallow(body, &mut |s| {
+        if let Stmt::Assign(a) = s
+            && let [Expr::Name(n)] = a.targets.as_slice()
+            && a.value.range() == call
+        {
+            bound = Some(n.id.as_str());
+        }
+    });
+    bound
+}
+
+/// The unverified claims only feed log lines: the decoding function returns a claim, and
+/// every caller binds the result to a name read only inside logging calls, or stored in
+/// `request.state.X` where every read of `state.X` in the project is inside a logging call
+/// (keep's `LoggingMiddleware` tagging request logs with a tenant id). Nothing decides on
+/// them.
+fn claims_only_logged(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
+    let Some(q) = d.function.as_deref() else {
+        return false;
+    };
+    let Some(f) = ctx.project.enclosing_function(d.module, d.call.start()) else {
+        return false;
+    };
+    let Some(payload) = bound_name(&f.def.body, d.call.range()) else {
+        return false;
+    };
+    // In the decoding function, the claims are only read to be returned.
+    let mut returns: Vec<TextRange> = Vec::new();
+    walk::for_each_stmt_shallow(&f.def.body, &mut |s| {
+        if let Stmt::Return(r) = s
+            && let Some(v) = &r.value
+        {
+            returns.push(v.range());
+        }
+    });
+    let mut loads_ok = true;
+    let mut loads = 0;
+    walk::for_each_expr_shallow(&f.def.body, &mut |e| {
+        if let Expr::Name(n) = e
+            && n.id.as_str() == payload
+            && n.ctx.is_load()
+        {
+            loads += 1;
+            if !returns.iter().any(|r| r.contains_range(n.range())) {
+                loads_ok = false;
+            }
+        }
+    });
+    if loads == 0 || !loads_ok {
+        return false;
+    }
+    let sites = ctx.project.call_sites_of(q);
+    if sites.is_empty() {
+        return false;
+    }
+    let mut state_attrs: Vec<String> = Vec::new();
+    for site in &sites {
+        let Some(caller) = site.caller.as_deref().and_then(|c| ctx.project.function(c)) else {
+            return false;
+        };
+        let body = &caller.def.body;
+        let Some(v) = bound_name(body, site.call.range()) else {
+            return false;
+        };
+        let logs = logging_ranges(body);
+        let mut ok = true;
+        // `request.state.tenant_id = identity`: the attribute it is stored in.
+        let mut stores: Vec<TextRange> = Vec::new();
+        walk::for_each_stmt_shallow(body, &mut |s| {
+            if let Stmt::Assign(a) = s
+                && matches!(&*a.value, Expr::Name(n) if n.id.as_str() == v)
+                && let [Expr::Attribute(t)] = a.targets.as_slice()
+                && matches!(&*t.value, Expr::Attribute(st) if st.attr.as_str() == "state")
+            {
+                state_attrs.push(t.attr.to_string());
+                stores.push(a.value.range());
+            }
+        });
+        walk::for_each_expr_shallow(body, &mut |e| {
+            if let Expr::Name(n) = e
+                && n.id.as_str() == v
+                && n.ctx.is_load()
+                && !logs.iter().any(|r| r.contains_range(n.range()))
+                && !stores.contains(&n.range())
+            {
+                ok = false;
+            }
+        });
+        if !ok {
+            return false;
+        }
+    }
+    // Every read of `state.X` anywhere in the project is a log line.
+    for m in &ctx.project.modules {
+        if !state_attrs.iter().any(|a| m.source.contains(a.as_str())) {
+            continue;
+        }
+        let body = &m.ast().body;
+        let mut logs: Vec<TextRange> = Vec::new();
+        walk::for_each_expr(body, &mut |e, _| {
+            if let Expr::Call(c) = e
+                && is_logging_call(c)
+            {
+                logs.push(c.range());
+            }
+        });
+        let mut ok = true;
+        walk::for_each_expr(body, &mut |e, _| {
+            if let Expr::Attribute(t) = e
+                && t.ctx.is_load()
+                && state_attrs.iter().any(|a| a == t.attr.as_str())
+                && matches!(&*t.value, Expr::Attribute(st) if st.attr.as_str() == "state")
+                && !logs.iter().any(|r| r.contains_range(t.range()))
+            {
+                ok = false;
+            }
+        });
+        if !ok {
+            return false;
+        }
+    }
+    true
 }
