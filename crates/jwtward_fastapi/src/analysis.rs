@@ -306,7 +306,9 @@ pub(crate) struct Ctx<'m, 'p> {
     /// The functions that protect some route as its dependency (by definition address).
     guard_fns: std::collections::HashSet<usize>,
     /// The path exemptions of app- and router-level guards (see [`Ctx::dep_exemption`]).
-    dep_exempt_memo: RefCell<HashMap<(usize, usize), Vec<crate::exempt::Exemption>>>,
+    dep_exempt_memo: RefCell<HashMap<usize, Vec<crate::exempt::Exemption>>>,
+    /// [`Ctx::public_reason`] of each route, computed once.
+    public_memo: RefCell<HashMap<usize, Option<String>>>,
 }
 
 pub(crate) const LOGIN_SEGMENTS: &[&str] = &[
@@ -483,6 +485,20 @@ const PUBLIC_KINDS: &[(&[&str], &str)] = &[
         "static asset / manifest",
     ),
     (&["public"], "a path marked public"),
+];
+
+/// A read: every method is GET, HEAD or OPTIONS.
+pub(crate) fn is_read(methods: &[String]) -> bool {
+    methods
+        .iter()
+        .all(|m| m == "GET" || m == "HEAD" || m == "OPTIONS")
+}
+
+/// Calls that send the browser to an identity provider (an OAuth/SSO start).
+pub(crate) const IDP_REDIRECT_CALLS: &[&str] = &[
+    "authorize_redirect(",
+    "login_redirect(",
+    "authorization_url(",
 ];
 
 /// A guard as written, without its keyword arguments: `Security(verify_oauth_client,
@@ -871,6 +887,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             listed_public_memo: std::cell::OnceCell::new(),
             guard_fns: std::collections::HashSet::new(),
             dep_exempt_memo: RefCell::new(HashMap::new()),
+            public_memo: RefCell::new(HashMap::new()),
         };
         cx.collect_routes();
         cx.collect_middleware();
@@ -889,23 +906,19 @@ impl<'m, 'p> Ctx<'m, 'p> {
             (0..cx.routes.len()).map(|i| cx.route_auth(i)).collect();
         cx.auths = auths;
         // A public read next to protected writes on the same path is public by design.
-        let reads = |ms: &[String]| {
-            ms.iter()
-                .all(|m| m == "GET" || m == "HEAD" || m == "OPTIONS")
-        };
         let public_reads: Vec<usize> = (0..cx.routes.len())
             .filter(|&i| {
                 let a = &cx.auths[i];
                 // No guard at all, or only a middleware that lets anonymous requests on.
                 (a.auth == Auth::None || a.auth == Auth::FailOpen && a.weak.is_empty())
-                    && reads(&cx.routes[i].methods)
+                    && is_read(&cx.routes[i].methods)
             })
             .filter(|&i| {
                 let r = &cx.routes[i];
                 let same_path = (0..cx.routes.len()).any(|j| {
                     cx.routes[j].root == r.root
                         && cx.routes[j].path == r.path
-                        && !reads(&cx.routes[j].methods)
+                        && !is_read(&cx.routes[j].methods)
                         && cx.auths[j].auth == Auth::Protected
                 });
                 // A catalogue: the family's protected routes are all writes.
@@ -935,7 +948,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
                         || !family_protected.is_empty()
                             && (family_protected
                                 .iter()
-                                .all(|&j| !reads(&cx.routes[j].methods))
+                                .all(|&j| !is_read(&cx.routes[j].methods))
                                 || !is_sensitive(&r.path)
                                     && family_protected.iter().all(|&j| admin_only(j))))
             })
@@ -1000,16 +1013,12 @@ impl<'m, 'p> Ctx<'m, 'p> {
         if matches!(fam, "user" | "account" | "profile" | "member") {
             return true;
         }
-        let reads = |ms: &[String]| {
-            ms.iter()
-                .all(|m| m == "GET" || m == "HEAD" || m == "OPTIONS")
-        };
         let in_family = |j: usize| {
             j != ri && self.routes[j].root == r.root && family(&self.routes[j].path) == fam
         };
         let open_write = (0..self.routes.len()).any(|j| {
             in_family(j)
-                && !reads(&self.routes[j].methods)
+                && !is_read(&self.routes[j].methods)
                 && self.auths[j].auth == Auth::None
                 && self.public_reason(j).is_none()
         });
@@ -1041,10 +1050,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
     /// The exemption of guard `f` (an app- or router-level dependency) that lets `path`
     /// through, if one does: an early bare `return` under a test on the request path.
     fn dep_exemption(&self, f: Func<'p>, path: &str) -> Option<crate::exempt::Exemption> {
-        let key = (
-            f.def as *const ruff_python_ast::StmtFunctionDef as usize,
-            0usize,
-        );
+        let key = f.def as *const ruff_python_ast::StmtFunctionDef as usize;
         let ex = {
             let mut memo = self.dep_exempt_memo.borrow_mut();
             memo.entry(key)
@@ -1501,11 +1507,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             // named for it (`CsrfOriginMiddleware`), or one whose every refusal sits under a
             // CSRF test (`if not check_csrf(request): return JSONResponse(status_code=401)`),
             // lets a request without any credential through.
-            let purpose_named = [Some(name.as_str()), f.class.map(|c| c.name.as_str())]
-                .into_iter()
-                .flatten()
-                .any(|n| crate::flow::non_identity_purpose(&snake_case(n)) == Some("a CSRF token"));
-            let csrf_only = purpose_named || self.refuses_only_under_csrf_tests(f);
+            let csrf_only = self.is_csrf_middleware(i) || self.refuses_only_under_csrf_tests(f);
             self.mws[i].is_auth = !csrf_only
                 && (s.decodes.is_some() || s.verifies.is_some() || reads_auth_header || rejects)
                 && can_deny;
@@ -2299,6 +2301,16 @@ impl<'m, 'p> Ctx<'m, 'p> {
     }
 
     pub fn public_reason(&self, ri: usize) -> Option<String> {
+        // It reads the route and the code only (no authentication result): computed once.
+        if let Some(v) = self.public_memo.borrow().get(&ri) {
+            return v.clone();
+        }
+        let v = self.public_reason_uncached(ri);
+        self.public_memo.borrow_mut().insert(ri, v.clone());
+        v
+    }
+
+    fn public_reason_uncached(&self, ri: usize) -> Option<String> {
         let r = &self.routes[ri];
         // A token minted on an OAuth authorize/callback route is the flow's `state`, not an
         // identity handed out to the caller.
@@ -2348,19 +2360,17 @@ impl<'m, 'p> Ctx<'m, 'p> {
         // (`dependencies=[Depends(allow_public())]`, whose checker always returns): the
         // project's own declaration, as an exempt-path list is.
         if let Some(d) = r.deps.iter().find_map(|(d, _)| {
-            let name = match &d.target {
-                DepTarget::Func(f) => f.def.name.as_str().to_ascii_lowercase(),
-                _ => return None,
-            };
-            let spelled = d.spelled.as_deref().unwrap_or("").to_ascii_lowercase();
-            let public = |n: &str| {
-                n.split(|c: char| !c.is_ascii_alphanumeric())
-                    .any(|w| w == "public" || w == "anonymous")
-            };
             let DepTarget::Func(f) = &d.target else {
                 return None;
             };
-            ((public(&name) || public(&spelled)) && !self.an.summary(*f).raises).then_some(d)
+            let public = |n: &str| {
+                n.to_ascii_lowercase()
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|w| w == "public" || w == "anonymous")
+            };
+            ((public(f.def.name.as_str()) || public(d.spelled.as_deref().unwrap_or("")))
+                && !self.an.summary(*f).raises)
+                .then_some(d)
         }) {
             return Some(format!("declared public by its dependency {}", d.text));
         }
@@ -2594,9 +2604,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             || name_words
                 .iter()
                 .any(|w| w == "sso" || w == "oauth" || w == "oauth2")
-            || ["authorize_redirect", "login_redirect", "authorization_url"]
-                .iter()
-                .any(|w| body_text.contains(w)))
+            || IDP_REDIRECT_CALLS.iter().any(|w| body_text.contains(w)))
             && r.methods.iter().all(|m| m == "GET")
         {
             return Some("OAuth / SSO flow".into());

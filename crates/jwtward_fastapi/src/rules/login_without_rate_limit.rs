@@ -41,13 +41,9 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         // does, and throttles it.
         if let Some(h) = r.handler {
             let text = cx.func_text_lower(h);
-            if [
-                "authorize_redirect(",
-                "get_login_redirect(",
-                "authorization_url(",
-            ]
-            .iter()
-            .any(|w| text.contains(w))
+            if crate::analysis::IDP_REDIRECT_CALLS
+                .iter()
+                .any(|w| text.contains(w))
                 && !text.contains("password")
             {
                 continue;

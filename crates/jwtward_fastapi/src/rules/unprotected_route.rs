@@ -1,7 +1,7 @@
 //! `unprotected-route`: a route without effective authentication where the app requires it.
 
 use super::route_finding;
-use crate::analysis::{Auth, Ctx, DepClass, IdentityUse, Level, family, is_sensitive};
+use crate::analysis::{Auth, Ctx, DepClass, IdentityUse, Level, family, is_read, is_sensitive};
 use crate::model::{ObjKind, RouteKind};
 use jwtward_report::{Finding, RuleMeta, Severity, TraceStep};
 
@@ -31,12 +31,6 @@ fn parent(path: &str) -> &str {
         .rsplit_once('/')
         .map(|(a, _)| a)
         .unwrap_or("")
-}
-
-fn is_read(methods: &[String]) -> bool {
-    methods
-        .iter()
-        .all(|m| m == "GET" || m == "HEAD" || m == "OPTIONS")
 }
 
 /// The handler reads `request.user`, itself or in a project function it hands the request to

@@ -145,18 +145,8 @@ fn issuer_routing(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
         Some(f) => &f.def.body,
         None => &d.module.ast().body,
     };
-    let call_range = d.call.range();
     // `payload = jwt.decode(...)`: the one name the claims are bound to.
-    let mut bound = None;
-    walk::for_each_stmt_shallow(body, &mut |s| {
-        if let Stmt::Assign(a) = s
-            && let [Expr::Name(n)] = a.targets.as_slice()
-            && a.value.range() == call_range
-        {
-            bound = Some(n.id.as_str());
-        }
-    });
-    let Some(payload) = bound else {
+    let Some(payload) = bound_name(body, d.call.range()) else {
         return false;
     };
     let is_payload = |e: &Expr| matches!(e, Expr::Name(n) if n.id.as_str() == payload);
@@ -287,10 +277,10 @@ fn is_logging_call(c: &jwtward_python::ast::ExprCall) -> bool {
     }
 }
 
-/// The ranges of the logging calls in `body`.
+/// The ranges of the logging calls in `body` (nested functions included).
 fn logging_ranges(body: &[Stmt]) -> Vec<TextRange> {
     let mut out = Vec::new();
-    walk::for_each_expr_shallow(body, &mut |e| {
+    walk::for_each_expr(body, &mut |e, _| {
         if let Expr::Call(c) = e
             && is_logging_call(c)
         {
@@ -401,14 +391,7 @@ fn claims_only_logged(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
             continue;
         }
         let body = &m.ast().body;
-        let mut logs: Vec<TextRange> = Vec::new();
-        walk::for_each_expr(body, &mut |e, _| {
-            if let Expr::Call(c) = e
-                && is_logging_call(c)
-            {
-                logs.push(c.range());
-            }
-        });
+        let logs = logging_ranges(body);
         let mut ok = true;
         walk::for_each_expr(body, &mut |e, _| {
             if let Expr::Attribute(t) = e
