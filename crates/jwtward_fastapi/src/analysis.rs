@@ -34,7 +34,12 @@ pub enum Level {
 /// The test that every refusal of a middleware's `dispatch` sits under when that test requires
 /// a token to be present (`if token and not is_exempt:`), while `call_next` also runs outside
 /// it: a request without a token passes. `None` when some refusal does not need a token.
-fn token_gated_refusals(body: &[Stmt]) -> Option<TextRange> {
+/// `refuses` tells an ASGI refusal statement (`await self._reject(scope, send)`), which is
+/// an expression, not a `raise` or a `return`.
+fn token_gated_refusals<'a>(
+    body: &'a [Stmt],
+    refuses: &dyn Fn(&'a Expr) -> bool,
+) -> Option<TextRange> {
     fn token_name(n: &str) -> bool {
         let n = n.to_ascii_lowercase();
         ["token", "jwt", "credential", "bearer", "auth"]
@@ -56,10 +61,18 @@ fn token_gated_refusals(body: &[Stmt]) -> Option<TextRange> {
             _ => false,
         }
     }
+    // `call_next(request)`, or an ASGI middleware's `self.app(scope, receive, send)`.
     fn passes_on(e: &Expr) -> bool {
         crate::flow::calls_in_expr(e)
             .iter()
-            .any(|c| matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "call_next"))
+            .any(|c| match &*c.func {
+                Expr::Name(n) => n.id.as_str() == "call_next",
+                Expr::Attribute(a) => {
+                    a.attr.as_str() == "app"
+                        && matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "self")
+                }
+                _ => false,
+            })
     }
     #[derive(Default)]
     struct Seen {
@@ -67,28 +80,33 @@ fn token_gated_refusals(body: &[Stmt]) -> Option<TextRange> {
         ungated_refusal: bool,
         ungated_pass: bool,
     }
-    fn walk(body: &[Stmt], gate: Option<TextRange>, seen: &mut Seen) {
+    fn walk<'a>(
+        body: &'a [Stmt],
+        gate: Option<TextRange>,
+        seen: &mut Seen,
+        refuses: &dyn Fn(&'a Expr) -> bool,
+    ) {
         for st in body {
             match st {
                 Stmt::If(i) => {
                     let g = gate.or_else(|| needs_token(&i.test).then(|| i.test.range()));
-                    walk(&i.body, g, seen);
+                    walk(&i.body, g, seen, refuses);
                     for c in &i.elif_else_clauses {
-                        walk(&c.body, gate, seen);
+                        walk(&c.body, gate, seen, refuses);
                     }
                 }
-                Stmt::With(w) => walk(&w.body, gate, seen),
+                Stmt::With(w) => walk(&w.body, gate, seen, refuses),
                 Stmt::Try(t) => {
-                    walk(&t.body, gate, seen);
+                    walk(&t.body, gate, seen, refuses);
                     for h in &t.handlers {
                         let ruff_python_ast::ExceptHandler::ExceptHandler(h) = h;
-                        walk(&h.body, gate, seen);
+                        walk(&h.body, gate, seen, refuses);
                     }
-                    walk(&t.orelse, gate, seen);
-                    walk(&t.finalbody, gate, seen);
+                    walk(&t.orelse, gate, seen, refuses);
+                    walk(&t.finalbody, gate, seen, refuses);
                 }
-                Stmt::For(f) => walk(&f.body, gate, seen),
-                Stmt::While(w) => walk(&w.body, gate, seen),
+                Stmt::For(f) => walk(&f.body, gate, seen, refuses),
+                Stmt::While(w) => walk(&w.body, gate, seen, refuses),
                 Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
                 Stmt::Raise(_) => match gate {
                     Some(g) => {
@@ -111,6 +129,12 @@ fn token_gated_refusals(body: &[Stmt]) -> Option<TextRange> {
                         (false, None) => seen.ungated_refusal = true,
                     }
                 }
+                Stmt::Expr(e) if refuses(&e.value) => match gate {
+                    Some(g) => {
+                        seen.gated.get_or_insert(g);
+                    }
+                    None => seen.ungated_refusal = true,
+                },
                 _ => {
                     if gate.is_none() {
                         for e in crate::flow::stmt_exprs(st) {
@@ -124,7 +148,7 @@ fn token_gated_refusals(body: &[Stmt]) -> Option<TextRange> {
         }
     }
     let mut seen = Seen::default();
-    walk(body, None, &mut seen);
+    walk(body, None, &mut seen, refuses);
     match seen {
         Seen {
             gated: Some(g),
@@ -133,6 +157,22 @@ fn token_gated_refusals(body: &[Stmt]) -> Option<TextRange> {
         } => Some(g),
         _ => None,
     }
+}
+
+/// The text of an ASGI callable hands an identity on through the scope: `scope["user"] =
+/// ...`, or the request state (`scope.setdefault("state", {})["principal"] = claims`, which
+/// handlers read as `request.state.principal`).
+pub(crate) fn sets_scope_identity(t: &str) -> bool {
+    [
+        "scope[\"user\"]",
+        "scope['user']",
+        "setdefault(\"state\"",
+        "setdefault('state'",
+        "scope[\"state\"][",
+        "scope['state'][",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
 }
 
 /// The effective authentication of a route.
@@ -1425,6 +1465,24 @@ impl<'m, 'p> Ctx<'m, 'p> {
         found
     }
 
+    /// `f` is a pure ASGI callable (`async def __call__(self, scope, receive, send)`) and one of
+    /// its statements answers 401/403 (see [`Analyzer::asgi_refusal`]).
+    fn asgi_refuses(&self, f: Func<'p>) -> bool {
+        if !crate::flow::takes_asgi_send(f.def) {
+            return false;
+        }
+        let mut found = false;
+        crate::model::for_each_stmt(&f.def.body, Some(f.def), &mut |st, scope| {
+            if !found
+                && scope.is_some_and(|d| std::ptr::eq(d, f.def))
+                && let Stmt::Expr(e) = st
+            {
+                found = self.an.asgi_refusal(f, &e.value, true);
+            }
+        });
+        found
+    }
+
     /// Every `if` of `f`'s body (at any depth) that refuses (raises, or returns a 401/403)
     /// tests a CSRF check (`not check_csrf(request)`, `"x-csrf-token" not in headers`), and
     /// there is one.
@@ -1488,7 +1546,18 @@ impl<'m, 'p> Ctx<'m, 'p> {
                         .iter()
                         .any(|w| n.contains(w))
                 });
-            let rejects = self.an.rejects_credentials(f) && !reads_only_other_values;
+            // A pure ASGI middleware refuses by sending a 401/403 itself; that is a credential
+            // check when it decodes, verifies or reads a credential (an API-version gate that
+            // answers 404 is not).
+            let asgi_refuses = self.asgi_refuses(f)
+                && (s.decodes.is_some()
+                    || s.verifies.is_some()
+                    || reads_auth_header
+                    || crate::defaults::mentions_credential(
+                        self.an.m.ix.module(f.mid).slice(f.def.range()),
+                    ));
+            let rejects =
+                (self.an.rejects_credentials(f) || asgi_refuses) && !reads_only_other_values;
             // A middleware that reads or decodes the token but can never turn a request
             // away (no raise, no 401/403, no path that serves without the identity) only
             // looks at it: tenant context, logging.
@@ -1497,9 +1566,10 @@ impl<'m, 'p> Ctx<'m, 'p> {
             // sets context (tenant, admin scope, trace ids) is not authentication.
             let hands_identity = !state_attrs(&f.def.body).is_empty() || {
                 let t = self.an.m.ix.module(f.mid).slice(f.def.range());
-                t.contains("scope[\"user\"]") || t.contains("scope['user']")
+                sets_scope_identity(t)
             };
             let can_deny = rejects
+                || asgi_refuses
                 || s.raises
                 || (!s.fail_open.is_empty() && hands_identity)
                 || self.returns_denial(f);
@@ -1539,7 +1609,8 @@ impl<'m, 'p> Ctx<'m, 'p> {
                     });
                 }
                 if self.mws[i].fail_open.is_empty()
-                    && let Some(at) = token_gated_refusals(&f.def.body)
+                    && let Some(at) =
+                        token_gated_refusals(&f.def.body, &|e| self.an.asgi_refusal(f, e, false))
                 {
                     self.mws[i].fail_open.push(Point {
                         mid: f.mid,

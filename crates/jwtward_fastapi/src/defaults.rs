@@ -120,7 +120,7 @@ pub(crate) fn is_denial_text(t: &str) -> bool {
 }
 
 /// Words of a credential being compared or checked.
-fn mentions_credential(t: &str) -> bool {
+pub(crate) fn mentions_credential(t: &str) -> bool {
     let l = t.to_ascii_lowercase();
     // A CAPTCHA (`turnstile_token`, `recaptcha_token`) proves a human, not who is calling.
     if l.contains("captcha") || l.contains("turnstile") {

@@ -572,7 +572,18 @@ impl<'a, 'p> Reader<'a, 'p> {
                 }
                 let init = crate::index::class_method(c, "__init__")?;
                 let value = crate::flow::self_attr_value(&init.body, attr)?;
-                // `param or [defaults]`, `param if param else [...]`, `param`.
+                // `param or [defaults]`, `param if param else [...]`, `param`, and each of
+                // them wrapped in `set(...)`, `frozenset(...)`, `tuple(...)`, `list(...)`.
+                let value = match value {
+                    Expr::Call(c)
+                        if matches!(&*c.func, Expr::Name(n) if matches!(n.id.as_str(), "set" | "frozenset" | "tuple" | "list"))
+                            && c.arguments.args.len() == 1
+                            && c.arguments.keywords.is_empty() =>
+                    {
+                        &c.arguments.args[0]
+                    }
+                    v => v,
+                };
                 let (param, fallback) = match value {
                     Expr::BoolOp(b) if b.op == BoolOp::Or && b.values.len() == 2 => {
                         (&b.values[0], Some(&b.values[1]))
@@ -647,11 +658,14 @@ impl<'a, 'p> Reader<'a, 'p> {
         }
     }
 
+    /// The strings of a collection's elements. An element read from configuration at run
+    /// time (`{HEALTH_PATH, "/token"}` with `HEALTH_PATH = config[...]`) is left out: the
+    /// literal paths beside it are still exempt.
     fn all_strings(&self, elts: &'p [Expr], depth: u32) -> Option<Vec<String>> {
         let mut out = Vec::new();
         for x in elts {
-            out.extend(self.strings(x, depth + 1)?);
+            out.extend(self.strings(x, depth + 1).unwrap_or_default());
         }
-        Some(out)
+        (!out.is_empty()).then_some(out)
     }
 }

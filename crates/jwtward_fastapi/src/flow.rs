@@ -458,6 +458,48 @@ impl<'m, 'p> Analyzer<'m, 'p> {
         (raises || responds) && DENIAL_WORDS.iter().any(|w| lower.contains(w))
     }
 
+    /// An awaited call of the ASGI callable `f` that answers 401/403 or (unless `http_only`)
+    /// closes the WebSocket: `await send({"type": "http.response.start", "status": 401})`, `await
+    /// JSONResponse(..., status_code=403)(scope, receive, send)`, `await denied(scope, receive,
+    /// send)` of a response built so in `f`, or a project function that does one of these
+    /// (`await self._reject(scope, receive, send)`).
+    pub(crate) fn asgi_refusal(&self, f: Func<'p>, e: &'p Expr, http_only: bool) -> bool {
+        if !takes_asgi_send(f.def) {
+            return false;
+        }
+        let Expr::Await(a) = e else { return false };
+        let Expr::Call(c) = &*a.value else {
+            return false;
+        };
+        let md = self.m.ix.module(f.mid);
+        if asgi_denial_text(md.slice(c.range()), http_only) {
+            return true;
+        }
+        // A response object of `f`'s own, called with the ASGI triple.
+        if let Expr::Name(n) = &*c.func {
+            let mut built = false;
+            crate::model::for_each_stmt(&f.def.body, None, &mut |st, _| {
+                if let Stmt::Assign(asg) = st
+                    && asg
+                        .targets
+                        .iter()
+                        .any(|t| matches!(t, Expr::Name(t) if t.id == n.id))
+                    && asgi_denial_text(md.slice(asg.value.range()), http_only)
+                {
+                    built = true;
+                }
+            });
+            if built {
+                return true;
+            }
+        }
+        self.callee(f, &c.func).is_some_and(|g| {
+            let t = self.m.ix.module(g.mid).slice(g.def.range());
+            (t.contains("send(") || t.contains("(scope, receive, send)"))
+                && asgi_denial_text(t, http_only)
+        })
+    }
+
     /// The JWT-library model.
     pub fn jwt(&self) -> &'m JwtModel<'p> {
         self.jwt
@@ -1716,6 +1758,31 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
             .collect();
         self.out.returns.push(ReturnEvent { missing });
         let implicit = value.is_none() && range.is_empty();
+        // A pure ASGI callable returns nothing: it has sent its answer, or passed the request
+        // on. It fails open when it passes it on with the identity known to be missing.
+        if value.is_none() && takes_asgi_send(self.func.def) {
+            if st.contains_key("$passed")
+                && !self.under_path_test(range)
+                && let Some((k, n)) = st
+                    .iter()
+                    .find(|(k, n)| n.known.is_some() && !n.claim && !k.starts_with('$'))
+            {
+                let mut trace = vec![self.step(
+                    range,
+                    format!(
+                        "{} passes the request on when `{k}` is missing",
+                        self.name()
+                    ),
+                )];
+                trace.extend(n.why.iter().cloned());
+                self.out.fail_open.push(Point {
+                    mid: self.func.mid,
+                    range,
+                    trace,
+                });
+            }
+            return;
+        }
         let mut point: Option<(Vec<TraceStep>, bool, Option<usize>)> = None;
         // A guard declared `-> None` returns nothing on every path: a bare return is the
         // check passing, unless it swallows an exception or follows a missing value.
@@ -1957,6 +2024,27 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
                 {
                     self.out.raises = true;
                     return None;
+                }
+                // A pure ASGI callable refuses by sending the answer itself (`await
+                // self._reject(scope, receive, send)`): the path ends there, like a raise.
+                if self.an.asgi_refusal(self.func, &e.value, false) {
+                    self.out.raises = true;
+                    return None;
+                }
+                // ... or passes the request on to the app (`await self.app(scope, receive,
+                // send)`).
+                if takes_asgi_send(self.func.def) && passes_to_app(&e.value) {
+                    st.insert(
+                        "$passed".into(),
+                        Nullable {
+                            why: vec![self.step(e.range(), "passes the request on to the app")],
+                            known: None,
+                            claim: false,
+                            scheme: None,
+                            guarded: false,
+                            root: None,
+                        },
+                    );
                 }
                 Some(st)
             }
@@ -2393,4 +2481,34 @@ fn returns_nothing_and_raises(f: &ruff_python_ast::StmtFunctionDef) -> bool {
         }
     });
     raises && !values
+}
+
+/// `def` takes the ASGI `send` callable (`__call__(self, scope, receive, send)`).
+pub(crate) fn takes_asgi_send(def: &ruff_python_ast::StmtFunctionDef) -> bool {
+    let names: Vec<&str> = def
+        .parameters
+        .iter_non_variadic_params()
+        .map(|p| p.parameter.name.as_str())
+        .collect();
+    names.contains(&"send") && names.contains(&"receive")
+}
+
+/// Text of an ASGI answer that refuses: a 401/403 status, or (unless `http_only`) a
+/// WebSocket close.
+fn asgi_denial_text(t: &str, http_only: bool) -> bool {
+    ["401", "403"].iter().any(|w| t.contains(w))
+        || !http_only
+            && ["websocket.close", "WebSocketClose", "WS_1008"]
+                .iter()
+                .any(|w| t.contains(w))
+}
+
+/// `await self.app(scope, receive, send)`: an ASGI middleware hands the request on.
+fn passes_to_app(e: &Expr) -> bool {
+    let e = match e {
+        Expr::Await(a) => &*a.value,
+        e => e,
+    };
+    matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Attribute(a)
+        if a.attr.as_str() == "app" && matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "self")))
 }

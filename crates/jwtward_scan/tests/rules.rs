@@ -114,7 +114,7 @@ fn issuer_not_verified() {
 
 #[test]
 fn error_detail_leak() {
-    rule_case("error-detail-leak", 8);
+    rule_case("error-detail-leak", 9);
 }
 
 #[test]

@@ -17,7 +17,7 @@ forged tokens unless each handler re-checks the user. A middleware that only ide
 caller is not reported: when every route behind it has its own guard that rejects (a \
 dependency, the handler's own check) or is public by design, no route relies on it. Nor is Starlette's `AuthenticationMiddleware`, which lets anonymous \
 requests through by design: the routes that rely on it are reported as `unprotected-route`. \
-Nor is a middleware that hands no identity on (no `request.state.*`, no `scope[\"user\"]`): it \
+Nor is a middleware that hands no identity on (no `request.state.*`, no `scope[\"user\"]` or `scope[\"state\"]`): it \
 only refuses some present tokens, and the routes without a guard of their own are reported \
 one by one.",
     remediation: "Return a 401 response (`JSONResponse(status_code=401, headers={\"WWW-Authenticate\": \
@@ -43,7 +43,7 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         let hands_identity = !mw.state_attrs.is_empty()
             || mw.func.is_some_and(|f| {
                 let t = cx.m().ix.module(f.mid).slice(f.def.range);
-                t.contains("scope[\"user\"]") || t.contains("scope['user']")
+                crate::analysis::sets_scope_identity(t)
             });
         if !hands_identity {
             continue;

@@ -11,7 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Low,
     cwe: &[209],
     summary: "Exception text is sent to the client in an HTTP error detail.",
-    explanation: "`detail=f\"Invalid token: {e}\"` or `detail=str(e)` hands the library's own error message to whoever sent the request. For token validation that tells an attacker exactly which check failed (signature, algorithm, expiry, audience, key format), turning blind guessing into a guided search, and other exceptions can leak paths, SQL or configuration. Reported: the text of `except Exception` (or a bare `except`), of a library's error (`smtplib.SMTPException`, a payment SDK's error, a JWT error), and of an application exception that somewhere carries such text (`raise StoreError(f\"insert failed: {e}\")` inside `except Exception as e`, `raise Upstream(response.text)`). Not reported: an application exception every raise of which (its subclasses included, outside tests) writes the app's own message or translates a specific error on purpose; `ValueError`, pydantic/FastAPI validation errors and YAML/JSON parse errors, whose messages describe the caller's input (unless the `try` decodes a token); a named field of the exception (`e.reason`, `e.errors()`, an `HTTPException`'s `e.detail`), which the class exposes on purpose; the exception object itself as the detail (`detail=e`), which cannot be serialised and ends in a plain 500.",
+    explanation: "`detail=f\"Invalid token: {e}\"` or `detail=str(e)` hands the library's own error message to whoever sent the request. For token validation that tells an attacker exactly which check failed (signature, algorithm, expiry, audience, key format), turning blind guessing into a guided search, and other exceptions can leak paths, SQL or configuration. Reported: the text of `except Exception` (or a bare `except`), of a library's error (`smtplib.SMTPException`, a payment SDK's error, a JWT error), and of an application exception that somewhere carries such text (`raise StoreError(f\"insert failed: {e}\")` inside `except Exception as e`, `raise Upstream(response.text)`). Not reported: an application exception every raise of which (its subclasses included, outside tests) writes the app's own message or translates a specific error on purpose; `ValueError`, pydantic/FastAPI validation errors and YAML/JSON parse errors, whose messages describe the caller's input (unless the `try` decodes a token); a named field of the exception (`e.reason`, `e.errors()`, an `HTTPException`'s `e.detail`), which the class exposes on purpose; the exception object itself as the detail (`detail=e`), which cannot be serialised and ends in a plain 500; an `HTTPException` raised with a status that an app-level handler of `HTTPException` (`@app.exception_handler(StarletteHTTPException)`, `app.add_exception_handler(...)`) answers with a body of its own (`if exc.status_code >= 500: return JSONResponse({\"error\": \"server error\"}, 500)`), or any status when the handler never sends the exception's text.",
     remediation: "Return a fixed, generic message (`detail=\"Could not validate credentials\"`) and log the exception server-side instead.",
     example: "except jwt.InvalidTokenError as e:\n    raise HTTPException(status_code=401, detail=f\"Invalid token: {e}\")",
     fixed_example: "except jwt.InvalidTokenError:\n    logger.info(\"token rejected\", exc_info=True)\n    raise HTTPException(status_code=401, detail=\"Could not validate credentials\")",
@@ -412,8 +412,200 @@ fn try_body_decodes(
     hit
 }
 
+/// Statuses an app-level handler for `HTTPException` answers with its own body, not the
+/// exception's `detail`.
+#[derive(Default)]
+struct Rewritten {
+    /// The handler never puts the exception's text in its answer.
+    all: bool,
+    /// `if exc.status_code == 500: return JSONResponse({"error": "Internal"}, 500)`: tests
+    /// on the status whose branch answers without the text (op, code).
+    when: Vec<(jwtward_python::ast::CmpOp, Vec<u16>)>,
+}
+
+impl Rewritten {
+    fn hides(&self, status: Option<u16>) -> bool {
+        use jwtward_python::ast::CmpOp;
+        if self.all {
+            return true;
+        }
+        let Some(s) = status else { return false };
+        self.when.iter().any(|(op, codes)| match op {
+            CmpOp::Eq | CmpOp::In => codes.contains(&s),
+            CmpOp::GtE => codes.first().is_some_and(|&c| s >= c),
+            CmpOp::Gt => codes.first().is_some_and(|&c| s > c),
+            _ => false,
+        })
+    }
+}
+
+/// A status code as written: `500`, `status.HTTP_500_INTERNAL_SERVER_ERROR`,
+/// `HTTPStatus.INTERNAL_SERVER_ERROR`.
+fn status_code(e: &Expr) -> Option<u16> {
+    match e {
+        Expr::NumberLiteral(n) => match &n.value {
+            jwtward_python::ast::Number::Int(i) => i.as_u16(),
+            _ => None,
+        },
+        Expr::Attribute(a) => {
+            let name = a.attr.as_str();
+            if let Some(rest) = name.strip_prefix("HTTP_") {
+                return rest.get(..3)?.parse().ok();
+            }
+            [
+                ("INTERNAL_SERVER_ERROR", 500),
+                ("NOT_IMPLEMENTED", 501),
+                ("BAD_GATEWAY", 502),
+                ("SERVICE_UNAVAILABLE", 503),
+                ("GATEWAY_TIMEOUT", 504),
+            ]
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, c)| c)
+        }
+        _ => None,
+    }
+}
+
+/// The status an `HTTPException(...)` call is raised with, when written as a literal.
+fn raised_status(c: &ExprCall) -> Option<u16> {
+    c.arguments
+        .keywords
+        .iter()
+        .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "status_code"))
+        .map(|k| &k.value)
+        .or(c.arguments.args.first())
+        .and_then(status_code)
+}
+
+/// The app-level handlers of `HTTPException` (`@app.exception_handler(HTTPException)`,
+/// `app.add_exception_handler(StarletteHTTPException, handler)`) of the project's non-test
+/// modules, and the statuses whose `detail` they replace with a body of their own. Starlette
+/// hands every `HTTPException` a route raises to such a handler, so `raise HTTPException(500,
+/// str(e))` under one that answers 500s with a generic body sends the client no exception text.
+fn rewritten_statuses(ctx: &Ctx<'_, '_>) -> Rewritten {
+    let mut out = Rewritten::default();
+    for m in &ctx.project.modules {
+        if m.is_test || !m.source.contains("exception_handler") {
+            continue;
+        }
+        let is_http_exc = |e: &Expr| {
+            ctx.project.qualified_name(m, e).is_some_and(|q| {
+                (q.starts_with("fastapi.") || q.starts_with("starlette."))
+                    && q.ends_with(".HTTPException")
+            })
+        };
+        let body = &m.ast().body;
+        let mut handlers: Vec<&jwtward_python::ast::StmtFunctionDef> = Vec::new();
+        walk::for_each_stmt(body, &mut |s| {
+            if let Stmt::FunctionDef(d) = s
+                && d.decorator_list.iter().any(|dec| {
+                    matches!(&dec.expression, Expr::Call(c)
+                        if matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "exception_handler")
+                            && c.arguments.args.first().is_some_and(is_http_exc))
+                })
+            {
+                handlers.push(d);
+            }
+        });
+        walk::for_each_expr(body, &mut |e, _| {
+            if let Expr::Call(c) = e
+                && matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "add_exception_handler")
+                && c.arguments.args.first().is_some_and(is_http_exc)
+                && let Some(Expr::Name(h)) = c.arguments.args.get(1)
+            {
+                walk::for_each_stmt(body, &mut |s| {
+                    if let Stmt::FunctionDef(d) = s
+                        && d.name.as_str() == h.id.as_str()
+                    {
+                        handlers.push(d);
+                    }
+                });
+            }
+        });
+        for h in handlers {
+            let Some(exc) = h.parameters.iter_non_variadic_params().nth(1) else {
+                continue;
+            };
+            let exc = exc.parameter.name.as_str();
+            // The exception's text: its name outside a read of a field other than the text.
+            let leaks_text = |stmts: &[Stmt]| {
+                let mut hit = false;
+                walk::for_each_expr(stmts, &mut |e, _| {
+                    // Logging it server-side is what a handler like this is for.
+                    if let Expr::Call(c) = e
+                        && !matches!(&*c.func, Expr::Attribute(a)
+                            if matches!(a.attr.as_str(), "debug" | "info" | "warning" | "error" | "exception" | "critical" | "log"))
+                    {
+                        let args = c
+                            .arguments
+                            .args
+                            .iter()
+                            .chain(c.arguments.keywords.iter().map(|k| &k.value));
+                        for a in args {
+                            // Handed on whole (`await http_exception_handler(request, exc)`).
+                            hit |= matches!(a, Expr::Name(n) if n.id.as_str() == exc)
+                                || leaks_in(a, exc, false)
+                                || matches!(a, Expr::Attribute(at)
+                                    if at.attr.as_str() == "detail"
+                                        && matches!(&*at.value, Expr::Name(n) if n.id.as_str() == exc));
+                            walk::for_each_subexpr(a, &mut |x| {
+                                hit |= matches!(x, Expr::Attribute(at)
+                                    if at.attr.as_str() == "detail"
+                                        && matches!(&*at.value, Expr::Name(n) if n.id.as_str() == exc));
+                            });
+                        }
+                    }
+                });
+                // Raised again: the default handler answers.
+                walk::for_each_stmt(stmts, &mut |st| hit |= matches!(st, Stmt::Raise(_)));
+                hit
+            };
+            if !leaks_text(&h.body) {
+                out.all = true;
+                continue;
+            }
+            for st in &h.body {
+                let Stmt::If(i) = st else {
+                    if leaks_text(std::slice::from_ref(st)) {
+                        break;
+                    }
+                    continue;
+                };
+                let returns = i.body.iter().any(|b| matches!(b, Stmt::Return(_)));
+                if i.elif_else_clauses.is_empty()
+                    && returns
+                    && !leaks_text(&i.body)
+                    && let Expr::Compare(cmp) = &*i.test
+                    && cmp.ops.len() == 1
+                    && matches!(&*cmp.left, Expr::Attribute(a)
+                        if a.attr.as_str() == "status_code"
+                            && matches!(&*a.value, Expr::Name(n) if n.id.as_str() == exc))
+                {
+                    let right = &cmp.comparators[0];
+                    let codes: Vec<u16> = match right {
+                        Expr::Tuple(t) => t.elts.iter().filter_map(status_code).collect(),
+                        Expr::List(t) => t.elts.iter().filter_map(status_code).collect(),
+                        Expr::Set(t) => t.elts.iter().filter_map(status_code).collect(),
+                        e => status_code(e).into_iter().collect(),
+                    };
+                    if !codes.is_empty() {
+                        out.when.push((cmp.ops[0], codes));
+                    }
+                    continue;
+                }
+                if leaks_text(std::slice::from_ref(st)) {
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
+    let rewritten = std::cell::OnceCell::new();
     let mut seen = Seen::default();
     let class_index = std::cell::OnceCell::new();
     let own_text: RefCell<HashMap<String, bool>> = RefCell::new(HashMap::new());
@@ -488,6 +680,14 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     let Some(range) = leaks(target, name) else {
                         return;
                     };
+                    // An app-level handler answers this status with its own body.
+                    if matches!(last, "HTTPException")
+                        && rewritten
+                            .get_or_init(|| rewritten_statuses(ctx))
+                            .hides(raised_status(c))
+                    {
+                        return;
+                    }
                     // The app's own messages, and input errors about the caller's own data
                     // (unless the input is the token), are meant for the client.
                     let token_error = match kind() {
