@@ -1877,7 +1877,8 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                 || m.source.contains("decode_jwt")
                 || m.source.contains("SessionMiddleware")
                 || m.source.contains("AuthXConfig")
-                || m.source.contains("authjwt_secret_key"))
+                || m.source.contains("authjwt_secret_key")
+                || m.source.contains("_token_secret"))
         {
             continue;
         }
@@ -2025,6 +2026,66 @@ fn find_key_sites<'p>(model: &JwtModel<'p>) -> Vec<KeySite<'p>> {
                 decode,
             });
         });
+        // fastapi-users: a `BaseUserManager` subclass signs its password-reset and
+        // email-verification tokens with `generate_jwt(secret=reset_password_token_secret)`
+        // (fastapi-users 15.0.5, HS256, audience `fastapi-users:reset` / `:verify`). Whoever
+        // knows the secret resets any user's password.
+        if m.source.contains("_token_secret") {
+            walk::for_each_stmt(&ast.body, &mut |s| {
+                let Stmt::ClassDef(cd) = s else { return };
+                let manager = cd.arguments.as_ref().is_some_and(|a| {
+                    a.args.iter().any(|b| {
+                        let b = match b {
+                            Expr::Subscript(s) => &*s.value,
+                            b => b,
+                        };
+                        project.qualified_name(m, b).is_some_and(|q| {
+                            q.starts_with("fastapi_users") && q.ends_with("BaseUserManager")
+                        })
+                    })
+                });
+                if !manager {
+                    return;
+                }
+                let scope = Scope::module(m);
+                for st in &cd.body {
+                    let (target, value) = match st {
+                        Stmt::AnnAssign(a) => (&*a.target, a.value.as_deref()),
+                        Stmt::Assign(a) if a.targets.len() == 1 => (&a.targets[0], Some(&*a.value)),
+                        _ => continue,
+                    };
+                    let (Expr::Name(n), Some(v)) = (target, value) else {
+                        continue;
+                    };
+                    let field = n.id.as_str();
+                    if !matches!(
+                        field,
+                        "reset_password_token_secret" | "verification_token_secret"
+                    ) {
+                        continue;
+                    }
+                    let Some(k) = model.key_arg(&scope, Some(v)) else {
+                        continue;
+                    };
+                    out.push(KeySite {
+                        module: m,
+                        range: st.range(),
+                        key: k,
+                        used_by: format!(
+                            "fastapi-users `{}.{field}` at {}",
+                            cd.name.as_str(),
+                            place(st.range())
+                        ),
+                        lifetime: None,
+                        none_lifetime_never_expires: false,
+                        false_lifetime_never_expires: false,
+                        leeway: None,
+                        session: false,
+                        decode: None,
+                    });
+                }
+            });
+        }
         // fastapi-jwt-auth: a settings class read by `@AuthJWT.load_config`.
         if m.source.contains("authjwt_secret_key") {
             walk::for_each_stmt(&ast.body, &mut |s| {
