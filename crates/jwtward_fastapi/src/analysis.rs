@@ -1256,8 +1256,14 @@ impl<'m, 'p> Ctx<'m, 'p> {
 
     fn collect_routes(&mut self) {
         let m = self.an.m;
+        // Apps and routers built in test code (a hand-made app of a unit test) serve nothing
+        // in production: their routes are left out, and a router only they include is taken
+        // as no app's.
+        let test_obj = |o: &crate::model::Obj<'_>| {
+            !self.an.settings.include_test_code && m.ix.module(o.mid).is_test
+        };
         let mut included = vec![false; m.objs.len()];
-        for o in &m.objs {
+        for o in m.objs.iter().filter(|o| !test_obj(o)) {
             for i in &o.includes {
                 included[i.router] = true;
             }
@@ -1266,7 +1272,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             }
         }
         for (id, o) in m.objs.iter().enumerate() {
-            if included[id] {
+            if included[id] || test_obj(o) {
                 continue;
             }
             self.cur_root = id;
@@ -1766,6 +1772,13 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 if !is_auth {
                     return DepClass::Other;
                 }
+                // Every way `f` serves without an identity is under a test that the identity a
+                // sub-dependency gave is missing, and that sub-dependency's check is on by
+                // default (`if AUTH_DISABLED: return None`, off unless set): in the default
+                // configuration it yields no None, and `f` is as protected as it is.
+                if !s.fail_open.is_empty() && self.fail_open_only_from_on_gated(*f, &s.fail_open) {
+                    return DepClass::Protected;
+                }
                 if !s.fail_open.is_empty()
                     && let Some(gate) = self.config_gate(*f, &s.fail_open)
                 {
@@ -1956,6 +1969,40 @@ impl<'m, 'p> Ctx<'m, 'p> {
     /// The configuration test under which every fail-open point of `f` yields no
     /// identity (`if not require_login(): return None`, `if not settings.AUTH_ENABLED:`),
     /// if they are all gated by one.
+    /// Each of `points` lies under an `if` testing that a parameter is missing (`if user is
+    /// None:`, `if not user:`) whose dependency protects (it yields None only after a secret
+    /// the caller proved, or when a setting switches it off) and is on by default.
+    fn fail_open_only_from_on_gated(&self, f: Func<'p>, points: &[crate::flow::Point]) -> bool {
+        let gated: Vec<String> = self
+            .an
+            .params(f)
+            .iter()
+            .filter(|p| {
+                matches!(&p.dep, Some(d @ DepUse { target: DepTarget::Func(g), .. })
+                    if self.on_gate(*g).is_some() && matches!(self.classify(d), DepClass::Protected))
+            })
+            .map(|p| p.name.clone())
+            .collect();
+        if gated.is_empty() {
+            return false;
+        }
+        let md = self.an.m.ix.module(f.mid);
+        points.iter().all(|p| {
+            let mut under = false;
+            crate::model::for_each_stmt(&f.def.body, Some(f.def), &mut |st, _| {
+                if let Stmt::If(i) = st
+                    && i.body.iter().any(|b| b.range().contains_range(p.range))
+                {
+                    let t = md.slice(i.test.range());
+                    under |= gated
+                        .iter()
+                        .any(|n| t == format!("{n} is None") || t == format!("not {n}"));
+                }
+            });
+            under
+        })
+    }
+
     fn config_gate(&self, f: Func<'p>, points: &[crate::flow::Point]) -> Option<String> {
         let md = self.an.m.ix.module(f.mid);
         let mut gate = None;

@@ -8,7 +8,7 @@
 //! when its identity is missing, does middleware pass the request on after a decode error.
 
 use crate::index::{Sym, is_framework};
-use crate::model::{DepTarget, DepUse, Func, FuncKey, Model, str_lit};
+use crate::model::{Bound, DepTarget, DepUse, Func, FuncKey, Model, str_lit};
 use jwtward_python::ModuleId;
 use jwtward_report::TraceStep;
 use jwtward_scan::{Check, DecodeKind, JwtModel};
@@ -1794,7 +1794,12 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
             && !st
                 .iter()
                 .any(|(k, n)| n.known.is_some() && !k.starts_with('$'));
+        // A return under a secret comparison that passed (`if ADMIN_KEY and
+        // compare_digest(x_api_key, ADMIN_KEY): return None`) follows a credential the caller
+        // proved: whatever it returns, it is no request let through without one.
+        let proved = self.secret_tests > 0;
         match value {
+            _ if proved => {}
             Some(v) if is_none_like(v) && !guard_passes => {
                 point = Some(self.none_return_note(range, st));
             }
@@ -1838,6 +1843,7 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
             && let Some((k, n)) = st
                 .iter()
                 .find(|(k, n)| n.known.is_some() && !n.claim && !k.starts_with('$'))
+            && !self.other_credential_checked(k, range)
         {
             let what = self.an.text(self.func.mid, v.range());
             let mut trace = vec![self.step(
@@ -1868,6 +1874,55 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
                 self.out.fail_open.push(p);
             }
         }
+    }
+
+    /// The return at `at` sits in a branch taken when another credential of the request is
+    /// present (`if api_key is not None:`, `elif key:`; a credential parameter other than
+    /// `missing`), and that branch refuses before it (`user = KEYS.get(key)`, `if user is
+    /// None: raise ...`): the caller took the second way in, which is checked there. `elif
+    /// creds: return creds.username` checks nothing and still fails open.
+    fn other_credential_checked(&self, missing: &str, at: TextRange) -> bool {
+        let md = self.an.m.ix.module(self.func.mid);
+        let others: Vec<String> = self
+            .an
+            .params(self.func)
+            .iter()
+            .filter(|p| {
+                p.name != missing
+                    && (p.source.as_ref().is_some_and(TokenSource::is_token_like)
+                        || matches!(&p.dep, Some(DepUse { target: DepTarget::Scheme(_), .. })))
+            })
+            .map(|p| p.name.clone())
+            .collect();
+        if others.is_empty() {
+            return false;
+        }
+        let present = |t: &str| others.iter().any(|n| t == format!("{n} is not None") || t == n);
+        let refuses_before = |body: &[Stmt]| {
+            let mut hit = false;
+            crate::model::for_each_stmt(body, None, &mut |st, _| {
+                if st.range().end() <= at.start() && matches!(st, Stmt::Raise(_)) {
+                    hit = true;
+                }
+            });
+            hit
+        };
+        let mut found = false;
+        crate::model::for_each_stmt(&self.func.def.body, Some(self.func.def), &mut |st, _| {
+            let Stmt::If(i) = st else { return };
+            let mut branches: Vec<(Option<&Expr>, &[Stmt])> = vec![(Some(&*i.test), &i.body)];
+            branches.extend(i.elif_else_clauses.iter().map(|c| (c.test.as_ref(), &c.body[..])));
+            for (test, body) in branches {
+                if let Some(t) = test
+                    && present(md.slice(t.range()))
+                    && body.iter().any(|b| b.range().contains_range(at))
+                    && refuses_before(body)
+                {
+                    found = true;
+                }
+            }
+        });
+        found
     }
 
     /// `at` lies in the body of an `if` (or a loop under one) whose test reads the request
@@ -2424,36 +2479,90 @@ pub(crate) fn bound_truth<'p>(m: &Model<'p>, func: Func<'p>, test: &Expr) -> Opt
             {
                 return None;
             }
-            let ps = &b.factory.parameters;
-            let positional: Vec<&ParameterWithDefault> =
-                ps.posonlyargs.iter().chain(&ps.args).collect();
-            let param = positional
-                .iter()
-                .copied()
-                .chain(&ps.kwonlyargs)
-                .find(|p| p.name().as_str() == name)?;
-            let project = m.ix.project;
-            let arg = b
-                .call
+            bound_value(m, &b, name)?.truthy()
+        }
+        _ => None,
+    }
+}
+
+/// The value the factory call `b` gives its parameter `name`: the argument, else the
+/// parameter's default. None when `name` is no parameter of the factory.
+pub(crate) fn bound_value<'p>(
+    m: &Model<'p>,
+    b: &Bound<'p>,
+    name: &str,
+) -> Option<jwtward_python::Const> {
+    let ps = &b.factory.parameters;
+    let positional: Vec<&ParameterWithDefault> = ps.posonlyargs.iter().chain(&ps.args).collect();
+    let param = positional
+        .iter()
+        .copied()
+        .chain(&ps.kwonlyargs)
+        .find(|p| p.name().as_str() == name)?;
+    let project = m.ix.project;
+    let arg = b
+        .call
+        .arguments
+        .find_keyword(name)
+        .map(|k| &k.value)
+        .or_else(|| {
+            let i = positional.iter().position(|p| p.name().as_str() == name)?;
+            b.call
                 .arguments
-                .find_keyword(name)
-                .map(|k| &k.value)
-                .or_else(|| {
-                    let i = positional.iter().position(|p| p.name().as_str() == name)?;
-                    b.call
-                        .arguments
-                        .args
-                        .get(i)
-                        .filter(|a| !matches!(a, Expr::Starred(_)))
-                });
-            let v = match arg {
-                Some(a) => project.eval(&jwtward_python::Scope::module(m.ix.module(b.call_mid)), a),
-                None => project.eval(
-                    &jwtward_python::Scope::module(m.ix.module(b.factory_mid)),
-                    param.default()?,
-                ),
+                .args
+                .get(i)
+                .filter(|a| !matches!(a, Expr::Starred(_)))
+        });
+    Some(match arg {
+        Some(a) => project.eval(&jwtward_python::Scope::module(m.ix.module(b.call_mid)), a),
+        None => project.eval(
+            &jwtward_python::Scope::module(m.ix.module(b.factory_mid)),
+            param.default()?,
+        ),
+    })
+}
+
+/// The truth of a test in the body of the factory `b.factory` itself, for the call `b`:
+/// its parameters (`if require_workspace == "yes":`, `if allow_user and not allow_service:`)
+/// take the call's arguments or their defaults. None when the test reads anything else.
+pub(crate) fn factory_truth<'p>(m: &Model<'p>, b: &Bound<'p>, test: &Expr) -> Option<bool> {
+    use jwtward_python::Value;
+    match test {
+        Expr::UnaryOp(u) if u.op == UnaryOp::Not => factory_truth(m, b, &u.operand).map(|t| !t),
+        Expr::BoolOp(bo) => {
+            let vals: Vec<Option<bool>> =
+                bo.values.iter().map(|v| factory_truth(m, b, v)).collect();
+            let decisive = bo.op == BoolOp::Or;
+            if vals.contains(&Some(decisive)) {
+                Some(decisive)
+            } else if vals.iter().all(|v| v.is_some()) {
+                Some(!decisive)
+            } else {
+                None
+            }
+        }
+        Expr::Name(n) => bound_value(m, b, n.id.as_str())?.truthy(),
+        Expr::Compare(c) if c.ops.len() == 1 && c.comparators.len() == 1 => {
+            let Expr::Name(n) = &*c.left else { return None };
+            let v = bound_value(m, b, n.id.as_str())?;
+            let lit = match &c.comparators[0] {
+                Expr::StringLiteral(sl) => Value::Str(sl.value.to_str().to_string()),
+                Expr::BooleanLiteral(bl) => Value::Bool(bl.value),
+                Expr::NoneLiteral(_) => Value::None,
+                _ => return None,
             };
-            v.truthy()
+            let same = match (&v.value, &lit) {
+                (Value::Str(a), Value::Str(l)) => a == l,
+                (Value::Bool(a), Value::Bool(l)) => a == l,
+                (Value::None, Value::None) => true,
+                (Value::Str(_) | Value::Bool(_) | Value::None, _) => false,
+                _ => return None,
+            };
+            match c.ops[0] {
+                CmpOp::Eq | CmpOp::Is => Some(same),
+                CmpOp::NotEq | CmpOp::IsNot => Some(!same),
+                _ => None,
+            }
         }
         _ => None,
     }

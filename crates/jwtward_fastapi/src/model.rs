@@ -1358,6 +1358,31 @@ impl<'p> Model<'p> {
         };
         match self.ix.resolve_expr(mid, &call.func) {
             Some(Sym::External(q)) if is_framework(&q, &["Depends", "Security"]) => {}
+            // A factory that returns the use itself (`RoleACL(allow_user=True)` whose branches
+            // `return Depends(role_dependency_...)`), in `Annotated[Role, RoleACL(...)]` or as
+            // a parameter's default: the use of the branch this call's arguments pick.
+            Some(Sym::Function(fm, f)) => {
+                let bound = Bound {
+                    factory: f,
+                    factory_mid: fm,
+                    call,
+                    call_mid: mid,
+                };
+                let ret = self.depends_factory_return(&bound)?;
+                let mut d = self.depends_call(fm, Some(f), ret, None, param)?;
+                if let DepTarget::Func(g) = &mut d.target
+                    && g.bound.is_none()
+                    && g.mid == fm
+                    && f.range().contains_range(g.def.range())
+                {
+                    g.bound = Some(bound);
+                }
+                d.mid = mid;
+                d.range = call.range();
+                d.text = self.ix.module(mid).slice(call.range()).to_string();
+                d.spelled = self.ix.spelled(mid, &call.func);
+                return Some(d);
+            }
             _ => return None,
         }
         let callable = call
@@ -1381,6 +1406,70 @@ impl<'p> Model<'p> {
             param,
             spelled,
         })
+    }
+
+    /// The `Depends(...)` / `Security(...)` a factory call returns (`b.call` of
+    /// `b.factory`): the first one reached, taking at each `if` of the factory the branch the
+    /// call's arguments (or the parameters' defaults) pick, and both in turn when they cannot
+    /// be told. None when the factory returns anything else on the way.
+    fn depends_factory_return(&self, b: &Bound<'p>) -> Option<&'p Expr> {
+        fn pick<'p>(
+            m: &Model<'p>,
+            b: &Bound<'p>,
+            body: &'p [Stmt],
+            depth: u32,
+        ) -> Option<Option<&'p Expr>> {
+            // Some(Some(e)): returns the use e; Some(None): falls through; None: returns
+            // something else.
+            if depth > 8 {
+                return None;
+            }
+            for st in body {
+                match st {
+                    Stmt::Return(r) => {
+                        let v = r.value.as_deref()?;
+                        let Expr::Call(c) = v else { return None };
+                        return match m.ix.resolve_expr(b.factory_mid, &c.func) {
+                            Some(Sym::External(q))
+                                if is_framework(&q, &["Depends", "Security"]) =>
+                            {
+                                Some(Some(v))
+                            }
+                            _ => None,
+                        };
+                    }
+                    Stmt::If(i) => {
+                        let mut branches: Vec<(Option<&'p Expr>, &'p [Stmt])> =
+                            vec![(Some(&*i.test), &i.body[..])];
+                        branches.extend(
+                            i.elif_else_clauses
+                                .iter()
+                                .map(|c| (c.test.as_ref(), &c.body[..])),
+                        );
+                        for (test, body) in branches {
+                            match test.map(|t| crate::flow::factory_truth(m, b, t)) {
+                                Some(Some(false)) => continue,
+                                Some(Some(true)) | None => {
+                                    if let Some(e) = pick(m, b, body, depth + 1)? {
+                                        return Some(Some(e));
+                                    }
+                                    break;
+                                }
+                                // Undecided: this branch if it returns a use, else on.
+                                Some(None) => {
+                                    if let Some(Some(e)) = pick(m, b, body, depth + 1) {
+                                        return Some(Some(e));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Some(None)
+        }
+        pick(self, b, &b.factory.body, 0)?
     }
 
     /// The `dependencies=[...]` keyword.
