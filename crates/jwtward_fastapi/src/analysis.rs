@@ -2004,10 +2004,38 @@ impl<'m, 'p> Ctx<'m, 'p> {
     }
 
     fn config_gate(&self, f: Func<'p>, points: &[crate::flow::Point]) -> Option<String> {
-        let md = self.an.m.ix.module(f.mid);
         let mut gate = None;
         for p in points {
             let mut found = None;
+            let md = self.an.m.ix.module(f.mid);
+            // `return verify_logged_in(self._verifier, token)`: the gate is in the helper
+            // (`if not verifier.enabled: return {}`).
+            let mut helper = None;
+            crate::model::for_each_stmt(&f.def.body, Some(f.def), &mut |st, _| {
+                if let Stmt::Return(r) = st
+                    && r.range == p.range
+                    && let Some(v) = r.value.as_deref()
+                {
+                    let v = match v {
+                        Expr::Await(a) => &*a.value,
+                        v => v,
+                    };
+                    if let Expr::Call(c) = v {
+                        helper = self.an.callee(f, &c.func);
+                    }
+                }
+            });
+            if let Some(g) = helper
+                && g.key() != f.key()
+            {
+                let gs = self.an.summary(g);
+                if !gs.fail_open.is_empty()
+                    && let Some(t) = self.config_gate(g, &gs.fail_open)
+                {
+                    gate = Some(t);
+                    continue;
+                }
+            }
             crate::model::for_each_stmt(&f.def.body, Some(f.def), &mut |st, _| {
                 if let Stmt::If(i) = st
                     && found.is_none()

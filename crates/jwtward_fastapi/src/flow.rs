@@ -1751,6 +1751,12 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
         if st.contains_key(UNVERIFIED) {
             self.unverified_return = true;
         }
+        // A WebSocket handler that returns before accepting the connection refuses it:
+        // Starlette closes the socket (an HTTP 403 to the upgrade request).
+        if value.is_none() && !range.is_empty() && self.ws_return_before_accept(range) {
+            self.out.raises = true;
+            return;
+        }
         let missing: Vec<(String, Option<TextRange>, Option<String>)> = st
             .iter()
             .filter(|(k, _)| !k.starts_with('$'))
@@ -1890,14 +1896,24 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
             .filter(|p| {
                 p.name != missing
                     && (p.source.as_ref().is_some_and(TokenSource::is_token_like)
-                        || matches!(&p.dep, Some(DepUse { target: DepTarget::Scheme(_), .. })))
+                        || matches!(
+                            &p.dep,
+                            Some(DepUse {
+                                target: DepTarget::Scheme(_),
+                                ..
+                            })
+                        ))
             })
             .map(|p| p.name.clone())
             .collect();
         if others.is_empty() {
             return false;
         }
-        let present = |t: &str| others.iter().any(|n| t == format!("{n} is not None") || t == n);
+        let present = |t: &str| {
+            others
+                .iter()
+                .any(|n| t == format!("{n} is not None") || t == n)
+        };
         let refuses_before = |body: &[Stmt]| {
             let mut hit = false;
             crate::model::for_each_stmt(body, None, &mut |st, _| {
@@ -1911,7 +1927,11 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
         crate::model::for_each_stmt(&self.func.def.body, Some(self.func.def), &mut |st, _| {
             let Stmt::If(i) = st else { return };
             let mut branches: Vec<(Option<&Expr>, &[Stmt])> = vec![(Some(&*i.test), &i.body)];
-            branches.extend(i.elif_else_clauses.iter().map(|c| (c.test.as_ref(), &c.body[..])));
+            branches.extend(
+                i.elif_else_clauses
+                    .iter()
+                    .map(|c| (c.test.as_ref(), &c.body[..])),
+            );
             for (test, body) in branches {
                 if let Some(t) = test
                     && present(md.slice(t.range()))
@@ -1923,6 +1943,32 @@ impl<'a, 'm, 'p> Interp<'a, 'm, 'p> {
             }
         });
         found
+    }
+
+    /// `f` takes a `WebSocket` parameter and no `.accept(` call of it comes before `at`.
+    fn ws_return_before_accept(&self, at: TextRange) -> bool {
+        let md = self.an.m.ix.module(self.func.mid);
+        let Some(ws) = self
+            .func
+            .def
+            .parameters
+            .iter_non_variadic_params()
+            .find(|p| {
+                p.parameter
+                    .annotation
+                    .as_deref()
+                    .is_some_and(|a| md.slice(a.range()).ends_with("WebSocket"))
+            })
+        else {
+            return false;
+        };
+        let name = ws.parameter.name.as_str();
+        let start = self.func.def.range().start();
+        if at.start() <= start {
+            return false;
+        }
+        let before = md.slice(TextRange::new(start, at.start()));
+        !before.contains(&format!("{name}.accept("))
     }
 
     /// `at` lies in the body of an `if` (or a loop under one) whose test reads the request
