@@ -114,7 +114,7 @@ fn issuer_not_verified() {
 
 #[test]
 fn error_detail_leak() {
-    rule_case("error-detail-leak", 9);
+    rule_case("error-detail-leak", 10);
 }
 
 #[test]

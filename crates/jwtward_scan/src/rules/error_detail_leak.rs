@@ -11,7 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Low,
     cwe: &[209],
     summary: "Exception text is sent to the client in an HTTP error detail.",
-    explanation: "`detail=f\"Invalid token: {e}\"` or `detail=str(e)` hands the library's own error message to whoever sent the request. For token validation that tells an attacker exactly which check failed (signature, algorithm, expiry, audience, key format), turning blind guessing into a guided search, and other exceptions can leak paths, SQL or configuration. Reported: the text of `except Exception` (or a bare `except`), of a library's error (`smtplib.SMTPException`, a payment SDK's error, a JWT error), and of an application exception that somewhere carries such text (`raise StoreError(f\"insert failed: {e}\")` inside `except Exception as e`, `raise Upstream(response.text)`). Not reported: an application exception every raise of which (its subclasses included, outside tests) writes the app's own message or translates a specific error on purpose; `ValueError`, pydantic/FastAPI validation errors and YAML/JSON parse errors, whose messages describe the caller's input (unless the `try` decodes a token); a named field of the exception (`e.reason`, `e.errors()`, an `HTTPException`'s `e.detail`), which the class exposes on purpose; the exception object itself as the detail (`detail=e`), which cannot be serialised and ends in a plain 500; an `HTTPException` raised with a status that an app-level handler of `HTTPException` (`@app.exception_handler(StarletteHTTPException)`, `app.add_exception_handler(...)`) answers with a body of its own (`if exc.status_code >= 500: return JSONResponse({\"error\": \"server error\"}, 500)`), or any status when the handler never sends the exception's text.",
+    explanation: "`detail=f\"Invalid token: {e}\"` or `detail=str(e)` hands the library's own error message to whoever sent the request. For token validation that tells an attacker exactly which check failed (signature, algorithm, expiry, audience, key format), turning blind guessing into a guided search, and other exceptions can leak paths, SQL or configuration. Reported: the text of `except Exception` (or a bare `except`), of a library's error (`smtplib.SMTPException`, a payment SDK's error, a JWT error), and of an application exception that somewhere carries such text (`raise StoreError(f\"insert failed: {e}\")` inside `except Exception as e`, `raise Upstream(response.text)`). Not reported: an application exception every raise of which (its subclasses included, outside tests) writes the app's own message or translates a specific error on purpose; `ValueError`, pydantic/FastAPI validation errors and YAML/JSON parse errors, whose messages describe the caller's input (unless the `try` decodes a token), and so does anything caught around a `try` that only decodes or parses a value (`base64.b64decode`, `json.loads`, `uuid.UUID`, `int`), even as `except Exception` (an application exception raised there is still the app's own message); a named field of the exception (`e.reason`, `e.errors()`, an `HTTPException`'s `e.detail`), which the class exposes on purpose; the exception object itself as the detail (`detail=e`), which cannot be serialised and ends in a plain 500; an `HTTPException` raised with a status that an app-level handler of `HTTPException` (`@app.exception_handler(StarletteHTTPException)`, `app.add_exception_handler(...)`) answers with a body of its own (`if exc.status_code >= 500: return JSONResponse({\"error\": \"server error\"}, 500)`), or any status when the handler never sends the exception's text.",
     remediation: "Return a fixed, generic message (`detail=\"Could not validate credentials\"`) and log the exception server-side instead.",
     example: "except jwt.InvalidTokenError as e:\n    raise HTTPException(status_code=401, detail=f\"Invalid token: {e}\")",
     fixed_example: "except jwt.InvalidTokenError:\n    logger.info(\"token rejected\", exc_info=True)\n    raise HTTPException(status_code=401, detail=\"Could not validate credentials\")",
@@ -293,6 +293,59 @@ fn catches_everything(ctx: &Ctx<'_, '_>, m: &jwtward_python::Module, ty: Option<
     })
 }
 
+/// True when every call of a `try` body only decodes or parses a value
+/// (`content = base64.b64decode(raw, validate=True)`, `json.loads(body)`, `uuid.UUID(s)`):
+/// whatever it catches, even as `except Exception`, describes that value, as a
+/// `ValueError` does.
+fn try_only_parses(ctx: &Ctx<'_, '_>, m: &jwtward_python::Module, body: &[Stmt]) -> bool {
+    const PARSERS: &[&str] = &[
+        "base64.b64decode",
+        "base64.urlsafe_b64decode",
+        "base64.standard_b64decode",
+        "base64.b32decode",
+        "base64.b16decode",
+        "binascii.unhexlify",
+        "binascii.a2b_base64",
+        "json.loads",
+        "orjson.loads",
+        "ujson.loads",
+        "uuid.UUID",
+        "int",
+        "float",
+        "bytes.fromhex",
+        "datetime.datetime.fromisoformat",
+        "datetime.date.fromisoformat",
+        "ipaddress.ip_address",
+        "ipaddress.ip_network",
+        "decimal.Decimal",
+    ];
+    let mut calls = 0;
+    let mut other = false;
+    walk::for_each_expr(body, &mut |e, _| {
+        let Expr::Call(c) = e else { return };
+        calls += 1;
+        // `raw.decode("utf-8")`, `text.encode()`: codecs on the value itself.
+        if let Expr::Attribute(a) = &*c.func
+            && matches!(a.attr.as_str(), "decode" | "encode" | "strip")
+        {
+            return;
+        }
+        let known = ctx
+            .project
+            .qualified_name(m, &c.func)
+            .is_some_and(|q| PARSERS.contains(&q.as_str()));
+        other |= !known;
+    });
+    calls > 0
+        && !other
+        && body.iter().all(|s| {
+            matches!(
+                s,
+                Stmt::Assign(_) | Stmt::AnnAssign(_) | Stmt::Expr(_) | Stmt::Return(_)
+            )
+        })
+}
+
 /// True when the project class `last` (or a subclass) is ever constructed with foreign text
 /// outside tests: `raise AppError(e)`, `raise AppError(f"failed: {response.text}")`.
 fn class_takes_foreign_text(ctx: &Ctx<'_, '_>, index: &ClassIndex<'_>, last: &str) -> bool {
@@ -321,7 +374,9 @@ fn class_takes_foreign_text(ctx: &Ctx<'_, '_>, index: &ClassIndex<'_>, last: &st
                 let ExceptHandler::ExceptHandler(h) = h;
                 // A specific error translated into the app's exception is a deliberate
                 // message; the text of whatever went wrong (`except Exception`) is not.
-                if !catches_everything(ctx, m, h.type_.as_deref()) {
+                if !catches_everything(ctx, m, h.type_.as_deref())
+                    || try_only_parses(ctx, m, &t.body)
+                {
                     continue;
                 }
                 let names = tainted_names(h);
@@ -692,6 +747,9 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                     // (unless the input is the token), are meant for the client.
                     let token_error = match kind() {
                         Caught::OwnText => return,
+                        Caught::Any if !body_decodes() && try_only_parses(ctx, m, &t.body) => {
+                            return;
+                        }
                         Caught::Input if !body_decodes() => return,
                         Caught::Token => true,
                         _ => body_decodes(),
