@@ -938,6 +938,25 @@ impl<'m, 'p> Ctx<'m, 'p> {
                     && matches!(cx.classify(d), DepClass::Protected)
                 {
                     guards.insert(f.def as *const ruff_python_ast::StmtFunctionDef as usize);
+                    // The check a guard returns through (`get_api_client` is `return
+                    // api_auth(api_key, db)`): a handler calling it in its body is guarded
+                    // the same way.
+                    for st in &f.def.body {
+                        let Stmt::Return(r) = st else { continue };
+                        let v = match r.value.as_deref() {
+                            Some(Expr::Await(a)) => &*a.value,
+                            Some(v) => v,
+                            None => continue,
+                        };
+                        if let Expr::Call(c) = v
+                            && let Some(g) = cx.an.callee(*f, &c.func)
+                            && cx.an.summary(g).raises
+                            && cx.an.rejects_credentials(g)
+                        {
+                            guards
+                                .insert(g.def as *const ruff_python_ast::StmtFunctionDef as usize);
+                        }
+                    }
                 }
             }
         }
@@ -1128,8 +1147,13 @@ impl<'m, 'p> Ctx<'m, 'p> {
         let mut stmts = Vec::new();
         flat(&h.def.body, &mut stmts);
         stmts.iter().find_map(|st| {
-            let Stmt::Expr(e) = st else { return None };
-            let call = match &*e.value {
+            // `await require_access(...)`, or `client = api_auth(api_key, db)`.
+            let value = match st {
+                Stmt::Expr(e) => &*e.value,
+                Stmt::Assign(a) => &*a.value,
+                _ => return None,
+            };
+            let call = match value {
                 Expr::Await(a) => &*a.value,
                 v => v,
             };
@@ -2252,9 +2276,10 @@ impl<'m, 'p> Ctx<'m, 'p> {
         }
         // A handler that awaits, before it answers, a guard other routes take as their
         // dependency (`await require_camera_access(event.camera, request=request)` after
-        // looking the event up): the guard's refusal is the route's.
+        // looking the event up): the guard's refusal is the route's. Also when the route's
+        // own dependency yields None without a key: `client = api_auth(api_key, db)` in the
+        // handler refuses that None.
         if !protected
-            && info.weak.is_empty()
             && let Some(h) = r.handler
             && let Some(g) = self.awaited_guard(h)
         {
