@@ -326,6 +326,8 @@ pub(crate) struct Ctx<'m, 'p> {
     /// Dependencies (by their text) whose authentication a setting can switch off, with
     /// the test that does (`not require_login()`).
     pub conditional: RefCell<HashMap<String, String>>,
+    /// The same, by the dependency function (its uses may be spelled differently).
+    conditional_fn: RefCell<HashMap<crate::model::FuncKey, String>>,
     /// The top-level app (or orphan router) being walked while collecting routes.
     cur_root: usize,
     /// The app and routers being walked, with their prefixes (see [`FullRoute::via`]).
@@ -918,6 +920,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             class_memo: RefCell::new(HashMap::new()),
             gates_memo: RefCell::new(HashMap::new()),
             conditional: RefCell::new(HashMap::new()),
+            conditional_fn: RefCell::new(HashMap::new()),
             cur_root: 0,
             cur_via: Vec::new(),
             cur_gate: None,
@@ -1715,15 +1718,50 @@ impl<'m, 'p> Ctx<'m, 'p> {
             DepTarget::External(q) => format!("e{q}"),
             DepTarget::Unknown(t) => format!("u{t}"),
         };
-        if let Some(c) = self.class_memo.borrow().get(&key) {
-            return c.clone();
+        let memo = self.class_memo.borrow().get(&key).cloned();
+        let c = match memo {
+            Some(c) => c,
+            None => {
+                // A provisional answer breaks cycles of dependencies depending on each other.
+                self.class_memo
+                    .borrow_mut()
+                    .insert(key.clone(), DepClass::Other);
+                let c = self.classify_uncached(d);
+                self.class_memo.borrow_mut().insert(key, c.clone());
+                c
+            }
+        };
+        // A guard built on a sub-dependency that a setting switches off is switched off with
+        // it (`require_listener_token(claims = Depends(authenticator))` when the
+        // authenticator lets everyone in without a public key).
+        if matches!(c, DepClass::Protected)
+            && let DepTarget::Func(f) = &d.target
+            && !self.conditional.borrow().contains_key(&d.text)
+        {
+            let own = self.conditional_fn.borrow().get(&f.key()).cloned();
+            let inherited = own.or_else(|| {
+                self.an
+                    .params(*f)
+                    .iter()
+                    .filter_map(|p| p.dep.as_ref())
+                    .find_map(|sd| {
+                        let DepTarget::Func(g) = &sd.target else {
+                            return None;
+                        };
+                        // A gate that keeps the check on by default is no switch.
+                        if !matches!(self.classify(sd), DepClass::Protected)
+                            || self.on_gate(*g).is_some()
+                        {
+                            return None;
+                        }
+                        self.conditional_fn.borrow().get(&g.key()).cloned()
+                    })
+            });
+            if let Some(g) = inherited {
+                self.conditional_fn.borrow_mut().insert(f.key(), g.clone());
+                self.conditional.borrow_mut().insert(d.text.clone(), g);
+            }
         }
-        // A provisional answer breaks cycles of dependencies depending on each other.
-        self.class_memo
-            .borrow_mut()
-            .insert(key.clone(), DepClass::Other);
-        let c = self.classify_uncached(d);
-        self.class_memo.borrow_mut().insert(key, c.clone());
         c
     }
 
@@ -1808,6 +1846,9 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 {
                     // Authentication switched off by a setting: it yields no identity only
                     // when the app is configured without login.
+                    self.conditional_fn
+                        .borrow_mut()
+                        .insert(f.key(), gate.clone());
                     self.conditional.borrow_mut().insert(d.text.clone(), gate);
                     return DepClass::Protected;
                 }

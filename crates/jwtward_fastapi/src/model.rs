@@ -648,6 +648,20 @@ impl<'p> Model<'p> {
         }
     }
 
+    /// The innermost function of module `mid` whose body holds `at`.
+    fn innermost_fn(&self, mid: ModuleId, at: TextRange) -> Option<&'p StmtFunctionDef> {
+        let mut best: Option<&'p StmtFunctionDef> = None;
+        for_each_stmt(&self.ix.module(mid).ast().body, None, &mut |st, _| {
+            if let Stmt::FunctionDef(d) = st
+                && d.body.iter().any(|b| b.range().contains_range(at))
+                && best.is_none_or(|b| b.range().contains_range(d.range()))
+            {
+                best = Some(d);
+            }
+        });
+        best
+    }
+
     fn classify_creation(&mut self, mid: ModuleId, call: &'p ExprCall, expr: &'p Expr) {
         // Apps, routers and schemes are classes: skip calls of lower-case names cheaply.
         let last = match &*call.func {
@@ -686,8 +700,12 @@ impl<'p> Model<'p> {
                     .arguments
                     .find_keyword("prefix")
                     .and_then(|k| self.string(mid, None, &k.value));
+                // Dependencies are evaluated where the object is built: a router made in a
+                // factory sees the factory's locals (`dependencies=[Depends(require_peer)]`
+                // with `require_peer` defined there).
+                let scope = self.innermost_fn(mid, call.range());
                 let mut deps =
-                    self.deps_list(mid, None, call.arguments.find_keyword("dependencies"));
+                    self.deps_list(mid, scope, call.arguments.find_keyword("dependencies"));
                 // A project subclass whose `__init__` passes its own `prefix=` and
                 // `dependencies=` up (`super().__init__(dependencies=[Depends(get_admin_user)])`).
                 if let Some(Sym::Class(cm, c)) = self.ix.resolve_expr(mid, &call.func)
@@ -1128,6 +1146,36 @@ impl<'p> Model<'p> {
                     }
                     if let Some(sym) = self.local_import(mid, f, n.id.as_str()) {
                         return self.dep_of_sym(mid, Some(sym), e, depth);
+                    }
+                    // A parameter of the factory this function is in (`def
+                    // init_callbacks_api(authenticator): ... Depends(authenticator)`): what
+                    // the factory's calls pass, when they agree on a function.
+                    let mut owner = Some(f);
+                    while let Some(g) = owner {
+                        if let Some(k) = param_position(g, n.id.as_str()) {
+                            let mut found: Option<DepTarget<'p>> = None;
+                            for (cm, cs, call) in self.call_sites(mid, g) {
+                                let Some(arg) =
+                                    call.arguments.find_argument_value(n.id.as_str(), k)
+                                else {
+                                    continue;
+                                };
+                                match (self.dep_target(cm, cs, arg, depth + 1), &found) {
+                                    (DepTarget::Func(t), None) => found = Some(DepTarget::Func(t)),
+                                    (DepTarget::Func(t), Some(DepTarget::Func(u)))
+                                        if std::ptr::eq(t.def, u.def) => {}
+                                    _ => {
+                                        found = None;
+                                        break;
+                                    }
+                                }
+                            }
+                            if let Some(t) = found {
+                                return t;
+                            }
+                            break;
+                        }
+                        owner = self.enclosing_fn(g);
                     }
                 }
                 self.dep_of_sym(mid, self.ix.resolve_name(mid, n.id.as_str(), 0), e, depth)
