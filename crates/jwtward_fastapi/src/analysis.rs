@@ -2612,6 +2612,24 @@ impl<'m, 'p> Ctx<'m, 'p> {
             return Some("login form (OAuth2PasswordRequestForm)".into());
         }
         let text = self.func_text_lower(h);
+        // The handler tells its store the request is anonymous
+        // (`create_bulk_privacy_requests(data, authenticated=False)`): the developer's own
+        // statement that the route takes no identity.
+        if let Some(flag) = ["authenticated=false", "is_authenticated=false"]
+            .iter()
+            .find(|w| text.replace(' ', "").contains(*w))
+        {
+            return Some(format!(
+                "declared anonymous by the handler (`{}`)",
+                flag.replace("false", "False")
+            ));
+        }
+        // A POST that sends a verification code to the identity it was given
+        // (`send_verification_code(...)`): the first step of a request verified by e-mail or
+        // SMS, as `send-verification-email` is.
+        if r.methods.iter().all(|m| m == "POST") && text.contains("send_verification") {
+            return Some("sends a verification code to the identity it was given".into());
+        }
         // A password reset by a reset token/key sent by mail.
         if r.path.split('/').any(|s| s.eq_ignore_ascii_case("reset"))
             && (text.contains("password")
