@@ -43,6 +43,40 @@ fn file_of(c: &jwtward_python::Const) -> Option<String> {
     }
 }
 
+/// The modules that run as scripts (`if __name__ == "__main__":`) and that no other module
+/// of the project imports.
+fn standalone_scripts(project: &jwtward_python::Project) -> Vec<jwtward_python::ModuleId> {
+    let mains: Vec<&jwtward_python::Module> = project
+        .modules
+        .iter()
+        .filter(|m| {
+            let src = m.source.as_str();
+            src.contains("__name__ == \"__main__\"") || src.contains("__name__ == '__main__'")
+        })
+        .collect();
+    if mains.is_empty() {
+        return Vec::new();
+    }
+    mains
+        .into_iter()
+        .filter(|m| {
+            let name = m.name.as_str();
+            let last = name.rsplit('.').next().unwrap_or(name);
+            !project.modules.iter().any(|o| {
+                o.id != m.id
+                    && o.source.contains(last)
+                    && (o
+                        .imports()
+                        .names
+                        .values()
+                        .any(|q| q == name || q.starts_with(&format!("{name}.")))
+                        || o.imports().star.iter().any(|q| q == name))
+            })
+        })
+        .map(|m| m.id)
+        .collect()
+}
+
 pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
     let mut out = Vec::new();
     let fam = |algs: &[&str]| -> Option<bool> {
@@ -81,11 +115,21 @@ pub(crate) fn key_uses(ctx: &Ctx<'_, '_>) -> Vec<KeyUse> {
             verifies: Some(ctx.model.store_checked(d)),
         });
     }
+    let scripts = std::cell::OnceCell::new();
     for e in ctx.model.app_encodes() {
         let Some(k) = &e.key else { continue };
         let Some((bytes, env, origin)) = k.value.secret_bytes() else {
             continue;
         };
+        // A token minted by a script run by hand (`python get_token.py`) is a developer's
+        // tool, not where the app signs or checks tokens: the key the app uses is reported
+        // where the app uses it.
+        if scripts
+            .get_or_init(|| standalone_scripts(ctx.project))
+            .contains(&e.module.id)
+        {
+            continue;
+        }
         let hmac = e.algorithm.as_ref().and_then(|(a, _)| fam(&[a.as_str()]));
         out.push(KeyUse {
             bytes,
