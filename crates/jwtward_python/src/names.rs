@@ -109,16 +109,18 @@ pub(crate) fn module_names(root: &Root, relative: &Path, cache: &DirCache) -> Mo
         rel_name.clone()
     };
     let mut candidates = vec![rel_name, pkg_name];
-    if !in_package && let Some(n) = namespace_in_package_name(&full, &rel_parts, is_package, cache)
-    {
+    if let Some(n) = namespace_in_package_name(&full, &rel_parts, is_package, cache) {
         candidates.push(n);
     }
     finish(canonical, candidates, is_package)
 }
 
 /// A module in namespace directories (no `__init__.py`) below a regular package
-/// (`core/main/api/v3/users_router.py` under the package `core.main`): Python imports it
-/// as `core.main.api.v3.users_router`, a portion of the package's namespace.
+/// (`core/main/api/v3/users_router.py` under the package `core.main`, or
+/// `cognee/api/v1/settings/routers/get_settings_router.py` where `settings/` has no
+/// `__init__.py` but `cognee/api/v1` and `routers/` do): Python imports it as a portion of
+/// the package's namespace, `cognee.api.v1.settings.routers.get_settings_router`. The name
+/// runs up to the topmost regular package above the file.
 fn namespace_in_package_name(
     full: &Path,
     rel_parts: &[String],
@@ -129,24 +131,30 @@ fn namespace_in_package_name(
     if !is_package {
         names.push(rel_parts.last()?.clone());
     }
+    let mut dirs: Vec<(String, bool)> = Vec::new();
     let mut dir = full.parent();
-    let mut seen_pkg = false;
     for _ in 0..64 {
-        let d = dir?;
+        let Some(d) = dir else { break };
         if d.as_os_str().is_empty() {
             break;
         }
         let info = cache.info(d);
-        if seen_pkg && !info.is_pkg {
+        let Some(name) = info
+            .name
+            .or_else(|| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        else {
             break;
-        }
-        seen_pkg |= info.is_pkg;
-        names.push(d.file_name()?.to_string_lossy().into_owned());
+        };
+        dirs.push((name, info.is_pkg));
         dir = d.parent();
     }
-    if !seen_pkg {
+    let top = dirs.iter().rposition(|(_, pkg)| *pkg)?;
+    // Only a name with a namespace directory inside the package differs from the
+    // package-based one.
+    if dirs[..top].iter().all(|(_, pkg)| *pkg) {
         return None;
     }
+    names.extend(dirs[..=top].iter().map(|(n, _)| n.clone()));
     names.reverse();
     Some(names.join("."))
 }

@@ -328,3 +328,41 @@ fn a_namespace_package_split_across_roots_stays_one_package() {
         "the import across roots still resolves"
     );
 }
+
+#[test]
+fn a_namespace_directory_inside_a_scanned_package_keeps_the_package_name() {
+    // `shop/api/v1/settings/` has no `__init__.py`, `shop/` (the directory scanned),
+    // `shop/api/v1/` and `settings/routers/` do: Python imports the router module as
+    // `shop.api.v1.settings.routers.settings_router`.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("shop");
+    for (path, text) in [
+        ("__init__.py", ""),
+        ("api/__init__.py", ""),
+        ("api/v1/__init__.py", ""),
+        (
+            "api/v1/settings/routers/__init__.py",
+            "from .settings_router import ROUTER_NAME\n",
+        ),
+        (
+            "api/v1/settings/routers/settings_router.py",
+            "ROUTER_NAME = \"settings\"\n",
+        ),
+        (
+            "main.py",
+            "from shop.api.v1.settings.routers import ROUTER_NAME\nUSED = ROUTER_NAME\n",
+        ),
+    ] {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let p = Project::load(&[root], &jwtward_python::DiscoveryOptions::default()).unwrap();
+    assert!(
+        p.module_by_name("shop.api.v1.settings.routers.settings_router")
+            .is_some(),
+        "{:?}",
+        p.modules.iter().map(|m| &m.name).collect::<Vec<_>>()
+    );
+    assert_eq!(p.eval_qname("shop.main.USED").as_str(), Some("settings"));
+}

@@ -79,7 +79,7 @@ fn untrusted_verification_input() {
 
 #[test]
 fn weak_secret() {
-    rule_case("weak-secret", 27);
+    rule_case("weak-secret", 28);
 }
 
 #[test]

@@ -43,35 +43,53 @@ fn file_of(c: &jwtward_python::Const) -> Option<String> {
     }
 }
 
-/// The modules that run as scripts (`if __name__ == "__main__":`) and that no other module
-/// of the project imports.
+/// The modules that run as scripts (`if __name__ == "__main__":`), serve no app (no
+/// `FastAPI(...)`, router or `uvicorn`), and that no other module of the project imports (by the words of its `import` lines: a name that might be the
+/// module counts as an import, which keeps the finding).
 fn standalone_scripts(project: &jwtward_python::Project) -> Vec<jwtward_python::ModuleId> {
     let mains: Vec<&jwtward_python::Module> = project
         .modules
         .iter()
         .filter(|m| {
             let src = m.source.as_str();
-            src.contains("__name__ == \"__main__\"") || src.contains("__name__ == '__main__'")
+            // A single-file app started with `uvicorn.run(app)` under `__main__` is the app.
+            let serves = [
+                "FastAPI(",
+                "APIRouter(",
+                "Starlette(",
+                "uvicorn",
+                "@app.",
+                "@router.",
+            ]
+            .iter()
+            .any(|w| src.contains(w));
+            !serves
+                && (src.contains("__name__ == \"__main__\"")
+                    || src.contains("__name__ == '__main__'"))
         })
         .collect();
     if mains.is_empty() {
         return Vec::new();
     }
+    // Every word of every import line, once for the project.
+    let mut imported: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for m in &project.modules {
+        for line in m.source.lines() {
+            let t = line.trim_start();
+            if !(t.starts_with("from ") || t.starts_with("import ")) {
+                continue;
+            }
+            imported.extend(
+                t.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .filter(|w| !w.is_empty()),
+            );
+        }
+    }
     mains
         .into_iter()
         .filter(|m| {
-            let name = m.name.as_str();
-            let last = name.rsplit('.').next().unwrap_or(name);
-            !project.modules.iter().any(|o| {
-                o.id != m.id
-                    && o.source.contains(last)
-                    && (o
-                        .imports()
-                        .names
-                        .values()
-                        .any(|q| q == name || q.starts_with(&format!("{name}.")))
-                        || o.imports().star.iter().any(|q| q == name))
-            })
+            let last = m.name.rsplit('.').next().unwrap_or(&m.name);
+            !imported.contains(last)
         })
         .map(|m| m.id)
         .collect()
