@@ -1769,6 +1769,86 @@ impl<'p> Model<'p> {
             }
             return;
         }
+        // `app.routes.append(Route("/sse", endpoint=...))`, `app.router.routes.append(...)`:
+        // a Starlette route (or a mount) added to the route list directly.
+        if method == "append"
+            && let Expr::Attribute(list) = &*attr.value
+            && list.attr.as_str() == "routes"
+            && let Some(Expr::Call(rc)) = c.arguments.args.first()
+        {
+            let owner = match &*list.value {
+                Expr::Attribute(r) if r.attr.as_str() == "router" => &*r.value,
+                v => v,
+            };
+            let objs = self.resolve_objs(mid, scope, owner);
+            let class = match &*rc.func {
+                Expr::Name(n) => n.id.as_str(),
+                Expr::Attribute(a) => a.attr.as_str(),
+                _ => "",
+            };
+            if objs.is_empty() || !matches!(class, "Route" | "WebSocketRoute" | "Mount") {
+                return;
+            }
+            let args = &rc.arguments;
+            let path = args
+                .find_argument_value("path", 0)
+                .and_then(|e| self.string(mid, scope, e))
+                .unwrap_or_default();
+            if class == "Mount" {
+                if let Some(a) = args.find_argument_value("app", 1)
+                    && let Some(sub) = self.resolve_obj(mid, scope, a, 0)
+                {
+                    let item = Mount {
+                        path,
+                        app: sub,
+                        mid,
+                        range: c.range(),
+                    };
+                    for &obj in &objs {
+                        self.objs[obj].mounts.push(item.clone());
+                    }
+                }
+                return;
+            }
+            let handler = args
+                .find_argument_value("endpoint", 1)
+                .and_then(|e| self.func_of(mid, scope, e));
+            let mut methods: Vec<String> = args
+                .find_keyword("methods")
+                .map(|k| match &k.value {
+                    Expr::List(l) => l.elts.iter().filter_map(str_lit).collect(),
+                    Expr::Tuple(t) => t.elts.iter().filter_map(str_lit).collect(),
+                    _ => Vec::new(),
+                })
+                .unwrap_or_default();
+            if methods.is_empty() {
+                methods.push(
+                    if class == "WebSocketRoute" {
+                        "WEBSOCKET"
+                    } else {
+                        "GET"
+                    }
+                    .into(),
+                );
+            }
+            let item = RouteDecl {
+                methods: methods
+                    .into_iter()
+                    .map(|m| m.to_ascii_uppercase())
+                    .collect(),
+                path,
+                handler,
+                deps: Vec::new(),
+                kind: RouteKind::Starlette,
+                mid,
+                range: c.range(),
+                decorators: &[],
+            };
+            for &obj in &objs {
+                self.objs[obj].routes.push(item.clone());
+            }
+            return;
+        }
         const REGISTRATIONS: &[&str] = &[
             "include_router",
             "mount",
