@@ -2704,6 +2704,20 @@ impl<'m, 'p> Ctx<'m, 'p> {
         {
             return Some("accepts an invitation by its token".into());
         }
+        // An invitation link (`GET /users/invitation?token=...`): the route under an
+        // `invitation` segment looks the invitation up by the token it takes, whose holder is
+        // the invitee.
+        if r.path.split('/').any(|seg| {
+            let seg = seg.to_ascii_lowercase();
+            seg == "invitation" || seg == "invite" || seg == "invitations"
+        }) && self.an.params(h).iter().any(|p| {
+            p.dep.is_none()
+                && matches!(p.name.as_str(), "token" | "invitation" | "invite" | "code")
+        }) && text.contains("invitation")
+            && text.contains("token")
+        {
+            return Some("opens an invitation link by its token".into());
+        }
         // The handler's docstring says the route needs no authentication ("This endpoint
         // doesn't require authentication and can be used on a public client"): the developer
         // lists it as public, as an exempt-path list does.
@@ -3217,11 +3231,27 @@ impl<'m, 'p> Ctx<'m, 'p> {
             funcs.push(h);
         }
         let jwt = self.an.jwt();
+        let scan_settings = jwtward_scan::Settings::default();
+        let scan = jwtward_scan::Ctx {
+            project: self.an.m.ix.project,
+            model: jwt,
+            settings: &scan_settings,
+        };
         for f in funcs {
             for dc in jwt.decodes_in(&self.an.qualname(f)) {
                 // A token that must also be found as stored (the exact string) is refused
                 // when forged, whatever the key.
                 if dc.module.is_test || jwt.store_checked(dc).is_some() {
+                    continue;
+                }
+                // Claims read without the signature but trusted for nothing (the token is
+                // verified next, or they only pick the key or reach log lines): what
+                // `signature-not-verified` leaves unreported does not make the route forgeable.
+                if dc.kind == jwtward_scan::DecodeKind::UnverifiedClaims
+                    && jwtward_scan::rules::signature_not_verified::unverified_claims_harmless(
+                        &scan, dc,
+                    )
+                {
                     continue;
                 }
                 if let Some(why) = forgeable_decode(dc) {

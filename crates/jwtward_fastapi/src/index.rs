@@ -51,8 +51,19 @@ fn collect_binds<'p>(body: &'p [Stmt], out: &mut HashMap<&'p str, Bind<'p>>) {
             }
             Stmt::Assign(a) => {
                 for t in &a.targets {
-                    if let Expr::Name(n) = t {
-                        out.insert(n.id.as_str(), Bind::Value(&a.value));
+                    match (t, &*a.value) {
+                        (Expr::Name(n), _) => {
+                            out.insert(n.id.as_str(), Bind::Value(&a.value));
+                        }
+                        // `public, private = APIRouter(), APIRouter(dependencies=[...])`.
+                        (Expr::Tuple(tt), Expr::Tuple(vt)) if tt.elts.len() == vt.elts.len() => {
+                            for (x, v) in tt.elts.iter().zip(&vt.elts) {
+                                if let Expr::Name(n) = x {
+                                    out.insert(n.id.as_str(), Bind::Value(v));
+                                }
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }

@@ -304,6 +304,35 @@ pub(crate) fn for_each_stmt<'p>(
 }
 
 /// The last value assigned to `name` directly in a function body (not nested functions).
+/// `a, b, c = value` at the top of `body` (not in nested functions) unpacking into `name`:
+/// the value and `name`'s position.
+fn unpacked_from<'p>(body: &'p [Stmt], name: &str) -> Option<(&'p Expr, usize)> {
+    let mut found = None;
+    for_each_stmt(body, None, &mut |s, scope| {
+        if found.is_some() || scope.is_some() && !body.iter().any(|b| std::ptr::eq(b, s)) {
+            return;
+        }
+        let Stmt::Assign(a) = s else { return };
+        for t in &a.targets {
+            let elts = match t {
+                Expr::Tuple(t) => &t.elts,
+                Expr::List(l) => &l.elts,
+                _ => continue,
+            };
+            if elts.iter().any(|x| matches!(x, Expr::Starred(_))) {
+                continue;
+            }
+            if let Some(k) = elts
+                .iter()
+                .position(|x| matches!(x, Expr::Name(n) if n.id.as_str() == name))
+            {
+                found = Some((&*a.value, k));
+            }
+        }
+    });
+    found
+}
+
 pub(crate) fn local_assign<'p>(f: &'p StmtFunctionDef, name: &str) -> Option<&'p Expr> {
     let mut found = None;
     // A rebinding that wraps the name's own value (`app = instrument_middleware(app)`)
@@ -1001,6 +1030,32 @@ impl<'p> Model<'p> {
                         return;
                     }
                 }
+                // `public_app, app, app_apikey = get_routers()`: the element of what the
+                // call returns (`return public_app, app, app_apikey`).
+                let body = match scope {
+                    Some(f) => &f.body[..],
+                    None => &self.ix.module(mid).ast().body[..],
+                };
+                if (scope.is_some() || self.ix.binds(mid).get(name).is_none())
+                    && let Some((v, k)) = unpacked_from(body, name)
+                {
+                    return self.resolve_element(mid, scope, v, k, depth + 1, out);
+                }
+                // `from routers.core import app` where `core` unpacks it.
+                if let Some(crate::index::Bind::Import {
+                    module,
+                    level,
+                    name: Some(n),
+                }) = self.ix.binds(mid).get(name)
+                    && let Some(m) = self
+                        .ix
+                        .project
+                        .module_by_name(&self.ix.absolute_module(mid, module, *level))
+                    && self.ix.binds(m.id).get(*n).is_none()
+                    && let Some((v, k)) = unpacked_from(&m.ast().body, n)
+                {
+                    return self.resolve_element(m.id, None, v, k, depth + 1, out);
+                }
                 value(self.ix.resolve_name(mid, name, 0), out)
             }
             Expr::Attribute(a) => {
@@ -1009,6 +1064,14 @@ impl<'p> Model<'p> {
                 {
                     out.extend(self.self_attr_obj(cls, a.attr.as_str(), depth + 1));
                     return;
+                }
+                // `core.app` where module `core` unpacks it (`public_app, app = get_routers()`).
+                if let Some(Sym::Module(m)) = self.ix.resolve_expr(mid, &a.value)
+                    && self.ix.binds(m).get(a.attr.as_str()).is_none()
+                    && let Some((v, k)) =
+                        unpacked_from(&self.ix.module(m).ast().body, a.attr.as_str())
+                {
+                    return self.resolve_element(m, None, v, k, depth + 1, out);
                 }
                 value(self.ix.resolve_expr(mid, e), out)
             }
@@ -1036,6 +1099,50 @@ impl<'p> Model<'p> {
                     return;
                 }
                 self.resolve_objs_into(fm, Some(f), ret, depth + 1, None, out)
+            }
+            _ => {}
+        }
+    }
+
+    /// The objects element `k` of `value` holds: of a tuple or list written there, or of the
+    /// tuple a project function returns (`return public_app, app, app_apikey`).
+    fn resolve_element(
+        &self,
+        mid: ModuleId,
+        scope: Option<&'p StmtFunctionDef>,
+        value: &'p Expr,
+        k: usize,
+        depth: u32,
+        out: &mut Vec<usize>,
+    ) {
+        if depth > 8 {
+            return;
+        }
+        match value {
+            Expr::Tuple(t) => {
+                if let Some(x) = t.elts.get(k) {
+                    self.resolve_objs_into(mid, scope, x, depth + 1, None, out);
+                }
+            }
+            Expr::List(t) => {
+                if let Some(x) = t.elts.get(k) {
+                    self.resolve_objs_into(mid, scope, x, depth + 1, None, out);
+                }
+            }
+            Expr::Call(c) => {
+                let Some(Sym::Function(fm, f)) = self.resolve_callee(mid, scope, &c.func) else {
+                    return;
+                };
+                let Some(ret) = crate::classes::first_return(f) else {
+                    return;
+                };
+                let ret = match ret {
+                    Expr::Name(n) => local_assign(f, n.id.as_str()).unwrap_or(ret),
+                    r => r,
+                };
+                if matches!(ret, Expr::Tuple(_) | Expr::List(_)) {
+                    self.resolve_element(fm, Some(f), ret, k, depth + 1, out);
+                }
             }
             _ => {}
         }
@@ -1551,12 +1658,23 @@ impl<'p> Model<'p> {
             }
             v => v,
         };
-        let elts: &[Expr] = match value {
-            Expr::List(l) => &l.elts,
-            Expr::Tuple(t) => &t.elts,
-            _ => return Vec::new(),
-        };
-        elts.iter()
+        // `[Depends(JWTAuth()), Depends(ProjectAuthorizer("projectId"))] + extra_dependencies`:
+        // the literal lists of a concatenation (a part the model cannot read adds nothing
+        // it knows).
+        fn lists<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+            match e {
+                Expr::List(l) => out.extend(l.elts.iter()),
+                Expr::Tuple(t) => out.extend(t.elts.iter()),
+                Expr::BinOp(b) if b.op == ruff_python_ast::Operator::Add => {
+                    lists(&b.left, out);
+                    lists(&b.right, out);
+                }
+                _ => {}
+            }
+        }
+        let mut elts = Vec::new();
+        lists(value, &mut elts);
+        elts.into_iter()
             .filter_map(|e| self.depends_call(mid, scope, e, None, None))
             .collect()
     }

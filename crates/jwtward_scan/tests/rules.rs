@@ -54,7 +54,7 @@ fn rule_case(rule: &str, expected: usize) {
 
 #[test]
 fn signature_not_verified() {
-    rule_case("signature-not-verified", 18);
+    rule_case("signature-not-verified", 19);
 }
 
 #[test]
@@ -74,7 +74,7 @@ fn algorithm_confusion() {
 
 #[test]
 fn untrusted_verification_input() {
-    rule_case("untrusted-verification-input", 4);
+    rule_case("untrusted-verification-input", 5);
 }
 
 #[test]

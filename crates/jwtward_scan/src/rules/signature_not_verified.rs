@@ -30,30 +30,41 @@ pub const META: RuleMeta = RuleMeta {
     fixed_example: "payload = jwt.decode(token, settings.jwt_key, algorithms=[\"HS256\"])\nuser_id = payload[\"sub\"]",
 };
 
+/// The unverified claims of `d` are not trusted for anything that matters: the token is
+/// verified afterwards, they only route by issuer, only reach log lines, or only choose the
+/// key a verified decode checks the token with. The route model asks this before calling a
+/// guard that reaches `d` forgeable.
+pub fn unverified_claims_harmless(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
+    let decodes = &ctx.model.decodes;
+    // Peek-then-verify: the same token is verified afterwards, with a key, in the same
+    // function (or at module level).
+    // A peek has no key yet (it reads the token to choose one): a decode that is handed
+    // a key and switches verification off is a verification switched off, whatever
+    // follows.
+    let verifies = !has_key(ctx, d)
+        && decodes.iter().any(|o| {
+            o.module.id == d.module.id
+                && o.function == d.function
+                && o.call.start() > d.call.start()
+                && matches!(o.kind, DecodeKind::Decode | DecodeKind::SignatureOnly)
+                && !o.signature.is_off()
+                && has_key(ctx, o)
+                && same_token(d, o)
+        });
+    verifies
+        || issuer_routing(ctx, d)
+        || claims_only_logged(ctx, d)
+        || (!has_key(ctx, d) && claims_only_select_key(ctx, d))
+}
+
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen = Seen::default();
-    let decodes = &ctx.model.decodes;
     for d in ctx.model.app_decodes() {
         if d.kind != DecodeKind::UnverifiedClaims {
             continue;
         }
-        // Peek-then-verify: the same token is verified afterwards, with a key, in the same
-        // function (or at module level).
-        // A peek has no key yet (it reads the token to choose one): a decode that is handed
-        // a key and switches verification off is a verification switched off, whatever
-        // follows.
-        let verifies = !has_key(ctx, d)
-            && decodes.iter().any(|o| {
-                o.module.id == d.module.id
-                    && o.function == d.function
-                    && o.call.start() > d.call.start()
-                    && matches!(o.kind, DecodeKind::Decode | DecodeKind::SignatureOnly)
-                    && !o.signature.is_off()
-                    && has_key(ctx, o)
-                    && same_token(d, o)
-            });
-        if verifies || issuer_routing(ctx, d) || claims_only_logged(ctx, d) {
+        if unverified_claims_harmless(ctx, d) {
             continue;
         }
         let Check::Off(origin) = d.signature else {
@@ -302,6 +313,45 @@ fn bound_name(body: &[Stmt], call: TextRange) -> Option<&str> {
         }
     });
     bound
+}
+
+/// The unverified claims only choose the key a verified decode then checks the token with:
+/// the decoding function returns a yes/no answer (`return audience == spot.AUDIENCE`), never
+/// the claims, and each of its calls sits inside a verified decode with a key (`jwt.decode(t,
+/// key=SPOT_KEY if is_spot_token(t) else KEY, algorithms=..., audience=...)`). A forged
+/// token only makes the decode try the other key.
+fn claims_only_select_key(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
+    let Some(q) = d.function.as_deref() else {
+        return false;
+    };
+    let Some(f) = ctx.project.enclosing_function(d.module, d.call.start()) else {
+        return false;
+    };
+    let mut answers = 0;
+    let mut other = false;
+    walk::for_each_stmt_shallow(&f.def.body, &mut |st| {
+        if let Stmt::Return(r) = st {
+            match r.value.as_deref() {
+                Some(Expr::Compare(_) | Expr::BooleanLiteral(_)) => answers += 1,
+                Some(Expr::UnaryOp(u)) if u.op == jwtward_python::ast::UnaryOp::Not => answers += 1,
+                _ => other = true,
+            }
+        }
+    });
+    if answers == 0 || other {
+        return false;
+    }
+    let sites = ctx.project.call_sites_of(q);
+    !sites.is_empty()
+        && sites.iter().all(|site| {
+            ctx.model.decodes.iter().any(|o| {
+                o.module.id == site.module.id
+                    && o.call.range().contains_range(site.call.range())
+                    && matches!(o.kind, DecodeKind::Decode | DecodeKind::SignatureOnly)
+                    && !o.signature.is_off()
+                    && has_key(ctx, o)
+            })
+        })
 }
 
 /// The unverified claims only feed log lines: the decoding function returns a claim, and

@@ -63,6 +63,12 @@ fn from_request(
     if let Expr::Subscript(sub) = e {
         return from_request(m, def, &sub.value, depth + 1);
     }
+    // `PARTNER_KEY if is_partner_token(token) else WEB_KEY`: the request may pick one of two
+    // configured keys; the test is not the key.
+    if let Expr::If(i) = e {
+        return from_request(m, def, &i.body, depth + 1)
+            .or_else(|| from_request(m, def, &i.orelse, depth + 1));
+    }
     let mut found = None;
     let mut names = Vec::new();
     walk::for_each_subexpr(e, &mut |x| {
