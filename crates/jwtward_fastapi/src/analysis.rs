@@ -284,6 +284,9 @@ pub(crate) struct FullRoute<'p> {
     /// The configuration test an `include_router` on the way runs under: the route exists
     /// only in some configurations.
     pub gate: Option<String>,
+    /// The `if` test that picks the handler among alternatives that differ in their
+    /// dependencies (see [`crate::model::RouteDecl::handler_gate`]).
+    pub handler_gate: Option<String>,
     /// Registration order: the position of each `include_router` call on the way, then of
     /// the route's declaration (compared where two routes' ways part, in one module).
     pub order: Vec<(ModuleId, u32)>,
@@ -1400,6 +1403,15 @@ impl<'m, 'p> Ctx<'m, 'p> {
         }
         self.cur_via.push((obj, prefix.clone()));
         for r in &o.routes {
+            // A test that adds routes to an app built by production code (`server_app =
+            // OpalServer(...).app; @server_app.get("/fetchable_data")`) changes its own copy.
+            // A router a test module creates and production includes is served, routes and all.
+            if !self.an.settings.include_test_code
+                && m.ix.module(r.mid).is_test
+                && !m.ix.module(o.mid).is_test
+            {
+                continue;
+            }
             let mut rd: Vec<(DepUse<'p>, Level)> = if r.kind == RouteKind::Starlette {
                 Vec::new()
             } else {
@@ -1443,6 +1455,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 via: self.cur_via.clone(),
                 decorators: r.decorators,
                 gate: self.cur_gate.clone(),
+                handler_gate: r.handler_gate.clone(),
             });
         }
         for inc in &o.includes {
@@ -1611,6 +1624,19 @@ impl<'m, 'p> Ctx<'m, 'p> {
             // CSRF test (`if not check_csrf(request): return JSONResponse(status_code=401)`),
             // lets a request without any credential through.
             let csrf_only = self.is_csrf_middleware(i) || self.refuses_only_under_csrf_tests(f);
+            // An address filter (`if not self._is_ip_allowed(request.client.host): return
+            // PlainTextResponse(status_code=403)`) refuses by network origin, not by a
+            // credential: a caller from an allowed address needs none.
+            let ip_filter = {
+                let t = self.an.m.ix.module(f.mid).slice(f.def.range());
+                let l = t.to_ascii_lowercase();
+                (l.contains(".client.host") || l.contains("remote_addr") || l.contains("client_ip"))
+                    && !crate::defaults::mentions_credential(t)
+                    && s.decodes.is_none()
+                    && s.verifies.is_none()
+                    && !reads_auth_header
+            };
+            let csrf_only = csrf_only || ip_filter;
             self.mws[i].is_auth = !csrf_only
                 && (s.decodes.is_some() || s.verifies.is_some() || reads_auth_header || rejects)
                 && can_deny;
@@ -2612,6 +2638,39 @@ impl<'m, 'p> Ctx<'m, 'p> {
             return Some("login form (OAuth2PasswordRequestForm)".into());
         }
         let text = self.func_text_lower(h);
+        // Reference data: a GET of a fixed list of choices the UI offers before anyone signs
+        // in (`/api/agents/options`, `/podcasts/voices`, `/v1/models/vllm-supported`, a
+        // handler named `get_builtin_prompts`), with no path parameter to select a record.
+        if r.methods.iter().all(|m| m == "GET" || m == "HEAD") && !r.path.contains('{') {
+            let last = r
+                .path
+                .rsplit('/')
+                .find(|s| !s.is_empty())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            const CHOICES: &[&str] = &[
+                "options",
+                "choices",
+                "languages",
+                "voices",
+                "currencies",
+                "countries",
+                "timezones",
+                "locales",
+                "families",
+            ];
+            let name = h.def.name.as_str().to_ascii_lowercase();
+            if CHOICES.contains(&last.as_str())
+                || last.ends_with("-supported")
+                || last.ends_with("_supported")
+                || name.contains("builtin")
+            {
+                return Some(
+                    "reference data: a fixed list of choices (options, languages, built-ins)"
+                        .into(),
+                );
+            }
+        }
         // The handler tells its store the request is anonymous
         // (`create_bulk_privacy_requests(data, authenticated=False)`): the developer's own
         // statement that the route takes no identity.
@@ -2711,8 +2770,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             let seg = seg.to_ascii_lowercase();
             seg == "invitation" || seg == "invite" || seg == "invitations"
         }) && self.an.params(h).iter().any(|p| {
-            p.dep.is_none()
-                && matches!(p.name.as_str(), "token" | "invitation" | "invite" | "code")
+            p.dep.is_none() && matches!(p.name.as_str(), "token" | "invitation" | "invite" | "code")
         }) && text.contains("invitation")
             && text.contains("token")
         {
@@ -3005,6 +3063,14 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 })
                 .unwrap_or_default()
         };
+        if let Some(g) = &r.handler_gate
+            && !matches!(a.auth, Auth::Protected)
+        {
+            return (
+                "conditional",
+                format!("the handler is chosen by `if {g}:`, and only one choice takes a guard"),
+            );
+        }
         if let Some(g) = &r.gate
             && !matches!(a.auth, Auth::Protected)
         {

@@ -341,7 +341,7 @@ impl<'p> Model<'p> {
 
     /// The project class an expression is an instance of: `self`, `Class(...)`, or a
     /// variable assigned one (`fastapi_users = FastAPIUsers[User, UUID](...)`).
-    fn instance_class(
+    pub(crate) fn instance_class(
         &self,
         mid: ModuleId,
         scope: Option<&'p StmtFunctionDef>,
@@ -416,7 +416,12 @@ impl<'p> Model<'p> {
 
     /// The project class an annotation names: `X`, `Optional[X]`, the first project class of
     /// `X | Y`.
-    fn annotation_class(&self, mid: ModuleId, ann: &'p Expr, depth: u32) -> Option<Class<'p>> {
+    pub(crate) fn annotation_class(
+        &self,
+        mid: ModuleId,
+        ann: &'p Expr,
+        depth: u32,
+    ) -> Option<Class<'p>> {
         if depth > 8 {
             return None;
         }
@@ -429,6 +434,15 @@ impl<'p> Model<'p> {
                 .elts
                 .iter()
                 .find_map(|e| self.annotation_class(mid, e, depth + 1)),
+            // `api: "RESTfulAPI"` (imported under `if TYPE_CHECKING:`).
+            Expr::StringLiteral(sl) => {
+                let text = sl.value.to_str();
+                let name = text.rsplit('.').next().unwrap_or(text).trim();
+                match self.ix.resolve_name(mid, name, 0)? {
+                    Sym::Class(km, k) => Some((km, k)),
+                    _ => None,
+                }
+            }
             e => match self.ix.resolve_expr(mid, e)? {
                 Sym::Class(km, k) => Some((km, k)),
                 _ => None,

@@ -96,6 +96,9 @@ pub(crate) struct RouteDecl<'p> {
     pub methods: Vec<String>,
     pub path: String,
     pub handler: Option<Func<'p>>,
+    /// The handler is one of two functions an `if` picks (`if is_auth: h = guarded else: h =
+    /// anonymous`): the test, when the alternatives differ in what they depend on.
+    pub handler_gate: Option<String>,
     pub deps: Vec<DepUse<'p>>,
     pub kind: RouteKind,
     pub mid: ModuleId,
@@ -304,6 +307,20 @@ pub(crate) fn for_each_stmt<'p>(
 }
 
 /// The last value assigned to `name` directly in a function body (not nested functions).
+/// The annotation of `name: T = ...` in `f`'s own body.
+fn local_annotation<'p>(f: &'p StmtFunctionDef, name: &str) -> Option<&'p Expr> {
+    let mut found = None;
+    for_each_stmt(&f.body, Some(f), &mut |s, scope| {
+        if scope.map(|d| std::ptr::eq(d, f)) == Some(true)
+            && let Stmt::AnnAssign(a) = s
+            && matches!(&*a.target, Expr::Name(n) if n.id.as_str() == name)
+        {
+            found.get_or_insert(&*a.annotation);
+        }
+    });
+    found
+}
+
 /// `a, b, c = value` at the top of `body` (not in nested functions) unpacking into `name`:
 /// the value and `name`'s position.
 fn unpacked_from<'p>(body: &'p [Stmt], name: &str) -> Option<(&'p Expr, usize)> {
@@ -1065,6 +1082,15 @@ impl<'p> Model<'p> {
                     out.extend(self.self_attr_obj(cls, a.attr.as_str(), depth + 1));
                     return;
                 }
+                // `api._router` of a parameter annotated with a project class (`api:
+                // "RESTfulAPI"`) whose `__init__` sets `self._router = APIRouter()`.
+                if !matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "self")
+                    && let Some(cls) = self.instance_class(mid, scope, &a.value, this, depth + 1)
+                    && let Some(id) = self.self_attr_obj(cls, a.attr.as_str(), depth + 1)
+                {
+                    out.push(id);
+                    return;
+                }
                 // `core.app` where module `core` unpacks it (`public_app, app = get_routers()`).
                 if let Some(Sym::Module(m)) = self.ix.resolve_expr(mid, &a.value)
                     && self.ix.binds(m).get(a.attr.as_str()).is_none()
@@ -1249,7 +1275,22 @@ impl<'p> Model<'p> {
                         });
                     }
                     if let Some(v) = local_assign(f, n.id.as_str()) {
-                        return self.dep_target(mid, Some(f), v, depth + 1);
+                        let t = self.dep_target(mid, Some(f), v, depth + 1);
+                        // `auth_service: AdvancedAuthService = api._app.state.advanced_auth`:
+                        // what the value is cannot be read, the annotation says.
+                        if matches!(t, DepTarget::Unknown(_))
+                            && let Some(ann) = local_annotation(f, n.id.as_str())
+                            && let Some((cm, class)) = self.annotation_class(mid, ann, 0)
+                            && let Some((fm, call)) = self.ix.method(cm, class, "__call__", 0)
+                        {
+                            return DepTarget::Func(Func {
+                                mid: fm,
+                                def: call,
+                                class: Some(class),
+                                bound: None,
+                            });
+                        }
+                        return t;
                     }
                     if let Some(sym) = self.local_import(mid, f, n.id.as_str()) {
                         return self.dep_of_sym(mid, Some(sym), e, depth);
@@ -1295,6 +1336,27 @@ impl<'p> Model<'p> {
                         class: Some(class),
                         bound: None,
                     });
+                }
+                // An attribute of an instance whose class the model knows (`auth =
+                // api._auth_service` with `api: "RESTfulAPI"` setting `self._auth_service =
+                // AuthService(...)` in `__init__`): the object it holds.
+                if let Expr::Attribute(a) = e
+                    && let Some(cls) = self.instance_class(mid, scope, &a.value, None, depth + 1)
+                {
+                    for (am, f, v) in self.self_attr_values(cls, a.attr.as_str()) {
+                        if let t @ DepTarget::Func(_) = self.dep_target(am, Some(f), v, depth + 1) {
+                            return t;
+                        }
+                    }
+                    // A method of that instance (`api.list_models` as a route's endpoint).
+                    if let Some((fm, f)) = self.ix.method(cls.0, cls.1, a.attr.as_str(), 0) {
+                        return DepTarget::Func(Func {
+                            mid: fm,
+                            def: f,
+                            class: Some(cls.1),
+                            bound: None,
+                        });
+                    }
                 }
                 // A class method (`Depends(UserPayload.get_login_user)`): keep the class, so
                 // `cls.x(...)` inside resolves.
@@ -1679,6 +1741,70 @@ impl<'p> Model<'p> {
             .collect()
     }
 
+    /// `e` names a local that an `if`/`else` of `scope` binds to two different functions
+    /// (`get_handler = get_handler_auth` / `get_handler = get_handler_anon`) of which one
+    /// takes a dependency the other does not: the `if`'s test.
+    fn handler_alternatives(
+        &self,
+        mid: ModuleId,
+        scope: Option<&'p StmtFunctionDef>,
+        e: &'p Expr,
+    ) -> Option<String> {
+        let (Expr::Name(n), Some(f)) = (e, scope) else {
+            return None;
+        };
+        let name = n.id.as_str();
+        let md = self.ix.module(mid);
+        let assigned = |body: &'p [Stmt]| -> Option<&'p Expr> {
+            let mut v = None;
+            for_each_stmt(body, Some(f), &mut |st, sc| {
+                if sc.map(|d| std::ptr::eq(d, f)) == Some(true)
+                    && let Stmt::Assign(a) = st
+                    && a.targets
+                        .iter()
+                        .any(|t| matches!(t, Expr::Name(t) if t.id.as_str() == name))
+                {
+                    v = Some(&*a.value);
+                }
+            });
+            v
+        };
+        let mut found = None;
+        for_each_stmt(&f.body, Some(f), &mut |st, sc| {
+            if found.is_some() || sc.map(|d| std::ptr::eq(d, f)) != Some(true) {
+                return;
+            }
+            let Stmt::If(i) = st else { return };
+            let [other] = i.elif_else_clauses.as_slice() else {
+                return;
+            };
+            let (Some(a), Some(b)) = (assigned(&i.body), assigned(&other.body)) else {
+                return;
+            };
+            let deps = |v: &'p Expr| -> Option<usize> {
+                let g = self.func_of(mid, Some(f), v)?;
+                Some(
+                    g.def
+                        .parameters
+                        .iter_non_variadic_params()
+                        .filter(|p| {
+                            p.default.as_deref().is_some_and(|d| {
+                                let t = md.slice(d.range());
+                                t.starts_with("Depends(") || t.starts_with("Security(")
+                            })
+                        })
+                        .count(),
+                )
+            };
+            if let (Some(x), Some(y)) = (deps(a), deps(b))
+                && x != y
+            {
+                found = Some(md.slice(i.test.range()).to_string());
+            }
+        });
+        found
+    }
+
     fn func_of(
         &self,
         mid: ModuleId,
@@ -1858,6 +1984,7 @@ impl<'p> Model<'p> {
             methods,
             path,
             handler,
+            handler_gate: None,
             deps,
             kind,
             mid,
@@ -1956,6 +2083,7 @@ impl<'p> Model<'p> {
                     .collect(),
                 path,
                 handler,
+                handler_gate: None,
                 deps: Vec::new(),
                 kind: RouteKind::Starlette,
                 mid,
@@ -2035,10 +2163,11 @@ impl<'p> Model<'p> {
                     .find_argument_value("path", 0)
                     .and_then(|e| self.string(mid, scope, e))
                     .unwrap_or_default();
-                let handler = args
+                let endpoint = args
                     .find_argument_value("endpoint", 1)
-                    .or_else(|| args.find_argument_value("route", 1))
-                    .and_then(|e| self.func_of(mid, scope, e));
+                    .or_else(|| args.find_argument_value("route", 1));
+                let handler = endpoint.and_then(|e| self.func_of(mid, scope, e));
+                let handler_gate = endpoint.and_then(|e| self.handler_alternatives(mid, scope, e));
                 let (kind, default_method) = match method {
                     "add_api_route" => (RouteKind::Api, "GET"),
                     "add_api_websocket_route" => (RouteKind::WebSocket, "WEBSOCKET"),
@@ -2068,6 +2197,7 @@ impl<'p> Model<'p> {
                         .collect(),
                     path,
                     handler,
+                    handler_gate,
                     deps,
                     kind,
                     mid,

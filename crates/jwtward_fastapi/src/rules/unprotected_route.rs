@@ -78,7 +78,11 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         let r = &cx.routes[ri];
         // Served only in some configurations (a router included under `if settings...`);
         // or never run (an earlier route answers it: that one is reported).
-        if cx.is_public(ri) || r.gate.is_some() || cx.shadowed_by[ri].is_some() {
+        if cx.is_public(ri)
+            || r.gate.is_some()
+            || r.handler_gate.is_some()
+            || cx.shadowed_by[ri].is_some()
+        {
             continue;
         }
         let m = cx.m();
