@@ -1857,7 +1857,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
                     // Any credential check that rejects: an opaque session or API key
                     // looked up in a store, then 401/403.
                     || (s.raises && self.an.rejects_credentials(*f));
-                if !is_auth {
+                if !is_auth || self.is_feature_switch(*f, &sub) {
                     return DepClass::Other;
                 }
                 // Every way `f` serves without an identity is under a test that the identity a
@@ -2060,6 +2060,51 @@ impl<'m, 'p> Ctx<'m, 'p> {
     /// The configuration test under which every fail-open point of `f` yields no
     /// identity (`if not require_login(): return None`, `if not settings.AUTH_ENABLED:`),
     /// if they are all gated by one.
+    /// `f` refuses only by the application's own state, never by who is calling: every `if`
+    /// that raises tests a setting or `request.app.state` (`if request.app.state.read_only:
+    /// raise HTTPException(403)`, `if not settings.agents_enabled: raise ...(404)`), and `f`
+    /// reads no credential, identity or token (no header or cookie source, no decode, no
+    /// authenticating sub-dependency, no `user`, `token`, `key` or `session` in its text). A
+    /// feature switch, not authentication.
+    fn is_feature_switch(&self, f: Func<'p>, sub: &[DepClass]) -> bool {
+        let s = self.an.summary(f);
+        if s.decodes.is_some()
+            || s.verifies.is_some()
+            || !s.sources.is_empty()
+            || sub.iter().any(DepClass::is_auth)
+        {
+            return false;
+        }
+        let md = self.an.m.ix.module(f.mid);
+        let text = md.slice(f.def.range()).to_ascii_lowercase();
+        if crate::defaults::mentions_credential(&text)
+            || ["user", "session", "principal", "identity", "role", "scope"]
+                .iter()
+                .any(|w| text.contains(w))
+        {
+            return false;
+        }
+        let mut refusals = 0;
+        let mut by_state = 0;
+        crate::model::for_each_stmt(&f.def.body, Some(f.def), &mut |st, _| {
+            if let Stmt::If(i) = st
+                && i.body.iter().any(|b| matches!(b, Stmt::Raise(_)))
+            {
+                refusals += 1;
+                let t = md.slice(i.test.range()).to_ascii_lowercase();
+                if t.contains(".app.state.")
+                    || t.contains("settings")
+                    || t.contains("config")
+                    || t.contains("enabled")
+                    || t.contains("read_only")
+                {
+                    by_state += 1;
+                }
+            }
+        });
+        refusals > 0 && by_state == refusals
+    }
+
     /// Each of `points` lies under an `if` testing that a parameter is missing (`if user is
     /// None:`, `if not user:`) whose dependency protects (it yields None only after a secret
     /// the caller proved, or when a setting switches it off) and is on by default.
@@ -3100,6 +3145,29 @@ impl<'m, 'p> Ctx<'m, 'p> {
         match a.auth {
             Auth::Protected => {
                 let by = a.protected_by.clone().unwrap_or_default();
+                // Every guard of the route is a dependency added only when a setting is on
+                // (`dependencies.append(Depends(is_authenticated))` under `if
+                // authentication_enabled:`).
+                let guards: Vec<&DepUse<'p>> = r
+                    .deps
+                    .iter()
+                    .map(|(d, _)| d)
+                    .filter(|d| matches!(self.classify(d), DepClass::Protected))
+                    .collect();
+                let gated = self.an.m.gated_deps.borrow();
+                let gate_of = |d: &DepUse<'p>| gated.get(&(d.mid, u32::from(d.range.start()))).cloned();
+                if !guards.is_empty()
+                    && a.weak_mw.is_empty()
+                    && guards.iter().all(|d| gate_of(d).is_some())
+                    && r.middleware.iter().all(|&w| !self.mws[w].is_auth)
+                {
+                    let g = gate_of(guards[0]).unwrap_or_default();
+                    return (
+                        "conditional",
+                        format!("{by} is added only when `{g}`"),
+                    );
+                }
+                drop(gated);
                 let on_by_default = r.deps.iter().any(|(d, _)| {
                     d.text == by
                         && matches!(&d.target, DepTarget::Func(f) if self.on_gate(*f).is_some())

@@ -215,6 +215,10 @@ pub(crate) struct Model<'p> {
     obj_by_call: HashMap<usize, usize>,
     /// The project's calls of a function, by the function (see [`Model::call_sites`]).
     call_sites: std::cell::RefCell<HashMap<usize, CallSites<'p>>>,
+    /// Dependency uses that apply only when a setting is on, by (module, start): the test
+    /// (`[Depends(restrict_access_by_viewers)] if authentication_enabled else []`, or
+    /// `dependencies.append(Depends(is_authenticated))` under `if authentication_enabled:`).
+    pub(crate) gated_deps: std::cell::RefCell<HashMap<(ModuleId, u32), String>>,
     scheme_by_call: HashMap<usize, usize>,
     /// The class of each method, and of each function nested in a method (by definition).
     pub(crate) method_class: HashMap<usize, crate::classes::Class<'p>>,
@@ -518,6 +522,7 @@ impl<'p> Model<'p> {
             overrides: Vec::new(),
             obj_by_call: HashMap::new(),
             call_sites: Default::default(),
+            gated_deps: Default::default(),
             scheme_by_call: HashMap::new(),
             method_class: HashMap::new(),
             enclosing: HashMap::new(),
@@ -1699,8 +1704,11 @@ impl<'p> Model<'p> {
         let Some(kw) = kw else {
             return Vec::new();
         };
+        let md = self.ix.module(mid);
+        let mut gate: Option<String> = None;
         // `dependencies=[Depends(require_admin())] if enforce_default_admin else []`: the
-        // branch a factory parameter's default picks, else the one with dependencies.
+        // branch a factory parameter's default picks, else the one with dependencies (which
+        // then apply only when the test holds).
         let value = match &kw.value {
             Expr::If(t) => {
                 let by_default = match (&*t.test, scope) {
@@ -1715,11 +1723,84 @@ impl<'p> Model<'p> {
                 if by_default == Some(false) {
                     &*t.orelse
                 } else {
+                    if by_default.is_none() {
+                        gate = Some(md.slice(t.test.range()).to_string());
+                    }
                     &*t.body
                 }
             }
             v => v,
         };
+        // `dependencies=dependencies`, a local list the function appends to, some items under
+        // an `if` (`if authentication_enabled: dependencies.append(Depends(is_authenticated))`).
+        if let (Expr::Name(n), Some(f)) = (value, scope)
+            && let Some(list) = local_assign(f, n.id.as_str())
+        {
+            let mut out = self.deps_of_list_expr(mid, scope, list);
+            let name = n.id.as_str();
+            let mut appended: Vec<(&'p Expr, Option<String>)> = Vec::new();
+            fn walk<'p>(
+                body: &'p [Stmt],
+                name: &str,
+                test: Option<&str>,
+                md: &jwtward_python::Module,
+                out: &mut Vec<(&'p Expr, Option<String>)>,
+            ) {
+                for st in body {
+                    match st {
+                        Stmt::Expr(e) => {
+                            if let Expr::Call(c) = &*e.value
+                                && let Expr::Attribute(a) = &*c.func
+                                && a.attr.as_str() == "append"
+                                && matches!(&*a.value, Expr::Name(x) if x.id.as_str() == name)
+                                && let Some(arg) = c.arguments.args.first()
+                            {
+                                out.push((arg, test.map(str::to_string)));
+                            }
+                        }
+                        Stmt::If(i) => {
+                            let t = test
+                                .map(str::to_string)
+                                .unwrap_or_else(|| md.slice(i.test.range()).to_string());
+                            walk(&i.body, name, Some(&t), md, out);
+                            for c in &i.elif_else_clauses {
+                                walk(&c.body, name, Some(&t), md, out);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            walk(&f.body, name, None, md, &mut appended);
+            for (arg, test) in appended {
+                if let Some(d) = self.depends_call(mid, scope, arg, None, None) {
+                    if let Some(t) = test {
+                        self.gated_deps
+                            .borrow_mut()
+                            .insert((mid, u32::from(d.range.start())), t);
+                    }
+                    out.push(d);
+                }
+            }
+            return out;
+        }
+        let out = self.deps_of_list_expr(mid, scope, value);
+        if let Some(g) = gate {
+            let mut gd = self.gated_deps.borrow_mut();
+            for d in &out {
+                gd.insert((d.mid, u32::from(d.range.start())), g.clone());
+            }
+        }
+        out
+    }
+
+    /// The dependency uses of a list expression.
+    fn deps_of_list_expr(
+        &self,
+        mid: ModuleId,
+        scope: Option<&'p StmtFunctionDef>,
+        value: &'p Expr,
+    ) -> Vec<DepUse<'p>> {
         // `[Depends(JWTAuth()), Depends(ProjectAuthorizer("projectId"))] + extra_dependencies`:
         // the literal lists of a concatenation (a part the model cannot read adds nothing
         // it knows).
