@@ -175,6 +175,40 @@ pub(crate) fn sets_scope_identity(t: &str) -> bool {
     .any(|w| t.contains(w))
 }
 
+/// The test of an `if` at the top of a middleware body that passes the request on (`return
+/// await call_next(request)`, `await self.app(...)`) when the configuration says so (`if
+/// self.auth_manager.config.type == "none":`, `if not settings.auth_enabled:`), reading
+/// nothing of the request.
+fn config_pass(md: &jwtward_python::Module, body: &[Stmt]) -> Option<String> {
+    body.iter().find_map(|st| {
+        let Stmt::If(i) = st else { return None };
+        let t = md.slice(i.test.range());
+        let l = t.to_ascii_lowercase();
+        let reads_request = [
+            "path", "method", "url", "header", "cookie", "request.", "scope",
+        ]
+        .iter()
+        .any(|w| l.contains(w));
+        let on_config = [
+            "config.",
+            "settings.",
+            "_enabled",
+            "disabled",
+            "auth_type",
+            "== \"none\"",
+            "== 'none'",
+        ]
+        .iter()
+        .any(|w| l.contains(w));
+        let passes = i.body.iter().any(|b| {
+            let text = md.slice(b.range());
+            matches!(b, Stmt::Return(_))
+                && (text.contains("call_next(") || text.contains("self.app("))
+        });
+        (on_config && !reads_request && passes).then(|| t.to_string())
+    })
+}
+
 /// The effective authentication of a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -248,6 +282,9 @@ pub(crate) struct MwInfo<'p> {
     pub state_attrs: Vec<String>,
     /// The `if` on settings its registration (`app.add_middleware`) runs under.
     pub reg_gate: Option<crate::defaults::Gate>,
+    /// A test on the configuration under which it passes every request on before any check
+    /// (`if self.auth_manager.config.type == "none": return await call_next(request)`).
+    pub config_pass: Option<String>,
 }
 
 /// What the handler does with a possibly-missing identity.
@@ -287,6 +324,9 @@ pub(crate) struct FullRoute<'p> {
     /// The `if` test that picks the handler among alternatives that differ in their
     /// dependencies (see [`crate::model::RouteDecl::handler_gate`]).
     pub handler_gate: Option<String>,
+    /// Middleware of the app that never runs for this route: `BaseHTTPMiddleware` and
+    /// `@app.middleware("http")` around a WebSocket route.
+    pub http_only_mw: Vec<usize>,
     /// Registration order: the position of each `include_router` call on the way, then of
     /// the route's declaration (compared where two routes' ways part, in one module).
     pub order: Vec<(ModuleId, u32)>,
@@ -937,6 +977,22 @@ impl<'m, 'p> Ctx<'m, 'p> {
         };
         cx.collect_routes();
         cx.collect_middleware();
+        // `BaseHTTPMiddleware.dispatch` and `@app.middleware("http")` run for HTTP requests
+        // only: a WebSocket connection meets pure ASGI middleware alone.
+        for ri in 0..cx.routes.len() {
+            if cx.routes[ri].kind != RouteKind::WebSocket {
+                continue;
+            }
+            let mws = &cx.mws;
+            let (asgi, http): (Vec<usize>, Vec<usize>) =
+                cx.routes[ri].middleware.iter().partition(|&&w| {
+                    mws[w]
+                        .func
+                        .is_none_or(|f| crate::flow::takes_asgi_send(f.def))
+                });
+            cx.routes[ri].middleware = asgi;
+            cx.routes[ri].http_only_mw = http;
+        }
         let mut guards = std::collections::HashSet::new();
         for r in &cx.routes {
             for (d, _) in &r.deps {
@@ -1375,6 +1431,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             exempt_at: None,
             state_attrs: Vec::new(),
             reg_gate: None,
+            config_pass: None,
         });
         self.mws.len() - 1
     }
@@ -1456,6 +1513,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 decorators: r.decorators,
                 gate: self.cur_gate.clone(),
                 handler_gate: r.handler_gate.clone(),
+                http_only_mw: Vec::new(),
             });
         }
         for inc in &o.includes {
@@ -1681,6 +1739,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
                         )],
                     });
                 }
+                self.mws[i].config_pass = config_pass(self.an.m.ix.module(f.mid), &f.def.body);
                 let kwargs = &self.an.m.objs[self.mws[i].obj].middleware[self.mws[i].idx].kwargs;
                 let ex = crate::exempt::Reader::new(self.an.m, f, kwargs).exemptions();
                 self.mws[i].exempt_at = ex.first().map(|e| e.range);
@@ -1853,7 +1912,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
                     || sub.iter().any(DepClass::is_auth)
                     // A name alone only counts for a dependency that can reject the request:
                     // `get_auth_service` returning a service object authenticates nothing.
-                    || (is_auth_name(&name) && s.raises)
+                    || (is_auth_name(&name) && s.raises && !self.raises_only_server_errors(*f))
                     // Any credential check that rejects: an opaque session or API key
                     // looked up in a store, then 401/403.
                     || (s.raises && self.an.rejects_credentials(*f));
@@ -2060,6 +2119,19 @@ impl<'m, 'p> Ctx<'m, 'p> {
     /// The configuration test under which every fail-open point of `f` yields no
     /// identity (`if not require_login(): return None`, `if not settings.AUTH_ENABLED:`),
     /// if they are all gated by one.
+    /// Every error `f` raises is a server error (`raise HTTPException(500, "auth manager
+    /// not initialised")` in a getter named for auth): it refuses no caller.
+    fn raises_only_server_errors(&self, f: Func<'p>) -> bool {
+        let t = self.an.m.ix.module(f.mid).slice(f.def.range());
+        let server = ["status_code=500", "HTTP_500", "HTTPException(500", "(500,"]
+            .iter()
+            .any(|w| t.contains(w));
+        server
+            && !crate::flow::DENIAL_WORDS
+                .iter()
+                .any(|w| t.to_ascii_lowercase().contains(w))
+    }
+
     /// `f` refuses only by the application's own state, never by who is calling: every `if`
     /// that raises tests a setting or `request.app.state` (`if request.app.state.read_only:
     /// raise HTTPException(403)`, `if not settings.agents_enabled: raise ...(404)`), and `f`
@@ -2326,7 +2398,9 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 .iter()
                 .find(|e| e.test.matches(&r.path) || samples.iter().all(|s| e.test.matches(s)));
             let exempt = hit.is_some();
-            if info.exempted_by.is_none() && hit.is_some_and(|e| e.test.is_exact()) {
+            if info.exempted_by.is_none()
+                && hit.is_some_and(|e| e.test.is_exact() || e.test.lists_exactly(&r.path))
+            {
                 info.exempt_exact = true;
             }
             if exempt {
@@ -3168,6 +3242,16 @@ impl<'m, 'p> Ctx<'m, 'p> {
                     );
                 }
                 drop(gated);
+                // Protected by a middleware that lets everything through under a setting.
+                if let Some(mw) = r.middleware.iter().map(|&w| &self.mws[w]).find(|mw| {
+                    mw.is_auth && self.an.m.objs[mw.obj].middleware[mw.idx].name == by
+                }) && let Some(g) = &mw.config_pass
+                {
+                    return (
+                        "conditional",
+                        format!("{by} lets every request through when `{g}`"),
+                    );
+                }
                 let on_by_default = r.deps.iter().any(|(d, _)| {
                     d.text == by
                         && matches!(&d.target, DepTarget::Func(f) if self.on_gate(*f).is_some())

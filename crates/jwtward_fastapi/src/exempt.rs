@@ -69,6 +69,16 @@ impl PathTest {
     }
 
     /// Exact tests only (`in` on literals, `==`): never broader than their paths.
+    /// `path` is let through by an exact member of the test (`path in EXCLUDE_PATHS` inside a
+    /// longer `or` of prefix and suffix tests): the project lists this very path.
+    pub fn lists_exactly(&self, path: &str) -> bool {
+        match self {
+            PathTest::Exact(v) => v.iter().any(|p| p == path),
+            PathTest::Any(v) => v.iter().any(|t| t.lists_exactly(path)),
+            _ => false,
+        }
+    }
+
     pub fn is_exact(&self) -> bool {
         match self {
             PathTest::Exact(_) => true,

@@ -217,6 +217,41 @@ pub(crate) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 }
             }
         }
+        // The app's authentication is an HTTP middleware (`BaseHTTPMiddleware`,
+        // `@app.middleware("http")`), which a WebSocket connection never meets, and the
+        // WebSocket handler checks nothing itself.
+        if reason.is_none()
+            && a.auth == Auth::None
+            && r.kind == RouteKind::WebSocket
+            && let Some(&w) = r.http_only_mw.iter().find(|&&w| {
+                let mw = &cx.mws[w];
+                let samples = [
+                    crate::analysis::sample_path(&r.path, "x"),
+                    crate::analysis::sample_path(&r.path, "q7"),
+                ];
+                mw.is_auth
+                    && !mw.exempt.iter().any(|e| {
+                        e.test.matches(&r.path) || samples.iter().any(|p| e.test.matches(p))
+                    })
+            })
+        {
+            let mw = &cx.mws[w];
+            let decl = &m.objs[mw.obj].middleware[mw.idx];
+            reason = Some((
+                format!(
+                    "the app authenticates in the HTTP middleware {}, which never runs for a WebSocket connection, and the handler checks nothing",
+                    decl.name
+                ),
+                vec![cx.an.step(
+                    decl.mid,
+                    decl.range,
+                    format!(
+                        "HTTP middleware {}: Starlette runs it for HTTP requests only",
+                        decl.name
+                    ),
+                )],
+            ));
+        }
         // A fail-open dependency consumed without checking the identity.
         if reason.is_none() {
             for (d, level, class, use_) in &a.weak {
