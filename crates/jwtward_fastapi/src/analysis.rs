@@ -209,6 +209,14 @@ fn config_pass(md: &jwtward_python::Module, body: &[Stmt]) -> Option<String> {
     })
 }
 
+/// The last non-empty segment of a path, lower-cased.
+fn last_segment(path: &str) -> String {
+    path.rsplit('/')
+        .find(|s| !s.is_empty())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
 /// The effective authentication of a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -2761,12 +2769,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
         // in (`/api/agents/options`, `/podcasts/voices`, `/v1/models/vllm-supported`, a
         // handler named `get_builtin_prompts`), with no path parameter to select a record.
         if r.methods.iter().all(|m| m == "GET" || m == "HEAD") && !r.path.contains('{') {
-            let last = r
-                .path
-                .rsplit('/')
-                .find(|s| !s.is_empty())
-                .unwrap_or("")
-                .to_ascii_lowercase();
+            let last = last_segment(&r.path);
             const CHOICES: &[&str] = &[
                 "options",
                 "choices",
@@ -3108,12 +3111,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
         {
             return true;
         }
-        let last = r
-            .path
-            .rsplit('/')
-            .find(|s| !s.is_empty())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let last = last_segment(&r.path);
         r.methods.iter().any(|m| m == "POST") && LOGIN_SEGMENTS.contains(&last.as_str())
     }
 

@@ -2497,6 +2497,19 @@ fn join_all(states: Vec<State>) -> Option<State> {
     Some(acc)
 }
 
+/// `a and b` / `a or b` from the truth of each operand: decided by one decisive operand, or
+/// by all of them when every one is known.
+fn bool_op_truth(op: BoolOp, vals: Vec<Option<bool>>) -> Option<bool> {
+    let decisive = op == BoolOp::Or;
+    if vals.contains(&Some(decisive)) {
+        Some(decisive)
+    } else if vals.iter().all(|v| v.is_some()) {
+        Some(!decisive)
+    } else {
+        None
+    }
+}
+
 /// The truth of `test` when it only reads free variables of a closure that its factory
 /// call fixes (the call's argument, else the parameter's default), with `not`, `and`,
 /// `or`; None otherwise or when the function is no bound closure.
@@ -2504,18 +2517,10 @@ pub(crate) fn bound_truth<'p>(m: &Model<'p>, func: Func<'p>, test: &Expr) -> Opt
     let b = func.bound?;
     match test {
         Expr::UnaryOp(u) if u.op == UnaryOp::Not => bound_truth(m, func, &u.operand).map(|t| !t),
-        Expr::BoolOp(bo) => {
-            let vals: Vec<Option<bool>> =
-                bo.values.iter().map(|v| bound_truth(m, func, v)).collect();
-            let decisive = bo.op == BoolOp::Or;
-            if vals.contains(&Some(decisive)) {
-                Some(decisive)
-            } else if vals.iter().all(|v| v.is_some()) {
-                Some(!decisive)
-            } else {
-                None
-            }
-        }
+        Expr::BoolOp(bo) => bool_op_truth(
+            bo.op,
+            bo.values.iter().map(|v| bound_truth(m, func, v)).collect(),
+        ),
         Expr::Name(n) => {
             let name = n.id.as_str();
             // Not free in the closure: its own parameter or a local.
@@ -2575,18 +2580,10 @@ pub(crate) fn factory_truth<'p>(m: &Model<'p>, b: &Bound<'p>, test: &Expr) -> Op
     use jwtward_python::Value;
     match test {
         Expr::UnaryOp(u) if u.op == UnaryOp::Not => factory_truth(m, b, &u.operand).map(|t| !t),
-        Expr::BoolOp(bo) => {
-            let vals: Vec<Option<bool>> =
-                bo.values.iter().map(|v| factory_truth(m, b, v)).collect();
-            let decisive = bo.op == BoolOp::Or;
-            if vals.contains(&Some(decisive)) {
-                Some(decisive)
-            } else if vals.iter().all(|v| v.is_some()) {
-                Some(!decisive)
-            } else {
-                None
-            }
-        }
+        Expr::BoolOp(bo) => bool_op_truth(
+            bo.op,
+            bo.values.iter().map(|v| factory_truth(m, b, v)).collect(),
+        ),
         Expr::Name(n) => bound_value(m, b, n.id.as_str())?.truthy(),
         Expr::Compare(c) if c.ops.len() == 1 && c.comparators.len() == 1 => {
             let Expr::Name(n) = &*c.left else { return None };

@@ -311,6 +311,25 @@ pub(crate) fn for_each_stmt<'p>(
 }
 
 /// The last value assigned to `name` directly in a function body (not nested functions).
+/// The `methods=[...]` of a route registration, upper-cased, else `default`.
+fn methods_kw(args: &ruff_python_ast::Arguments, default: &str) -> Vec<String> {
+    let mut methods: Vec<String> = args
+        .find_keyword("methods")
+        .map(|k| match &k.value {
+            Expr::List(l) => l.elts.iter().filter_map(str_lit).collect(),
+            Expr::Tuple(t) => t.elts.iter().filter_map(str_lit).collect(),
+            _ => Vec::new(),
+        })
+        .unwrap_or_default();
+    if methods.is_empty() {
+        methods.push(default.into());
+    }
+    methods
+        .into_iter()
+        .map(|m| m.to_ascii_uppercase())
+        .collect()
+}
+
 /// The annotation of `name: T = ...` in `f`'s own body.
 fn local_annotation<'p>(f: &'p StmtFunctionDef, name: &str) -> Option<&'p Expr> {
     let mut found = None;
@@ -2017,19 +2036,7 @@ impl<'p> Model<'p> {
         let (methods, kind) = if ROUTE_METHODS.contains(&method) {
             (vec![method.to_ascii_uppercase()], RouteKind::Api)
         } else if method == "api_route" || method == "route" {
-            let mut ms: Vec<String> = call
-                .arguments
-                .find_keyword("methods")
-                .map(|k| match &k.value {
-                    Expr::List(l) => l.elts.iter().filter_map(str_lit).collect(),
-                    Expr::Tuple(t) => t.elts.iter().filter_map(str_lit).collect(),
-                    _ => Vec::new(),
-                })
-                .unwrap_or_default();
-            if ms.is_empty() {
-                ms.push("GET".into());
-            }
-            let ms = ms.into_iter().map(|m| m.to_ascii_uppercase()).collect();
+            let ms = methods_kw(&call.arguments, "GET");
             let kind = if method == "route" {
                 RouteKind::Starlette
             } else {
@@ -2139,29 +2146,16 @@ impl<'p> Model<'p> {
             let handler = args
                 .find_argument_value("endpoint", 1)
                 .and_then(|e| self.func_of(mid, scope, e));
-            let mut methods: Vec<String> = args
-                .find_keyword("methods")
-                .map(|k| match &k.value {
-                    Expr::List(l) => l.elts.iter().filter_map(str_lit).collect(),
-                    Expr::Tuple(t) => t.elts.iter().filter_map(str_lit).collect(),
-                    _ => Vec::new(),
-                })
-                .unwrap_or_default();
-            if methods.is_empty() {
-                methods.push(
-                    if class == "WebSocketRoute" {
-                        "WEBSOCKET"
-                    } else {
-                        "GET"
-                    }
-                    .into(),
-                );
-            }
+            let methods = methods_kw(
+                args,
+                if class == "WebSocketRoute" {
+                    "WEBSOCKET"
+                } else {
+                    "GET"
+                },
+            );
             let item = RouteDecl {
-                methods: methods
-                    .into_iter()
-                    .map(|m| m.to_ascii_uppercase())
-                    .collect(),
+                methods,
                 path,
                 handler,
                 handler_gate: None,
@@ -2255,27 +2249,14 @@ impl<'p> Model<'p> {
                     "add_websocket_route" => (RouteKind::Starlette, "WEBSOCKET"),
                     _ => (RouteKind::Starlette, "GET"),
                 };
-                let mut methods: Vec<String> = args
-                    .find_keyword("methods")
-                    .map(|k| match &k.value {
-                        Expr::List(l) => l.elts.iter().filter_map(str_lit).collect(),
-                        Expr::Tuple(t) => t.elts.iter().filter_map(str_lit).collect(),
-                        _ => Vec::new(),
-                    })
-                    .unwrap_or_default();
-                if methods.is_empty() {
-                    methods.push(default_method.into());
-                }
+                let methods = methods_kw(args, default_method);
                 let deps = if kind == RouteKind::Starlette {
                     Vec::new()
                 } else {
                     self.deps_list(mid, scope, args.find_keyword("dependencies"))
                 };
                 let item = RouteDecl {
-                    methods: methods
-                        .into_iter()
-                        .map(|m| m.to_ascii_uppercase())
-                        .collect(),
+                    methods,
                     path,
                     handler,
                     handler_gate,
