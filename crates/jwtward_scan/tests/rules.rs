@@ -89,7 +89,7 @@ fn hardcoded_secret() {
 
 #[test]
 fn expiration_not_verified() {
-    rule_case("expiration-not-verified", 16);
+    rule_case("expiration-not-verified", 17);
 }
 
 #[test]

@@ -8,7 +8,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::High,
     cwe: &[613],
     summary: "Token expiry is not checked: `verify_exp` is off, a `leeway` of more than an hour, or the library never checks `exp` on this path; `verify_nbf` / `verify_iat` off are reported too.",
-    explanation: "`exp` is what makes a stolen or leaked token stop working. With `options={\"verify_exp\": False}` (PyJWT, python-jose) an expired token is accepted forever. Authlib's `jwt.decode` checks only the signature: `exp`, `nbf` and `iat` are checked by `claims.validate()`, so code that never calls it (in the function or in its callers) accepts expired tokens, unless it compares `exp` itself (joserfc's `jwt.decode` likewise). PyJWT's `PyJWS.decode` checks only the signature, never claims. A `leeway` of more than an hour (clock skew needs seconds) keeps expired tokens valid just as well. `options={\"verify_nbf\": False}` or `{\"verify_iat\": False}` (PyJWT, python-jose; a python-jose list of pairs counts, as the library applies it with `dict.update`) lets tokens that are not yet valid pass, and is reported at the option. jwcrypto checks only the claims `check_claims` names: `check_claims=False`, or a dict without `exp`, accepts expired tokens (by default `exp` is checked when present). fastapi-jwt-auth's `authjwt_decode_leeway` over an hour is reported at the setting.",
+    explanation: "`exp` is what makes a stolen or leaked token stop working. With `options={\"verify_exp\": False}` (PyJWT, python-jose) an expired token is accepted forever. Authlib's `jwt.decode` checks only the signature: `exp`, `nbf` and `iat` are checked by `claims.validate()`, so code that never calls it (in the function or in its callers) accepts expired tokens, unless it compares `exp` itself (joserfc's `jwt.decode` likewise), or reads nothing of the token but its `jti` (`decoded.claims.get(\"jti\")`), looked up in a store whose record carries the expiry. PyJWT's `PyJWS.decode` checks only the signature, never claims. A `leeway` of more than an hour (clock skew needs seconds) keeps expired tokens valid just as well. `options={\"verify_nbf\": False}` or `{\"verify_iat\": False}` (PyJWT, python-jose; a python-jose list of pairs counts, as the library applies it with `dict.update`) lets tokens that are not yet valid pass, and is reported at the option. jwcrypto checks only the claims `check_claims` names: `check_claims=False`, or a dict without `exp`, accepts expired tokens (by default `exp` is checked when present). fastapi-jwt-auth's `authjwt_decode_leeway` over an hour is reported at the setting.",
     remediation: "Leave expiry verification on (drop `verify_exp: False`), and with Authlib call `claims.validate()` on the result of `jwt.decode` before trusting it.",
     example: "claims = jwt.decode(token, key)  # authlib\nuser = claims[\"sub\"]",
     fixed_example: "claims = jwt.decode(token, key)  # authlib\nclaims.validate()\nuser = claims[\"sub\"]",
@@ -20,6 +20,60 @@ pub const META: RuleMeta = RuleMeta {
 /// `claims.exp`) or calls a function whose name says expiry (`_validate_token_expiry(...)`).
 fn checks_exp_by_hand(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
     crate::rules::claim_checked_by_hand(ctx, d, "exp", &["expir"])
+}
+
+/// The decoded token is read only for its `jti` (`decoded.claims.get("jti")`), which the
+/// code then looks up: the stored record, not the token, says whether it is still valid
+/// (Phoenix's `JwtStore`, whose records carry the expiry).
+fn only_jti_read(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
+    use jwtward_python::ast::Expr;
+    use jwtward_python::{Ranged, walk};
+    let Some(f) = ctx.project.enclosing_function(d.module, d.call.start()) else {
+        return false;
+    };
+    let Some(name) = crate::rules::signature_not_verified::bound_name(&f.def.body, d.call.range())
+    else {
+        return false;
+    };
+    let is_jti = |e: &Expr| matches!(e, Expr::StringLiteral(s) if s.value.to_str() == "jti");
+    // `x.get("jti")` / `x["jti"]` where `x` is the name or `name.claims`.
+    let reads_jti = |e: &Expr| -> Option<jwtward_python::TextRange> {
+        let (recv, key) = match e {
+            Expr::Call(c)
+                if matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "get")
+                    && c.arguments.args.first().is_some_and(is_jti) =>
+            {
+                let Expr::Attribute(a) = &*c.func else {
+                    return None;
+                };
+                (&*a.value, true)
+            }
+            Expr::Subscript(s) if is_jti(&s.slice) => (&*s.value, true),
+            _ => return None,
+        };
+        if !key {
+            return None;
+        }
+        let base = match recv {
+            Expr::Attribute(a) if a.attr.as_str() == "claims" => &*a.value,
+            r => r,
+        };
+        matches!(base, Expr::Name(n) if n.id.as_str() == name).then(|| base.range())
+    };
+    let mut jti_reads = Vec::new();
+    let mut loads = Vec::new();
+    walk::for_each_expr_shallow(&f.def.body, &mut |e| {
+        if let Some(r) = reads_jti(e) {
+            jti_reads.push(r);
+        }
+        if let Expr::Name(n) = e
+            && n.id.as_str() == name
+            && n.ctx.is_load()
+        {
+            loads.push(n.range());
+        }
+    });
+    !loads.is_empty() && loads.iter().all(|r| jti_reads.contains(r))
 }
 
 /// Every call of the decoding function is in test code: the decode never runs in the app.
@@ -82,7 +136,9 @@ pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             // Switched off, or never checked by the library (Authlib, joserfc), and the code
             // compares `exp` itself (`if expiration <= now: return fail`).
             (DecodeKind::Decode, Check::Off(_) | Check::Never, _)
-                if checks_exp_by_hand(ctx, d) || only_called_from_tests(ctx, d) =>
+                if checks_exp_by_hand(ctx, d)
+                    || only_called_from_tests(ctx, d)
+                    || only_jti_read(ctx, d) =>
             {
                 continue;
             }

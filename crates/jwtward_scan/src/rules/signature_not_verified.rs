@@ -302,7 +302,7 @@ fn logging_ranges(body: &[Stmt]) -> Vec<TextRange> {
 }
 
 /// The one name a call's result is bound to in `body` (`identity = _extract_identity(...)`).
-fn bound_name(body: &[Stmt], call: TextRange) -> Option<&str> {
+pub(crate) fn bound_name(body: &[Stmt], call: TextRange) -> Option<&str> {
     let mut bound = None;
     walk::for_each_stmt_shallow(body, &mut |s| {
         if let Stmt::Assign(a) = s
