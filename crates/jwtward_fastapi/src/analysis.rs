@@ -1694,10 +1694,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             // PlainTextResponse(status_code=403)`) refuses by network origin, not by a
             // credential: a caller from an allowed address needs none.
             let ip_filter = {
-                let t = self.an.m.ix.module(f.mid).slice(f.def.range());
-                let l = t.to_ascii_lowercase();
-                (l.contains(".client.host") || l.contains("remote_addr") || l.contains("client_ip"))
-                    && !crate::defaults::mentions_credential(t)
+                self.refuses_by_address(f)
                     && s.decodes.is_none()
                     && s.verifies.is_none()
                     && !reads_auth_header
@@ -2127,6 +2124,40 @@ impl<'m, 'p> Ctx<'m, 'p> {
     /// The configuration test under which every fail-open point of `f` yields no
     /// identity (`if not require_login(): return None`, `if not settings.AUTH_ENABLED:`),
     /// if they are all gated by one.
+    /// `f` refuses by the caller's network address (`if request.client.host not in
+    /// ("127.0.0.1", "::1"): raise HTTPException(403)`) and reads no credential.
+    fn refuses_by_address(&self, f: Func<'p>) -> bool {
+        let md = self.an.m.ix.module(f.mid);
+        let t = md.slice(f.def.range());
+        let l = t.to_ascii_lowercase();
+        if !(l.contains(".client.host") || l.contains("remote_addr") || l.contains("client_ip"))
+            || crate::defaults::mentions_credential(t)
+        {
+            return false;
+        }
+        // The address is what an `if` that refuses tests (not only a log line).
+        let mut by_address = false;
+        crate::model::for_each_stmt(&f.def.body, Some(f.def), &mut |st, _| {
+            if let Stmt::If(i) = st {
+                let test = md.slice(i.test.range()).to_ascii_lowercase();
+                if [
+                    ".client.host",
+                    "client_ip",
+                    "remote_addr",
+                    "_ip_",
+                    "localhost",
+                    "127.0.0.1",
+                ]
+                .iter()
+                .any(|w| test.contains(w))
+                {
+                    by_address = true;
+                }
+            }
+        });
+        by_address
+    }
+
     /// Every error `f` raises is a server error (`raise HTTPException(500, "auth manager
     /// not initialised")` in a getter named for auth): it refuses no caller.
     fn raises_only_server_errors(&self, f: Func<'p>) -> bool {
@@ -2459,6 +2490,7 @@ impl<'m, 'p> Ctx<'m, 'p> {
             && info.weak.is_empty()
             && let Some(h) = r.handler
             && self.an.rejects_credentials(h)
+            && !self.refuses_by_address(h)
             && !self.rejects_only_purpose_tokens(h)
             && !self.an.mints(h)
             && public_path_reason(&r.path).is_none()
@@ -2912,6 +2944,8 @@ impl<'m, 'p> Ctx<'m, 'p> {
                 "requires no authentication",
                 "no authentication required",
                 "no authentication is required",
+                "no auth required",
+                "endpoint is public",
                 "authentication is not required",
                 "public endpoint",
                 "no auth dependency",

@@ -1352,6 +1352,30 @@ impl<'p> Model<'p> {
                 }
                 self.dep_of_sym(mid, self.ix.resolve_name(mid, n.id.as_str(), 0), e, depth)
             }
+            // `base_user = current_chat_accessible_user if allow_anonymous else current_user`
+            // in a factory: the branch the parameter's default picks (`allow_anonymous: bool
+            // = False`), else the first that names a function.
+            Expr::If(t) => {
+                let by_default = match (&*t.test, scope) {
+                    (Expr::Name(n), Some(f)) => f
+                        .parameters
+                        .iter_non_variadic_params()
+                        .find(|p| p.name().as_str() == n.id.as_str())
+                        .and_then(|p| p.default())
+                        .and_then(bool_lit),
+                    _ => None,
+                };
+                let order: [&'p Expr; 2] = if by_default == Some(false) {
+                    [&t.orelse, &t.body]
+                } else {
+                    [&t.body, &t.orelse]
+                };
+                let first = self.dep_target(mid, scope, order[0], depth + 1);
+                if by_default.is_some() || matches!(first, DepTarget::Func(_)) {
+                    return first;
+                }
+                self.dep_target(mid, scope, order[1], depth + 1)
+            }
             Expr::Attribute(_) => {
                 if let Some((fm, f, class)) = self.ix.bound_method(mid, e) {
                     return DepTarget::Func(Func {
