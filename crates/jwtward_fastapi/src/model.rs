@@ -330,6 +330,19 @@ fn methods_kw(args: &ruff_python_ast::Arguments, default: &str) -> Vec<String> {
         .collect()
 }
 
+/// `test` is a parameter of `scope` with a boolean default: that default.
+fn param_default_truth(test: &Expr, scope: Option<&StmtFunctionDef>) -> Option<bool> {
+    match (test, scope) {
+        (Expr::Name(n), Some(f)) => f
+            .parameters
+            .iter_non_variadic_params()
+            .find(|p| p.name().as_str() == n.id.as_str())
+            .and_then(|p| p.default())
+            .and_then(bool_lit),
+        _ => None,
+    }
+}
+
 /// The annotation of `name: T = ...` in `f`'s own body.
 fn local_annotation<'p>(f: &'p StmtFunctionDef, name: &str) -> Option<&'p Expr> {
     let mut found = None;
@@ -1356,15 +1369,7 @@ impl<'p> Model<'p> {
             // in a factory: the branch the parameter's default picks (`allow_anonymous: bool
             // = False`), else the first that names a function.
             Expr::If(t) => {
-                let by_default = match (&*t.test, scope) {
-                    (Expr::Name(n), Some(f)) => f
-                        .parameters
-                        .iter_non_variadic_params()
-                        .find(|p| p.name().as_str() == n.id.as_str())
-                        .and_then(|p| p.default())
-                        .and_then(bool_lit),
-                    _ => None,
-                };
+                let by_default = param_default_truth(&t.test, scope);
                 let order: [&'p Expr; 2] = if by_default == Some(false) {
                     [&t.orelse, &t.body]
                 } else {
@@ -1754,15 +1759,7 @@ impl<'p> Model<'p> {
         // then apply only when the test holds).
         let value = match &kw.value {
             Expr::If(t) => {
-                let by_default = match (&*t.test, scope) {
-                    (Expr::Name(n), Some(f)) => f
-                        .parameters
-                        .iter_non_variadic_params()
-                        .find(|p| p.name().as_str() == n.id.as_str())
-                        .and_then(|p| p.default())
-                        .and_then(bool_lit),
-                    _ => None,
-                };
+                let by_default = param_default_truth(&t.test, scope);
                 if by_default == Some(false) {
                     &*t.orelse
                 } else {
