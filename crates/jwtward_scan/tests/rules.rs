@@ -54,7 +54,7 @@ fn rule_case(rule: &str, expected: usize) {
 
 #[test]
 fn signature_not_verified() {
-    rule_case("signature-not-verified", 19);
+    rule_case("signature-not-verified", 21);
 }
 
 #[test]

@@ -24,7 +24,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Critical,
     cwe: &[347],
     summary: "A token is decoded without checking its signature, and its claims are trusted.",
-    explanation: "A JWT's claims are only as trustworthy as its signature. PyJWT skips the check with `options={\"verify_signature\": False}` (and PyJWT 1 with `verify=False`), python-jose with the same option, `jws.verify(..., verify=False)` or `jwt.get_unverified_claims`. Whoever calls the API can then write any `sub` or `role` into a token and be accepted. Reading the unverified header to choose a key, and then verifying, is the normal key-rotation pattern and is not reported; reading unverified claims is reported unless the same token (the same expression) is verified afterwards with a key in the same function, or at module level in the same module; a keyless `jwt.decode(token)` is not a verification, and a decode that is handed a key with verification switched off is not a peek (a peek has no key yet) whatever follows. Issuer routing is not reported either: the claims are bound to one name read only for `iss`, and that issuer is checked against a fixed set written in the code (`in` a literal set, list or tuple, an `Enum` conversion, a lookup in a dict literal with constant keys), so the token's other claims never leave the function. Nor a claim read only for log lines: the decoding function returns it and every caller uses the value only inside logging calls, or stores it in `request.state.X` that the project reads only inside logging calls (a middleware tagging request logs with the tenant a token names). Options are followed through dicts in variables, `**mappings` (a module constant, a wrapper's `**kwargs` bound at each call site), `{**DEFAULTS, ...}`, `DEFAULTS | {...}`, `dict(DEFAULTS, ...)` and a local copy changed in place (`opts[\"verify_signature\"] = False`, `opts.update(...)`). python_jwt's `process_jwt` reads unverified claims like `get_unverified_claims`.",
+    explanation: "A JWT's claims are only as trustworthy as its signature. PyJWT skips the check with `options={\"verify_signature\": False}` (and PyJWT 1 with `verify=False`), python-jose with the same option, `jws.verify(..., verify=False)` or `jwt.get_unverified_claims`. Whoever calls the API can then write any `sub` or `role` into a token and be accepted. Reading the unverified header to choose a key, and then verifying, is the normal key-rotation pattern and is not reported; reading unverified claims is reported unless the same token (the same expression) is verified afterwards with a key in the same function, or at module level in the same module; a keyless `jwt.decode(token)` is not a verification, and a decode that is handed a key with verification switched off is not a peek (a peek has no key yet) whatever follows. Issuer routing is not reported either: the claims are bound to one name read only for `iss`, and that issuer is checked against a fixed set written in the code (`in` a literal set, list or tuple, an `Enum` conversion, a lookup in a dict literal with constant keys), so the token's other claims never leave the function. Nor a claim read only for log lines: the decoding function returns it and every caller uses the value only inside logging calls, or stores it in `request.state.X` that the project reads only inside logging calls (a middleware tagging request logs with the tenant a token names), or claims read only inside logging calls of the decoding function itself (a refused token's payload logged). Nor key selection (a function that returns only a yes/no about a peeked claim, every call of which sits inside a verified decode with a key), an expiry peek (a function named for expiry that reads only `exp` (and `sub`) and returns that comparison), or a token taken out of the claims of a token the same function verified first (a signed envelope around a provider's token). Options are followed through dicts in variables, `**mappings` (a module constant, a wrapper's `**kwargs` bound at each call site), `{**DEFAULTS, ...}`, `DEFAULTS | {...}`, `dict(DEFAULTS, ...)` and a local copy changed in place (`opts[\"verify_signature\"] = False`, `opts.update(...)`). python_jwt's `process_jwt` reads unverified claims like `get_unverified_claims`.",
     remediation: "Verify the signature on every token that drives an authentication or authorisation decision: call `jwt.decode(token, key, algorithms=[...])` with the verification options left on. If you need a claim to pick the key, read only the header (`get_unverified_header`) and verify afterwards.",
     example: "payload = jwt.decode(token, options={\"verify_signature\": False})\nuser_id = payload[\"sub\"]",
     fixed_example: "payload = jwt.decode(token, settings.jwt_key, algorithms=[\"HS256\"])\nuser_id = payload[\"sub\"]",
@@ -54,7 +54,155 @@ pub fn unverified_claims_harmless(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) 
     verifies
         || issuer_routing(ctx, d)
         || claims_only_logged(ctx, d)
-        || (!has_key(ctx, d) && claims_only_select_key(ctx, d))
+        || (!has_key(ctx, d)
+            && (claims_only_select_key(ctx, d)
+                || claims_logged_here(ctx, d)
+                || expiry_peek(ctx, d)
+                || inside_verified_envelope(ctx, d)))
+}
+
+/// The decoding function's body and the name the unverified claims are bound to.
+fn peek_binding<'a>(
+    ctx: &Ctx<'_, 'a>,
+    d: &crate::DecodeCall<'a>,
+) -> Option<(jwtward_python::FunctionRef<'a>, String)> {
+    let f = ctx.project.enclosing_function(d.module, d.call.start())?;
+    let name = bound_name(&f.def.body, d.call.range())?.to_string();
+    Some((f, name))
+}
+
+/// Every read of the unverified claims in the decoding function is inside a logging call
+/// (`payload = jwt.decode(t, options=...)` in an `except` that only logs it after the
+/// provider rejected the token).
+fn claims_logged_here(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
+    let Some((f, name)) = peek_binding(ctx, d) else {
+        return false;
+    };
+    let logs = logging_ranges(&f.def.body);
+    let mut loads = 0;
+    let mut outside = false;
+    walk::for_each_expr_shallow(&f.def.body, &mut |e| {
+        if let Expr::Name(n) = e
+            && n.id.as_str() == name
+            && n.ctx.is_load()
+        {
+            loads += 1;
+            outside |= !logs.iter().any(|r| r.contains_range(n.range()));
+        }
+    });
+    loads > 0 && !outside
+}
+
+/// The function answers only whether the token has expired (`_is_token_expired`: it reads
+/// `exp` from the unverified claims and every `return` is that comparison): at worst a forged
+/// `exp` makes the app refresh early or late, the token itself is checked where it is used.
+fn expiry_peek(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
+    let Some((f, name)) = peek_binding(ctx, d) else {
+        return false;
+    };
+    let md = d.module;
+    let mut returns = 0;
+    let mut only_exp = true;
+    walk::for_each_stmt_shallow(&f.def.body, &mut |st| {
+        if let Stmt::Return(r) = st {
+            returns += 1;
+            let t = r
+                .value
+                .as_deref()
+                .map(|v| md.slice(v.range()))
+                .unwrap_or("");
+            let boolish = matches!(
+                r.value.as_deref(),
+                Some(
+                    Expr::Compare(_) | Expr::BoolOp(_) | Expr::BooleanLiteral(_) | Expr::UnaryOp(_)
+                )
+            );
+            only_exp &= boolish && (t.contains("exp") || t == "True" || t == "False");
+        }
+    });
+    // The claims are read only for `exp` (and a sanity comparison of `sub`).
+    let mut other_reads = false;
+    walk::for_each_expr_shallow(&f.def.body, &mut |e| {
+        let key = match e {
+            Expr::Subscript(sub) if matches!(&*sub.value, Expr::Name(n) if n.id.as_str() == name) => {
+                match &*sub.slice {
+                    Expr::StringLiteral(l) => Some(l.value.to_str().to_string()),
+                    _ => Some(String::new()),
+                }
+            }
+            Expr::Call(c)
+                if matches!(&*c.func, Expr::Attribute(a)
+                    if a.attr.as_str() == "get"
+                        && matches!(&*a.value, Expr::Name(n) if n.id.as_str() == name)) =>
+            {
+                match c.arguments.args.first() {
+                    Some(Expr::StringLiteral(l)) => Some(l.value.to_str().to_string()),
+                    _ => Some(String::new()),
+                }
+            }
+            _ => None,
+        };
+        if let Some(k) = key {
+            other_reads |= !matches!(k.as_str(), "exp" | "sub");
+        }
+    });
+    f.def.name.as_str().to_ascii_lowercase().contains("expir")
+        && returns > 0
+        && only_exp
+        && !other_reads
+}
+
+/// The token peeked at was taken out of a token this function verified first (`decoded =
+/// jwt.decode(signed, SECRET, algorithms=["HS256"])`, then `jwt.decode(decoded["access_token"],
+/// options={"verify_signature": False})`): the outer signature vouches for the inner token.
+fn inside_verified_envelope(ctx: &Ctx<'_, '_>, d: &crate::DecodeCall<'_>) -> bool {
+    let Some(token) = d.token else { return false };
+    let Some(f) = ctx.project.enclosing_function(d.module, d.call.start()) else {
+        return false;
+    };
+    // The verified decodes of the function, by the name their claims are bound to.
+    let verified: Vec<String> = ctx
+        .model
+        .decodes
+        .iter()
+        .filter(|o| {
+            o.module.id == d.module.id
+                && o.function == d.function
+                && o.call.start() < d.call.start()
+                && matches!(o.kind, DecodeKind::Decode | DecodeKind::SignatureOnly)
+                && !o.signature.is_off()
+                && has_key(ctx, o)
+        })
+        .filter_map(|o| bound_name(&f.def.body, o.call.range()).map(str::to_string))
+        .collect();
+    if verified.is_empty() {
+        return false;
+    }
+    let from_claims = |e: &Expr| match e {
+        Expr::Subscript(s) => {
+            matches!(&*s.value, Expr::Name(n) if verified.iter().any(|v| v == n.id.as_str()))
+        }
+        Expr::Call(c) => matches!(&*c.func, Expr::Attribute(a)
+            if a.attr.as_str() == "get"
+                && matches!(&*a.value, Expr::Name(n) if verified.iter().any(|v| v == n.id.as_str()))),
+        _ => false,
+    };
+    match token {
+        e if from_claims(e) => true,
+        Expr::Name(n) => {
+            let mut ok = false;
+            walk::for_each_stmt_shallow(&f.def.body, &mut |st| {
+                if let Stmt::Assign(a) = st
+                    && matches!(a.targets.as_slice(), [Expr::Name(t)] if t.id == n.id)
+                    && from_claims(&a.value)
+                {
+                    ok = true;
+                }
+            });
+            ok
+        }
+        _ => false,
+    }
 }
 
 pub fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
